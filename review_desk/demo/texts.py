@@ -1,0 +1,122 @@
+"""Chinese text of the demo dossiers, laid out as 附件3 asks, generated from templates."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from review_desk.reference import ChecklistItem, DirectionInfo
+
+# Dossier documents are official Chinese documents whatever the UI language is, so
+# their vocabulary is fixed here rather than going through the UI translation.
+KIND_NAMES = {
+    "city_government": "市人民政府",
+    "enterprise": "行业骨干企业",
+    "university": "普通本科高校",
+    "applied_university": "应用型本科高校",
+    "vocational_college": "高职高专院校",
+    "development_zone": "开发区",
+    "service_provider": "专业服务商",
+}
+LEVEL_NAMES = {"provincial": "省级", "municipal": "市级", "county": "县级"}
+_NAME_SUFFIXES = ("集团有限公司", "股份有限公司", "有限公司", "管理委员会", "人民政府")
+
+
+def platform_name(applicant: str, direction: DirectionInfo) -> str:
+    """Return the demo name of an applicant's platform in a direction."""
+    stem = applicant.split("（")[0]
+    for suffix in _NAME_SUFFIXES:
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return f"{stem}{direction.short_name}产教融合实训基地"
+
+
+@dataclass(frozen=True)
+class DossierFacts:
+    """What the text of one demo dossier is about."""
+
+    applicant: str
+    kind_label: str
+    city: str
+    direction: DirectionInfo
+    platform_name: str
+    level_label: str
+    partners: tuple[str, ...]
+
+
+def _focus(direction: DirectionInfo) -> str:
+    return "、".join(direction.focus_areas) if direction.focus_areas else direction.short_name
+
+
+def _majors(direction: DirectionInfo) -> str:
+    return "、".join(direction.majors) if direction.majors else "相关专业（群）"
+
+
+def section_paragraphs(item: ChecklistItem, facts: DossierFacts, rng: random.Random) -> list[str]:
+    """Return the paragraphs of one checklist item for a dossier."""
+    d = facts.direction
+    place = facts.city or "山西省"
+    partners = "、".join(facts.partners) if facts.partners else "省内相关职业院校和行业骨干企业"
+    area = rng.randrange(8, 60) * 1000
+    budget = rng.randrange(30, 180) * 100
+    trainees = rng.randrange(20, 90) * 100
+    stations = rng.randrange(12, 60)
+    texts = {
+        "profile": [
+            f"{facts.applicant}（{facts.kind_label}）位于{place}，长期深耕{d.short_name}领域，"
+            f"在{_focus(d)}等方面形成了较为完整的技术积累和人才培养体系。",
+            f"本次联合{partners}共同揭榜，申报{facts.level_label}"
+            f"“{facts.platform_name}”，对接{_majors(d)}。",
+        ],
+        "plan.necessity": [
+            f"{d.short_name}是我省重点发展的产业集群方向。当前{place}相关企业技术技能人才缺口约"
+            f"{trainees // 10}人，人才供给与产业需求之间存在结构性矛盾，建设产教融合实训基地十分必要。",
+            "申报主体具备场地、设备、师资和合作企业等基础条件，地方政府已出台支持政策，项目具备可行性。",
+        ],
+        "plan.approach": [
+            "坚持“政府引导、企业主导、院校参与、市场运作”的思路，按照共建、共享、共管的原则，"
+            "打造集实践教学、社会培训、技术研发、技能鉴定于一体的综合性平台。",
+        ],
+        "plan.goals": [
+            f"用三年时间，建成实训工位{stations * 10}个，年培训能力{trainees}人次，"
+            f"开发{_focus(d)}方向课程包{stations // 3}个，形成可复制推广的产教融合模式。",
+        ],
+        "plan.tasks": [
+            f"（1）建设{_focus(d)}实训中心；（2）共建产业学院和订单班；"
+            "（3）建设“双师型”教师培训基地；（4）搭建技术研发与成果转化平台；（5）建设共享运行管理信息系统。",
+        ],
+        "plan.budget": [
+            f"项目总投资{budget}万元，其中设备购置{budget * 55 // 100}万元，场地改造{budget * 25 // 100}万元，"
+            f"课程与师资建设{budget * 12 // 100}万元，运行维护{budget - budget * 92 // 100}万元。",
+            "资金来源包括申报主体自筹、合作企业投入和地方政府配套资金。",
+        ],
+        "plan.schedule": [
+            "2022年上半年完成场地改造和设备招标；2022年下半年完成设备安装调试并试运行；"
+            "2023年全面运行并开展社会培训；2024年完成认定验收准备。",
+        ],
+        "plan.benefits": [
+            f"项目建成后，每年可为区域产业输送技术技能人才{trainees // 4}人，"
+            "带动相关企业提质增效，显著提升区域产业人才供给能力。",
+        ],
+        "plan.safeguards": [
+            "成立由主要负责同志任组长的建设领导小组，建立专班推进、定期调度、绩效考核机制，"
+            "落实资金、场地和人员保障。",
+        ],
+        "support.policy_list": [
+            f"{place.replace('山西省', '')}人民政府支持建设产教融合重大平台载体和实训基地的政策清单："
+            "一、土地、规划政策；二、申报建设与运行管理政策；三、配套政策。（详见附件）",
+        ],
+        "support.land_space": [
+            f"项目建设场地位于{place}，建筑面积约{area}平方米，产权清晰，已取得不动产权证书"
+            "（或签订长期租赁、合作协议）。",
+        ],
+        "support.agreements": [
+            f"{facts.applicant}与{partners}签订“政企行校”合作协议，明确各方出资比例、权利义务和运行机制。",
+        ],
+        "support.authenticity": [
+            "本单位承诺所提交的全部材料真实、准确、完整，自愿落实《山西省产教融合重大平台载体和实训基地"
+            "建设实施方案》要求，按照改革路径，承担改革任务，持续稳定推进建设运行。",
+        ],
+    }
+    return texts[item.key]

@@ -1,0 +1,108 @@
+"""Vocabularies of the domain: applicant kinds, levels, tiers, statuses and their labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from review_desk.i18n import _
+
+
+class ApplicantKind(StrEnum):
+    """The kinds of applicant (揭榜主体) the notice admits."""
+
+    CITY_GOVERNMENT = "city_government"
+    ENTERPRISE = "enterprise"
+    UNIVERSITY = "university"
+    APPLIED_UNIVERSITY = "applied_university"
+    VOCATIONAL_COLLEGE = "vocational_college"
+    DEVELOPMENT_ZONE = "development_zone"
+    SERVICE_PROVIDER = "service_provider"
+
+    @property
+    def label(self) -> str:
+        """The name shown to users."""
+        return {
+            "city_government": _("City government"),
+            "enterprise": _("Leading enterprise"),
+            "university": _("Regular university"),
+            "applied_university": _("Applied university"),
+            "vocational_college": _("Vocational college"),
+            "development_zone": _("Development zone"),
+            "service_provider": _("Professional service provider"),
+        }[self.value]
+
+
+class Level(StrEnum):
+    """The level a dossier applies for (申报级别)."""
+
+    PROVINCIAL = "provincial"
+    MUNICIPAL = "municipal"
+    COUNTY = "county"
+
+    @property
+    def label(self) -> str:
+        """The name shown to users."""
+        return {
+            "provincial": _("Provincial"),
+            "municipal": _("Municipal"),
+            "county": _("County"),
+        }[self.value]
+
+
+class SheetStatus(StrEnum):
+    """The state of an expert's score sheet."""
+
+    NOT_STARTED = "not_started"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+    @property
+    def label(self) -> str:
+        """The name shown to users."""
+        return {
+            "not_started": _("Not started"),
+            "draft": _("Scoring"),
+            "submitted": _("Submitted"),
+        }[self.value]
+
+
+class DefenseMode(StrEnum):
+    """How a defense session is held."""
+
+    ONLINE = "online"
+    ON_SITE = "on_site"
+    HYBRID = "hybrid"
+
+    @property
+    def label(self) -> str:
+        """The name shown to users."""
+        return {"online": _("Online"), "on_site": _("On site"), "hybrid": _("Online and on site")}[
+            self.value
+        ]
+
+
+class Tier(StrEnum):
+    """Where a dossier ends up in the allocation."""
+
+    PROVINCIAL = "provincial"
+    MUNICIPAL = "municipal"
+    NOT_RECOMMENDED = "not_recommended"
+    INELIGIBLE = "ineligible"
+
+    @property
+    def label(self) -> str:
+        """The name shown to users."""
+        return {
+            "provincial": _("Provincial base"),
+            "municipal": _("Municipal/county base"),
+            "not_recommended": _("Not recommended"),
+            "ineligible": _("Ineligible"),
+        }[self.value]
+
+
+class RecusalSource(StrEnum):
+    """Who raised a conflict of interest."""
+
+    EXPERT = "expert"
+    AGENCY = "agency"
+    DETECTED = "detected"

@@ -1,0 +1,34 @@
+"""Where the shipped reference data lives, in a checkout, an installed wheel or a frozen build."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+
+@cache
+def data_dir() -> Path:
+    """Return the folder that holds the shipped ``data/`` tree.
+
+    A frozen (PyInstaller) build unpacks it beside the executable, a wheel carries it
+    as ``review_desk/_data``, and a source checkout or editable install has it at the
+    repository root.
+    """
+    candidates = []
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        candidates.append(Path(frozen_root) / "data")
+    package_dir = Path(__file__).resolve().parent
+    candidates += [package_dir / "_data", package_dir.parent / "data"]
+    for candidate in candidates:
+        if (candidate / "reference").is_dir():
+            return candidate
+    raise FileNotFoundError(
+        "Review Desk reference data not found; looked in: " + ", ".join(map(str, candidates))
+    )
+
+
+def data_path(*parts: str) -> Path:
+    """Return a path inside the shipped data folder."""
+    return data_dir().joinpath(*parts)

@@ -1,0 +1,185 @@
+"""A review project as a document: create, open, and work on it in transactions.
+
+A project is one database (an SQLite file by default) plus a folder beside it for the
+dossier files (``<name>.files``). For a server database the folder is given explicitly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from review_desk import audit, reference
+from review_desk.audit import Clock, utc_now
+from review_desk.storage import models as m
+from review_desk.storage.database import (
+    ProjectOpenError,
+    open_database,
+    sqlite_path,
+    url_for,
+)
+from review_desk.storage.filestore import FileStore
+
+PROJECT_SUFFIX = ".rdp"
+
+
+def files_dir_for(location: str | Path) -> Path:
+    """Return the file-store folder of an SQLite project: ``<file>.files`` beside it."""
+    path = sqlite_path(url_for(location))
+    if path is None:
+        raise ProjectOpenError("a server database needs an explicit files folder")
+    return path.with_name(path.name + ".files")
+
+
+@dataclass
+class ProjectSummary:
+    """Counts that describe a project at a glance."""
+
+    name: str
+    round_name: str
+    deadline: datetime | None
+    directions_in_use: int
+    applicants: int
+    dossiers: int
+    materials: int
+    experts: int
+    panels: int
+    assignments: int
+    recusals: int
+    sheets_submitted: int
+    sheets_draft: int
+    audit_entries: int
+
+
+class Project:
+    """An open review project."""
+
+    def __init__(
+        self, location: str | Path, *, files_dir: Path | None = None, create: bool = False
+    ) -> None:
+        self.location = location
+        self.db = open_database(location, create=create)
+        self.url = self.db.url
+        self.path = sqlite_path(self.url)
+        self.files = FileStore(files_dir or files_dir_for(location))
+        self._sessions = sessionmaker(self.db.engine, expire_on_commit=False)
+
+    @classmethod
+    def create(
+        cls,
+        location: str | Path,
+        *,
+        name: str,
+        round_name: str = "",
+        deadline: datetime | None = None,
+        actor: str = "system",
+        files_dir: Path | None = None,
+        project_id: str | None = None,
+        clock: Clock = utc_now,
+    ) -> Project:
+        """Create a new project with the notice's directions and quota rules."""
+        project = cls(location, files_dir=files_dir, create=True)
+        quotas = reference.quota_rules()
+        with project.transaction() as session:
+            record = m.ReviewProject(
+                id=project_id or str(uuid.uuid4()),
+                name=name,
+                round_name=round_name,
+                deadline=deadline,
+                created_at=clock(),
+                provincial_target=quotas.provincial_target,
+                provincial_tolerance=quotas.provincial_tolerance,
+                per_direction_cap=quotas.per_direction_cap,
+            )
+            session.add(record)
+            for d in reference.directions():
+                session.add(
+                    m.Direction(
+                        id=d.number,
+                        name=d.name,
+                        short_name=d.short_name,
+                        focus_areas=list(d.focus_areas),
+                        majors=list(d.majors),
+                        provincial_cap=None,
+                    )
+                )
+            audit.record(
+                session,
+                actor=actor,
+                action="project.create",
+                entity="review_project",
+                entity_id=record.id,
+                after={"name": name, "round_name": round_name, "directions": 30},
+                clock=clock,
+            )
+        return project
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for queries only."""
+        with self._sessions() as session:
+            yield session
+
+    def info(self) -> m.ReviewProject:
+        """Return the project record."""
+        with self.reading() as session:
+            record = session.scalars(select(m.ReviewProject)).first()
+        if record is None:
+            raise ProjectOpenError("the project record is missing")
+        return record
+
+    def summary(self) -> ProjectSummary:
+        """Return the counts the overview page and ``project info`` show."""
+        info = self.info()
+        with self.reading() as s:
+
+            def count(model: type[m.Base], *where: object) -> int:
+                return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+            directions_in_use = int(
+                s.scalar(select(func.count(func.distinct(m.Dossier.direction_id)))) or 0
+            )
+            return ProjectSummary(
+                name=info.name,
+                round_name=info.round_name,
+                deadline=info.deadline,
+                directions_in_use=directions_in_use,
+                applicants=count(m.Applicant),
+                dossiers=count(m.Dossier),
+                materials=count(m.Material, m.Material.is_current.is_(True)),
+                experts=count(m.Expert),
+                panels=count(m.Panel),
+                assignments=count(m.Assignment),
+                recusals=count(m.Recusal),
+                sheets_submitted=count(m.ScoreSheet, m.ScoreSheet.status == "submitted"),
+                sheets_draft=count(m.ScoreSheet, m.ScoreSheet.status == "draft"),
+                audit_entries=count(m.AuditLog),
+            )
+
+    def verify_audit(self) -> audit.ChainReport:
+        """Check the audit chain."""
+        with self.reading() as session:
+            return audit.verify_chain(session)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,352 @@
+"""SQLAlchemy 2 typed models of the glossary entities (ARCHITECTURE.md).
+
+One database holds one review project. Every table here is created by the Alembic
+migrations in ``review_desk/storage/migrations``; a test checks that the models and
+the migrated schema agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from review_desk.storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints alike."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class ReviewProject(Base):
+    """One selection round (评审项目/批次) and its parameters."""
+
+    __tablename__ = "review_project"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    round_name: Mapped[str] = mapped_column(String(200), default="")
+    organiser: Mapped[str] = mapped_column(String(200), default="")
+    agency: Mapped[str] = mapped_column(String(200), default="")
+    deadline: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    provincial_target: Mapped[int] = mapped_column(Integer, default=10)
+    provincial_tolerance: Mapped[int] = mapped_column(Integer, default=2)
+    per_direction_cap: Mapped[int] = mapped_column(Integer, default=2)
+    min_opinion_length: Mapped[int] = mapped_column(Integer, default=50)
+
+
+class Direction(Base):
+    """An industry direction (产业方向) of 附件1, copied into the project."""
+
+    __tablename__ = "direction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    short_name: Mapped[str] = mapped_column(String(50))
+    focus_areas: Mapped[list[str]]
+    majors: Mapped[list[str]]
+    # A per-direction cap that overrides the project's per_direction_cap when set.
+    provincial_cap: Mapped[int | None]
+
+    dossiers: Mapped[list[Dossier]] = relationship(back_populates="direction")
+
+
+class Applicant(Base):
+    """An applicant (申报主体), identified by its unified social credit code."""
+
+    __tablename__ = "applicant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    city: Mapped[str] = mapped_column(String(20), default="")
+    in_shanxi: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Facts the eligibility rules read (data/reference/eligibility_rules.toml).
+    pilot_enterprise_status: Mapped[str | None] = mapped_column(String(20))
+    local_presence: Mapped[str | None] = mapped_column(String(30))
+    double_high: Mapped[str | None] = mapped_column(String(20))
+    major_tech_transfer: Mapped[bool] = mapped_column(Boolean, default=False)
+    major_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact_name: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+
+
+class Dossier(Base):
+    """One application (揭榜申请) of a lead applicant for one direction at one level."""
+
+    __tablename__ = "dossier"
+    __table_args__ = (UniqueConstraint("lead_applicant_id", "direction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    platform_name: Mapped[str] = mapped_column(String(200))
+    lead_applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"))
+    direction_id: Mapped[int] = mapped_column(ForeignKey("direction.id"))
+    requested_level: Mapped[str] = mapped_column(String(20))
+    has_policy_list: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(30), default="received")
+
+    lead_applicant: Mapped[Applicant] = relationship()
+    direction: Mapped[Direction] = relationship(back_populates="dossiers")
+    partners: Mapped[list[DossierPartner]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan"
+    )
+    materials: Mapped[list[Material]] = relationship(back_populates="dossier")
+
+
+class DossierPartner(Base):
+    """A partner (合作方) of a dossier besides its lead applicant."""
+
+    __tablename__ = "dossier_partner"
+    __table_args__ = (UniqueConstraint("dossier_id", "applicant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"))
+    role: Mapped[str] = mapped_column(String(100), default="")
+
+    dossier: Mapped[Dossier] = relationship(back_populates="partners")
+    applicant: Mapped[Applicant] = relationship()
+
+
+class Material(Base):
+    """A file received for a dossier, kept in the file store under its SHA-256.
+
+    A supplement (补正) adds a new version and marks the earlier one not current; no
+    version is ever deleted.
+    """
+
+    __tablename__ = "material"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    page_count: Mapped[int | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    received_at: Mapped[datetime]
+    # Checklist keys found in the text layer with their pages, e.g. {"plan.goals": 4};
+    # None when not yet read, and {"_no_text": true} for a PDF without a text layer.
+    found_items: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="materials")
+
+
+class Expert(Base):
+    """An expert (专家) of the roster."""
+
+    __tablename__ = "expert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    organisation: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(100), default="")
+    public_key: Mapped[str | None] = mapped_column(Text)
+
+
+class Panel(Base):
+    """An expert panel (专家组) with a leader, covering some directions."""
+
+    __tablename__ = "panel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"))
+
+    leader: Mapped[Expert | None] = relationship()
+    members: Mapped[list[PanelMember]] = relationship(cascade="all, delete-orphan")
+    directions: Mapped[list[PanelDirection]] = relationship(cascade="all, delete-orphan")
+
+
+class PanelMember(Base):
+    """An expert's membership of a panel."""
+
+    __tablename__ = "panel_member"
+    __table_args__ = (UniqueConstraint("panel_id", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id", ondelete="CASCADE"))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+
+    expert: Mapped[Expert] = relationship()
+
+
+class PanelDirection(Base):
+    """A direction a panel covers."""
+
+    __tablename__ = "panel_direction"
+    __table_args__ = (UniqueConstraint("panel_id", "direction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id", ondelete="CASCADE"))
+    direction_id: Mapped[int] = mapped_column(ForeignKey("direction.id"))
+
+
+class Assignment(Base):
+    """A dossier assigned to an expert for review."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("expert_id", "dossier_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    panel_id: Mapped[int | None] = mapped_column(ForeignKey("panel.id"))
+
+    expert: Mapped[Expert] = relationship()
+    dossier: Mapped[Dossier] = relationship()
+
+
+class Recusal(Base):
+    """A conflict of interest (回避): the expert may neither score nor see the scores."""
+
+    __tablename__ = "recusal"
+    __table_args__ = (UniqueConstraint("expert_id", "dossier_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))
+    declared_at: Mapped[datetime]
+
+    expert: Mapped[Expert] = relationship()
+    dossier: Mapped[Dossier] = relationship()
+
+
+class ScoreSheet(Base):
+    """One expert's scores of one dossier under one rubric version (评分表)."""
+
+    __tablename__ = "score_sheet"
+    __table_args__ = (UniqueConstraint("expert_id", "dossier_id", "rubric_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    rubric_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+
+    expert: Mapped[Expert] = relationship()
+    dossier: Mapped[Dossier] = relationship()
+    scores: Mapped[list[Score]] = relationship(back_populates="sheet", cascade="all, delete-orphan")
+
+
+class Score(Base):
+    """The points one expert gave one criterion, with an optional comment."""
+
+    __tablename__ = "score"
+    __table_args__ = (UniqueConstraint("sheet_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheet.id", ondelete="CASCADE"))
+    criterion_id: Mapped[str] = mapped_column(String(50))
+    points: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    sheet: Mapped[ScoreSheet] = relationship(back_populates="scores")
+
+
+class DefenseRecord(Base):
+    """The record of a dossier's defense (互联网+现场答辩)."""
+
+    __tablename__ = "defense_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    session_at: Mapped[datetime]
+    mode: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[str] = mapped_column(String(50), default="")
+    meeting_id: Mapped[str] = mapped_column(String(50), default="")
+    room: Mapped[str] = mapped_column(String(100), default="")
+    presenter: Mapped[str] = mapped_column(String(50), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    dossier: Mapped[Dossier] = relationship()
+
+
+class InspectionRecord(Base):
+    """The record of a dossier's video inspection (视频转播考察)."""
+
+    __tablename__ = "inspection_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    inspected_at: Mapped[datetime]
+    site: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    dossier: Mapped[Dossier] = relationship()
+
+
+class CommitteeAdjustment(Base):
+    """A change the committee made to the computed list, always with a written reason."""
+
+    __tablename__ = "committee_adjustment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    from_tier: Mapped[str] = mapped_column(String(20))
+    to_tier: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime]
+
+    dossier: Mapped[Dossier] = relationship()
+
+
+class AuditLog(Base):
+    """An append-only, hash-chained record of a change that matters (审计日志).
+
+    ``entry_hash`` is the SHA-256 of the entry's canonical content and the previous
+    entry's hash; triggers refuse UPDATE and DELETE (see the first migration).
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(50), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
