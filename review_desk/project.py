@@ -6,6 +6,7 @@ dossier files (``<name>.files``). For a server database the folder is given expl
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,22 @@ def files_dir_for(location: str | Path) -> Path:
     if path is None:
         raise ProjectOpenError("a server database needs an explicit files folder")
     return path.with_name(path.name + ".files")
+
+
+def delete_project_files(location: str | Path) -> None:
+    """Delete an SQLite project: the database, its WAL files and its file store."""
+    path = sqlite_path(url_for(location))
+    if path is None:
+        raise ProjectOpenError("only an SQLite project file can be deleted this way")
+    for suffix in ("", "-wal", "-shm"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.exists():
+            candidate.unlink()
+    files = files_dir_for(path)
+    if files.exists():
+        for stored in files.rglob("*"):
+            stored.chmod(0o644 if stored.is_file() else 0o755)
+        shutil.rmtree(files)
 
 
 @dataclass

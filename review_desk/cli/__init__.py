@@ -1,0 +1,110 @@
+"""The ``review-desk`` command line: headless subcommands over the core.
+
+With no subcommand (or ``gui``) the caller-supplied GUI runner opens the window; the
+core never imports Qt itself, so ``ui.launcher`` hands its runner in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from review_desk import __version__
+from review_desk.cli import audit_cmd, demo_cmd, directions_cmd, project_cmd
+from review_desk.cli.common import CommandError, print_error
+from review_desk.i18n import _, tr
+
+GuiRunner = Callable[[argparse.Namespace], int]
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter with its own words ("usage:") translated like ours."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose built-in texts go through our translations."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._optionals.title = _("options")
+        self._positionals.title = _("positional arguments")
+        self.add_argument("-h", "--help", action="help", help=_("show this help and exit"))
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, tr("{prog}: error: {message}\n", prog=self.prog, message=message))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every subcommand."""
+    parser = _Parser(
+        prog="review-desk",
+        description=_(
+            "Review Desk: expert review and selection of industry-education integration "
+            "platforms and training bases. Without a subcommand it opens the application."
+        ),
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"review-desk {__version__}",
+        help=_("show the version and exit"),
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar=_("COMMAND"), title=_("commands"), parser_class=_Parser
+    )
+
+    gui = commands.add_parser("gui", help=_("open the application window"))
+    gui.add_argument("project", nargs="?", help=_("project file to open"))
+    gui.add_argument("--demo", action="store_true", help=_("open the demo project"))
+    gui.add_argument(
+        "--role",
+        choices=["expert", "agency", "committee"],
+        help=_("start in this role"),
+    )
+    gui.add_argument(
+        "--screenshots",
+        metavar="DIR",
+        help=_("render every page to a PNG file in DIR, then exit"),
+    )
+
+    directions_cmd.register(commands)
+    project_cmd.register(commands)
+    demo_cmd.register(commands)
+    audit_cmd.register(commands)
+    return parser
+
+
+def _utf8_stdio() -> None:
+    # Windows consoles default to a legacy code page; Chinese output must not crash.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int:
+    """Run the command line; return the exit code."""
+    _utf8_stdio()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        if gui is None:
+            print_error(_("The application window is not available in this installation."))
+            return 2
+        if args.command is None:
+            args.project, args.demo, args.role, args.screenshots = None, False, None, None
+        return gui(args)
+    try:
+        result: int = args.handler(args)
+    except CommandError as error:
+        print_error(str(error))
+        return error.exit_code
+    return result

@@ -1,0 +1,65 @@
+"""``review-desk demo``: build the demo project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from review_desk.cli.common import CommandError, print_json
+from review_desk.i18n import _, tr
+from review_desk.project import delete_project_files
+from review_desk.storage.database import ProjectOpenError
+
+
+def register(commands: Any) -> None:
+    """Add the subcommand to the parser."""
+    parser = commands.add_parser("demo", help=_("build the demo project"))
+    parser.add_argument("project", help=_("path of the demo project file to create"))
+    parser.add_argument(
+        "--force", action="store_true", help=_("replace an existing file at that path")
+    )
+    parser.add_argument("--json", action="store_true", help=_("print JSON"))
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the demo project, reporting progress on standard error."""
+    from review_desk.demo import build_demo
+
+    path = Path(args.project)
+    if path.exists():
+        if not args.force:
+            raise CommandError(
+                tr("{path} already exists; use --force to replace it.", path=path)
+            )
+        delete_project_files(path)
+
+    def progress(done: int, total: int, what: str) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r[{done}/{total}] {what[:30]:<30}", end="", file=sys.stderr, flush=True)
+
+    try:
+        project = build_demo(path, progress)
+    except ProjectOpenError as error:
+        raise CommandError(str(error)) from error
+    summary = project.summary()
+    project.close()
+    if sys.stderr.isatty() and not args.json:
+        print(file=sys.stderr)
+    if args.json:
+        print_json({"project": str(path), **summary.__dict__})
+    else:
+        print(
+            tr(
+                "Demo project written to {path}: {applicants} applicants, {dossiers} dossiers, "
+                "{experts} experts in {panels} panels.",
+                path=path,
+                applicants=summary.applicants,
+                dossiers=summary.dossiers,
+                experts=summary.experts,
+                panels=summary.panels,
+            )
+        )
+    return 0

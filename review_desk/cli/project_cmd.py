@@ -1,0 +1,82 @@
+"""``review-desk project new|info``: create a project file, or describe one."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.formatting import local_time
+from review_desk.i18n import _, tr
+from review_desk.project import Project
+from review_desk.storage.database import ProjectOpenError
+
+
+def register(commands: Any) -> None:
+    """Add the subcommands to the parser."""
+    parser = commands.add_parser("project", help=_("create or describe a project file"))
+    actions = parser.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+
+    new = actions.add_parser("new", help=_("create an empty project"))
+    new.add_argument("project", help=_("path of the new project file"))
+    new.add_argument("--name", required=True, help=_("project name"))
+    new.add_argument("--round", default="", help=_("round name"))
+    new.add_argument(
+        "--deadline", help=_("deadline for dossiers, ISO 8601 with time zone, e.g. 2022-01-21T23:59+08:00")
+    )
+    new.set_defaults(handler=run_new)
+
+    info = actions.add_parser("info", help=_("show what a project holds"))
+    info.add_argument("project", help=_("project file"))
+    info.add_argument("--json", action="store_true", help=_("print JSON"))
+    info.set_defaults(handler=run_info)
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Create an empty project."""
+    deadline = None
+    if args.deadline:
+        try:
+            deadline = datetime.fromisoformat(args.deadline)
+        except ValueError as error:
+            raise CommandError(tr("Not a date and time: {value}", value=args.deadline)) from error
+        if deadline.tzinfo is None:
+            raise CommandError(_("The deadline needs a time zone, e.g. +08:00."))
+    try:
+        project = Project.create(args.project, name=args.name, round_name=args.round, deadline=deadline)
+    except ProjectOpenError as error:
+        raise CommandError(str(error)) from error
+    project.close()
+    print(tr("Created project {path}", path=args.project))
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    """Print the project's summary."""
+    with open_project(args.project) as project:
+        summary = project.summary()
+    if args.json:
+        print_json(asdict(summary))
+        return 0
+    labels = {
+        "name": _("Project"),
+        "round_name": _("Round"),
+        "deadline": _("Deadline"),
+        "directions_in_use": _("Directions applied for"),
+        "applicants": _("Applicants"),
+        "dossiers": _("Dossiers"),
+        "materials": _("Materials"),
+        "experts": _("Experts"),
+        "panels": _("Panels"),
+        "assignments": _("Assignments"),
+        "recusals": _("Recusals"),
+        "sheets_submitted": _("Score sheets submitted"),
+        "sheets_draft": _("Score sheets in progress"),
+        "audit_entries": _("Audit log entries"),
+    }
+    for key, value in asdict(summary).items():
+        shown = local_time(value) if isinstance(value, datetime) else value
+        print(f"{labels[key]}: {shown if shown is not None else '-'}")
+    return 0

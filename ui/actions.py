@@ -1,0 +1,51 @@
+"""The application's actions in one registry: text, shortcut and status tip, declared once
+and wired by the main window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from review_desk.i18n import _
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """How an action looks."""
+
+    key: str
+    text: str
+    shortcut: QKeySequence | QKeySequence.StandardKey | None = None
+    tip: str = ""
+
+
+def action_specs() -> list[ActionSpec]:
+    """Return every action of the main window."""
+    return [
+        ActionSpec("new_project", _("&New project…"), QKeySequence.StandardKey.New,
+                   _("Create an empty review project")),
+        ActionSpec("open_project", _("&Open project…"), QKeySequence.StandardKey.Open,
+                   _("Open a review project file")),
+        ActionSpec("open_demo", _("Open the &demo project"), None,
+                   _("Open the demo project, building it first if needed")),
+        ActionSpec("close_project", _("&Close project"), QKeySequence.StandardKey.Close,
+                   _("Close the open project")),
+        ActionSpec("quit", _("&Quit"), QKeySequence.StandardKey.Quit, _("Quit Review Desk")),
+        ActionSpec("refresh", _("&Refresh"), QKeySequence.StandardKey.Refresh,
+                   _("Read the project again")),
+        ActionSpec("about", _("&About Review Desk"), None, _("Version and credits")),
+    ]
+
+
+def create_actions(parent: QWidget) -> dict[str, QAction]:
+    """Create the actions, keyed by name."""
+    actions: dict[str, QAction] = {}
+    for spec in action_specs():
+        action = QAction(spec.text, parent)
+        if spec.shortcut is not None:
+            action.setShortcut(spec.shortcut)
+        action.setStatusTip(spec.tip)
+        actions[spec.key] = action
+    return actions

@@ -1,0 +1,119 @@
+"""Start the Qt application: translations, style, the main window, and the screenshot
+mode that renders every page to PNG."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from review_desk.i18n import current_locale, tr
+
+from ui.main_window import MainWindow, demo_project_path
+from ui.style import apply_style
+
+ORGANISATION = "ReviewDesk"
+APPLICATION = "Review Desk"
+SCREENSHOT_SIZE = (1440, 900)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """Return the QApplication, set up once: names, Qt's own translations, style."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    from review_desk import __version__
+
+    app.setApplicationVersion(__version__)
+    locale = current_locale()
+    QLocale.setDefault(QLocale(locale))
+    # Qt's own dialogs (file dialogs, message box buttons) in the same language.
+    translator = QTranslator(app)
+    if translator.load(
+        f"qtbase_{locale}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    ):
+        app.installTranslator(translator)
+    apply_style(app)
+    return app
+
+
+def open_demo_now(window: MainWindow) -> None:
+    """Open the demo project, building it on this thread if it is missing (for scripts)."""
+    from review_desk.demo import build_demo
+    from review_desk.project import Project, delete_project_files
+    from review_desk.storage.database import ProjectOpenError
+
+    path = demo_project_path()
+    try:
+        project = Project(path)
+    except ProjectOpenError:
+        if path.exists():
+            delete_project_files(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        project = build_demo(path)
+    window.set_project(project, str(path))
+
+
+def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
+    """Render the start page and every page of every role to PNG files in ``directory``."""
+    app = QApplication.instance()
+    assert app is not None
+    directory.mkdir(parents=True, exist_ok=True)
+    window.resize(*SCREENSHOT_SIZE)
+    written: list[Path] = []
+
+    def grab(name: str) -> None:
+        app.processEvents()
+        path = directory / f"{len(written):02d}_{name}.png"
+        if not window.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        written.append(path)
+
+    project, location = window.project, window.project_path.text()
+    window.close_project()
+    grab("welcome")
+    assert project is not None
+    window.set_project(project.__class__(location), location)
+    project.close()
+    seen: set[str] = set()
+    for role in ("agency", "expert", "committee"):
+        window.set_role(role)
+        for key in window.visible_page_keys():
+            if key in seen:
+                continue
+            seen.add(key)
+            window.show_page(key)
+            grab(f"{role}_{key}")
+    window.set_role("agency")
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the application window as the ``gui`` subcommand asks."""
+    app = create_application()
+    window = MainWindow()
+    if args.role:
+        window.set_role(args.role)
+    if args.screenshots:
+        window.show()
+        if args.project:
+            if not window.open_project(args.project):
+                return 2
+        else:
+            open_demo_now(window)
+        paths = save_screenshots(window, Path(args.screenshots))
+        print(tr("Wrote {count} screenshots to {dir}", count=len(paths), dir=args.screenshots))
+        window.close()
+        return 0
+    window.show()
+    if args.project:
+        window.open_project(args.project)
+    elif args.demo:
+        window.open_demo()
+    return app.exec()

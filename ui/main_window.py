@@ -1,0 +1,410 @@
+"""The main window: navigation of the workflow pages, the role switch, the project as a
+document (new, open, recent, close), and window state kept between runs."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QActionGroup, QCloseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from review_desk import __version__
+from review_desk.i18n import _, tr
+from review_desk.project import PROJECT_SUFFIX, Project, delete_project_files
+from review_desk.storage.database import ProjectOpenError
+
+from ui.actions import create_actions
+from ui.operations import Operation, run_operation
+from ui.pages.base import Page
+from ui.pages.registry import create_pages
+from ui.pages.welcome import WelcomePage
+from ui.settings import ROLES, Settings
+
+
+def role_label(role: str) -> str:
+    """Return the name of a role as shown."""
+    return {"expert": _("Expert"), "agency": _("Agency"), "committee": _("Committee")}[role]
+
+
+def demo_project_path() -> Path:
+    """Return where the demo project lives on this machine."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base) / "demo" / f"demo{PROJECT_SUFFIX}"
+
+
+class MainWindow(QMainWindow):
+    """The application window."""
+
+    project_opened = Signal(object)
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.project: Project | None = None
+        self._operation: Operation | None = None
+        self._loaded: set[str] = set()
+        self.setWindowTitle(_("Review Desk"))
+        self.resize(1360, 860)
+        self.setMinimumSize(1024, 680)
+
+        self.actions = create_actions(self)
+        self.pages: dict[str, Page] = {}
+        self._build_layout()
+        self._build_menus()
+        self._wire_actions()
+        self.set_role(self.settings.role)
+        self._show_welcome()
+
+        if self.settings.geometry is not None:
+            self.restoreGeometry(self.settings.geometry)
+        if self.settings.window_state is not None:
+            self.restoreState(self.settings.window_state)
+        self.statusBar().showMessage(_("Ready"))
+
+    # ----------------------------------------------------------------- layout
+    def _build_layout(self) -> None:
+        central = QWidget(self)
+        root = QHBoxLayout(central)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+
+        side = QWidget(central)
+        side.setObjectName("navHeader")
+        side.setFixedWidth(208)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 18, 0, 0)
+        side_layout.setSpacing(2)
+        name = QLabel(_("Review Desk"), side)
+        name.setObjectName("appName")
+        tagline = QLabel(_("Industry-education integration platform review"), side)
+        tagline.setObjectName("appTagline")
+        tagline.setWordWrap(True)
+        for label in (name, tagline):
+            label.setContentsMargins(18, 0, 12, 0)
+            side_layout.addWidget(label)
+        side_layout.addSpacing(16)
+        self.navigation = QListWidget(side)
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        side_layout.addWidget(self.navigation, 1)
+        root.addWidget(side)
+
+        right = QWidget(central)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(0)
+        top = QWidget(right)
+        top.setObjectName("topBar")
+        top_layout = QHBoxLayout(top)
+        top_layout.setContentsMargins(24, 10, 24, 10)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        self.project_name = QLabel(_("No project open"), top)
+        self.project_name.setObjectName("projectName")
+        self.project_path = QLabel("", top)
+        self.project_path.setObjectName("projectPath")
+        names.addWidget(self.project_name)
+        names.addWidget(self.project_path)
+        top_layout.addLayout(names, 1)
+        role_caption = QLabel(_("Role") + "：", top)
+        self.role_box = QComboBox(top)
+        for role in ROLES:
+            self.role_box.addItem(role_label(role), role)
+        role_caption.setBuddy(self.role_box)
+        top_layout.addWidget(role_caption)
+        top_layout.addWidget(self.role_box)
+        right_layout.addWidget(top)
+
+        self.stack = QStackedWidget(right)
+        self.welcome = WelcomePage(self.stack)
+        self.stack.addWidget(self.welcome)
+        for page in create_pages(self.stack):
+            self.pages[page.key] = page
+            self.stack.addWidget(page)
+        right_layout.addWidget(self.stack, 1)
+        root.addWidget(right, 1)
+        self.setCentralWidget(central)
+
+        self.navigation.currentItemChanged.connect(self._on_navigate)
+        self.role_box.currentIndexChanged.connect(
+            lambda index: self.set_role(self.role_box.itemData(index))
+        )
+        self.welcome.open_demo.connect(self.open_demo)
+        self.welcome.open_file.connect(self.choose_and_open)
+        self.welcome.new_project.connect(self.create_project)
+        self.welcome.open_recent.connect(self.open_project)
+
+    def _build_menus(self) -> None:
+        a = self.actions
+        file_menu = self.menuBar().addMenu(_("&File"))
+        file_menu.addAction(a["new_project"])
+        file_menu.addAction(a["open_project"])
+        file_menu.addAction(a["open_demo"])
+        self.recent_menu = file_menu.addMenu(_("Open &recent"))
+        file_menu.addSeparator()
+        file_menu.addAction(a["close_project"])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+
+        view_menu = self.menuBar().addMenu(_("&View"))
+        role_menu = view_menu.addMenu(_("&Role"))
+        self.role_actions = QActionGroup(self)
+        for role in ROLES:
+            action = role_menu.addAction(role_label(role))
+            action.setCheckable(True)
+            action.setData(role)
+            self.role_actions.addAction(action)
+        self.role_actions.triggered.connect(lambda action: self.set_role(action.data()))
+        view_menu.addAction(a["refresh"])
+
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        help_menu.addAction(a["about"])
+        self._update_recent_menu()
+
+    def _wire_actions(self) -> None:
+        a = self.actions
+        a["new_project"].triggered.connect(self.create_project)
+        a["open_project"].triggered.connect(self.choose_and_open)
+        a["open_demo"].triggered.connect(self.open_demo)
+        a["close_project"].triggered.connect(self.close_project)
+        a["quit"].triggered.connect(self.close)
+        a["refresh"].triggered.connect(self.refresh)
+        a["about"].triggered.connect(self.show_about)
+
+    # ------------------------------------------------------------------ roles
+    @property
+    def role(self) -> str:
+        return str(self.role_box.currentData())
+
+    def set_role(self, role: str) -> None:
+        """Show the pages of ``role``."""
+        if role not in ROLES:
+            return
+        self.settings.role = role
+        self.role_box.blockSignals(True)
+        self.role_box.setCurrentIndex(ROLES.index(role))
+        self.role_box.blockSignals(False)
+        for action in self.role_actions.actions() if hasattr(self, "role_actions") else []:
+            action.setChecked(action.data() == role)
+        current = self.current_page_key()
+        self.navigation.blockSignals(True)
+        self.navigation.clear()
+        for page in self.pages.values():
+            if role in page.roles:
+                item = QListWidgetItem(page.title)
+                item.setData(Qt.ItemDataRole.UserRole, page.key)
+                self.navigation.addItem(item)
+        self.navigation.blockSignals(False)
+        if self.project is not None:
+            visible = self.visible_page_keys()
+            self.show_page(current if current in visible else visible[0])
+
+    def visible_page_keys(self) -> list[str]:
+        """Return the keys of the pages in the navigation, in order."""
+        return [
+            self.navigation.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.navigation.count())
+        ]
+
+    # ------------------------------------------------------------------ pages
+    def current_page_key(self) -> str | None:
+        widget = self.stack.currentWidget()
+        return widget.key if isinstance(widget, Page) else None
+
+    def show_page(self, key: str) -> None:
+        """Make a page current, loading its data on first view."""
+        page = self.pages[key]
+        if self.project is not None and key not in self._loaded:
+            page.set_project(self.project)
+            self._loaded.add(key)
+        self.stack.setCurrentWidget(page)
+        self.settings.last_page = key
+        for i in range(self.navigation.count()):
+            item = self.navigation.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                self.navigation.blockSignals(True)
+                self.navigation.setCurrentItem(item)
+                self.navigation.blockSignals(False)
+
+    def _on_navigate(self, item: QListWidgetItem | None, _previous: object) -> None:
+        if item is not None and self.project is not None:
+            self.show_page(item.data(Qt.ItemDataRole.UserRole))
+
+    def _show_welcome(self) -> None:
+        self.welcome.set_recent(self.settings.recent_projects)
+        self.stack.setCurrentWidget(self.welcome)
+        self.navigation.setEnabled(False)
+
+    def refresh(self) -> None:
+        """Read the project again into every page already shown."""
+        self._loaded.clear()
+        key = self.current_page_key()
+        if key:
+            self.show_page(key)
+
+    # ---------------------------------------------------------------- project
+    def open_project(self, location: str) -> bool:
+        """Open a project file; report a failure in a message box."""
+        try:
+            project = Project(location)
+        except ProjectOpenError as error:
+            QMessageBox.critical(self, _("Cannot open the project"), str(error))
+            if not Path(location).exists():
+                self.settings.remove_recent(location)
+                self._update_recent_menu()
+            return False
+        self.set_project(project, str(location))
+        if project.db.backup is not None:
+            QMessageBox.information(
+                self,
+                _("Project upgraded"),
+                tr(
+                    "The project was upgraded to this version's format. A copy of the earlier "
+                    "file was kept at {path}.",
+                    path=project.db.backup,
+                ),
+            )
+        return True
+
+    def set_project(self, project: Project, location: str) -> None:
+        """Show an open project."""
+        if self.project is not None:
+            self.project.close()
+        self.project = project
+        self._loaded.clear()
+        info = project.info()
+        self.project_name.setText(info.name)
+        self.project_path.setText(location)
+        self.setWindowTitle(f"{info.name} — {_('Review Desk')}")
+        self.settings.add_recent(str(location))
+        self._update_recent_menu()
+        self.navigation.setEnabled(True)
+        visible = self.visible_page_keys()
+        last = self.settings.last_page
+        self.show_page(last if last in visible else visible[0])
+        self.statusBar().showMessage(tr("Opened {path}", path=location), 5000)
+        self.project_opened.emit(project)
+
+    def close_project(self) -> None:
+        """Close the open project and show the start page."""
+        if self.project is not None:
+            self.project.close()
+        self.project = None
+        self._loaded.clear()
+        self.project_name.setText(_("No project open"))
+        self.project_path.setText("")
+        self.setWindowTitle(_("Review Desk"))
+        self._show_welcome()
+
+    def choose_and_open(self) -> None:
+        """Ask for a project file and open it."""
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Open project"), "", _("Review Desk projects (*.rdp);;All files (*)")
+        )
+        if path:
+            self.open_project(path)
+
+    def create_project(self) -> None:
+        """Ask for a name and a file, and create an empty project."""
+        name, ok = QInputDialog.getText(self, _("New project"), _("Project name:"))
+        if not ok or not name.strip():
+            return
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Save the new project as"), f"{name.strip()}{PROJECT_SUFFIX}",
+            _("Review Desk projects (*.rdp)"),
+        )
+        if not path:
+            return
+        try:
+            project = Project.create(path, name=name.strip())
+        except ProjectOpenError as error:
+            QMessageBox.critical(self, _("Cannot create the project"), str(error))
+            return
+        self.set_project(project, path)
+
+    def open_demo(self) -> None:
+        """Open the demo project, building it in the background the first time."""
+        path = demo_project_path()
+        if path.exists():
+            try:
+                self.set_project(Project(path), str(path))
+                return
+            except ProjectOpenError:
+                delete_project_files(path)  # a demo from another version: build afresh
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.build_demo(path)
+
+    def build_demo(self, path: Path) -> Operation:
+        """Build the demo project at ``path`` in the background, then open it."""
+        from review_desk.demo import build_demo
+
+        def work(progress: object) -> Project:
+            return build_demo(path, progress)  # type: ignore[arg-type]
+
+        def on_error(error: BaseException) -> None:
+            delete_project_files(path)
+            QMessageBox.critical(self, _("Cannot build the demo project"), str(error))
+
+        operation = run_operation(
+            self,
+            _("Building the demo project…"),
+            work,
+            lambda project: self.set_project(project, str(path)),
+            on_error,
+        )
+        operation.cancelled.connect(lambda: delete_project_files(path))
+        self._operation = operation
+        return operation
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_projects
+        for number, path in enumerate(recent, start=1):
+            action = self.recent_menu.addAction(f"&{number} {path}")
+            action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # ------------------------------------------------------------------- misc
+    def show_about(self) -> None:
+        """Show the version and what the application is for."""
+        from PySide6 import __version__ as pyside_version
+
+        QMessageBox.about(
+            self,
+            _("About Review Desk"),
+            "<h3>" + _("Review Desk") + f" {__version__}</h3><p>"
+            + _("Expert review and selection of Shanxi's industry-education integration "
+                "platforms and training bases, chosen by open call.")
+            + "</p><p>"
+            + tr(
+                "Python {python}, Qt for Python {pyside}",
+                python=platform.python_version(),
+                pyside=pyside_version,
+            )
+            + "</p>",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._operation is not None:
+            self._operation.cancel()
+            self._operation.wait()
+        self.settings.geometry = self.saveGeometry()
+        self.settings.window_state = self.saveState()
+        if self.project is not None:
+            self.project.close()
+        super().closeEvent(event)

@@ -1,0 +1,129 @@
+"""The one path for long work: run a plain core function off the UI thread, report its
+progress, let the user cancel, and hand the result back on the UI thread.
+
+The core reports progress through a plain callback ``progress(done, total, message)``;
+cancelling makes the next call of that callback raise :class:`Cancelled`, so work stops
+at a safe point (core functions write in one transaction, which is then rolled back).
+A progress dialog appears only when the work takes longer than half a second.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from review_desk.i18n import _
+
+Progress = Callable[[int, int, str], None]
+SHOW_AFTER_MS = 500
+
+
+class Cancelled(Exception):
+    """The user cancelled the operation."""
+
+
+class _Worker(QObject):
+    progressed = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, work: Callable[[Progress], Any]) -> None:
+        super().__init__()
+        self._work = work
+        self.cancel_requested = threading.Event()
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if self.cancel_requested.is_set():
+            raise Cancelled
+        self.progressed.emit(done, total, message)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._work(self._progress)
+        except BaseException as error:  # handed to the UI thread, which reports it
+            self.failed.emit(error)
+        else:
+            self.finished.emit(result)
+
+
+class Operation(QObject):
+    """A running background operation. Keep a reference until ``done`` or ``error``."""
+
+    done = Signal(object)
+    error = Signal(object)
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget, title: str, work: Callable[[Progress], Any]) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._worker = _Worker(work)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progressed.connect(self._on_progress)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
+        self._dialog = QProgressDialog(title, _("Cancel"), 0, 0, parent)
+        self._dialog.setWindowTitle(title)
+        self._dialog.setMinimumDuration(SHOW_AFTER_MS)
+        self._dialog.setAutoClose(False)
+        self._dialog.setAutoReset(False)
+        self._dialog.canceled.connect(self.cancel)
+        self._dialog.reset()
+        self._show_timer = QTimer(self)
+        self._show_timer.setSingleShot(True)
+        self._show_timer.timeout.connect(self._dialog.show)
+
+    def start(self) -> Operation:
+        """Start the work."""
+        self._thread.start()
+        self._show_timer.start(SHOW_AFTER_MS)
+        return self
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next progress report."""
+        self._worker.cancel_requested.set()
+
+    def wait(self) -> None:
+        """Block until the worker thread has ended (for shutdown and tests)."""
+        self._thread.wait()
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        self._dialog.setMaximum(total)
+        self._dialog.setValue(done)
+        self._dialog.setLabelText(message)
+
+    def _finish(self) -> None:
+        self._show_timer.stop()
+        self._dialog.hide()
+        self._thread.quit()
+        self._thread.wait()
+
+    def _on_finished(self, result: object) -> None:
+        self._finish()
+        self.done.emit(result)
+
+    def _on_failed(self, error: object) -> None:
+        self._finish()
+        if isinstance(error, Cancelled):
+            self.cancelled.emit()
+        else:
+            self.error.emit(error)
+
+
+def run_operation(
+    parent: QWidget,
+    title: str,
+    work: Callable[[Progress], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> Operation:
+    """Start ``work`` in the background and call back on the UI thread."""
+    operation = Operation(parent, title, work)
+    operation.done.connect(on_done)
+    operation.error.connect(on_error)
+    return operation.start()

@@ -1,0 +1,71 @@
+"""Settings kept on the user's machine (QSettings): window state, recent projects, role.
+
+Declared once here, typed, with defaults and a version. Project parameters (rubrics,
+quotas, deadlines) live in the project database, not here.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+SETTINGS_VERSION = 1
+MAX_RECENT = 8
+ROLES = ("expert", "agency", "committee")
+
+
+class Settings:
+    """Typed access to the application's QSettings."""
+
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self._s = qsettings or QSettings()
+        if int(self._s.value("settings_version", 0)) < SETTINGS_VERSION:
+            self._s.setValue("settings_version", SETTINGS_VERSION)
+
+    @property
+    def role(self) -> str:
+        value = str(self._s.value("role", "agency"))
+        return value if value in ROLES else "agency"
+
+    @role.setter
+    def role(self, value: str) -> None:
+        self._s.setValue("role", value)
+
+    @property
+    def recent_projects(self) -> list[str]:
+        value = self._s.value("recent_projects", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def add_recent(self, path: str) -> None:
+        items = [p for p in self.recent_projects if p != path]
+        self._s.setValue("recent_projects", [path, *items][:MAX_RECENT])
+
+    def remove_recent(self, path: str) -> None:
+        self._s.setValue("recent_projects", [p for p in self.recent_projects if p != path])
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        value = self._s.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self._s.setValue("window/geometry", value)
+
+    @property
+    def window_state(self) -> QByteArray | None:
+        value = self._s.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    @window_state.setter
+    def window_state(self, value: QByteArray) -> None:
+        self._s.setValue("window/state", value)
+
+    @property
+    def last_page(self) -> str:
+        return str(self._s.value("window/page", "overview"))
+
+    @last_page.setter
+    def last_page(self, value: str) -> None:
+        self._s.setValue("window/page", value)
