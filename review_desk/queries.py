@@ -216,7 +216,7 @@ def experts(project: Project) -> list[ExpertRow]:
 def panels(project: Project) -> list[PanelRow]:
     """Return the panels with their leader, members and directions."""
     with project.reading() as s:
-        names = dict(s.execute(select(m.Direction.id, m.Direction.short_name)).tuples().all())
+        names = {row.id: row.short_name for row in s.execute(select(m.Direction.id, m.Direction.short_name))}
         result = []
         for p in s.scalars(
             select(m.Panel)

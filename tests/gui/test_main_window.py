@@ -1,0 +1,118 @@
+"""The main window on the demo project: every page constructs and renders, roles choose
+the pages, the start page offers the demo, and failures are reported."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QMessageBox
+
+from ui.pages.base import Page
+
+ALL_PAGES = [
+    "overview",
+    "materials",
+    "formal_review",
+    "experts",
+    "scoring",
+    "defense",
+    "ranking",
+    "charts",
+    "export",
+]
+
+
+def test_a_chinese_font_is_installed(qapp) -> None:  # type: ignore[no-untyped-def]
+    families = QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese)
+    assert families, "no font with Chinese glyphs: install one (e.g. fonts-noto-cjk)"
+
+
+def test_start_page_offers_the_demo(window) -> None:  # type: ignore[no-untyped-def]
+    assert window.stack.currentWidget() is window.welcome
+    assert window.welcome.demo_button.isVisible()
+    assert window.welcome.demo_button.text() == "打开演示项目"
+    assert not window.navigation.isEnabled()
+
+
+def test_every_page_renders_on_the_demo(window, demo_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_project(str(demo_project))
+    assert window.visible_page_keys() == ALL_PAGES
+    for key in ALL_PAGES:
+        window.show_page(key)
+        page = window.stack.currentWidget()
+        assert isinstance(page, Page) and page.key == key
+        image = window.grab().toImage()
+        assert not image.isNull() and image.width() >= 1000
+    assert window.pages["materials"].table.model.rowCount() == 47
+    assert window.pages["experts"].experts.model.rowCount() == 10
+    assert window.pages["experts"].recusals.model.rowCount() >= 1
+    assert window.pages["scoring"].table.model.rowCount() > 100
+    overview = window.pages["overview"]
+    assert overview.tiles["applicants"].value.text() == "40"
+    assert "演示项目" in window.windowTitle()
+
+
+def test_roles_choose_the_pages(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    window.open_project(str(demo_project))
+    window.set_role("committee")
+    assert window.visible_page_keys() == ["overview", "ranking", "charts", "export"]
+    window.set_role("expert")
+    assert window.visible_page_keys() == ["overview", "materials", "scoring", "defense"]
+    assert window.current_page_key() in window.visible_page_keys()
+    window.set_role("agency")
+    assert window.visible_page_keys() == ALL_PAGES
+    assert window.settings.role == "agency"
+
+
+def test_search_filters_the_dossiers(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    window.open_project(str(demo_project))
+    window.show_page("materials")
+    table = window.pages["materials"].table
+    table.search.setText("新能源")
+    assert 0 < table.proxy.rowCount() < table.model.rowCount()
+    assert "显示" in table.count_label.text()
+
+
+def test_demo_is_built_in_the_background(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.project_opened, timeout=60_000):
+        window.welcome.demo_button.click()
+    window._operation.wait()
+    assert window.project is not None
+    assert window.project.summary().dossiers == 47
+    assert window.settings.recent_projects[0].endswith("demo.rdp")
+
+
+def test_a_bad_file_is_reported(window, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    bad = tmp_path / "bad.rdp"
+    bad.write_text("not a database", encoding="utf-8")
+    assert not window.open_project(str(bad))
+    assert shown and "bad.rdp" in shown[0] and "不是评审台项目文件" in shown[0]
+    assert window.project is None
+
+
+def test_recent_projects_and_close(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    window.open_project(str(demo_project))
+    window.close_project()
+    assert window.stack.currentWidget() is window.welcome
+    assert window.welcome.recent.count() == 1
+    assert window.recent_menu.actions()[0].text().endswith(str(demo_project))
+
+
+def test_screenshots_command(demo_project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "shots"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+               XDG_DATA_HOME=str(tmp_path / "data"))
+    result = subprocess.run(
+        [sys.executable, "-m", "ui", "gui", str(demo_project), "--screenshots", str(out)],
+        capture_output=True, text=True, encoding="utf-8", env=env, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in out.glob("*.png"))
+    assert len(names) == 1 + len(ALL_PAGES)
+    assert all((out / n).stat().st_size > 10_000 for n in names)

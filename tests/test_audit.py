@@ -1,0 +1,105 @@
+"""The audit log: append-only in the database, and a hash chain that names the first
+broken entry."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from review_desk import audit
+from review_desk.project import Project
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "review_desk", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+
+
+def test_demo_chain_is_intact(demo_project: Path) -> None:
+    with Project(demo_project) as project:
+        report = project.verify_audit()
+    assert report.intact and report.entries > 100
+    result = _run_cli("audit", "verify", str(demo_project))
+    assert result.returncode == 0, result.stderr
+    assert str(report.entries) in result.stdout
+
+
+def test_database_refuses_update_and_delete(demo_project: Path) -> None:
+    with sqlite3.connect(demo_project) as c:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            c.execute("UPDATE audit_log SET actor = 'x' WHERE id = 3")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            c.execute("DELETE FROM audit_log WHERE id = 3")
+    c.close()
+
+
+def _tamper(path: Path, statement: str) -> None:
+    """Change the log behind the triggers' back, as someone with the file could."""
+    with sqlite3.connect(path) as c:
+        c.execute("DROP TRIGGER audit_log_no_update")
+        c.execute("DROP TRIGGER audit_log_no_delete")
+        c.execute(statement)
+    c.close()
+
+
+def test_edited_entry_is_named(demo_project: Path) -> None:
+    _tamper(demo_project, "UPDATE audit_log SET after = '{\"scores\": {}}' WHERE id = 42")
+    with Project(demo_project) as project:
+        report = project.verify_audit()
+    assert not report.intact and report.broken_id == 42
+    result = _run_cli("audit", "verify", str(demo_project), "--json")
+    assert result.returncode == 1
+    assert '"broken_id": 42' in result.stdout
+
+
+def test_deleted_entry_is_named(demo_project: Path) -> None:
+    _tamper(demo_project, "DELETE FROM audit_log WHERE id = 7")
+    with Project(demo_project) as project:
+        report = project.verify_audit()
+    assert not report.intact and report.broken_id == 7
+
+
+def test_rehashed_entry_breaks_the_next_link(demo_project: Path) -> None:
+    """Recomputing an edited entry's own hash is caught by the entry after it."""
+    with Project(demo_project) as project, project.reading() as s:
+        entry = s.get(audit.AuditLog, 10)
+        assert entry is not None
+        forged = audit.entry_hash(
+            entry_id=10,
+            at=entry.at,
+            actor="someone else",
+            action=entry.action,
+            entity=entry.entity,
+            entity_id=entry.entity_id,
+            before=entry.before,
+            after=entry.after,
+            prev_hash=entry.prev_hash,
+        )
+    _tamper(
+        demo_project,
+        f"UPDATE audit_log SET actor = 'someone else', entry_hash = '{forged}' WHERE id = 10",
+    )
+    with Project(demo_project) as project:
+        report = project.verify_audit()
+    assert not report.intact and report.broken_id == 11
+
+
+def test_record_appends_linked_entries(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "p.rdp", name="x") as project:
+        with project.transaction() as s:
+            first = audit.record(s, actor="甲", action="score.set", entity="score", after={"v": 1})
+            second = audit.record(
+                s, actor="乙", action="score.set", entity="score", before={"v": 1}, after={"v": 2}
+            )
+        assert second.prev_hash == first.entry_hash
+        assert second.id == first.id + 1
+        assert project.verify_audit().intact

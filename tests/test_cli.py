@@ -1,0 +1,69 @@
+"""The command line: help, project creation and description, errors in Chinese."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ui", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+
+
+def test_help_lists_subcommands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("gui", "directions", "project", "demo", "audit"):
+        assert command in result.stdout
+    assert "用法" in result.stdout
+
+
+def test_each_subcommand_has_help() -> None:
+    for args in (["gui"], ["directions"], ["project", "new"], ["project", "info"], ["demo"],
+                 ["audit", "verify"]):
+        result = run(*args, "--help")
+        assert result.returncode == 0, (args, result.stderr)
+
+
+def test_version() -> None:
+    from review_desk import __version__
+
+    result = run("--version")
+    assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_project_new_and_info(tmp_path: Path) -> None:
+    path = tmp_path / "新项目.rdp"
+    created = run("project", "new", str(path), "--name", "第二批遴选",
+                  "--deadline", "2023-01-21T23:59+08:00")
+    assert created.returncode == 0, created.stderr
+    info = run("project", "info", str(path), "--json")
+    data = json.loads(info.stdout)
+    assert data["name"] == "第二批遴选" and data["dossiers"] == 0
+    again = run("project", "new", str(path), "--name", "x")
+    assert again.returncode == 2 and "已存在" in again.stderr
+
+
+def test_errors_are_clear(tmp_path: Path) -> None:
+    missing = run("project", "info", str(tmp_path / "none.rdp"))
+    assert missing.returncode == 2
+    assert "找不到项目文件" in missing.stderr
+    bad_deadline = run("project", "new", str(tmp_path / "x.rdp"), "--name", "x",
+                       "--deadline", "2023-01-21")
+    assert bad_deadline.returncode == 2 and "时区" in bad_deadline.stderr
+
+
+def test_demo_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "d.rdp"
+    path.write_bytes(b"keep me")
+    result = run("demo", str(path))
+    assert result.returncode == 2 and "--force" in result.stderr
+    assert path.read_bytes() == b"keep me"

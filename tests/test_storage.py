@@ -1,0 +1,150 @@
+"""Project storage: creation, pragmas, migrations on open, and refusal of what it can't open."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import select, text
+
+from review_desk.project import Project
+from review_desk.storage import models as m
+from review_desk.storage.database import (
+    HEAD_REVISION,
+    KNOWN_REVISIONS,
+    MIGRATIONS_DIR,
+    ProjectOpenError,
+    ProjectTooNewError,
+    _alembic_config,
+    make_engine,
+    upgrade,
+    url_for,
+)
+
+
+def test_known_revisions_match_alembic() -> None:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(config)
+    chain = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert tuple(chain) == KNOWN_REVISIONS
+    assert script.get_current_head() == HEAD_REVISION
+
+
+def test_new_project_has_settings_and_directions(tmp_path: Path) -> None:
+    path = tmp_path / "p.rdp"
+    with Project.create(path, name="测试项目") as project:
+        with project.db.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        with project.reading() as s:
+            assert s.scalar(select(m.Direction.name).where(m.Direction.id == 7)) == (
+                "新能源产教融合平台载体和实训基地"
+            )
+            assert len(s.scalars(select(m.Direction)).all()) == 30
+        assert project.info().per_direction_cap == 2
+    assert (tmp_path / "p.rdp").is_file()
+
+
+def test_models_match_migrated_schema(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "p.rdp", name="x") as project:
+        with project.db.engine.connect() as c:
+            context = MigrationContext.configure(c, opts={"compare_type": True})
+            assert compare_metadata(context, m.Base.metadata) == []
+
+
+def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with Project.create(tmp_path / "p.rdp", name="x") as project:
+        with pytest.raises(IntegrityError), project.transaction() as s:
+            s.add(
+                m.Dossier(
+                    code="X-1",
+                    platform_name="x",
+                    lead_applicant_id=999,
+                    direction_id=1,
+                    requested_level="provincial",
+                )
+            )
+
+
+def _make_old_project(path: Path) -> None:
+    """A project file as the first schema version left it, with data in it."""
+    engine = make_engine(url_for(path))
+    upgrade(engine, "0001")
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO review_project (id, name, round_name, organiser, agency,"
+                " created_at, provincial_target, provincial_tolerance, per_direction_cap,"
+                " min_opinion_length) VALUES ('p1', '旧项目', '', '', '',"
+                " '2022-01-01 00:00:00', 10, 2, 2, 50)"
+            )
+        )
+    engine.dispose()
+
+
+def test_older_project_is_upgraded_after_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "old.rdp"
+    _make_old_project(path)
+    with Project(path) as project:
+        assert project.db.upgraded_from == "0001"
+        backup = project.db.backup
+        assert backup is not None and backup.is_file()
+        assert project.info().name == "旧项目"
+        with project.reading() as s:
+            assert s.scalars(select(m.Expert)).all() == []  # table of revision 0002 exists
+    with sqlite3.connect(backup) as old:
+        assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert old.execute("SELECT name FROM review_project").fetchone() == ("旧项目",)
+    old.close()
+    with Project(path) as again:
+        assert again.db.upgraded_from is None and again.db.backup is None
+
+
+def test_newer_project_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.rdp"
+    Project.create(path, name="x").close()
+    with sqlite3.connect(path) as c:
+        c.execute("UPDATE alembic_version SET version_num = '9999'")
+    c.close()
+    with pytest.raises(ProjectTooNewError, match="9999"):
+        Project(path)
+
+
+def test_other_files_are_refused_clearly(tmp_path: Path) -> None:
+    not_db = tmp_path / "notes.rdp"
+    not_db.write_text("这不是数据库", encoding="utf-8")
+    with pytest.raises(ProjectOpenError, match="notes.rdp"):
+        Project(not_db)
+    other_db = tmp_path / "other.rdp"
+    with sqlite3.connect(other_db) as c:
+        c.execute("CREATE TABLE t (x)")
+    c.close()
+    with pytest.raises(ProjectOpenError, match="other.rdp"):
+        Project(other_db)
+    with pytest.raises(ProjectOpenError):
+        Project(tmp_path / "missing.rdp")
+    existing = tmp_path / "exists.rdp"
+    existing.write_bytes(b"")
+    with pytest.raises(ProjectOpenError):
+        Project.create(existing, name="x")
+
+
+def test_alembic_env_refuses_to_run_without_app_connection(tmp_path: Path) -> None:
+    engine = make_engine(url_for(tmp_path / "x.rdp"))
+    with engine.connect() as c:
+        config = _alembic_config(c)
+    config.attributes.pop("connection")
+    from alembic import command
+
+    with pytest.raises(RuntimeError):
+        command.upgrade(config, "head")
