@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from review_desk import audit, reference
@@ -163,8 +163,9 @@ class Project:
         info = self.info()
         with self.reading() as s:
 
-            def count(model: type[m.Base], *where: object) -> int:
-                return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+            def count(model: type[m.Base], *where: ColumnElement[bool]) -> int:
+                query = select(func.count()).select_from(model).where(*where)
+                return int(s.execute(query).scalar_one())
 
             directions_in_use = int(
                 s.scalar(select(func.count(func.distinct(m.Dossier.direction_id)))) or 0

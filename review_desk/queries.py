@@ -216,7 +216,10 @@ def experts(project: Project) -> list[ExpertRow]:
 def panels(project: Project) -> list[PanelRow]:
     """Return the panels with their leader, members and directions."""
     with project.reading() as s:
-        names = {row.id: row.short_name for row in s.execute(select(m.Direction.id, m.Direction.short_name))}
+        names = {
+            row.id: row.short_name
+            for row in s.execute(select(m.Direction.id, m.Direction.short_name))
+        }
         result = []
         for p in s.scalars(
             select(m.Panel)
@@ -228,9 +231,7 @@ def panels(project: Project) -> list[PanelRow]:
             .order_by(m.Panel.id)
         ):
             direction_ids = [pd.direction_id for pd in p.directions]
-            count = s.scalar(
-                select(func.count()).where(m.Dossier.direction_id.in_(direction_ids))
-            )
+            count = s.scalar(select(func.count()).where(m.Dossier.direction_id.in_(direction_ids)))
             result.append(
                 PanelRow(
                     id=p.id,

@@ -27,8 +27,14 @@ def test_help_lists_subcommands() -> None:
 
 
 def test_each_subcommand_has_help() -> None:
-    for args in (["gui"], ["directions"], ["project", "new"], ["project", "info"], ["demo"],
-                 ["audit", "verify"]):
+    for args in (
+        ["gui"],
+        ["directions"],
+        ["project", "new"],
+        ["project", "info"],
+        ["demo"],
+        ["audit", "verify"],
+    ):
         result = run(*args, "--help")
         assert result.returncode == 0, (args, result.stderr)
 
@@ -42,8 +48,9 @@ def test_version() -> None:
 
 def test_project_new_and_info(tmp_path: Path) -> None:
     path = tmp_path / "新项目.rdp"
-    created = run("project", "new", str(path), "--name", "第二批遴选",
-                  "--deadline", "2023-01-21T23:59+08:00")
+    created = run(
+        "project", "new", str(path), "--name", "第二批遴选", "--deadline", "2023-01-21T23:59+08:00"
+    )
     assert created.returncode == 0, created.stderr
     info = run("project", "info", str(path), "--json")
     data = json.loads(info.stdout)
@@ -56,8 +63,9 @@ def test_errors_are_clear(tmp_path: Path) -> None:
     missing = run("project", "info", str(tmp_path / "none.rdp"))
     assert missing.returncode == 2
     assert "找不到项目文件" in missing.stderr
-    bad_deadline = run("project", "new", str(tmp_path / "x.rdp"), "--name", "x",
-                       "--deadline", "2023-01-21")
+    bad_deadline = run(
+        "project", "new", str(tmp_path / "x.rdp"), "--name", "x", "--deadline", "2023-01-21"
+    )
     assert bad_deadline.returncode == 2 and "时区" in bad_deadline.stderr
 
 

@@ -20,9 +20,7 @@ def _dump(path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
     with sqlite3.connect(path) as c:
         tables = [
             r[0]
-            for r in c.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
-            )
+            for r in c.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
         ]
         dump = [(t, sorted(c.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)) for t in tables]
     c.close()
@@ -33,8 +31,12 @@ def test_demo_builds_to_the_same_content(tmp_path: Path, demo_source: Path) -> N
     again = tmp_path / "again.rdp"
     build_demo(again).close()
     assert _dump(again) == _dump(demo_source)
-    first_files = sorted(p.name for p in demo_source.with_name("demo.rdp.files").rglob("*") if p.is_file())
-    second_files = sorted(p.name for p in again.with_name("again.rdp.files").rglob("*") if p.is_file())
+    first_files = sorted(
+        p.name for p in demo_source.with_name("demo.rdp.files").rglob("*") if p.is_file()
+    )
+    second_files = sorted(
+        p.name for p in again.with_name("again.rdp.files").rglob("*") if p.is_file()
+    )
     assert first_files == second_files and len(first_files) >= 40
 
 

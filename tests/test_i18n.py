@@ -22,7 +22,9 @@ def test_every_message_has_a_chinese_translation() -> None:
     missing = sorted(set(messages) - set(catalog))
     assert not missing, f"untranslated (run scripts/update_translations.py): {missing}"
     for message in messages:
-        assert set(PLACEHOLDER.findall(message)) == set(PLACEHOLDER.findall(catalog[message])), message
+        assert set(PLACEHOLDER.findall(message)) == set(PLACEHOLDER.findall(catalog[message])), (
+            message
+        )
         assert re.search(r"[\u4e00-\u9fff]", catalog[message]) or message in {
             "SHA-256",
             "Python {python}, Qt for Python {pyside}",

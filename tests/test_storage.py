@@ -54,26 +54,31 @@ def test_new_project_has_settings_and_directions(tmp_path: Path) -> None:
 
 
 def test_models_match_migrated_schema(tmp_path: Path) -> None:
-    with Project.create(tmp_path / "p.rdp", name="x") as project:
-        with project.db.engine.connect() as c:
-            context = MigrationContext.configure(c, opts={"compare_type": True})
-            assert compare_metadata(context, m.Base.metadata) == []
+    with (
+        Project.create(tmp_path / "p.rdp", name="x") as project,
+        project.db.engine.connect() as c,
+    ):
+        context = MigrationContext.configure(c, opts={"compare_type": True})
+        assert compare_metadata(context, m.Base.metadata) == []
 
 
 def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    with Project.create(tmp_path / "p.rdp", name="x") as project:
-        with pytest.raises(IntegrityError), project.transaction() as s:
-            s.add(
-                m.Dossier(
-                    code="X-1",
-                    platform_name="x",
-                    lead_applicant_id=999,
-                    direction_id=1,
-                    requested_level="provincial",
-                )
+    with (
+        Project.create(tmp_path / "p.rdp", name="x") as project,
+        pytest.raises(IntegrityError),
+        project.transaction() as s,
+    ):
+        s.add(
+            m.Dossier(
+                code="X-1",
+                platform_name="x",
+                lead_applicant_id=999,
+                direction_id=1,
+                requested_level="provincial",
             )
+        )
 
 
 def _make_old_project(path: Path) -> None:
@@ -123,13 +128,13 @@ def test_newer_project_is_refused(tmp_path: Path) -> None:
 def test_other_files_are_refused_clearly(tmp_path: Path) -> None:
     not_db = tmp_path / "notes.rdp"
     not_db.write_text("这不是数据库", encoding="utf-8")
-    with pytest.raises(ProjectOpenError, match="notes.rdp"):
+    with pytest.raises(ProjectOpenError, match=r"notes\.rdp"):
         Project(not_db)
     other_db = tmp_path / "other.rdp"
     with sqlite3.connect(other_db) as c:
         c.execute("CREATE TABLE t (x)")
     c.close()
-    with pytest.raises(ProjectOpenError, match="other.rdp"):
+    with pytest.raises(ProjectOpenError, match=r"other\.rdp"):
         Project(other_db)
     with pytest.raises(ProjectOpenError):
         Project(tmp_path / "missing.rdp")

@@ -24,17 +24,34 @@ class ActionSpec:
 def action_specs() -> list[ActionSpec]:
     """Return every action of the main window."""
     return [
-        ActionSpec("new_project", _("&New project…"), QKeySequence.StandardKey.New,
-                   _("Create an empty review project")),
-        ActionSpec("open_project", _("&Open project…"), QKeySequence.StandardKey.Open,
-                   _("Open a review project file")),
-        ActionSpec("open_demo", _("Open the &demo project"), None,
-                   _("Open the demo project, building it first if needed")),
-        ActionSpec("close_project", _("&Close project"), QKeySequence.StandardKey.Close,
-                   _("Close the open project")),
+        ActionSpec(
+            "new_project",
+            _("&New project…"),
+            QKeySequence.StandardKey.New,
+            _("Create an empty review project"),
+        ),
+        ActionSpec(
+            "open_project",
+            _("&Open project…"),
+            QKeySequence.StandardKey.Open,
+            _("Open a review project file"),
+        ),
+        ActionSpec(
+            "open_demo",
+            _("Open the &demo project"),
+            None,
+            _("Open the demo project, building it first if needed"),
+        ),
+        ActionSpec(
+            "close_project",
+            _("&Close project"),
+            QKeySequence.StandardKey.Close,
+            _("Close the open project"),
+        ),
         ActionSpec("quit", _("&Quit"), QKeySequence.StandardKey.Quit, _("Quit Review Desk")),
-        ActionSpec("refresh", _("&Refresh"), QKeySequence.StandardKey.Refresh,
-                   _("Read the project again")),
+        ActionSpec(
+            "refresh", _("&Refresh"), QKeySequence.StandardKey.Refresh, _("Read the project again")
+        ),
         ActionSpec("about", _("&About Review Desk"), None, _("Version and credits")),
     ]
 

@@ -325,7 +325,9 @@ class MainWindow(QMainWindow):
         if not ok or not name.strip():
             return
         path, _filter = QFileDialog.getSaveFileName(
-            self, _("Save the new project as"), f"{name.strip()}{PROJECT_SUFFIX}",
+            self,
+            _("Save the new project as"),
+            f"{name.strip()}{PROJECT_SUFFIX}",
             _("Review Desk projects (*.rdp)"),
         )
         if not path:
@@ -387,9 +389,13 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             _("About Review Desk"),
-            "<h3>" + _("Review Desk") + f" {__version__}</h3><p>"
-            + _("Expert review and selection of Shanxi's industry-education integration "
-                "platforms and training bases, chosen by open call.")
+            "<h3>"
+            + _("Review Desk")
+            + f" {__version__}</h3><p>"
+            + _(
+                "Expert review and selection of Shanxi's industry-education integration "
+                "platforms and training bases, chosen by open call."
+            )
             + "</p><p>"
             + tr(
                 "Python {python}, Qt for Python {pyside}",

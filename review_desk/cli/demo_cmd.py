@@ -31,9 +31,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.project)
     if path.exists():
         if not args.force:
-            raise CommandError(
-                tr("{path} already exists; use --force to replace it.", path=path)
-            )
+            raise CommandError(tr("{path} already exists; use --force to replace it.", path=path))
         delete_project_files(path)
 
     def progress(done: int, total: int, what: str) -> None:

@@ -24,7 +24,8 @@ def register(commands: Any) -> None:
     new.add_argument("--name", required=True, help=_("project name"))
     new.add_argument("--round", default="", help=_("round name"))
     new.add_argument(
-        "--deadline", help=_("deadline for dossiers, ISO 8601 with time zone, e.g. 2022-01-21T23:59+08:00")
+        "--deadline",
+        help=_("deadline for dossiers, ISO 8601 with time zone, e.g. 2022-01-21T23:59+08:00"),
     )
     new.set_defaults(handler=run_new)
 
@@ -45,7 +46,9 @@ def run_new(args: argparse.Namespace) -> int:
         if deadline.tzinfo is None:
             raise CommandError(_("The deadline needs a time zone, e.g. +08:00."))
     try:
-        project = Project.create(args.project, name=args.name, round_name=args.round, deadline=deadline)
+        project = Project.create(
+            args.project, name=args.name, round_name=args.round, deadline=deadline
+        )
     except ProjectOpenError as error:
         raise CommandError(str(error)) from error
     project.close()

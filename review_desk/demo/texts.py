@@ -71,7 +71,8 @@ def section_paragraphs(item: ChecklistItem, facts: DossierFacts, rng: random.Ran
         ],
         "plan.necessity": [
             f"{d.short_name}是我省重点发展的产业集群方向。当前{place}相关企业技术技能人才缺口约"
-            f"{trainees // 10}人，人才供给与产业需求之间存在结构性矛盾，建设产教融合实训基地十分必要。",
+            f"{trainees // 10}人，人才供给与产业需求之间存在结构性矛盾，"
+            "建设产教融合实训基地十分必要。",
             "申报主体具备场地、设备、师资和合作企业等基础条件，地方政府已出台支持政策，项目具备可行性。",
         ],
         "plan.approach": [
@@ -87,7 +88,8 @@ def section_paragraphs(item: ChecklistItem, facts: DossierFacts, rng: random.Ran
             "（3）建设“双师型”教师培训基地；（4）搭建技术研发与成果转化平台；（5）建设共享运行管理信息系统。",
         ],
         "plan.budget": [
-            f"项目总投资{budget}万元，其中设备购置{budget * 55 // 100}万元，场地改造{budget * 25 // 100}万元，"
+            f"项目总投资{budget}万元，其中设备购置{budget * 55 // 100}万元，"
+            f"场地改造{budget * 25 // 100}万元，"
             f"课程与师资建设{budget * 12 // 100}万元，运行维护{budget - budget * 92 // 100}万元。",
             "资金来源包括申报主体自筹、合作企业投入和地方政府配套资金。",
         ],
@@ -104,7 +106,8 @@ def section_paragraphs(item: ChecklistItem, facts: DossierFacts, rng: random.Ran
             "落实资金、场地和人员保障。",
         ],
         "support.policy_list": [
-            f"{place.replace('山西省', '')}人民政府支持建设产教融合重大平台载体和实训基地的政策清单："
+            f"{place.replace('山西省', '')}人民政府支持建设产教融合重大平台载体和实训基地的"
+            "政策清单："
             "一、土地、规划政策；二、申报建设与运行管理政策；三、配套政策。（详见附件）",
         ],
         "support.land_space": [

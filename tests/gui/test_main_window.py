@@ -106,11 +106,20 @@ def test_recent_projects_and_close(window, demo_project: Path) -> None:  # type:
 
 def test_screenshots_command(demo_project: Path, tmp_path: Path) -> None:
     out = tmp_path / "shots"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
-               XDG_DATA_HOME=str(tmp_path / "data"))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+    )
     result = subprocess.run(
         [sys.executable, "-m", "ui", "gui", str(demo_project), "--screenshots", str(out)],
-        capture_output=True, text=True, encoding="utf-8", env=env, timeout=180, check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=180,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in out.glob("*.png"))

@@ -31,9 +31,11 @@ class ExpertsPage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             _("Experts and panels"),
-            _("The expert roster, the panels with their leaders and directions, each "
-              "expert's load, and the recusals. Roster import and assignment editing come "
-              "with the scoring feature."),
+            _(
+                "The expert roster, the panels with their leaders and directions, each "
+                "expert's load, and the recusals. Roster import and assignment editing come "
+                "with the scoring feature."
+            ),
             parent,
         )
         tabs = QTabWidget(self)
@@ -58,8 +60,11 @@ class ExpertsPage(Page):
                 Column(_("Leader"), lambda r: r.leader),
                 Column(_("Members"), lambda r: "、".join(r.members)),
                 Column(_("Dossiers"), lambda r: str(r.dossiers), lambda r: r.dossiers, True),
-                Column(_("Directions"), lambda r: "、".join(r.directions),
-                       tooltip=lambda r: "、".join(r.directions)),
+                Column(
+                    _("Directions"),
+                    lambda r: "、".join(r.directions),
+                    tooltip=lambda r: "、".join(r.directions),
+                ),
             ],
             searchable=False,
             stretch_column=4,

@@ -3,8 +3,8 @@ checked against."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QSplitter, QWidget
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSplitter, QWidget
 
 from review_desk import reference
 from review_desk.domain import ApplicantKind
@@ -30,18 +30,24 @@ class FormalReviewPage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             _("Formal review"),
-            _("Completeness against the checklist of 附件3 and the eligibility conditions of "
-              "三、揭榜参考条件, with a verdict and reasons for each dossier."),
+            _(
+                "Completeness against the checklist of 附件3 and the eligibility conditions of "
+                "三、揭榜参考条件, with a verdict and reasons for each dossier."
+            ),
             parent,
         )
         self.body.addWidget(
             planned_card(
                 _("Coming with the dossier intake feature"),
                 [
-                    _("Per dossier: each checklist item found (with its page) or missing; a PDF "
-                      "without a text layer is marked for a manual check."),
-                    _("Machine checks of the eligibility rules below from the register's facts, "
-                      "and a verdict (passed / to be supplemented / rejected) with reasons."),
+                    _(
+                        "Per dossier: each checklist item found (with its page) or missing; a PDF "
+                        "without a text layer is marked for a manual check."
+                    ),
+                    _(
+                        "Machine checks of the eligibility rules below from the register's facts, "
+                        "and a verdict (passed / to be supplemented / rejected) with reasons."
+                    ),
                     _("Supplements (补正) with every earlier version kept."),
                 ],
                 self,
@@ -68,8 +74,10 @@ class FormalReviewPage(Page):
                 Column(_("Applies to"), _applies_to),
                 Column(
                     _("Checked by"),
-                    lambda r: (_("Preference") + " · " if r.preference else "")
-                    + (_("Machine") if r.check == "machine" else _("Experts")),
+                    lambda r: (
+                        (_("Preference") + " · " if r.preference else "")
+                        + (_("Machine") if r.check == "machine" else _("Experts"))
+                    ),
                 ),
                 Column(_("Condition"), lambda r: r.text, tooltip=lambda r: r.text),
             ],

@@ -90,9 +90,7 @@ class OverviewPage(Page):
             [
                 Column(_("No."), lambda r: str(r.number), lambda r: r.number, align_right=True),
                 Column(_("Industry direction"), lambda r: r.name),
-                Column(
-                    _("Provincial"), lambda r: str(r.provincial), lambda r: r.provincial, True
-                ),
+                Column(_("Provincial"), lambda r: str(r.provincial), lambda r: r.provincial, True),
                 Column(_("Municipal"), lambda r: str(r.municipal), lambda r: r.municipal, True),
                 Column(_("County"), lambda r: str(r.county), lambda r: r.county, True),
                 Column(_("Provincial cap"), lambda r: str(r.cap), lambda r: r.cap, True),
@@ -126,6 +124,8 @@ class OverviewPage(Page):
         for key, tile in self.tiles.items():
             tile.value.setText(str(getattr(summary, key)))
         rows = [
-            r for r in queries.direction_counts(self.project) if r.provincial + r.municipal + r.county
+            r
+            for r in queries.direction_counts(self.project)
+            if r.provincial + r.municipal + r.county
         ]
         self.directions.set_rows(rows)

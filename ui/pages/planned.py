@@ -26,8 +26,10 @@ class DefensePage(Page):
             planned_card(
                 _("Coming with the scoring desk"),
                 [
-                    _("Sessions with date and time, mode (online / on site / both), meeting "
-                      "platform and ID, room, and the dossiers in order."),
+                    _(
+                        "Sessions with date and time, mode (online / on site / both), meeting "
+                        "platform and ID, room, and the dossiers in order."
+                    ),
                     _("A countdown timer for the presentation and the questions."),
                     _("Each expert's defense and inspection notes, attached to the dossier."),
                 ],
@@ -46,8 +48,10 @@ class RankingPage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             _("Consolidation and ranking"),
-            _("Consolidated scores, deviation flags, reliability and the allocation of "
-              "provincial and municipal/county places under the quotas."),
+            _(
+                "Consolidated scores, deviation flags, reliability and the allocation of "
+                "provincial and municipal/county places under the quotas."
+            ),
             parent,
         )
         rules_card, rules_layout = card(_("Quota rules of this project"), self)
@@ -62,13 +66,19 @@ class RankingPage(Page):
             planned_card(
                 _("Coming with the consolidation feature"),
                 [
-                    _("Per dossier and stage: mean, median or trimmed mean of the experts' "
-                      "totals, optional normalisation, stage weights, bonus items and vetoes."),
-                    _("Abnormally high or low scores (畸高畸低) flagged, each needing a "
-                      "written explanation before the list is final."),
+                    _(
+                        "Per dossier and stage: mean, median or trimmed mean of the experts' "
+                        "totals, optional normalisation, stage weights, bonus items and vetoes."
+                    ),
+                    _(
+                        "Abnormally high or low scores (畸高畸低) flagged, each needing a "
+                        "written explanation before the list is final."
+                    ),
                     _("Reliability of each panel (ICC, Kendall's W) in plain words."),
-                    _("The ranked list under the quotas, with tie-breaks explained, and the "
-                      "committee's adjustments with their written reasons."),
+                    _(
+                        "The ranked list under the quotas, with tie-breaks explained, and the "
+                        "committee's adjustments with their written reasons."
+                    ),
                 ],
                 self,
             )
@@ -87,7 +97,10 @@ class RankingPage(Page):
             )
         )
         self.cap.setText(
-            tr("at most {cap} provincial bases; the rest municipal or county", cap=info.per_direction_cap)
+            tr(
+                "at most {cap} provincial bases; the rest municipal or county",
+                cap=info.per_direction_cap,
+            )
         )
 
 
@@ -107,12 +120,18 @@ class ChartsPage(Page):
             planned_card(
                 _("Coming with the results feature"),
                 [
-                    _("Ranking bars coloured by tier with the cutoff marked; per-direction "
-                      "small multiples showing the cap of 2."),
-                    _("Score dispersion per dossier, expert leniency, a criterion radar of a "
-                      "dossier against its direction's average."),
-                    _("A presentation mode for the meeting room: full screen, arrow keys "
-                      "between charts, Esc to leave."),
+                    _(
+                        "Ranking bars coloured by tier with the cutoff marked; per-direction "
+                        "small multiples showing the cap of 2."
+                    ),
+                    _(
+                        "Score dispersion per dossier, expert leniency, a criterion radar of a "
+                        "dossier against its direction's average."
+                    ),
+                    _(
+                        "A presentation mode for the meeting room: full screen, arrow keys "
+                        "between charts, Esc to leave."
+                    ),
                 ],
                 self,
             )
@@ -136,10 +155,14 @@ class ExportPage(Page):
             planned_card(
                 _("Coming with the results feature"),
                 [
-                    _("An Excel workbook that opens cleanly in Excel, WPS and LibreOffice: "
-                      "ranking, scores by expert and criterion, flags, adjustments, audit."),
-                    _("The publicity list from the finalised ranking only, as a printable "
-                      "sheet and a PDF in the official style."),
+                    _(
+                        "An Excel workbook that opens cleanly in Excel, WPS and LibreOffice: "
+                        "ranking, scores by expert and criterion, flags, adjustments, audit."
+                    ),
+                    _(
+                        "The publicity list from the finalised ranking only, as a printable "
+                        "sheet and a PDF in the official style."
+                    ),
                 ],
                 self,
             )

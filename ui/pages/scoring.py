@@ -32,10 +32,14 @@ class ScoringPage(Page):
             planned_card(
                 _("Coming with the scoring desk"),
                 [
-                    _("The dossier's PDF beside the score form, keyboard-first, with the "
-                      "guideline rubric's bands and guidance at hand."),
-                    _("Autosave of every keystroke, undo and redo, submission that locks the "
-                      "sheet."),
+                    _(
+                        "The dossier's PDF beside the score form, keyboard-first, with the "
+                        "guideline rubric's bands and guidance at hand."
+                    ),
+                    _(
+                        "Autosave of every keystroke, undo and redo, submission that locks the "
+                        "sheet."
+                    ),
                 ],
                 self,
             )

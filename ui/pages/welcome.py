@@ -38,8 +38,11 @@ class WelcomePage(QWidget):
         title = QLabel(_("Review Desk"), self)
         title.setObjectName("welcomeTitle")
         subtitle = QLabel(
-            _("Expert review and selection of Shanxi's industry-education integration "
-              "platforms and training bases") + f"  ·  v{__version__}",
+            _(
+                "Expert review and selection of Shanxi's industry-education integration "
+                "platforms and training bases"
+            )
+            + f"  ·  v{__version__}",
             self,
         )
         subtitle.setObjectName("pageSubtitle")
@@ -49,8 +52,10 @@ class WelcomePage(QWidget):
         row = QHBoxLayout()
         start_card, start_layout = card(_("Start"), self)
         hint = QLabel(
-            _("No project is open. The demo project is a complete, fictitious review round: "
-              "40 applicants, their dossiers, two expert panels and partly filled scores."),
+            _(
+                "No project is open. The demo project is a complete, fictitious review round: "
+                "40 applicants, their dossiers, two expert panels and partly filled scores."
+            ),
             start_card,
         )
         hint.setWordWrap(True)

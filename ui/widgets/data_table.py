@@ -102,8 +102,10 @@ class DataTable(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        text = tr("{total} rows", total=total) if shown == total else tr(
-            "{shown} of {total} rows", shown=shown, total=total
+        text = (
+            tr("{total} rows", total=total)
+            if shown == total
+            else tr("{shown} of {total} rows", shown=shown, total=total)
         )
         self.count_label.setText(text)
 
