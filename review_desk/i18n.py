@@ -9,7 +9,6 @@ wrapped string has a zh_CN translation.
 
 from __future__ import annotations
 
-import ast
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,28 @@ from review_desk.paths import data_path
 DEFAULT_LOCALE = "zh_CN"
 _catalog: dict[str, str] = {}
 _locale: str | None = None
+
+
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unquote(token: str) -> str:
+    """Return the text of a PO string literal (``"..."`` with C escapes)."""
+    token = token.strip()
+    if len(token) < 2 or token[0] != '"' or token[-1] != '"':
+        raise ValueError(f"not a PO string: {token!r}")
+    body = token[1:-1]
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    chars = iter(body)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, "")
+            out.append(_ESCAPES.get(escaped, "\\" + escaped))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 @dataclass
@@ -42,14 +63,14 @@ def parse_po(text: str) -> dict[str, str]:
         if line.startswith("#,"):
             fuzzy_pending = fuzzy_pending or "fuzzy" in line
         elif line.startswith("msgid "):
-            field = [ast.literal_eval(line[6:])]
+            field = [_unquote(line[6:])]
             entries.append(_PoEntry(field, [], fuzzy_pending))
             fuzzy_pending = False
         elif line.startswith("msgstr ") and entries:
-            field = [ast.literal_eval(line[7:])]
+            field = [_unquote(line[7:])]
             entries[-1].msgstr = field
         elif line.startswith('"') and entries:
-            field.append(ast.literal_eval(line))
+            field.append(_unquote(line))
     catalog: dict[str, str] = {}
     for entry in entries:
         key, value = "".join(entry.msgid), "".join(entry.msgstr)

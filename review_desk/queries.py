@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from review_desk.demo.builder import scoring_outline
+from review_desk.demo.outline import scoring_outline
 from review_desk.project import Project
 from review_desk.storage import models as m
 

@@ -31,7 +31,7 @@ from review_desk.storage.database import ProjectOpenError
 from ui.actions import create_actions
 from ui.operations import Operation, run_operation
 from ui.pages.base import Page
-from ui.pages.registry import create_pages
+from ui.pages.registry import page_specs
 from ui.pages.welcome import WelcomePage
 from ui.settings import ROLES, Settings
 
@@ -133,9 +133,6 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(right)
         self.welcome = WelcomePage(self.stack)
         self.stack.addWidget(self.welcome)
-        for page in create_pages(self.stack):
-            self.pages[page.key] = page
-            self.stack.addWidget(page)
         right_layout.addWidget(self.stack, 1)
         root.addWidget(right, 1)
         self.setCentralWidget(central)
@@ -204,10 +201,10 @@ class MainWindow(QMainWindow):
         current = self.current_page_key()
         self.navigation.blockSignals(True)
         self.navigation.clear()
-        for page in self.pages.values():
-            if role in page.roles:
-                item = QListWidgetItem(page.title)
-                item.setData(Qt.ItemDataRole.UserRole, page.key)
+        for spec in page_specs():
+            if role in spec.roles:
+                item = QListWidgetItem(spec.title)
+                item.setData(Qt.ItemDataRole.UserRole, spec.key)
                 self.navigation.addItem(item)
         self.navigation.blockSignals(False)
         if self.project is not None:
@@ -226,9 +223,17 @@ class MainWindow(QMainWindow):
         widget = self.stack.currentWidget()
         return widget.key if isinstance(widget, Page) else None
 
+    def page(self, key: str) -> Page:
+        """Return the page with ``key``, building it on first use."""
+        if key not in self.pages:
+            spec = next(s for s in page_specs() if s.key == key)
+            self.pages[key] = spec.create(self.stack)
+            self.stack.addWidget(self.pages[key])
+        return self.pages[key]
+
     def show_page(self, key: str) -> None:
         """Make a page current, loading its data on first view."""
-        page = self.pages[key]
+        page = self.page(key)
         if self.project is not None and key not in self._loaded:
             page.set_project(self.project)
             self._loaded.add(key)

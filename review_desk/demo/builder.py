@@ -3,7 +3,6 @@ PDF and the same database content every time (fixed seed, fixed clock, fixed ids
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any
 
 from review_desk import audit, reference
 from review_desk.credit_code import make_code
+from review_desk.demo.outline import scoring_outline
 from review_desk.demo.pdfs import dossier_pdf, scanned_pdf
 from review_desk.demo.texts import KIND_NAMES, LEVEL_NAMES, DossierFacts, platform_name
 from review_desk.domain import ApplicantKind, Level
@@ -54,12 +54,6 @@ class _Clock:
 def load_demo_source() -> dict[str, Any]:
     """Return the demo project's source data."""
     return json.loads(data_path("demo", "demo_project.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def scoring_outline() -> tuple[str, dict[str, Any]]:
-    """Return the provisional criteria outline of the demo scores and its content hash."""
-    raw = data_path("demo", "scoring_outline.json").read_bytes()
-    return hashlib.sha256(raw).hexdigest(), json.loads(raw)
 
 
 def _credit_code(kind: ApplicantKind, division: str, index: int) -> str:

@@ -15,10 +15,12 @@ class Page(QWidget):
     """A page of the main window. Subclasses fill ``body`` and implement ``load``."""
 
     key = ""
-    roles: tuple[str, ...] = ("agency",)
 
-    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+    def __init__(self, subtitle: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        from ui.pages.registry import spec_for
+
+        title = spec_for(self.key).title
         self.title = title
         self.project: Project | None = None
         outer = QVBoxLayout(self)

@@ -26,11 +26,9 @@ class ExpertsPage(Page):
     """Experts, panels and conflicts of interest."""
 
     key = "experts"
-    roles = ("agency",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Experts and panels"),
             _(
                 "The expert roster, the panels with their leaders and directions, each "
                 "expert's load, and the recusals. Roster import and assignment editing come "

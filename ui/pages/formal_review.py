@@ -25,11 +25,9 @@ class FormalReviewPage(Page):
     """Reference for the formal review; the review itself comes with dossier intake."""
 
     key = "formal_review"
-    roles = ("agency",)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Formal review"),
             _(
                 "Completeness against the checklist of 附件3 and the eligibility conditions of "
                 "三、揭榜参考条件, with a verdict and reasons for each dossier."

@@ -42,11 +42,9 @@ class MaterialsPage(Page):
     """The dossier list with the selected dossier's details."""
 
     key = "materials"
-    roles = ("expert", "agency")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Dossiers"),
             _(
                 "Every application received, with its lead applicant, partners and files. "
                 "Register import, text-layer checks and the built-in PDF viewer come with "

@@ -33,11 +33,9 @@ class OverviewPage(Page):
     """The first page of every role."""
 
     key = "overview"
-    roles = ("expert", "agency", "committee")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Project overview"),
             _("The review round, its rules and how far the work has come."),
             parent,
         )

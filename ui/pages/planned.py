@@ -14,11 +14,9 @@ class DefensePage(Page):
     """答辩与考察."""
 
     key = "defense"
-    roles = ("expert", "agency")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Defense and inspection"),
             _("The hybrid defense (互联网+现场答辩) and the video inspection (视频转播考察)."),
             parent,
         )
@@ -43,11 +41,9 @@ class RankingPage(Page):
     """汇总排名."""
 
     key = "ranking"
-    roles = ("agency", "committee")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Consolidation and ranking"),
             _(
                 "Consolidated scores, deviation flags, reliability and the allocation of "
                 "provincial and municipal/county places under the quotas."
@@ -108,11 +104,9 @@ class ChartsPage(Page):
     """图表."""
 
     key = "charts"
-    roles = ("agency", "committee")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Charts"),
             _("The committee's dashboard: the ranking and its evidence as charts."),
             parent,
         )
@@ -143,11 +137,9 @@ class ExportPage(Page):
     """导出."""
 
     key = "export"
-    roles = ("agency", "committee")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Export"),
             _("The results workbook and the publicity list (公示名单)."),
             parent,
         )

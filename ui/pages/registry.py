@@ -1,30 +1,76 @@
-"""The workflow pages in navigation order, and which roles see each."""
+"""The workflow pages in navigation order: key, title, the roles that see each, and where
+its class lives. Pages are imported and built on first view, so start-up pays only for
+the page it shows."""
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QWidget
 
-from ui.pages.base import Page
-from ui.pages.experts import ExpertsPage
-from ui.pages.formal_review import FormalReviewPage
-from ui.pages.materials import MaterialsPage
-from ui.pages.overview import OverviewPage
-from ui.pages.planned import ChartsPage, DefensePage, ExportPage, RankingPage
-from ui.pages.scoring import ScoringPage
+from review_desk.i18n import _
 
-PAGE_CLASSES: tuple[type[Page], ...] = (
-    OverviewPage,
-    MaterialsPage,
-    FormalReviewPage,
-    ExpertsPage,
-    ScoringPage,
-    DefensePage,
-    RankingPage,
-    ChartsPage,
-    ExportPage,
-)
+if TYPE_CHECKING:
+    from ui.pages.base import Page
+
+EXPERT, AGENCY, COMMITTEE = "expert", "agency", "committee"
 
 
-def create_pages(parent: QWidget | None = None) -> list[Page]:
-    """Create one instance of every page."""
-    return [cls(parent) for cls in PAGE_CLASSES]
+@dataclass(frozen=True)
+class PageSpec:
+    """What the navigation needs to know of a page before it exists."""
+
+    key: str
+    title: str
+    roles: tuple[str, ...]
+    class_path: str  # "module:Class"
+
+    def create(self, parent: QWidget | None = None) -> Page:
+        """Import the page's module and build the page."""
+        module_name, class_name = self.class_path.split(":")
+        page: Page = getattr(importlib.import_module(module_name), class_name)(parent)
+        return page
+
+
+@cache
+def page_specs() -> tuple[PageSpec, ...]:
+    """Return every page, in navigation order."""
+    return (
+        PageSpec(
+            "overview",
+            _("Project overview"),
+            (EXPERT, AGENCY, COMMITTEE),
+            "ui.pages.overview:OverviewPage",
+        ),
+        PageSpec("materials", _("Dossiers"), (EXPERT, AGENCY), "ui.pages.materials:MaterialsPage"),
+        PageSpec(
+            "formal_review",
+            _("Formal review"),
+            (AGENCY,),
+            "ui.pages.formal_review:FormalReviewPage",
+        ),
+        PageSpec("experts", _("Experts and panels"), (AGENCY,), "ui.pages.experts:ExpertsPage"),
+        PageSpec("scoring", _("Scoring"), (EXPERT, AGENCY), "ui.pages.scoring:ScoringPage"),
+        PageSpec(
+            "defense", _("Defense and inspection"), (EXPERT, AGENCY), "ui.pages.planned:DefensePage"
+        ),
+        PageSpec(
+            "ranking",
+            _("Consolidation and ranking"),
+            (AGENCY, COMMITTEE),
+            "ui.pages.planned:RankingPage",
+        ),
+        PageSpec("charts", _("Charts"), (AGENCY, COMMITTEE), "ui.pages.planned:ChartsPage"),
+        PageSpec("export", _("Export"), (AGENCY, COMMITTEE), "ui.pages.planned:ExportPage"),
+    )
+
+
+def spec_for(key: str) -> PageSpec:
+    """Return the spec of the page with ``key``."""
+    for spec in page_specs():
+        if spec.key == key:
+            return spec
+    raise KeyError(key)

@@ -20,11 +20,9 @@ class ScoringPage(Page):
     """Assignments with their score sheets' status; the scoring desk comes later."""
 
     key = "scoring"
-    roles = ("expert", "agency")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Scoring"),
             _("Each expert's assigned dossiers and how far each score sheet has come."),
             parent,
         )
