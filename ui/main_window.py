@@ -253,6 +253,9 @@ class MainWindow(QMainWindow):
     def _show_welcome(self) -> None:
         self.welcome.set_recent(self.settings.recent_projects)
         self.stack.setCurrentWidget(self.welcome)
+        self.navigation.blockSignals(True)
+        self.navigation.setCurrentRow(-1)
+        self.navigation.blockSignals(False)
         self.navigation.setEnabled(False)
 
     def refresh(self) -> None:

@@ -28,6 +28,7 @@ QMainWindow {{ background: #f3f5f8; }}
 #navigation::item {{ padding: 10px 18px; border-left: 3px solid transparent; }}
 #navigation::item:selected {{ background: #21487c; color: white; border-left: 3px solid #f2b705; }}
 #navigation::item:hover:!selected {{ background: #1c4170; }}
+#navigation:disabled {{ color: #7088a8; }}
 #navHeader {{ background: {NAV_BG}; color: white; }}
 #appName {{ color: white; font-size: 17px; font-weight: 600; }}
 #appTagline {{ color: #a9bbd3; font-size: 11px; }}
