@@ -57,6 +57,10 @@ def run(*command: str | Path, **kwargs: object) -> int:
     return subprocess.call([str(c) for c in command], **kwargs)  # type: ignore[call-overload]
 
 
+def _stamp(extras: str) -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+
+
 def ensure_venv(extras: str) -> None:
     """Create .venv and install the project with ``extras`` unless already done."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this script must run on any Python to say so
@@ -70,7 +74,7 @@ def ensure_venv(extras: str) -> None:
                 f"could not create a virtual environment ({error}); "
                 "on Debian/Ubuntu: apt-get install python3-venv"
             )
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    wanted = _stamp(extras)
     if STAMP.exists() and wanted in STAMP.read_text().split():
         return
     say(f"installing Review Desk [{extras}] into .venv (first run takes a few minutes)")
@@ -86,7 +90,8 @@ def ensure_venv(extras: str) -> None:
     )
     if code != 0:
         sys.exit(code)
-    STAMP.write_text(wanted + "\n")
+    # The test extra includes everything the app needs, so it satisfies both.
+    STAMP.write_text("\n".join({wanted, _stamp("")}) + "\n")
 
 
 def qt_loads() -> bool:
