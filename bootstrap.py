@@ -30,6 +30,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 # releases renamed some libraries (the t64 transition): both names are listed.
 DEBIAN_PACKAGES = [
     "fonts-noto-cjk",
+    "fontconfig",
     "libegl1",
     "libgl1",
     "libxkbcommon0",

@@ -7,7 +7,7 @@ import platform
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QActionGroup, QCloseEvent
+from PySide6.QtGui import QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -174,6 +174,10 @@ class MainWindow(QMainWindow):
         self._update_recent_menu()
 
     def _wire_actions(self) -> None:
+        # Ctrl+1 … Ctrl+9 go to the n-th page of the navigation, whatever the role.
+        for number in range(1, 10):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
+            shortcut.activated.connect(lambda n=number: self._go_to_nth_page(n))
         a = self.actions
         a["new_project"].triggered.connect(self.create_project)
         a["open_project"].triggered.connect(self.choose_and_open)
@@ -249,6 +253,12 @@ class MainWindow(QMainWindow):
     def _on_navigate(self, item: QListWidgetItem | None, _previous: object) -> None:
         if item is not None and self.project is not None:
             self.show_page(item.data(Qt.ItemDataRole.UserRole))
+
+    def _go_to_nth_page(self, number: int) -> None:
+        keys = self.visible_page_keys()
+        if self.project is not None and number <= len(keys):
+            self.show_page(keys[number - 1])
+            self.navigation.setFocus()
 
     def _show_welcome(self) -> None:
         self.welcome.set_recent(self.settings.recent_projects)

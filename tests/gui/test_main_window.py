@@ -125,3 +125,45 @@ def test_screenshots_command(demo_project: Path, tmp_path: Path) -> None:
     names = sorted(p.name for p in out.glob("*.png"))
     assert len(names) == 1 + len(ALL_PAGES)
     assert all((out / n).stat().st_size > 10_000 for n in names)
+
+
+def test_keyboard_moves_between_pages(window, demo_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    window.open_project(str(demo_project))
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page_key() == "experts"
+    window.navigation.setFocus()
+    qtbot.keyClick(window.navigation, Qt.Key.Key_Down)
+    assert window.current_page_key() == "scoring"
+
+
+def test_window_state_is_kept(qtbot, qapp, settings) -> None:  # type: ignore[no-untyped-def]
+    from ui.main_window import MainWindow
+
+    first = MainWindow(settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(1111, 777)
+    first.set_role("committee")
+    geometry = first.saveGeometry()
+    first.close()
+    # The offscreen screen is 800x800, smaller than the window's minimum size, so Qt
+    # clamps any restored size: check what was kept and that it is read back.
+    assert settings.geometry == geometry
+    restored: list[object] = []
+    original = MainWindow.restoreGeometry
+
+    def spy(self, data):  # type: ignore[no-untyped-def]
+        restored.append(bytes(data))
+        return original(self, data)
+
+    MainWindow.restoreGeometry = spy  # type: ignore[method-assign]
+    try:
+        second = MainWindow(settings)
+    finally:
+        MainWindow.restoreGeometry = original  # type: ignore[method-assign]
+    qtbot.addWidget(second)
+    assert restored == [bytes(geometry)]
+    assert second.role == "committee"
