@@ -4,31 +4,20 @@ broken entry."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from review_desk import audit
 from review_desk.project import Project
-
-
-def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "review_desk", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+from tests.support import run_cli
 
 
 def test_demo_chain_is_intact(demo_project: Path) -> None:
     with Project(demo_project) as project:
         report = project.verify_audit()
     assert report.intact and report.entries > 100
-    result = _run_cli("audit", "verify", str(demo_project))
+    result = run_cli("audit", "verify", str(demo_project))
     assert result.returncode == 0, result.stderr
     assert str(report.entries) in result.stdout
 
@@ -56,7 +45,7 @@ def test_edited_entry_is_named(demo_project: Path) -> None:
     with Project(demo_project) as project:
         report = project.verify_audit()
     assert not report.intact and report.broken_id == 42
-    result = _run_cli("audit", "verify", str(demo_project), "--json")
+    result = run_cli("audit", "verify", str(demo_project), "--json")
     assert result.returncode == 1
     assert '"broken_id": 42' in result.stdout
 

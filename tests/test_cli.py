@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ui", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+from tests.support import run_cli as run
 
 
 def test_help_lists_subcommands() -> None:
@@ -75,3 +65,15 @@ def test_demo_refuses_to_overwrite(tmp_path: Path) -> None:
     result = run("demo", str(path))
     assert result.returncode == 2 and "--force" in result.stderr
     assert path.read_bytes() == b"keep me"
+
+
+def test_demo_rebuilds_an_earlier_demo(tmp_path: Path) -> None:
+    path = tmp_path / "x.rdp"
+    assert run("demo", str(path)).returncode == 0
+    again = run("demo", str(path))
+    assert again.returncode == 0, again.stderr
+    assert run("audit", "verify", str(path)).returncode == 0
+    other = tmp_path / "other.rdp"
+    assert run("project", "new", str(other), "--name", "真实项目").returncode == 0
+    refused = run("demo", str(other))
+    assert refused.returncode == 2 and "--force" in refused.stderr

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,24 @@ def register(commands: Any) -> None:
     parser = commands.add_parser("demo", help=_("build the demo project"))
     parser.add_argument("project", help=_("path of the demo project file to create"))
     parser.add_argument(
-        "--force", action="store_true", help=_("replace an existing file at that path")
+        "--force",
+        action="store_true",
+        help=_("replace an existing file at that path (an earlier demo is always replaced)"),
     )
     parser.add_argument("--json", action="store_true", help=_("print JSON"))
     parser.set_defaults(handler=run)
+
+
+def is_demo_project(path: Path) -> bool:
+    """Return True when ``path`` holds a demo project (which may be rebuilt freely)."""
+    from review_desk.demo.builder import load_demo_source
+
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+            row = connection.execute("SELECT id FROM review_project").fetchone()
+    except sqlite3.Error:
+        return False
+    return bool(row) and row[0] == load_demo_source()["project"]["id"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     path = Path(args.project)
     if path.exists():
-        if not args.force:
+        if not args.force and not is_demo_project(path):
             raise CommandError(tr("{path} already exists; use --force to replace it.", path=path))
         delete_project_files(path)
 
