@@ -167,3 +167,15 @@ def test_window_state_is_kept(qtbot, qapp, settings) -> None:  # type: ignore[no
     qtbot.addWidget(second)
     assert restored == [bytes(geometry)]
     assert second.role == "committee"
+
+
+def test_cancelling_the_demo_build_leaves_nothing(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "cancelled" / "demo.rdp"
+    target.parent.mkdir()
+    operation = window.build_demo(target)
+    operation.cancel()
+    with qtbot.waitSignal(operation.cancelled, timeout=30_000):
+        pass
+    operation.wait()
+    assert window.project is None
+    assert list(target.parent.iterdir()) == []
