@@ -82,10 +82,10 @@ class Project:
         self, location: str | Path, *, files_dir: Path | None = None, create: bool = False
     ) -> None:
         self.location = location
+        self.files = FileStore(files_dir or files_dir_for(location))
         self.db = open_database(location, create=create)
         self.url = self.db.url
         self.path = sqlite_path(self.url)
-        self.files = FileStore(files_dir or files_dir_for(location))
         self._sessions = sessionmaker(self.db.engine, expire_on_commit=False)
 
     @classmethod

@@ -75,12 +75,12 @@ def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
             raise OSError(f"could not write {path}")
         written.append(path)
 
-    project, location = window.project, window.project_path.text()
+    from review_desk.project import Project
+
+    location = window.project_path.text()
     window.close_project()
     grab("welcome")
-    assert project is not None
-    window.set_project(project.__class__(location), location)
-    project.close()
+    window.set_project(Project(location), location)
     seen: set[str] = set()
     for role in ("agency", "expert", "committee"):
         window.set_role(role)

@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
         self.role_box.blockSignals(True)
         self.role_box.setCurrentIndex(ROLES.index(role))
         self.role_box.blockSignals(False)
-        for action in self.role_actions.actions() if hasattr(self, "role_actions") else []:
+        for action in self.role_actions.actions():
             action.setChecked(action.data() == role)
         current = self.current_page_key()
         self.navigation.blockSignals(True)
