@@ -2,4 +2,5 @@
 
 from ui.launcher import main
 
-main()
+if __name__ == "__main__":  # guarded: PDF worker processes re-import the main module
+    main()

@@ -19,6 +19,10 @@ def run_gui(args: argparse.Namespace) -> int:
 
 def main() -> None:
     """Run ``review-desk``."""
+    import multiprocessing
+
+    # A frozen build starts PDF worker processes through this same executable.
+    multiprocessing.freeze_support()
     from review_desk.cli import main as cli_main
 
     sys.exit(cli_main(sys.argv[1:], gui=run_gui))

@@ -21,7 +21,7 @@ from review_desk.i18n import tr
 
 # The migration revisions this version knows, oldest first. A test checks this against
 # Alembic's own view of review_desk/storage/migrations/versions.
-KNOWN_REVISIONS = ("0001", "0002")
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -83,12 +83,42 @@ def _alembic_config(connection: Connection) -> Any:
     return config
 
 
-def upgrade(engine: Engine, target: str = "head") -> None:
-    """Run the migrations up to ``target`` on the engine's database."""
+def migrate(engine: Engine, target: str = "head", *, down: bool = False) -> None:
+    """Run the migrations up (or down) to ``target`` on the engine's database.
+
+    On SQLite, foreign keys are off while the migrations run, because rebuilding a table
+    (Alembic's batch mode) drops the old one; every reference is checked afterwards and
+    the whole change is rolled back if one is broken.
+    """
     from alembic import command
 
-    with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), target)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config = _alembic_config(connection)
+                if down:
+                    command.downgrade(config, target)
+                else:
+                    command.upgrade(config, target)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise ProjectOpenError(
+                            tr("The schema change broke {count} references.", count=len(broken))
+                        )
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def upgrade(engine: Engine, target: str = "head") -> None:
+    """Run the migrations up to ``target`` on the engine's database."""
+    migrate(engine, target)
 
 
 def backup_sqlite(source: Path, revision: str) -> Path:

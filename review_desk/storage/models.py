@@ -86,7 +86,8 @@ class Applicant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    # A partner named in a register without its code has none (NULLs never collide).
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     kind: Mapped[str] = mapped_column(String(30))
     city: Mapped[str] = mapped_column(String(20), default="")
     in_shanxi: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -158,10 +159,53 @@ class Material(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     received_at: Mapped[datetime]
     # Checklist keys found in the text layer with their pages, e.g. {"plan.goals": 4};
-    # None when not yet read, and {"_no_text": true} for a PDF without a text layer.
+    # None when the file has not been read.
     found_items: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # ok, no_text (a scan: needs a manual check), encrypted, damaged, too_costly; None
+    # when not yet read. ``problem`` says what is wrong for the last four.
+    text_status: Mapped[str | None] = mapped_column(String(20))
+    problem: Mapped[str] = mapped_column(Text, default="")
+    source_path: Mapped[str] = mapped_column(Text, default="")
 
     dossier: Mapped[Dossier] = relationship(back_populates="materials")
+
+
+class FormalReview(Base):
+    """The formal review (形式审查) of a dossier: the checks, their results and the verdict.
+
+    ``checks`` holds the automatic results, each a dict with ``id``, ``label``,
+    ``result`` (pass, fail, manual, info), ``reason``, ``severity`` (hard: not eligible;
+    soft: can be supplemented) and ``page``; reviewers' overrides are kept apart in
+    :class:`FormalOverride` so that running the checks again never loses them.
+    """
+
+    __tablename__ = "formal_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), unique=True)
+    department: Mapped[str] = mapped_column(String(100))
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    verdict: Mapped[str | None] = mapped_column(String(20))  # passed, failed, supplement
+    supplement_deadline: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime]
+    reviewer: Mapped[str] = mapped_column(String(100))
+
+    dossier: Mapped[Dossier] = relationship()
+
+
+class FormalOverride(Base):
+    """A reviewer's decision replacing an automatic check result, with the reason."""
+
+    __tablename__ = "formal_override"
+    __table_args__ = (UniqueConstraint("dossier_id", "check_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    check_id: Mapped[str] = mapped_column(String(60))
+    result: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime]
 
 
 class Expert(Base):

@@ -1,0 +1,66 @@
+"""Finding the 附件3 checklist items in a PDF's text layer, page by page.
+
+Pure functions over extracted page texts, so they are tested without any PDF parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# What each checklist item is called in dossiers; the first pattern is the notice's name.
+ITEM_PATTERNS: dict[str, tuple[str, ...]] = {
+    "profile": ("参与主体简介", "申报主体简介", "主体简介", "单位简介"),
+    "plan.necessity": ("建设的必要性和可行性", "必要性和可行性", "必要性与可行性"),
+    "plan.approach": ("建设思路",),
+    "plan.goals": ("建设目标",),
+    "plan.tasks": ("重点建设任务", "主要建设任务", "重点任务"),
+    "plan.budget": ("经费预算", "资金预算", "投资预算", "经费概算"),
+    "plan.schedule": ("建设进度", "进度安排", "实施进度"),
+    "plan.benefits": ("预期效益", "预期成效"),
+    "plan.safeguards": ("保障措施",),
+    "support.policy_list": ("政策清单",),
+    "support.land_space": ("土地及物理空间", "物理空间", "场地证明", "土地证明"),
+    "support.agreements": ("合作协议",),
+    "support.authenticity": ("真实性承诺", "承诺书"),
+}
+# A page naming this many items is a table of contents, not the items themselves.
+TOC_THRESHOLD = 6
+# Fewer visible characters per page than this means a scan without a text layer.
+MIN_CHARS_PER_PAGE = 20
+
+_SPACE = re.compile(r"\s+")
+
+
+def squeeze(text: str) -> str:
+    """Remove white space, which PDF text extraction scatters between CJK characters."""
+    return _SPACE.sub("", text)
+
+
+def has_text_layer(page_texts: Sequence[str]) -> bool:
+    """Return True when the pages carry a real text layer."""
+    if not page_texts:
+        return False
+    visible = sum(len(squeeze(t)) for t in page_texts)
+    return visible >= MIN_CHARS_PER_PAGE * len(page_texts) / 2
+
+
+def find_items(page_texts: Sequence[str]) -> dict[str, int]:
+    """Return, for each checklist item found, the 1-based page where it first appears,
+    passing over table-of-contents pages unless the item appears nowhere else."""
+    squeezed = [squeeze(t) for t in page_texts]
+    hits: dict[str, list[int]] = {}
+    for page_number, text in enumerate(squeezed, start=1):
+        for key, patterns in ITEM_PATTERNS.items():
+            if any(p in text for p in patterns):
+                hits.setdefault(key, []).append(page_number)
+    per_page: dict[int, int] = {}
+    for pages in hits.values():
+        for page in pages:
+            per_page[page] = per_page.get(page, 0) + 1
+    toc_pages = {page for page, count in per_page.items() if count >= TOC_THRESHOLD}
+    found = {}
+    for key, pages in hits.items():
+        content_pages = [p for p in pages if p not in toc_pages]
+        found[key] = (content_pages or pages)[0]
+    return found

@@ -1,0 +1,218 @@
+"""Reading PDFs in worker processes with a time and a memory limit.
+
+PDF parsers have known denial-of-service bugs (decompression bombs, reference loops), so
+a received file is never parsed in the application's own process: a worker reads it and
+sends back a small result, and a worker that runs out of time is killed and replaced.
+The memory limit uses RLIMIT_AS where the system has it (Linux, macOS).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from review_desk.i18n import _, tr
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MEMORY_MB = 1024
+
+OK, NO_TEXT, ENCRYPTED, DAMAGED, TOO_COSTLY = "ok", "no_text", "encrypted", "damaged", "too_costly"
+
+
+@dataclass
+class PdfReport:
+    """What was learnt from one PDF."""
+
+    path: str
+    status: str  # ok, no_text, encrypted, damaged, too_costly
+    pages: int | None = None
+    items: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def readable(self) -> bool:
+        """True when the file could be parsed (with or without a text layer)."""
+        return self.status in (OK, NO_TEXT)
+
+
+def read_pdf(path: str, extract_text: bool = True) -> PdfReport:
+    """Parse one PDF in this process: page count, text layer, checklist items.
+
+    Call it through :class:`PdfWorkers`, not directly on untrusted files.
+    """
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    from review_desk.intake.pdf_text import find_items, has_text_layer
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    return PdfReport(path, ENCRYPTED, message=_("the PDF is password-protected"))
+            except (NotImplementedError, FileNotDecryptedError):
+                return PdfReport(path, ENCRYPTED, message=_("the PDF is password-protected"))
+        pages = len(reader.pages)
+        if pages == 0:
+            return PdfReport(path, DAMAGED, pages=0, message=_("the PDF has no pages"))
+        if not extract_text:
+            return PdfReport(path, OK, pages=pages)
+        texts = [(page.extract_text() or "") for page in reader.pages]
+    except FileNotDecryptedError:
+        return PdfReport(path, ENCRYPTED, message=_("the PDF is password-protected"))
+    except MemoryError:
+        return PdfReport(path, TOO_COSTLY, message=_("reading it needs too much memory"))
+    except RecursionError:
+        return PdfReport(path, DAMAGED, message=_("its structure loops on itself"))
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
+        return PdfReport(path, DAMAGED, message=tr("it is damaged ({error})", error=error))
+    except Exception as error:  # any other parser failure is a property of the file
+        return PdfReport(path, DAMAGED, message=tr("it is damaged ({error})", error=error))
+    if not has_text_layer(texts):
+        return PdfReport(
+            path, NO_TEXT, pages=pages,
+            message=_("no text layer (a scan): needs a manual check"),
+        )  # fmt: skip
+    return PdfReport(path, OK, pages=pages, items=find_items(texts))
+
+
+def _limit_memory(memory_mb: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: only the time limit applies
+        return
+    limit = memory_mb * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
+
+
+def _serve(connection: Connection, memory_mb: int) -> None:
+    _limit_memory(memory_mb)
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        path, extract = job
+        try:
+            report = read_pdf(path, extract)
+        except MemoryError:
+            report = PdfReport(path, TOO_COSTLY, message=_("reading it needs too much memory"))
+        connection.send(report)
+
+
+class _Worker:
+    def __init__(self, context: Any, memory_mb: int) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, memory_mb), daemon=True)
+        self.process.start()
+        child.close()
+        self.path: str | None = None
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.connection.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
+
+
+class PdfWorkers:
+    """A small pool of PDF-reading processes; use as a context manager."""
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> None:
+        self.size = workers or max(1, min(4, (os.cpu_count() or 2)))
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        # spawn: a fork of a process that runs Qt threads is not safe.
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> PdfWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for worker in self._workers:
+            worker.stop()
+        self._workers.clear()
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._context, self.memory_mb)
+        self._workers.append(worker)
+        return worker
+
+    def read(self, paths: Iterable[Path], extract_text: bool = True) -> Iterator[PdfReport]:
+        """Read every file; yield a report per file as it completes (in any order)."""
+        from multiprocessing.connection import wait
+        from time import monotonic
+
+        pending = [str(p) for p in paths]
+        pending.reverse()
+        idle = list(self._workers)
+        busy: dict[Any, tuple[_Worker, float]] = {}
+        while pending or busy:
+            while pending and (idle or len(self._workers) < self.size):
+                worker = idle.pop() if idle else self._spawn()
+                worker.path = pending.pop()
+                worker.connection.send((worker.path, extract_text))
+                busy[worker.connection] = (worker, monotonic())
+            now = monotonic()
+            deadline = min(started for _w, started in busy.values()) + self.timeout
+            ready = wait(list(busy), timeout=max(0.0, deadline - now))
+            for connection in ready:
+                worker, _started = busy.pop(connection)
+                try:
+                    report: PdfReport = connection.recv()  # type: ignore[union-attr]
+                except (EOFError, OSError):
+                    # The worker died (e.g. killed by the memory limit): replace it.
+                    self._workers.remove(worker)
+                    worker.stop(kill=True)
+                    report = PdfReport(
+                        worker.path or "", TOO_COSTLY,
+                        message=_("reading it crashed the PDF reader"),
+                    )  # fmt: skip
+                else:
+                    idle.append(worker)
+                yield report
+            now = monotonic()
+            for connection, (worker, started) in list(busy.items()):
+                if now - started >= self.timeout:
+                    del busy[connection]
+                    self._workers.remove(worker)
+                    worker.stop(kill=True)
+                    yield PdfReport(
+                        worker.path or "",
+                        TOO_COSTLY,
+                        message=tr(
+                            "reading it took longer than {seconds} s", seconds=int(self.timeout)
+                        ),
+                    )
