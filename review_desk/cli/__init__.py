@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from review_desk import __version__
-from review_desk.cli import audit_cmd, demo_cmd, directions_cmd, project_cmd
+from review_desk.cli import audit_cmd, demo_cmd, directions_cmd, intake_cmd, project_cmd
 from review_desk.cli.common import CommandError, print_error
 from review_desk.i18n import _, tr
 
@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     directions_cmd.register(commands)
     project_cmd.register(commands)
     demo_cmd.register(commands)
+    intake_cmd.register(commands)
     audit_cmd.register(commands)
     return parser
 
@@ -107,4 +108,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
     except CommandError as error:
         print_error(str(error))
         return error.exit_code
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     return result

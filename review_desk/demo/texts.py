@@ -19,17 +19,6 @@ KIND_NAMES = {
     "service_provider": "专业服务商",
 }
 LEVEL_NAMES = {"provincial": "省级", "municipal": "市级", "county": "县级"}
-_NAME_SUFFIXES = ("集团有限公司", "股份有限公司", "有限公司", "管理委员会", "人民政府")
-
-
-def platform_name(applicant: str, direction: DirectionInfo) -> str:
-    """Return the demo name of an applicant's platform in a direction."""
-    stem = applicant.split("（")[0]
-    for suffix in _NAME_SUFFIXES:
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
-    return f"{stem}{direction.short_name}产教融合实训基地"
 
 
 @dataclass(frozen=True)

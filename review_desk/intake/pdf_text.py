@@ -30,6 +30,12 @@ TOC_THRESHOLD = 6
 MIN_CHARS_PER_PAGE = 20
 
 _SPACE = re.compile(r"\s+")
+# How headings are numbered: 一、 （一） (1) 1. 1、 1.2 第一部分 附件3
+_NUMBERING = re.compile(
+    r"^(第[一二三四五六七八九十百]+[章节部分篇]|[一二三四五六七八九十]+[、.．]"
+    r"|[（(][一二三四五六七八九十\d]+[)）]|\d+(\.\d+)*[、.．)）]?|附件\d*[:：]?)"
+)
+MAX_HEADING_CHARS = 60
 
 
 def squeeze(text: str) -> str:
@@ -45,15 +51,39 @@ def has_text_layer(page_texts: Sequence[str]) -> bool:
     return visible >= MIN_CHARS_PER_PAGE * len(page_texts) / 2
 
 
+def heading_items(line: str, max_chars: int = MAX_HEADING_CHARS) -> set[str]:
+    """Return the checklist items a line is a heading of: a short line that starts with
+    the item's name or with a number followed by it (body text that merely mentions
+    合作协议 is not the agreements section)."""
+    text = squeeze(line)
+    if not text or len(text) > max_chars:
+        return set()
+    numbered = _NUMBERING.match(text)
+    rest = text[numbered.end() :] if numbered else text
+    found = set()
+    for key, patterns in ITEM_PATTERNS.items():
+        for pattern in patterns:
+            if rest.startswith(pattern) or (numbered and pattern in rest):
+                found.add(key)
+                break
+    return found
+
+
 def find_items(page_texts: Sequence[str]) -> dict[str, int]:
-    """Return, for each checklist item found, the 1-based page where it first appears,
-    passing over table-of-contents pages unless the item appears nowhere else."""
-    squeezed = [squeeze(t) for t in page_texts]
+    """Return, for each checklist item whose heading is found, the 1-based page where it
+    first appears, passing over table-of-contents pages unless the heading appears
+    nowhere else."""
     hits: dict[str, list[int]] = {}
-    for page_number, text in enumerate(squeezed, start=1):
-        for key, patterns in ITEM_PATTERNS.items():
-            if any(p in text for p in patterns):
-                hits.setdefault(key, []).append(page_number)
+    for page_number, text in enumerate(page_texts, start=1):
+        keys: set[str] = set()
+        lines = text.splitlines()
+        for index, line in enumerate(lines):
+            keys |= heading_items(line)
+            # A long numbered heading wraps onto the next line.
+            if index + 1 < len(lines) and _NUMBERING.match(squeeze(line)):
+                keys |= heading_items(line + lines[index + 1], 2 * MAX_HEADING_CHARS)
+        for key in keys:
+            hits.setdefault(key, []).append(page_number)
     per_page: dict[int, int] = {}
     for pages in hits.values():
         for page in pages:

@@ -8,6 +8,7 @@ The memory limit uses RLIMIT_AS where the system has it (Linux, macOS).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
@@ -91,10 +92,8 @@ def _limit_memory(memory_mb: int) -> None:
     except ImportError:  # Windows: only the time limit applies
         return
     limit = memory_mb * 1024 * 1024
-    try:
+    with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):
-        pass
 
 
 def _serve(connection: Connection, memory_mb: int) -> None:
@@ -126,10 +125,8 @@ class _Worker:
         if kill:
             self.process.kill()
         else:
-            try:
+            with contextlib.suppress(BrokenPipeError, OSError):
                 self.connection.send(None)
-            except (BrokenPipeError, OSError):
-                pass
         self.process.join(5)
         if self.process.is_alive():
             self.process.kill()
@@ -191,7 +188,7 @@ class PdfWorkers:
             for connection in ready:
                 worker, _started = busy.pop(connection)
                 try:
-                    report: PdfReport = connection.recv()  # type: ignore[union-attr]
+                    report: PdfReport = worker.connection.recv()
                 except (EOFError, OSError):
                     # The worker died (e.g. killed by the memory limit): replace it.
                     self._workers.remove(worker)

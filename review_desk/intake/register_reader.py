@@ -101,9 +101,9 @@ def _find_header(grid: list[list[Any]]) -> tuple[int, dict[int, str]] | None:
                 key = column_for_header(value)
                 if key and key not in found.values():
                     found[c] = key
-        if "applicant" in found.values() and len(found) >= MIN_HEADER_MATCHES:
-            if best is None or len(found) > len(best[1]):
-                best = (r, found)
+        usable = "applicant" in found.values() and len(found) >= MIN_HEADER_MATCHES
+        if usable and (best is None or len(found) > len(best[1])):
+            best = (r, found)
     return best
 
 

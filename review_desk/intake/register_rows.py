@@ -190,7 +190,8 @@ class _RowParser:
                 "credit_code",
                 tr("has {n} characters, not 18", n=len(code)),
                 _(
-                    "Copy the 18-character code from the business licence or legal person certificate."
+                    "Copy the 18-character code from the business licence or legal person "
+                    "certificate."
                 ),
             )
             return None
@@ -226,7 +227,8 @@ class _RowParser:
                 "kind",
                 _("not a known applicant kind"),
                 _(
-                    "Use one of 市人民政府, 行业骨干企业, 普通本科, 应用型本科, 高职高专, 开发区, 专业服务商."
+                    "Use one of 市人民政府, 行业骨干企业, 普通本科, 应用型本科, 高职高专, "
+                    "开发区, 专业服务商."
                 ),
             )
         return kind
@@ -248,7 +250,8 @@ class _RowParser:
             "city",
             _("not a prefecture-level city of Shanxi"),
             _(
-                "Use one of 太原市, 大同市, 阳泉市, 长治市, 晋城市, 朔州市, 晋中市, 运城市, 忻州市, 临汾市, 吕梁市."
+                "Use one of 太原市, 大同市, 阳泉市, 长治市, 晋城市, 朔州市, 晋中市, 运城市, "
+                "忻州市, 临汾市, 吕梁市."
             ),
         )
         return None
@@ -321,7 +324,8 @@ class _RowParser:
                     "majors",
                     tr("unknown major category: {item}", item=item),
                     _(
-                        "Use the category names of the vocational education catalogue, e.g. 装备制造大类."
+                        "Use the category names of the vocational education catalogue, "
+                        "e.g. 装备制造大类."
                     ),
                 )
         return result
@@ -418,10 +422,26 @@ def parse_datetime(value: Any) -> datetime | None:
     return None
 
 
+_NAME_SUFFIXES = (
+    "集团有限公司",
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "管理委员会",
+    "人民政府",
+)
+
+
 def default_platform_name(applicant: str, direction: int) -> str:
-    """Return the platform name used when the register gives none."""
+    """Return the platform name used when the register gives none: the applicant's name
+    without its legal-form suffix, the direction, and 产教融合实训基地."""
     short = next(d.short_name for d in reference.directions() if d.number == direction)
-    return f"{applicant}{short}产教融合实训基地"
+    stem = applicant.split("（")[0].split("(")[0]
+    for suffix in _NAME_SUFFIXES:
+        if stem.endswith(suffix) and len(stem) > len(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return f"{stem}{short}产教融合实训基地"
 
 
 def check_register(table: RegisterTable) -> RegisterCheck:

@@ -1,0 +1,217 @@
+"""``review-desk template``, ``intake``, ``review`` and ``supplement``: the register
+template, dossier intake, the formal review and supplements, headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.i18n import _, tr
+
+
+def register(commands: Any) -> None:
+    """Add the subcommands to the parser."""
+    template = commands.add_parser("template", help=_("write a blank form"))
+    kinds = template.add_subparsers(dest="kind", metavar=_("FORM"), required=True)
+    reg = kinds.add_parser("register", help=_("the register template (申报汇总表.xlsx)"))
+    reg.add_argument("file", help=_("the .xlsx file to write"))
+    reg.add_argument(
+        "--demo",
+        action="store_true",
+        help=_("fill it with the demo applicants and write their PDFs beside it"),
+    )
+    reg.set_defaults(handler=run_template)
+
+    intake = commands.add_parser("intake", help=_("import a register and its material PDFs"))
+    intake.add_argument("project", help=_("project file"))
+    intake.add_argument("--register", required=True, help=_("the register (.xlsx or .csv)"))
+    intake.add_argument("--files", help=_("the folder with the material PDFs"))
+    intake.add_argument(
+        "--valid-only",
+        action="store_true",
+        help=_("import the valid rows even when others are refused (default: all or nothing)"),
+    )
+    intake.add_argument(
+        "--report", help=_("write the problems to this .xlsx file, offending cells highlighted")
+    )
+    intake.add_argument("--json", action="store_true", help=_("print the per-row report as JSON"))
+    intake.set_defaults(handler=run_intake_cmd)
+
+    review = commands.add_parser("review", help=_("run the formal review (形式审查)"))
+    review.add_argument("project", help=_("project file"))
+    review.add_argument(
+        "--override",
+        nargs=3,
+        metavar=(_("DOSSIER"), _("CHECK"), "pass|fail"),
+        help=_("replace an automatic result with a decision (needs --reason)"),
+    )
+    review.add_argument("--reason", default="", help=_("the written reason of the decision"))
+    review.add_argument("--export", help=_("write the formal-review table to this .xlsx file"))
+    review.add_argument("--json", action="store_true", help=_("print JSON"))
+    review.set_defaults(handler=run_review_cmd)
+
+    supplement = commands.add_parser(
+        "supplement", help=_("add a new version of a dossier's material (补正)")
+    )
+    supplement.add_argument("project", help=_("project file"))
+    supplement.add_argument("--dossier", required=True, help=_("dossier number, e.g. SX-07-0001"))
+    supplement.add_argument("file", help=_("the new PDF"))
+    supplement.add_argument("--replaces", help=_("file name of the material it replaces"))
+    supplement.set_defaults(handler=run_supplement)
+
+
+def run_template(args: argparse.Namespace) -> int:
+    """Write the register template, empty or with the demo's applicants."""
+    path = Path(args.file)
+    if path.suffix.lower() != ".xlsx":
+        raise CommandError(_("The template is an .xlsx file."))
+    if args.demo:
+        import random
+
+        from review_desk.demo.builder import SEED
+        from review_desk.demo.register_export import export_demo_register
+
+        register, files = export_demo_register(
+            path.parent, random.Random(SEED), register_name=path.name
+        )
+        print(tr("Wrote {register} and the PDFs in {files}", register=register, files=files))
+        return 0
+    from review_desk.intake.register_template import write_register
+
+    write_register(path)
+    print(tr("Wrote {register}", register=path))
+    return 0
+
+
+def run_intake_cmd(args: argparse.Namespace) -> int:
+    """Import a register; exit 1 when any row is refused."""
+    from review_desk.intake.importer import run_intake
+    from review_desk.intake.register_reader import RegisterReadError
+    from review_desk.intake.report import write_issue_report
+
+    files = Path(args.files) if args.files else None
+    if files is not None and not files.is_dir():
+        raise CommandError(tr("Files folder not found: {path}", path=files))
+
+    def progress(done: int, total: int, what: str) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r[{done}/{total}] {what[:40]:<40}", end="", file=sys.stderr, flush=True)
+
+    with open_project(args.project) as project:
+        try:
+            result = run_intake(
+                project, Path(args.register), files, valid_only=args.valid_only, progress=progress
+            )
+        except RegisterReadError as error:
+            raise CommandError(str(error)) from error
+    if sys.stderr.isatty() and not args.json:
+        print(file=sys.stderr)
+    if args.report:
+        write_issue_report(Path(args.report), Path(args.register), result.issues)
+    if args.json:
+        print_json(result.as_dict())
+    else:
+        _print_intake(result)
+    return 0 if result.ok else 1
+
+
+def _print_intake(result: Any) -> None:
+    for issue in result.issues:
+        where = tr("row {row}", row=issue.row) if issue.row else _("files")
+        if issue.column:
+            where += f" {issue.column}"
+        level = _("error") if issue.severity == "error" else _("warning")
+        print(
+            f"[{level}] {issue.sheet} {where} {issue.header}「{issue.value}」：{issue.problem}。"
+            f"{issue.fix}"
+        )
+    if result.imported:
+        print(
+            tr(
+                "Imported: {created} new, {updated} changed, {unchanged} unchanged dossiers; "
+                "{materials} files added; {refused} rows refused.",
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                materials=result.materials_added,
+                refused=result.rows_refused,
+            )
+        )
+    else:
+        print(
+            tr(
+                "Nothing imported: {refused} of {rows} rows refused. Correct them, or use "
+                "--valid-only to import the others.",
+                refused=result.rows_refused,
+                rows=result.rows_read,
+            )
+        )
+
+
+def run_review_cmd(args: argparse.Namespace) -> int:
+    """Run the formal review (with an override when asked) and print the verdicts."""
+    from review_desk import formal_review as fr
+
+    with open_project(args.project) as project:
+        try:
+            if args.override:
+                code, check, result = args.override
+                dossier_id = _dossier_id(project, code)
+                fr.override(project, dossier_id, check, result, args.reason)
+            rows = fr.run_review(project)
+        except fr.ReviewError as error:
+            raise CommandError(str(error)) from error
+        if args.export:
+            from review_desk.formal_review_export import export_reviews
+
+            export_reviews(Path(args.export), rows)
+    if args.json:
+        print_json([r.as_dict() for r in rows])
+        return 0
+    for row in rows:
+        print(f"{row.code}  {row.applicant}  {fr.verdict_label(row.verdict)}")
+        for reason in row.reasons:
+            print(f"    - {reason}")
+    return 0
+
+
+def _dossier_id(project: Any, code: str) -> int:
+    from sqlalchemy import select
+
+    from review_desk.storage import models as m
+
+    with project.reading() as session:
+        dossier_id = session.scalar(select(m.Dossier.id).where(m.Dossier.code == code))
+    if dossier_id is None:
+        raise CommandError(tr("No dossier {code}.", code=code))
+    return int(dossier_id)
+
+
+def run_supplement(args: argparse.Namespace) -> int:
+    """Store a supplement and review the dossier again."""
+    from review_desk.formal_review import verdict_label
+    from review_desk.intake.supplement import SupplementError, add_supplement
+
+    with open_project(args.project) as project:
+        try:
+            material = add_supplement(
+                project, args.dossier, Path(args.file), replaces=args.replaces
+            )
+        except SupplementError as error:
+            raise CommandError(str(error)) from error
+        from review_desk.formal_review import reviews
+
+        row = next(r for r in reviews(project) if r.code == args.dossier)
+    print(
+        tr(
+            "{file} is now version {version} of {dossier}; formal review: {verdict}",
+            file=material.filename,
+            version=material.version,
+            dossier=args.dossier,
+            verdict=verdict_label(row.verdict),
+        )
+    )
+    return 0

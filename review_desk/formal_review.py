@@ -1,0 +1,592 @@
+"""The formal review (形式审查): for each dossier, the 附件3 checklist and the
+machine-checkable eligibility rules, each result with its reason, and a verdict.
+
+Verdicts: passed (通过), failed (不通过: a hard condition is not met), supplement (需补正:
+something missing that the applicant can supply), or None while a reviewer still has to
+look (a scan without a text layer, a late submission, a direction without majors to
+compare). A reviewer may override any result with a written reason; overrides survive
+running the checks again. Every verdict change and override goes to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from review_desk import audit, reference
+from review_desk.audit import Clock, utc_now
+from review_desk.domain import ApplicantKind
+from review_desk.formatting import local_time
+from review_desk.i18n import _, tr
+from review_desk.project import Project
+from review_desk.storage import models as m
+
+PASS, FAIL, MANUAL, INFO = "pass", "fail", "manual", "info"
+HARD, SOFT = "hard", "soft"
+PASSED, FAILED, SUPPLEMENT = "passed", "failed", "supplement"
+MIN_REASON_LENGTH = 4
+
+_SCHOOLS = {
+    ApplicantKind.UNIVERSITY.value,
+    ApplicantKind.APPLIED_UNIVERSITY.value,
+    ApplicantKind.VOCATIONAL_COLLEGE.value,
+}
+_ENTERPRISES = {ApplicantKind.ENTERPRISE.value, ApplicantKind.SERVICE_PROVIDER.value}
+
+
+class ReviewError(Exception):
+    """A formal-review action that cannot be done; the message is for the user."""
+
+
+def department_for(kind: str) -> str:
+    """Return the department that reviews an applicant kind (the notice's section 四)."""
+    if kind in _SCHOOLS:
+        return _("Provincial Department of Education")
+    if kind in _ENTERPRISES:
+        return _("Provincial SASAC / Dept. of Industry and IT / SME Bureau")
+    return _("Provincial Development and Reform Commission")
+
+
+def verdict_label(verdict: str | None) -> str:
+    """Return a verdict as shown."""
+    return {
+        PASSED: _("Passed"),
+        FAILED: _("Not passed"),
+        SUPPLEMENT: _("To be supplemented"),
+        None: _("Awaiting manual check"),
+    }[verdict]
+
+
+def result_label(result: str) -> str:
+    """Return a check result as shown."""
+    return {
+        PASS: _("Met"),
+        FAIL: _("Not met"),
+        MANUAL: _("Check by hand"),
+        INFO: _("For the experts"),
+    }[result]
+
+
+def _check(
+    check_id: str,
+    label: str,
+    result: str,
+    reason: str,
+    *,
+    severity: str = SOFT,
+    page: int | None = None,
+    material_id: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": check_id,
+        "label": label,
+        "result": result,
+        "reason": reason,
+        "severity": severity,
+        "page": page,
+        "material_id": material_id,
+    }
+
+
+def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, Any]]:
+    """Return the automatic checks of one dossier (lead applicant, direction and
+    materials loaded)."""
+    checks: list[dict[str, Any]] = []
+    materials = [x for x in dossier.materials if x.is_current]
+    readable = [x for x in materials if x.text_status == "ok"]
+    unreadable = [x for x in materials if x.text_status in ("encrypted", "damaged", "too_costly")]
+    scans = [x for x in materials if x.text_status == "no_text"]
+    for x in unreadable:
+        checks.append(
+            _check(
+                f"file:{x.id}",
+                tr("File {name}", name=x.filename),
+                FAIL,
+                tr("The file cannot be read: {problem}.", problem=x.problem),
+                material_id=x.id,
+            )
+        )
+    if not materials:
+        checks.append(
+            _check("file:none", _("Material files"), FAIL, _("No material file was received."))
+        )
+    for item in reference.checklist():
+        label = f"{item.number} {item.short_title}"
+        found = next(
+            (
+                (x, (x.found_items or {}).get(item.key))
+                for x in readable
+                if (x.found_items or {}).get(item.key)
+            ),
+            None,
+        )
+        if found:
+            material, page = found
+            checks.append(
+                _check(
+                    f"item:{item.key}",
+                    label,
+                    PASS,
+                    tr("Found on page {page} of {file}.", page=page, file=material.filename),
+                    page=page,
+                    material_id=material.id,
+                )
+            )
+        elif scans:
+            checks.append(
+                _check(
+                    f"item:{item.key}",
+                    label,
+                    MANUAL,
+                    tr(
+                        "{file} has no text layer (a scan): look for this item by hand.",
+                        file=scans[0].filename,
+                    ),
+                    material_id=scans[0].id,
+                )
+            )
+        elif materials:
+            checks.append(
+                _check(
+                    f"item:{item.key}",
+                    label,
+                    FAIL,
+                    tr("Not found in the material files (附件3: {title}).", title=item.title),
+                )
+            )
+    checks.extend(_rule_checks(dossier))
+    if deadline and dossier.received_at and dossier.received_at > deadline:
+        checks.append(
+            _check(
+                "late",
+                _("Submission deadline"),
+                MANUAL,
+                tr(
+                    "Received {received}, after the deadline {deadline}: decide whether to "
+                    "accept it.",
+                    received=local_time(dossier.received_at),
+                    deadline=local_time(deadline),
+                ),
+            )
+        )
+    return checks
+
+
+def _rule_checks(dossier: m.Dossier) -> list[dict[str, Any]]:
+    applicant = dossier.lead_applicant
+    majors = set(dossier.direction.majors)
+    checks = []
+    for rule in reference.eligibility_rules():
+        if "all" not in rule.applies_to and applicant.kind not in rule.applies_to:
+            continue
+        label = tr("Condition {clause}", clause=rule.clause)
+        quote = f"“{rule.text}”"
+        check_id = f"rule:{rule.id}"
+        if rule.check == "expert":
+            checks.append(
+                _check(check_id, label, INFO, tr("For the experts to judge: {quote}", quote=quote))
+            )
+            continue
+        if rule.preference:
+            value = getattr(applicant, rule.fact or "", None)
+            shown = {
+                "national": _("national 双高计划 unit"),
+                "provincial": _("provincial 双高计划 unit"),
+                True: _("has major technology-transfer results"),
+            }.get(value, _("not recorded"))
+            checks.append(
+                _check(
+                    check_id,
+                    label,
+                    INFO,
+                    tr("Preference {quote}: {value}.", quote=quote, value=shown),
+                )
+            )
+            continue
+        if rule.fact == "has_policy_list":
+            ok = dossier.has_policy_list
+            checks.append(
+                _check(
+                    check_id,
+                    label,
+                    PASS if ok else FAIL,
+                    (
+                        _("The register states a city government support policy list.")
+                        if ok
+                        else tr("No city government support policy list: {quote}", quote=quote)
+                    ),
+                )
+            )
+        elif rule.fact == "pilot_enterprise_status":
+            status = applicant.pilot_enterprise_status
+            if status in rule.expect_any:
+                reason = (
+                    _("In the provincial pilot-enterprise pool.")
+                    if status == "in_pool"
+                    else _("Applying to enter the provincial pilot-enterprise pool.")
+                )
+                checks.append(_check(check_id, label, PASS, reason))
+            else:
+                checks.append(
+                    _check(
+                        check_id,
+                        label,
+                        FAIL,
+                        tr(
+                            "Neither in the pilot-enterprise pool nor applying to enter it: "
+                            "{quote} Supplement the application to enter the pool.",
+                            quote=quote,
+                        ),
+                    )
+                )
+        elif rule.fact == "local_presence":
+            presence = applicant.local_presence
+            if presence in rule.expect_any or (applicant.in_shanxi and applicant.city):
+                checks.append(
+                    _check(check_id, label, PASS, _("Based in Shanxi or has a Shanxi subsidiary."))
+                )
+            else:
+                checks.append(
+                    _check(
+                        check_id,
+                        label,
+                        FAIL,
+                        tr("No Shanxi subsidiary or local service team: {quote}", quote=quote),
+                        severity=HARD,
+                    )
+                )
+        elif rule.fact == "major_categories_match_direction":
+            own = set(applicant.major_categories or [])
+            if not majors:
+                checks.append(
+                    _check(
+                        check_id,
+                        label,
+                        MANUAL,
+                        _("The direction lists no majors to compare: judge by hand."),
+                    )
+                )
+            elif not own:
+                checks.append(
+                    _check(
+                        check_id,
+                        label,
+                        FAIL,
+                        tr("The register gives no discipline group: {quote}", quote=quote),
+                    )
+                )
+            elif own & majors:
+                checks.append(
+                    _check(
+                        check_id,
+                        label,
+                        PASS,
+                        tr(
+                            "Discipline group {own} matches the direction ({majors}).",
+                            own="、".join(sorted(own & majors)),
+                            majors="、".join(sorted(majors)),
+                        ),
+                    )
+                )
+            else:
+                checks.append(
+                    _check(
+                        check_id,
+                        label,
+                        FAIL,
+                        tr(
+                            "Discipline group {own} does not match the direction's majors "
+                            "({majors}): {quote}",
+                            own="、".join(sorted(own)),
+                            majors="、".join(sorted(majors)),
+                            quote=quote,
+                        ),
+                        severity=HARD,
+                    )
+                )
+    return checks
+
+
+def apply_overrides(
+    checks: list[dict[str, Any]], overrides: Iterable[m.FormalOverride]
+) -> list[dict[str, Any]]:
+    """Return the checks with reviewers' decisions in place of automatic results."""
+    by_id = {o.check_id: o for o in overrides}
+    result = []
+    for check in checks:
+        override = by_id.get(check["id"])
+        if override is None:
+            result.append(check)
+        else:
+            result.append(
+                {
+                    **check,
+                    "automatic": check["result"],
+                    "result": override.result,
+                    "reason": tr(
+                        "{reason} (decided by {who}; automatic result: {auto})",
+                        reason=override.reason,
+                        who=override.decided_by,
+                        auto=result_label(check["result"]),
+                    ),
+                    "overridden": True,
+                }
+            )
+    return result
+
+
+def verdict_of(checks: list[dict[str, Any]]) -> str | None:
+    """Return the verdict the check results lead to."""
+    failed = [c for c in checks if c["result"] == FAIL]
+    if any(c["severity"] == HARD for c in failed):
+        return FAILED
+    if failed:
+        return SUPPLEMENT
+    if any(c["result"] == MANUAL for c in checks):
+        return None
+    return PASSED
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """The formal review of one dossier, for the table and the CLI."""
+
+    dossier_id: int
+    code: str
+    applicant: str
+    applicant_kind: str
+    city: str
+    direction: str
+    direction_number: int
+    level: str
+    department: str
+    verdict: str | None
+    checks: list[dict[str, Any]]
+    supplement_deadline: datetime | None
+    reviewed_at: datetime
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons of the checks that are not met or need a reviewer."""
+        return [
+            f"{c['label']}：{c['reason']}" for c in self.checks if c["result"] in (FAIL, MANUAL)
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the review as plain JSON-ready data."""
+        return {
+            "dossier": self.code,
+            "applicant": self.applicant,
+            "direction": self.direction_number,
+            "level": self.level,
+            "department": self.department,
+            "verdict": self.verdict,
+            "supplement_deadline": self.supplement_deadline.isoformat()
+            if self.supplement_deadline
+            else None,
+            "reasons": self.reasons,
+            "checks": self.checks,
+        }
+
+
+def _load(session: Session, dossier_ids: list[int] | None = None) -> list[m.Dossier]:
+    query = select(m.Dossier).options(
+        selectinload(m.Dossier.lead_applicant),
+        selectinload(m.Dossier.direction),
+        selectinload(m.Dossier.materials),
+    )
+    if dossier_ids is not None:
+        query = query.where(m.Dossier.id.in_(dossier_ids))
+    return list(session.scalars(query.order_by(m.Dossier.direction_id, m.Dossier.code)))
+
+
+def _review_in_session(
+    session: Session,
+    dossiers: list[m.Dossier],
+    deadline: datetime | None,
+    actor: str,
+    clock: Clock,
+) -> None:
+    overrides: dict[int, list[m.FormalOverride]] = {}
+    for o in session.scalars(select(m.FormalOverride)):
+        overrides.setdefault(o.dossier_id, []).append(o)
+    existing = {r.dossier_id: r for r in session.scalars(select(m.FormalReview))}
+    for dossier in dossiers:
+        checks = apply_overrides(evaluate(dossier, deadline), overrides.get(dossier.id, []))
+        verdict = verdict_of(checks)
+        department = department_for(dossier.lead_applicant.kind)
+        review = existing.get(dossier.id)
+        if review is None:
+            review = m.FormalReview(
+                dossier_id=dossier.id,
+                department=department,
+                checks=checks,
+                verdict=verdict,
+                reviewed_at=clock(),
+                reviewer=actor,
+            )
+            session.add(review)
+            audit.record(
+                session,
+                actor=actor,
+                action="formal_review.verdict",
+                entity="dossier",
+                entity_id=dossier.code,
+                after={"verdict": verdict},
+                clock=clock,
+            )
+            continue
+        if review.checks == checks and review.verdict == verdict:
+            continue
+        if review.verdict != verdict:
+            audit.record(
+                session,
+                actor=actor,
+                action="formal_review.verdict",
+                entity="dossier",
+                entity_id=dossier.code,
+                before={"verdict": review.verdict},
+                after={"verdict": verdict},
+                clock=clock,
+            )
+        review.checks, review.verdict, review.department = checks, verdict, department
+        review.reviewed_at, review.reviewer = clock(), actor
+        if verdict != SUPPLEMENT:
+            review.supplement_deadline = None
+
+
+def run_review(
+    project: Project,
+    *,
+    actor: str = "agency",
+    clock: Clock = utc_now,
+    dossier_ids: list[int] | None = None,
+) -> list[ReviewRow]:
+    """Run the formal review of every dossier (or of ``dossier_ids``) and store it."""
+    deadline = project.info().deadline
+    with project.transaction() as session:
+        _review_in_session(session, _load(session, dossier_ids), deadline, actor, clock)
+    return reviews(project)
+
+
+def reviews(project: Project) -> list[ReviewRow]:
+    """Return the stored formal reviews, in direction order."""
+    with project.reading() as session:
+        stored = {r.dossier_id: r for r in session.scalars(select(m.FormalReview))}
+        rows = []
+        for d in _load(session):
+            review = stored.get(d.id)
+            if review is None:
+                continue
+            rows.append(
+                ReviewRow(
+                    dossier_id=d.id,
+                    code=d.code,
+                    applicant=d.lead_applicant.name,
+                    applicant_kind=d.lead_applicant.kind,
+                    city=d.lead_applicant.city,
+                    direction=d.direction.short_name,
+                    direction_number=d.direction_id,
+                    level=d.requested_level,
+                    department=review.department,
+                    verdict=review.verdict,
+                    checks=review.checks,
+                    supplement_deadline=review.supplement_deadline,
+                    reviewed_at=review.reviewed_at,
+                )
+            )
+        return rows
+
+
+def override(
+    project: Project,
+    dossier_id: int,
+    check_id: str,
+    result: str,
+    reason: str,
+    *,
+    actor: str = "agency",
+    clock: Clock = utc_now,
+) -> ReviewRow:
+    """Replace an automatic result with a reviewer's decision and its written reason."""
+    if result not in (PASS, FAIL):
+        raise ReviewError(_("A decision is either met or not met."))
+    if len(reason.strip()) < MIN_REASON_LENGTH:
+        raise ReviewError(
+            tr("Write the reason for the decision (at least {n} characters).", n=MIN_REASON_LENGTH)
+        )
+    deadline = project.info().deadline
+    with project.transaction() as session:
+        dossiers = _load(session, [dossier_id])
+        if not dossiers:
+            raise ReviewError(tr("No dossier with id {id}.", id=dossier_id))
+        checks = {c["id"]: c for c in evaluate(dossiers[0], deadline)}
+        if check_id not in checks:
+            raise ReviewError(tr("The dossier has no check {check}.", check=check_id))
+        existing = session.scalars(
+            select(m.FormalOverride).where(
+                m.FormalOverride.dossier_id == dossier_id, m.FormalOverride.check_id == check_id
+            )
+        ).first()
+        before = (
+            {"result": existing.result, "reason": existing.reason}
+            if existing
+            else {"result": checks[check_id]["result"]}
+        )
+        if existing is None:
+            existing = m.FormalOverride(dossier_id=dossier_id, check_id=check_id)
+            session.add(existing)
+        existing.result, existing.reason = result, reason.strip()
+        existing.decided_by, existing.decided_at = actor, clock()
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="formal_review.override",
+            entity="dossier",
+            entity_id=dossiers[0].code,
+            before={"check": check_id, **before},
+            after={"check": check_id, "result": result, "reason": reason.strip()},
+            clock=clock,
+        )
+        _review_in_session(session, dossiers, deadline, actor, clock)
+    return next(r for r in reviews(project) if r.dossier_id == dossier_id)
+
+
+def request_supplement(
+    project: Project,
+    dossier_id: int,
+    deadline: datetime,
+    *,
+    actor: str = "agency",
+    clock: Clock = utc_now,
+) -> ReviewRow:
+    """Set the deadline by which a dossier under 需补正 must be supplemented."""
+    if deadline.tzinfo is None:
+        raise ReviewError(_("The deadline needs a time zone."))
+    with project.transaction() as session:
+        review = session.scalars(
+            select(m.FormalReview).where(m.FormalReview.dossier_id == dossier_id)
+        ).first()
+        if review is None or review.verdict != SUPPLEMENT:
+            raise ReviewError(_("Only a dossier to be supplemented can be given a deadline."))
+        before = review.supplement_deadline
+        review.supplement_deadline = deadline
+        dossier = session.get(m.Dossier, dossier_id)
+        assert dossier is not None
+        audit.record(
+            session,
+            actor=actor,
+            action="formal_review.supplement_request",
+            entity="dossier",
+            entity_id=dossier.code,
+            before={"deadline": before.isoformat() if before else None},
+            after={"deadline": deadline.isoformat()},
+            clock=clock,
+        )
+    return next(r for r in reviews(project) if r.dossier_id == dossier_id)
