@@ -203,7 +203,7 @@ def run_intake(
         deadline = project.info().deadline
         for index, application in chosen:
             outcome, added = _store_application(
-                session, application, files[index], stored, reports, now, actor, clock
+                session, application, files[index], stored, reports, now, actor, clock, files_dir
             )
             setattr(result, outcome, getattr(result, outcome) + 1)
             result.materials_added += added
@@ -336,6 +336,7 @@ def _store_application(
     now: datetime,
     actor: str,
     clock: Clock,
+    files_dir: Path | None = None,
 ) -> tuple[str, int]:
     """Create or update one dossier; return ("created"|"updated"|"unchanged", files added)."""
     lead = _upsert_applicant(session, application, actor, clock)
@@ -418,7 +419,10 @@ def _store_application(
                 found_items=report.items,
                 text_status=report.status,
                 problem=report.message,
-                source_path=str(path),
+                # Relative to the files folder: where it came from within the delivery.
+                source_path=str(path.relative_to(files_dir))
+                if files_dir is not None and path.is_relative_to(files_dir)
+                else str(path),
             )
         )
         added += 1

@@ -90,7 +90,10 @@ def find_items(page_texts: Sequence[str]) -> dict[str, int]:
             per_page[page] = per_page.get(page, 0) + 1
     toc_pages = {page for page, count in per_page.items() if count >= TOC_THRESHOLD}
     found = {}
-    for key, pages in hits.items():
+    for key in ITEM_PATTERNS:  # checklist order, whatever order the pages gave
+        if key not in hits:
+            continue
+        pages = hits[key]
         content_pages = [p for p in pages if p not in toc_pages]
         found[key] = (content_pages or pages)[0]
     return found

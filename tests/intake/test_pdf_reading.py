@@ -23,7 +23,17 @@ def test_headings_not_mentions() -> None:
 
 
 def test_table_of_contents_is_passed_over() -> None:
-    toc = "目录\n一、参与主体简介\n（一）建设的必要性和可行性\n（二）建设思路\n（三）建设目标\n（四）重点建设任务\n（五）经费预算"
+    toc = "\n".join(
+        [
+            "目录",
+            "一、参与主体简介",
+            "（一）建设的必要性和可行性",
+            "（二）建设思路",
+            "（三）建设目标",
+            "（四）重点建设任务",
+            "（五）经费预算",
+        ]
+    )
     pages = ["封面", toc, "一、参与主体简介\n正文", "（一）建设的必要性和可行性\n（二）建设思路"]
     found = find_items(pages)
     assert found["profile"] == 3 and found["plan.necessity"] == 4 and found["plan.approach"] == 4
