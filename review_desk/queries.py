@@ -34,6 +34,8 @@ class DossierRow:
     size: int
     received_at: datetime | None
     late: bool
+    verdict: str | None = None
+    reviewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class MaterialRow:
     version: int
     is_current: bool
     received_at: datetime
+    text_status: str | None = None
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,10 @@ def dossiers(project: Project) -> list[DossierRow]:
     """Return every dossier with its lead applicant, partners and current materials."""
     deadline = project.info().deadline
     with project.reading() as s:
+        verdicts = {
+            row.dossier_id: row.verdict
+            for row in s.execute(select(m.FormalReview.dossier_id, m.FormalReview.verdict))
+        }
         rows = s.scalars(
             select(m.Dossier)
             .options(
@@ -152,6 +160,8 @@ def dossiers(project: Project) -> list[DossierRow]:
                     size=sum(x.size for x in current),
                     received_at=d.received_at,
                     late=bool(deadline and d.received_at and d.received_at > deadline),
+                    verdict=verdicts.get(d.id),
+                    reviewed=d.id in verdicts,
                 )
             )
     return result
@@ -176,6 +186,8 @@ def materials(project: Project, dossier_id: int) -> list[MaterialRow]:
                 version=x.version,
                 is_current=x.is_current,
                 received_at=x.received_at,
+                text_status=x.text_status,
+                problem=x.problem,
             )
             for x in rows
         ]

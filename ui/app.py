@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QEventLoop, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from review_desk.i18n import current_locale, tr
@@ -69,7 +69,10 @@ def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
     written: list[Path] = []
 
     def grab(name: str) -> None:
-        app.processEvents()
+        # Let asynchronous work (PDF pages render in the background) finish first.
+        loop = QEventLoop()
+        QTimer.singleShot(400, loop.quit)
+        loop.exec()
         path = directory / f"{len(written):02d}_{name}.png"
         if not window.grab().save(str(path)):
             raise OSError(f"could not write {path}")

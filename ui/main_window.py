@@ -202,6 +202,8 @@ class MainWindow(QMainWindow):
         self.role_box.blockSignals(False)
         for action in self.role_actions.actions():
             action.setChecked(action.data() == role)
+        for page in self.pages.values():
+            page.set_role(role)
         current = self.current_page_key()
         self.navigation.blockSignals(True)
         self.navigation.clear()
@@ -232,6 +234,7 @@ class MainWindow(QMainWindow):
         if key not in self.pages:
             spec = next(s for s in page_specs() if s.key == key)
             self.pages[key] = spec.create(self.stack)
+            self.pages[key].set_role(self.role)
             self.stack.addWidget(self.pages[key])
         return self.pages[key]
 

@@ -46,6 +46,9 @@ class Page(QWidget):
     def load(self) -> None:
         """Read what the page shows from ``self.project``."""
 
+    def set_role(self, role: str) -> None:
+        """Adapt to the user's role (e.g. hide the agency's actions from experts)."""
+
 
 def card(title: str, parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:
     """Return a framed card with a title and the layout to fill."""

@@ -1,28 +1,67 @@
-"""形式审查: the checklist of 附件3 and the eligibility conditions every dossier is
-checked against."""
+"""形式审查: each dossier's verdict with its reasons; reviewers decide checks by hand
+(with a written reason), ask for supplements with a deadline, take in supplemented
+files, and export the table."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QWidget
+from datetime import datetime
+from pathlib import Path
 
-from review_desk import reference
-from review_desk.domain import ApplicantKind
-from review_desk.i18n import _
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from review_desk import formal_review as fr
+from review_desk.domain import Level
+from review_desk.formatting import CHINA_TZ, local_time
+from review_desk.i18n import _, tr
 
 from ui.models.row_table import Column
-from ui.pages.base import Page, card, planned_card
+from ui.pages.base import Page
+from ui.pages.materials import RESULT_COLOURS, VERDICT_COLOURS, kind_label
 from ui.widgets.data_table import DataTable
+from ui.widgets.filter_bar import FilterBar
 
 
-def _applies_to(rule: reference.EligibilityRule) -> str:
-    if "all" in rule.applies_to:
-        return _("All applicants")
-    return "、".join(ApplicantKind(kind).label for kind in rule.applies_to)
+def _review_columns() -> list[Column[fr.ReviewRow]]:
+    return [
+        Column(_("Dossier no."), lambda r: r.code),
+        Column(_("Lead applicant"), lambda r: r.applicant),
+        Column(
+            _("Direction"),
+            lambda r: f"{r.direction_number:02d} {r.direction}",
+            lambda r: r.direction_number,
+        ),
+        Column(_("Level"), lambda r: Level(r.level).label),
+        Column(
+            _("Verdict"),
+            lambda r: fr.verdict_label(r.verdict),
+            foreground=lambda r: VERDICT_COLOURS.get(r.verdict or "", "#1d4f91"),
+        ),
+        Column(_("Reviewing department"), lambda r: r.department),
+        Column(
+            _("Supplement by"),
+            lambda r: local_time(r.supplement_deadline) if r.supplement_deadline else "",
+        ),
+        Column(
+            _("Reasons"), lambda r: "；".join(r.reasons), tooltip=lambda r: "\n".join(r.reasons)
+        ),
+    ]
 
 
 class FormalReviewPage(Page):
-    """Reference for the formal review; the review itself comes with dossier intake."""
+    """Verdicts, reasons and the reviewer's actions."""
 
     key = "formal_review"
 
@@ -34,59 +73,219 @@ class FormalReviewPage(Page):
             ),
             parent,
         )
-        self.body.addWidget(
-            planned_card(
-                _("Coming with the dossier intake feature"),
-                [
-                    _(
-                        "Per dossier: each checklist item found (with its page) or missing; a PDF "
-                        "without a text layer is marked for a manual check."
-                    ),
-                    _(
-                        "Machine checks of the eligibility rules below from the register's facts, "
-                        "and a verdict (passed / to be supplemented / rejected) with reasons."
-                    ),
-                    _("Supplements (补正) with every earlier version kept."),
-                ],
-                self,
-            )
+        self._rows: list[fr.ReviewRow] = []
+        top = QHBoxLayout()
+        self.counts = QLabel("", self)
+        self.counts.setObjectName("cardTitle")
+        top.addWidget(self.counts, 1)
+        self.run_button = QPushButton(_("Run the checks again"), self)
+        self.export_button = QPushButton(_("Export the table…"), self)
+        top.addWidget(self.run_button)
+        top.addWidget(self.export_button)
+        self.body.addLayout(top)
+
+        self.table = DataTable(_review_columns(), stretch_column=7, parent=self)
+        self.filters = FilterBar(self.table, self)
+        self.filters.add(
+            "verdict",
+            _("Verdict"),
+            lambda r: r.verdict or "-",
+            lambda v: fr.verdict_label(None if v == "-" else v),
         )
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        checklist_card, checklist_layout = card(_("Dossier checklist (附件3)"), splitter)
-        checklist = DataTable(
+        self.filters.add("department", _("Reviewing department"), lambda r: r.department)
+        self.filters.add(
+            "direction", _("Direction"), lambda r: r.direction_number, lambda n: f"{n:02d}"
+        )
+        self.filters.add("kind", _("Kind"), lambda r: r.applicant_kind, kind_label)
+        self.filters.finish()
+        self.body.addWidget(self.filters)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.table)
+        detail = QWidget(splitter)
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 6, 0, 0)
+        header = QHBoxLayout()
+        self.title = QLabel("-", detail)
+        self.title.setObjectName("cardTitle")
+        header.addWidget(self.title, 1)
+        self.override_button = QPushButton(_("Decide the selected check…"), detail)
+        self.supplement_request_button = QPushButton(_("Ask for a supplement…"), detail)
+        self.supplement_button = QPushButton(_("Add supplemented file…"), detail)
+        for button in (
+            self.override_button,
+            self.supplement_request_button,
+            self.supplement_button,
+        ):
+            header.addWidget(button)
+        detail_layout.addLayout(header)
+        self.checks = DataTable(
             [
-                Column(_("Section"), lambda r: r.section),
-                Column(_("No."), lambda r: r.number),
-                Column(_("Item"), lambda r: r.short_title, tooltip=lambda r: r.title),
+                Column(_("Check"), lambda c: c["label"]),
+                Column(
+                    _("Result"),
+                    lambda c: fr.result_label(c["result"]) + (" ✎" if c.get("overridden") else ""),
+                    foreground=lambda c: RESULT_COLOURS.get(c["result"]),
+                ),
+                Column(_("Reason"), lambda c: c["reason"], tooltip=lambda c: c["reason"]),
             ],
             searchable=False,
             stretch_column=2,
-            parent=checklist_card,
+            parent=detail,
         )
-        checklist.set_rows(reference.checklist())
-        checklist_layout.addWidget(checklist)
-        rules_card, rules_layout = card(_("Eligibility conditions (三、揭榜参考条件)"), splitter)
-        rules = DataTable(
-            [
-                Column(_("Clause"), lambda r: r.clause),
-                Column(_("Applies to"), _applies_to),
-                Column(
-                    _("Checked by"),
-                    lambda r: (
-                        (_("Preference") + " · " if r.preference else "")
-                        + (_("Machine") if r.check == "machine" else _("Experts"))
-                    ),
-                ),
-                Column(_("Condition"), lambda r: r.text, tooltip=lambda r: r.text),
-            ],
-            searchable=False,
-            stretch_column=3,
-            parent=rules_card,
-        )
-        rules.set_rows(reference.eligibility_rules())
-        rules_layout.addWidget(rules)
-        splitter.addWidget(checklist_card)
-        splitter.addWidget(rules_card)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        detail_layout.addWidget(self.checks, 1)
+        splitter.addWidget(detail)
+        splitter.setSizes([430, 300])
         self.body.addWidget(splitter, 1)
+
+        self.table.row_selected.connect(self.show_review)
+        self.checks.view.doubleClicked.connect(lambda _index: self.decide_check())
+        self.run_button.clicked.connect(self.run_again)
+        self.export_button.clicked.connect(self.export)
+        self.override_button.clicked.connect(self.decide_check)
+        self.supplement_request_button.clicked.connect(self.ask_supplement)
+        self.supplement_button.clicked.connect(self.add_supplement)
+
+    def load(self) -> None:
+        if self.project is None:
+            return
+        selected = self.table.selected_row()
+        self._rows = fr.reviews(self.project)
+        if not self._rows and self.project.summary().dossiers:
+            self._rows = fr.run_review(self.project)
+        self.table.set_rows(self._rows)
+        self.filters.set_rows(self._rows)
+        counts = {
+            v: sum(1 for r in self._rows if r.verdict == v)
+            for v in (fr.PASSED, fr.SUPPLEMENT, fr.FAILED, None)
+        }
+        self.counts.setText("    ".join(f"{fr.verdict_label(v)} {n}" for v, n in counts.items()))
+        if selected is None or not self.table.select_where(
+            lambda r: r.dossier_id == selected.dossier_id
+        ):
+            self.table.select_first()
+
+    def current(self) -> fr.ReviewRow | None:
+        """Return the selected dossier's review."""
+        row = self.table.selected_row()
+        return row if isinstance(row, fr.ReviewRow) else None
+
+    def show_review(self, row: fr.ReviewRow) -> None:
+        """Show the checks of a dossier."""
+        self.title.setText(f"{row.code}  {row.applicant} · {fr.verdict_label(row.verdict)}")
+        self.checks.set_rows(row.checks)
+        self.supplement_request_button.setEnabled(row.verdict == fr.SUPPLEMENT)
+
+    def _reload(self, dossier_id: int | None = None) -> None:
+        self.load()
+        if dossier_id is not None:
+            self.table.select_where(lambda r: r.dossier_id == dossier_id)
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(_("Formal review updated"), 4000)
+
+    def run_again(self) -> None:
+        """Run the automatic checks again (reviewers' decisions are kept)."""
+        if self.project is not None:
+            fr.run_review(self.project)
+            self._reload()
+
+    def decide_check(self) -> None:
+        """Open the override dialog for the selected check."""
+        row, check = self.current(), self.checks.selected_row()
+        if self.project is None or row is None:
+            return
+        if check is None:
+            QMessageBox.information(self, _("Decide a check"), _("Select a check first."))
+            return
+        from ui.dialogs.override_dialog import OverrideDialog
+
+        dialog = OverrideDialog(check, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        result, reason = dialog.decision()
+        try:
+            fr.override(self.project, row.dossier_id, check["id"], result, reason, actor=_user())
+        except fr.ReviewError as error:
+            QMessageBox.warning(self, _("Decide a check"), str(error))
+            return
+        self._reload(row.dossier_id)
+
+    def ask_supplement(self) -> None:
+        """Set the deadline for a supplement."""
+        row = self.current()
+        if self.project is None or row is None:
+            return
+        dialog = QDialog(self)
+        dialog.setWindowTitle(_("Ask for a supplement"))
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(QLabel(tr("Supplement deadline for {code}:", code=row.code), dialog))
+        edit = QDateTimeEdit(QDateTime.currentDateTime().addDays(7), dialog)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        layout.addWidget(edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+        )
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        value = edit.dateTime().toPython()
+        assert isinstance(value, datetime)
+        try:
+            fr.request_supplement(
+                self.project, row.dossier_id, value.replace(tzinfo=CHINA_TZ), actor=_user()
+            )
+        except fr.ReviewError as error:
+            QMessageBox.warning(self, _("Ask for a supplement"), str(error))
+            return
+        self._reload(row.dossier_id)
+
+    def add_supplement(self) -> None:
+        """Take in a supplemented PDF as the dossier's new current material."""
+        row = self.current()
+        if self.project is None or row is None:
+            return
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Choose the supplemented PDF"), "", _("PDF files (*.pdf)")
+        )
+        if not path:
+            return
+        from review_desk.intake.supplement import SupplementError
+        from review_desk.intake.supplement import add_supplement as add
+
+        try:
+            add(self.project, row.code, Path(path), actor=_user())
+        except SupplementError as error:
+            QMessageBox.warning(self, _("Add supplemented file"), str(error))
+            return
+        self._reload(row.dossier_id)
+
+    def export(self) -> None:
+        """Write the formal-review table to an Excel file."""
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Export the formal review"),
+            _("形式审查结果.xlsx"),
+            _("Excel workbook (*.xlsx)"),
+        )
+        if not path:
+            return
+        from review_desk.formal_review_export import export_reviews
+
+        export_reviews(Path(path), self._rows)
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(tr("Saved {path}", path=path), 5000)
+
+
+def _user() -> str:
+    """Who is acting, for the audit log: the operating system's user name."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "agency"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 
 from review_desk.i18n import _, tr
 
-from ui.models.row_table import ROW_ROLE, SORT_ROLE, Column, RowTableModel
+from ui.models.filter_proxy import RowFilterProxy
+from ui.models.row_table import ROW_ROLE, Column, RowTableModel
 
 
 class DataTable(QWidget):
@@ -37,11 +38,8 @@ class DataTable(QWidget):
     ) -> None:
         super().__init__(parent)
         self.model: RowTableModel[Any] = RowTableModel(columns, self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = RowFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
         self.view = QTableView(self)
         self.view.setModel(self.proxy)
@@ -71,7 +69,7 @@ class DataTable(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(_("Search…"))
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search.textChanged.connect(self.proxy.set_text)
         self.search.textChanged.connect(self._update_count)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("muted")
@@ -99,6 +97,25 @@ class DataTable(QWidget):
         """Select the first row, if any."""
         if self.proxy.rowCount():
             self.view.selectRow(0)
+
+    def set_filter(self, name: str, predicate: Any) -> None:
+        """Filter the rows by a predicate on the row objects (None removes it)."""
+        self.proxy.set_filter(name, predicate)
+        self._update_count()
+
+    def selected_row(self) -> Any:
+        """Return the row object of the current row, or None."""
+        index = self.view.currentIndex()
+        return index.data(ROW_ROLE) if index.isValid() else None
+
+    def select_where(self, predicate: Any) -> bool:
+        """Select the first shown row whose object satisfies ``predicate``."""
+        for row in range(self.proxy.rowCount()):
+            if predicate(self.proxy.index(row, 0).data(ROW_ROLE)):
+                self.view.selectRow(row)
+                self.view.scrollTo(self.proxy.index(row, 0))
+                return True
+        return False
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
