@@ -210,6 +210,6 @@ class PdfWorkers:
                         worker.path or "",
                         TOO_COSTLY,
                         message=tr(
-                            "reading it took longer than {seconds} s", seconds=int(self.timeout)
+                            "reading it took longer than {seconds} s", seconds=f"{self.timeout:g}"
                         ),
                     )

@@ -22,16 +22,18 @@ class RowFilterProxy(QSortFilterProxyModel):
 
     def set_text(self, text: str) -> None:
         """Keep the rows with ``text`` in any column (case-insensitive)."""
+        self.beginFilterChange()
         self._text = text.strip().casefold()
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_filter(self, name: str, predicate: Callable[[Any], bool] | None) -> None:
         """Set (or with None remove) a named filter on the row objects."""
+        self.beginFilterChange()
         if predicate is None:
             self._filters.pop(name, None)
         else:
             self._filters[name] = predicate
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
