@@ -251,7 +251,7 @@ class MaterialsPage(Page):
             self.show_material(material)
         if page:
             self.viewer.go_to_page(int(page) - 1)
-            self.viewer.search(check["label"].split(" ", 1)[-1])
+            self.viewer.search(check["label"].split(" ", 1)[-1], prefer_page=int(page) - 1)
 
     def open_intake(self) -> None:
         """Open the intake dialog; reload when something was imported."""

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QPointF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
@@ -57,6 +57,8 @@ class PdfViewer(QWidget):
         self.view.setSearchModel(self.search_model)
         self._path: Path | None = None
         self._name = ""
+        self._awaiting_first = False
+        self._prefer_page: int | None = None
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -157,7 +159,7 @@ class PdfViewer(QWidget):
         self.search_box.returnPressed.connect(lambda: self.step_search(1))
         self.search_next_button.clicked.connect(lambda: self.step_search(1))
         self.search_previous_button.clicked.connect(lambda: self.step_search(-1))
-        self.search_model.countChanged.connect(self._update_search_status)
+        self.search_model.countChanged.connect(self._on_search_count_changed)
         self.open_button.clicked.connect(self.open_externally)
         for keys, slot in (
             (QKeySequence.StandardKey.ZoomIn, lambda: self.zoom_by(1.25)),
@@ -271,20 +273,36 @@ class PdfViewer(QWidget):
         self.page_changed.emit(page)
 
     # ----------------------------------------------------------------- search
-    def search(self, text: str) -> int:
-        """Highlight every match of ``text``; go to the first. Return the match count."""
+    def search(self, text: str, prefer_page: int | None = None) -> None:
+        """Highlight every match of ``text`` and go to the first one, on ``prefer_page``
+        (0-based) when it has one. Matches arrive asynchronously (``match_count``)."""
+        self._prefer_page = prefer_page
         self.search_box.setText(text)
-        return self.search_model.rowCount()
+
+    def match_count(self) -> int:
+        """Return how many matches of the current search have been found so far."""
+        return self.search_model.rowCount(QModelIndex())
 
     def _on_search_changed(self, text: str) -> None:
+        self._awaiting_first = bool(text)
         self.search_model.setSearchString(text)
         self._update_search_status()
-        if text and self.search_model.rowCount():
-            self._show_result(0)
+
+    def _on_search_count_changed(self) -> None:
+        count = self.match_count()
+        if self._awaiting_first and count:
+            self._awaiting_first = False
+            preferred = [
+                i
+                for i in range(count)
+                if self.search_model.resultAtIndex(i).page() == self._prefer_page
+            ]
+            self._show_result(preferred[0] if preferred else 0)
+        self._update_search_status()
 
     def step_search(self, step: int) -> None:
         """Go to the next (step 1) or previous (step -1) match."""
-        count = self.search_model.rowCount()
+        count = self.search_model.rowCount(QModelIndex())
         if count:
             self._show_result((self.view.currentSearchResultIndex() + step) % count)
 
@@ -296,7 +314,7 @@ class PdfViewer(QWidget):
         self._update_search_status()
 
     def _update_search_status(self) -> None:
-        count = self.search_model.rowCount()
+        count = self.search_model.rowCount(QModelIndex())
         if not self.search_box.text():
             self.search_status.setText("")
         elif count:
