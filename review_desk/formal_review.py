@@ -100,7 +100,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
     materials = [x for x in dossier.materials if x.is_current]
     readable = [x for x in materials if x.text_status == "ok"]
     unreadable = [x for x in materials if x.text_status in ("encrypted", "damaged", "too_costly")]
-    scans = [x for x in materials if x.text_status == "no_text"]
+    scans = [x for x in materials if x.text_status in ("no_text", "unread", None)]
     for x in unreadable:
         checks.append(
             _check(
@@ -138,12 +138,18 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
                 )
             )
         elif scans:
+            unread = scans[0].text_status != "no_text"
             checks.append(
                 _check(
                     f"item:{item.key}",
                     label,
                     MANUAL,
                     tr(
+                        "{file} has not been searched for the items: look for this item by hand.",
+                        file=scans[0].filename,
+                    )
+                    if unread
+                    else tr(
                         "{file} has no text layer (a scan): look for this item by hand.",
                         file=scans[0].filename,
                     ),

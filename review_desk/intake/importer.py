@@ -12,7 +12,7 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -145,8 +145,13 @@ def run_intake(
     progress: Progress | None = None,
     clock: Clock = utc_now,
     workers: int | None = None,
+    read_text: bool = True,
 ) -> IntakeResult:
-    """Import a register and its material files into ``project``."""
+    """Import a register and its material files into ``project``.
+
+    With ``read_text`` False the files are stored and their pages counted, but their text
+    layer is not searched for the checklist items (they stay "not read").
+    """
     plan = plan_intake(register, files_dir)
     issues = plan.issues
     refused = _refused_rows(issues)
@@ -179,22 +184,30 @@ def run_intake(
         if progress:
             progress(step, total_files * 2 + 1, message)
 
-    # Step 2: into the store, then read in workers.
+    # Step 2: copy each file into the store and hand it to a PDF worker as soon as it is
+    # there, so copying and reading run side by side.
     stored: dict[Path, tuple[str, int]] = {}
-    for paths in files.values():
-        for path in paths:
-            if path not in stored:
-                stored[path] = project.files.put_file(path)
-            tick(tr("Copying {name}", name=path.name))
     reports: dict[str, PdfReport] = {}
     with project.reading() as session:
         known = set(session.scalars(select(m.Material.sha256)).all())
-    # Files already in the project (a re-import) are not read again.
-    store_paths = {
-        project.files.path_for(sha): sha for sha, _size in stored.values() if sha not in known
-    }
+    store_paths: dict[Path, str] = {}
+
+    def copied() -> Iterator[Path]:
+        for paths in files.values():
+            for path in paths:
+                if path in stored:
+                    continue
+                stored[path] = project.files.put_file(path)
+                tick(tr("Copying {name}", name=path.name))
+                sha = stored[path][0]
+                target = project.files.path_for(sha)
+                # Files already in the project (a re-import) are not read again.
+                if sha not in known and target not in store_paths:
+                    store_paths[target] = sha
+                    yield target
+
     with PdfWorkers(workers=workers) as pool:
-        for report in pool.read(store_paths):
+        for report in pool.read(copied(), extract_text=read_text):
             reports[store_paths[Path(report.path)]] = report
             tick(tr("Reading {name}", name=Path(report.path).name[:12]))
     # Step 3: one transaction.

@@ -20,9 +20,11 @@ from typing import Any
 from review_desk.i18n import _, tr
 
 DEFAULT_TIMEOUT = 60.0
+BACKLOG = 256  # paths taken ahead of the workers (the producer copies files meanwhile)
 DEFAULT_MEMORY_MB = 1024
 
 OK, NO_TEXT, ENCRYPTED, DAMAGED, TOO_COSTLY = "ok", "no_text", "encrypted", "damaged", "too_costly"
+UNREAD = "unread"  # pages counted, text layer not searched
 
 
 @dataclass
@@ -30,7 +32,7 @@ class PdfReport:
     """What was learnt from one PDF."""
 
     path: str
-    status: str  # ok, no_text, encrypted, damaged, too_costly
+    status: str  # ok, no_text, unread, encrypted, damaged, too_costly
     pages: int | None = None
     items: dict[str, int] = field(default_factory=dict)
     message: str = ""
@@ -38,7 +40,7 @@ class PdfReport:
     @property
     def readable(self) -> bool:
         """True when the file could be parsed (with or without a text layer)."""
-        return self.status in (OK, NO_TEXT)
+        return self.status in (OK, NO_TEXT, UNREAD)
 
 
 def read_pdf(path: str, extract_text: bool = True) -> PdfReport:
@@ -48,14 +50,20 @@ def read_pdf(path: str, extract_text: bool = True) -> PdfReport:
     """
     import logging
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # An open file, not a path: pypdf then reads what it needs instead of the whole file.
+    with open(path, "rb") as stream:
+        return _read_stream(path, stream, extract_text)
+
+
+def _read_stream(path: str, stream: Any, extract_text: bool) -> PdfReport:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
     from review_desk.intake.pdf_text import find_items, has_text_layer
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(stream, strict=False)
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):
@@ -66,7 +74,7 @@ def read_pdf(path: str, extract_text: bool = True) -> PdfReport:
         if pages == 0:
             return PdfReport(path, DAMAGED, pages=0, message=_("the PDF has no pages"))
         if not extract_text:
-            return PdfReport(path, OK, pages=pages)
+            return PdfReport(path, UNREAD, pages=pages)
         texts = [(page.extract_text() or "") for page in reader.pages]
     except FileNotDecryptedError:
         return PdfReport(path, ENCRYPTED, message=_("the PDF is password-protected"))
@@ -98,6 +106,8 @@ def _limit_memory(memory_mb: int) -> None:
 
 def _serve(connection: Connection, memory_mb: int) -> None:
     _limit_memory(memory_mb)
+    import pypdf  # noqa: F401 - loaded while the parent is still copying files
+
     while True:
         try:
             job = connection.recv()
@@ -151,13 +161,19 @@ class PdfWorkers:
         self._workers: list[_Worker] = []
 
     def __enter__(self) -> PdfWorkers:
+        # Start the workers now: their start-up overlaps the caller's first file copies.
+        for _number in range(self.size):
+            self._spawn()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker (all asked at once, then waited for)."""
+        for worker in self._workers:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                worker.connection.send(None)
         for worker in self._workers:
             worker.stop()
         self._workers.clear()
@@ -168,23 +184,49 @@ class PdfWorkers:
         return worker
 
     def read(self, paths: Iterable[Path], extract_text: bool = True) -> Iterator[PdfReport]:
-        """Read every file; yield a report per file as it completes (in any order)."""
+        """Read every file; yield a report per file as it completes (in any order).
+
+        ``paths`` is consumed lazily, one path whenever a worker is free, so a generator
+        that copies files as it yields them runs alongside the workers.
+        """
         from multiprocessing.connection import wait
         from time import monotonic
 
-        pending = [str(p) for p in paths]
-        pending.reverse()
+        source = iter(paths)
+        exhausted = False
+        backlog: list[str] = []  # taken from ``paths`` while every worker was busy
         idle = list(self._workers)
         busy: dict[Any, tuple[_Worker, float]] = {}
-        while pending or busy:
-            while pending and (idle or len(self._workers) < self.size):
+        while True:
+            while (backlog or not exhausted) and (idle or len(self._workers) < self.size):
+                if not backlog:
+                    path = next(source, None)
+                    if path is None:
+                        exhausted = True
+                        break
+                    backlog.append(str(path))
                 worker = idle.pop() if idle else self._spawn()
-                worker.path = pending.pop()
+                worker.path = backlog.pop(0)
                 worker.connection.send((worker.path, extract_text))
                 busy[worker.connection] = (worker, monotonic())
-            now = monotonic()
-            deadline = min(started for _w, started in busy.values()) + self.timeout
-            ready = wait(list(busy), timeout=max(0.0, deadline - now))
+            if not busy:
+                if exhausted and not backlog:
+                    return
+                continue
+            # While the workers are busy, keep the producer going (it copies files).
+            if not exhausted and len(backlog) < BACKLOG:
+                ready = wait(list(busy), timeout=0)
+                if not ready:
+                    path = next(source, None)
+                    if path is None:
+                        exhausted = True
+                    else:
+                        backlog.append(str(path))
+                    continue
+            else:
+                now = monotonic()
+                deadline = min(started for _w, started in busy.values()) + self.timeout
+                ready = wait(list(busy), timeout=max(0.0, deadline - now))
             for connection in ready:
                 worker, _started = busy.pop(connection)
                 try:
@@ -194,9 +236,10 @@ class PdfWorkers:
                     self._workers.remove(worker)
                     worker.stop(kill=True)
                     report = PdfReport(
-                        worker.path or "", TOO_COSTLY,
+                        worker.path or "",
+                        TOO_COSTLY,
                         message=_("reading it crashed the PDF reader"),
-                    )  # fmt: skip
+                    )
                 else:
                     idle.append(worker)
                 yield report
