@@ -46,11 +46,14 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def open_demo_now(window: MainWindow) -> None:
     """Open the demo project, building it on this thread if it is missing (for scripts)."""
     from review_desk.demo import build_demo
+    from review_desk.demo.identity import is_current_demo
     from review_desk.project import Project, delete_project_files
     from review_desk.storage.database import ProjectOpenError
 
     path = demo_project_path()
     try:
+        if not is_current_demo(path):
+            raise ProjectOpenError("an earlier demo")
         project = Project(path)
     except ProjectOpenError:
         if path.exists():

@@ -362,13 +362,17 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> None:
         """Open the demo project, building it in the background the first time."""
+        from review_desk.demo.identity import is_current_demo
+
         path = demo_project_path()
         if path.exists():
             try:
-                self.set_project(Project(path), str(path))
-                return
+                if is_current_demo(path):
+                    self.set_project(Project(path), str(path))
+                    return
             except ProjectOpenError:
-                delete_project_files(path)  # a demo from another version: build afresh
+                pass
+            delete_project_files(path)  # a demo from another version: build afresh
         path.parent.mkdir(parents=True, exist_ok=True)
         self.build_demo(path)
 

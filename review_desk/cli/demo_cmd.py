@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from review_desk.cli.common import CommandError, print_json
+from review_desk.demo.identity import is_demo_project
 from review_desk.i18n import _, tr
 from review_desk.project import delete_project_files
 from review_desk.storage.database import ProjectOpenError
@@ -26,18 +25,6 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help=_("print JSON"))
     parser.set_defaults(handler=run)
-
-
-def is_demo_project(path: Path) -> bool:
-    """Return True when ``path`` holds a demo project (which may be rebuilt freely)."""
-    from review_desk.demo.builder import load_demo_source
-
-    try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
-            row = connection.execute("SELECT id FROM review_project").fetchone()
-    except sqlite3.Error:
-        return False
-    return bool(row) and row[0] == load_demo_source()["project"]["id"]
 
 
 def run(args: argparse.Namespace) -> int:
