@@ -90,7 +90,7 @@ class DataTable(QWidget):
         header = self.view.horizontalHeader()
         for column in range(self.model.columnCount()):
             if column != self._stretch_column:
-                header.resizeSection(column, min(header.sectionSize(column) + 12, 360))
+                header.resizeSection(column, min(header.sectionSize(column) + 12, 260))
         self._update_count()
 
     def select_first(self) -> None:
