@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.intake.files import FileMatch, match_files
 from review_desk.intake.pdf_worker import OK, PdfReport, PdfWorkers
@@ -223,6 +224,20 @@ def run_intake(
             received = application.received_at or now
             if deadline and received > deadline:
                 result.late.append(f"{application.applicant} / {application.direction}")
+                issues.append(
+                    Issue(
+                        sheet=application.sheet,
+                        row=application.row,
+                        column=plan.check.table.column_letters.get("received_at", ""),
+                        header="收到时间",
+                        value=local_time(received),
+                        problem=tr(
+                            "received after the deadline {deadline}", deadline=local_time(deadline)
+                        ),
+                        fix=_("The formal review asks a reviewer to decide whether to accept it."),
+                        severity=WARNING,
+                    )
+                )
             for path in files[index]:
                 reading = reports.get(stored[path][0])
                 if reading is not None and reading.status != OK:

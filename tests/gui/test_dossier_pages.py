@@ -125,6 +125,6 @@ def test_intake_dialog_imports_in_the_background(window, qtbot, tmp_path: Path) 
         dialog.import_button.click()
     dialog.operation.wait()
     assert dialog.result.created == 47
-    assert dialog.issues.model.rowCount() == 1  # the scan is flagged for a manual check
+    assert dialog.issues.model.rowCount() == 2  # the scan (manual check) and the late one
     assert "47" in dialog.summary.text()
     assert project.summary().dossiers == 47

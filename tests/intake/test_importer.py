@@ -154,7 +154,7 @@ def test_unreadable_pdfs_are_flagged_and_the_rest_goes_on(tmp_path: Path, projec
     assert statuses["星河_good.pdf"][0] == "ok"
     assert statuses["星河_broken.pdf"][0] == "damaged" and statuses["星河_broken.pdf"][1]
     assert statuses["星河_locked.pdf"][0] == "encrypted"
-    warnings = [i for i in result.issues if i.severity == "warning" and i.row]
+    warnings = [i for i in result.issues if i.severity == "warning" and i.header == "材料文件"]
     assert {i.value for i in warnings} == {"星河_broken.pdf", "星河_locked.pdf"}
     unmatched = {i.value for i in result.issues if i.severity == "warning" and not i.row}
     assert len(unmatched) == 4  # the folder's other PDFs are reported, not imported
@@ -214,7 +214,7 @@ def test_demo_register_imports_cleanly(tmp_path: Path) -> None:
 
     data = json.loads(result.stdout)
     assert data["created"] == 47 and data["rows_refused"] == 0
-    assert [i["value"] for i in data["issues"]] == [
-        "晋城市人民政府_申报主体基础资料.pdf"
-    ]  # the scan
+    warnings = sorted((i["header"], i["value"]) for i in data["issues"])
+    assert warnings[1] == ("材料文件", "晋城市人民政府_申报主体基础资料.pdf")  # the scan
+    assert warnings[0][0] == "收到时间" and len(warnings) == 2  # the late one
     assert len(data["late"]) == 1
