@@ -128,27 +128,7 @@ def _print_intake(result: Any) -> None:
             f"[{level}] {issue.sheet} {where} {issue.header}「{issue.value}」：{issue.problem}。"
             f"{issue.fix}"
         )
-    if result.imported:
-        print(
-            tr(
-                "Imported: {created} new, {updated} changed, {unchanged} unchanged dossiers; "
-                "{materials} files added; {refused} rows refused.",
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-                materials=result.materials_added,
-                refused=result.rows_refused,
-            )
-        )
-    else:
-        print(
-            tr(
-                "Nothing imported: {refused} of {rows} rows refused. Correct them, or use "
-                "--valid-only to import the others.",
-                refused=result.rows_refused,
-                rows=result.rows_read,
-            )
-        )
+    print(result.summary())
 
 
 def run_review_cmd(args: argparse.Namespace) -> int:

@@ -63,6 +63,25 @@ class IntakeResult:
         """True when no row was refused."""
         return self.rows_refused == 0
 
+    def summary(self) -> str:
+        """One sentence on what happened, for the CLI and the dialog."""
+        if self.imported:
+            return tr(
+                "Imported: {created} new, {updated} changed, {unchanged} unchanged dossiers; "
+                "{materials} files added; {refused} rows refused.",
+                created=self.created,
+                updated=self.updated,
+                unchanged=self.unchanged,
+                materials=self.materials_added,
+                refused=self.rows_refused,
+            )
+        return tr(
+            "Nothing imported: {refused} of {rows} rows refused. Correct them, or use "
+            "--valid-only to import the others.",
+            refused=self.rows_refused,
+            rows=self.rows_read,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """Return the result as plain JSON-ready data."""
         return {

@@ -167,24 +167,11 @@ class IntakeDialog(QDialog):
         self.import_button.setEnabled(True)
         self.issues.set_rows(result.issues)
         self.report_button.setEnabled(bool(result.issues))
+        text = result.summary()
         if result.imported:
-            text = tr(
-                "Imported: {created} new, {updated} changed, {unchanged} unchanged dossiers; "
-                "{materials} files added; {refused} rows refused.",
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-                materials=result.materials_added,
-                refused=result.rows_refused,
-            )
             self.imported.emit(result)
         else:
-            text = tr(
-                "Nothing imported: {refused} of {rows} rows refused. Correct them, or use "
-                "--valid-only to import the others.",
-                refused=result.rows_refused,
-                rows=result.rows_read,
-            ).replace("--valid-only", _("the option above"))
+            text = text.replace("--valid-only", _("the option above"))
         self.summary.setText(text)
 
     def _failed(self, error: BaseException) -> None:
