@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from review_desk.demo.outline import scoring_outline
 from review_desk.project import Project
 from review_desk.storage import models as m
 
@@ -283,9 +282,15 @@ def recusals(project: Project) -> list[RecusalRow]:
 
 def score_sheets(project: Project) -> list[SheetRow]:
     """Return every assignment with the state of its score sheet."""
-    _, outline = scoring_outline()
-    criteria_count = len(outline["criteria"])
+    from review_desk.rubrics import active_rubric, load_rubric, rubric_text
+
+    active = active_rubric(project)
     with project.reading() as s:
+        rubrics = {active.content_hash: active}
+        for content_hash in set(s.scalars(select(m.ScoreSheet.rubric_hash)).all()):
+            text = rubric_text(s, content_hash)
+            if text is not None:
+                rubrics[content_hash] = load_rubric(text)
         sheets = {
             (sh.expert_id, sh.dossier_id): sh
             for sh in s.scalars(select(m.ScoreSheet).options(selectinload(m.ScoreSheet.scores)))
@@ -296,10 +301,18 @@ def score_sheets(project: Project) -> list[SheetRow]:
             .options(
                 selectinload(m.Assignment.expert),
                 selectinload(m.Assignment.dossier).selectinload(m.Dossier.direction),
+                selectinload(m.Assignment.dossier).selectinload(m.Dossier.lead_applicant),
             )
             .order_by(m.Assignment.expert_id, m.Assignment.dossier_id)
         ):
             sheet = sheets.get((a.expert_id, a.dossier_id))
+            rubric = rubrics.get(sheet.rubric_hash, active) if sheet else active
+            kind = a.dossier.lead_applicant.kind
+            scored = {
+                x.criterion_id: x.points
+                for x in (sheet.scores if sheet else [])
+                if x.points is not None
+            }
             result.append(
                 SheetRow(
                     expert=a.expert.name,
@@ -307,9 +320,9 @@ def score_sheets(project: Project) -> list[SheetRow]:
                     platform_name=a.dossier.platform_name,
                     direction=a.dossier.direction.short_name,
                     status=sheet.status if sheet else "not_started",
-                    filled=len(sheet.scores) if sheet else 0,
-                    criteria=criteria_count,
-                    total=sum(x.points for x in sheet.scores) if sheet else None,
+                    filled=len(scored),
+                    criteria=sum(1 for c in rubric.criteria if c.applies(kind)),
+                    total=rubric.weighted_total(scored, kind) if scored else None,
                     updated_at=sheet.updated_at if sheet else None,
                 )
             )

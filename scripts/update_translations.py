@@ -28,7 +28,7 @@ def extract(root: Path = ROOT) -> dict[str, list[str]]:
                 if (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Name)
-                    and node.func.id in ("_", "tr")
+                    and node.func.id in ("_", "tr", "N_")
                     and node.args
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from review_desk import audit
-from review_desk.demo.outline import scoring_outline
 from review_desk.demo.register_export import export_demo_register, load_demo_source
 from review_desk.formal_review import run_review
 from review_desk.i18n import tr
 from review_desk.intake.importer import run_intake
 from review_desk.project import Project
+from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
 
 ACTOR = "演示数据生成"
@@ -94,7 +94,9 @@ def _fill(
         project_row.organiser = source["project"]["organiser"]
         project_row.agency = source["project"]["agency"]
         _panels(session, source, rng, clock)
-        _fill_scores(session, rng, clock)
+    active_rubric(project, actor=ACTOR, clock=clock)  # installs the default rubric
+    with project.transaction() as session:
+        _fill_scores(session, project, rng, clock)
     run_review(project, actor=ACTOR, clock=clock)
     if progress:
         progress(1, 1, tr("Demo project ready"))
@@ -168,13 +170,16 @@ def _panels(session: Session, source: dict[str, Any], rng: random.Random, clock:
     )
 
 
-def _fill_scores(session: Session, rng: random.Random, clock: _Clock) -> None:
-    """Give about two thirds of the assignments a score sheet: most submitted, some
-    drafts, with each expert a little more or less lenient than the others."""
-    rubric_hash, outline = scoring_outline()
-    materials_only = [c for c in outline["criteria"] if c["stage"] == "materials"]
-    dossier_ids = session.scalars(select(m.Dossier.id).order_by(m.Dossier.id)).all()
-    quality = {d: min(0.95, max(0.4, rng.gauss(0.74, 0.1))) for d in dossier_ids}
+def _fill_scores(session: Session, project: Project, rng: random.Random, clock: _Clock) -> None:
+    """Give about two thirds of the assignments a score sheet against the default rubric:
+    most submitted (every applicable criterion and an opinion), some drafts (the
+    materials stage under way), each expert a little more or less lenient than others."""
+    rubric = active_rubric(project, actor=ACTOR, clock=clock)
+    dossiers = {
+        d.id: d
+        for d in session.scalars(select(m.Dossier).options(selectinload(m.Dossier.lead_applicant)))
+    }
+    quality = {d: min(0.95, max(0.4, rng.gauss(0.74, 0.1))) for d in sorted(dossiers)}
     leniency: dict[int, float] = {}
     assignments = session.scalars(select(m.Assignment).order_by(m.Assignment.id)).all()
     for assignment in assignments:
@@ -182,31 +187,33 @@ def _fill_scores(session: Session, rng: random.Random, clock: _Clock) -> None:
         if draw < 0.33:
             continue
         expert_id = assignment.expert_id
+        kind = dossiers[assignment.dossier_id].lead_applicant.kind
         leniency.setdefault(expert_id, rng.gauss(0.0, 0.05))
         submitted = draw > 0.45
-        criteria = outline["criteria"] if submitted and rng.random() < 0.5 else materials_only
+        applicable = [c for c in rubric.criteria if c.applies(kind)]
+        materials = [c for c in applicable if c.stage == "materials"]
+        filled = applicable if submitted else materials[: rng.randrange(1, len(materials) + 1)]
         sheet = m.ScoreSheet(
             expert_id=expert_id,
             dossier_id=assignment.dossier_id,
-            rubric_hash=rubric_hash,
+            rubric_hash=rubric.content_hash,
             status="submitted" if submitted else "draft",
             updated_at=clock(),
             submitted_at=None,
+            opinion="",
         )
         if submitted:
             sheet.submitted_at = sheet.updated_at
             sheet.opinion = (
-                "申报材料较为完整，建设目标明确，重点任务与产业需求结合紧密，"
+                "申报材料较为完整，建设目标明确，重点任务与产业需求结合紧密，具备较好的建设基础。"
                 "建议进一步细化经费预算和运行管理机制，加强与行业骨干企业的深度合作。"
             )
-        filled = criteria if submitted else criteria[: rng.randrange(1, len(criteria) + 1)]
         for criterion in filled:
-            raw = criterion["max"] * (
+            raw = criterion.max * (
                 quality[assignment.dossier_id] + leniency[expert_id] + rng.gauss(0, 0.05)
             )
-            step = criterion["step"]
-            points = min(criterion["max"], max(0.0, round(raw / step) * step))
-            sheet.scores.append(m.Score(criterion_id=criterion["id"], points=points))
+            points = min(criterion.max, max(0.0, round(raw / criterion.step) * criterion.step))
+            sheet.scores.append(m.Score(criterion_id=criterion.id, points=points, comment=""))
         session.add(sheet)
         session.flush()
         if submitted:
@@ -218,7 +225,7 @@ def _fill_scores(session: Session, rng: random.Random, clock: _Clock) -> None:
                 entity_id=sheet.id,
                 after={
                     "dossier_id": assignment.dossier_id,
-                    "rubric_hash": rubric_hash,
+                    "rubric_hash": rubric.content_hash,
                     "scores": {s.criterion_id: s.points for s in sheet.scores},
                 },
                 clock=clock,

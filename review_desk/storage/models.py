@@ -61,6 +61,27 @@ class ReviewProject(Base):
     provincial_tolerance: Mapped[int] = mapped_column(Integer, default=2)
     per_direction_cap: Mapped[int] = mapped_column(Integer, default=2)
     min_opinion_length: Mapped[int] = mapped_column(Integer, default=50)
+    # The rubric new score sheets use (content hash of a row of ``rubric``).
+    active_rubric_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class RubricVersion(Base):
+    """A version of a guideline rubric (指导标准), kept as its TOML text.
+
+    Rows are never changed: editing a rubric stores a new version. A version that any
+    score sheet uses is locked (see review_desk.rubrics).
+    """
+
+    __tablename__ = "rubric"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    rubric_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 class Direction(Base):
@@ -310,6 +331,19 @@ class ScoreSheet(Base):
     expert: Mapped[Expert] = relationship()
     dossier: Mapped[Dossier] = relationship()
     scores: Mapped[list[Score]] = relationship(back_populates="sheet", cascade="all, delete-orphan")
+    vetoes: Mapped[list[VetoFlag]] = relationship(cascade="all, delete-orphan")
+
+
+class VetoFlag(Base):
+    """An expert's veto flag (否决项) on a dossier, with the reason."""
+
+    __tablename__ = "veto_flag"
+    __table_args__ = (UniqueConstraint("sheet_id", "veto_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheet.id", ondelete="CASCADE"))
+    veto_id: Mapped[str] = mapped_column(String(50))
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class Score(Base):
@@ -321,10 +355,32 @@ class Score(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheet.id", ondelete="CASCADE"))
     criterion_id: Mapped[str] = mapped_column(String(50))
-    points: Mapped[float] = mapped_column(Float)
+    # None: a comment written before (or without) points.
+    points: Mapped[float | None] = mapped_column(Float)
     comment: Mapped[str] = mapped_column(Text, default="")
 
     sheet: Mapped[ScoreSheet] = relationship(back_populates="scores")
+
+
+class DefenseSession(Base):
+    """A defense session (答辩场次): when, how, where, and the dossiers in order."""
+
+    __tablename__ = "defense_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime]
+    mode: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[str] = mapped_column(String(50), default="")
+    meeting_id: Mapped[str] = mapped_column(String(50), default="")
+    room: Mapped[str] = mapped_column(String(100), default="")
+    presentation_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    qa_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    panel_id: Mapped[int | None] = mapped_column(ForeignKey("panel.id"))
+
+    records: Mapped[list[DefenseRecord]] = relationship(
+        back_populates="session", order_by="DefenseRecord.order_index"
+    )
 
 
 class DefenseRecord(Base):
@@ -341,8 +397,15 @@ class DefenseRecord(Base):
     room: Mapped[str] = mapped_column(String(100), default="")
     presenter: Mapped[str] = mapped_column(String(50), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("defense_session.id"))
+    order_index: Mapped[int] = mapped_column(Integer, default=0)
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    presentation_minutes: Mapped[float | None] = mapped_column(Float)
+    # [{"asker": ..., "question": ..., "answer": ...}, ...]
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     dossier: Mapped[Dossier] = relationship()
+    session: Mapped[DefenseSession | None] = relationship(back_populates="records")
 
 
 class InspectionRecord(Base):
@@ -355,6 +418,8 @@ class InspectionRecord(Base):
     inspected_at: Mapped[datetime]
     site: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    shown: Mapped[str] = mapped_column(Text, default="")
+    findings: Mapped[str] = mapped_column(Text, default="")
 
     dossier: Mapped[Dossier] = relationship()
 

@@ -1,0 +1,150 @@
+"""Guideline rubrics in a project: the shipped default, validation with messages for
+the user, storage of versions, the active rubric, and locking of versions in use."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from review_desk import audit
+from review_desk.audit import Clock, utc_now
+from review_desk.i18n import tr
+from review_desk.paths import data_path
+from review_desk.project import Project
+from review_desk.storage import models as m
+from scoring_models.rubric import N_, Problem, Rubric, RubricError, parse_rubric
+
+DEFAULT_RUBRIC = "provincial_default.toml"
+
+
+def problem_text(problem: Problem) -> str:
+    """Return a rubric problem in the user's language, with where it is."""
+    where = f"{problem.file}: " if problem.file else ""
+    return f"{where}{problem.path}: {tr(problem.template, **problem.values)}"
+
+
+def default_rubric_text() -> str:
+    """Return the shipped default rubric (a template for the agency to adapt)."""
+    return data_path("rubrics", DEFAULT_RUBRIC).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=32)
+def _parse(text: str, file: str) -> Rubric:
+    return parse_rubric(text, file)
+
+
+def load_rubric(text: str, file: str = "") -> Rubric:
+    """Parse and validate a rubric's text (cached); raise RubricError."""
+    return _parse(text, file)
+
+
+def load_rubric_file(path: Path) -> Rubric:
+    """Parse and validate a rubric file; raise RubricError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RubricError(
+            [Problem("(file)", N_("cannot be read: {error}"), path.name, {"error": str(error)})]
+        ) from error
+    return load_rubric(text, path.name)
+
+
+def rubric_in_use(session: Session, content_hash: str) -> bool:
+    """Return True when a score sheet uses the rubric version (it is then locked)."""
+    used = session.scalar(
+        select(func.count())
+        .select_from(m.ScoreSheet)
+        .where(m.ScoreSheet.rubric_hash == content_hash)
+    )
+    return bool(used)
+
+
+def _store(session: Session, text: str, rubric: Rubric, actor: str, clock: Clock) -> None:
+    exists = session.scalar(
+        select(m.RubricVersion.id).where(m.RubricVersion.content_hash == rubric.content_hash)
+    )
+    if exists is None:
+        session.add(
+            m.RubricVersion(
+                content_hash=rubric.content_hash,
+                rubric_id=rubric.id,
+                name=rubric.name,
+                version=rubric.version,
+                text=text,
+                created_at=clock(),
+                created_by=actor,
+            )
+        )
+        session.flush()
+
+
+def rubric_text(session: Session, content_hash: str) -> str | None:
+    """Return the stored text of a rubric version."""
+    return session.scalar(
+        select(m.RubricVersion.text).where(m.RubricVersion.content_hash == content_hash)
+    )
+
+
+def active_rubric(project: Project, *, actor: str = "system", clock: Clock = utc_now) -> Rubric:
+    """Return the rubric new score sheets use, installing the default the first time."""
+    with project.reading() as session:
+        info = session.scalars(select(m.ReviewProject)).one()
+        text = rubric_text(session, info.active_rubric_hash) if info.active_rubric_hash else None
+    if text is None:
+        return use_rubric(project, default_rubric_text(), actor=actor, clock=clock)
+    return load_rubric(text)
+
+
+def rubric_by_hash(project: Project, content_hash: str) -> Rubric | None:
+    """Return a stored rubric version, or None."""
+    with project.reading() as session:
+        text = rubric_text(session, content_hash)
+    return load_rubric(text) if text is not None else None
+
+
+def use_rubric(
+    project: Project, text: str, *, file: str = "", actor: str = "agency", clock: Clock = utc_now
+) -> Rubric:
+    """Validate a rubric and make it the active one (stored as a new version when its
+    content is new). Changing a rubric in use needs a new version number."""
+    rubric = load_rubric(text, file)
+    with project.transaction() as session:
+        info = session.scalars(select(m.ReviewProject)).one()
+        current_hash = info.active_rubric_hash
+        if (
+            current_hash
+            and current_hash != rubric.content_hash
+            and rubric_in_use(session, current_hash)
+        ):
+            current = load_rubric(rubric_text(session, current_hash) or "")
+            if current.id == rubric.id and current.version == rubric.version:
+                raise RubricError(
+                    [
+                        Problem(
+                            "rubric.version",
+                            N_(
+                                "version {version} is in use by score sheets and locked: give "
+                                "the changed rubric a new version number"
+                            ),
+                            file,
+                            {"version": rubric.version},
+                        )
+                    ]
+                )
+        _store(session, text, rubric, actor, clock)
+        if current_hash != rubric.content_hash:
+            info.active_rubric_hash = rubric.content_hash
+            audit.record(
+                session,
+                actor=actor,
+                action="rubric.activate",
+                entity="rubric",
+                entity_id=rubric.content_hash[:16],
+                before={"hash": current_hash},
+                after={"hash": rubric.content_hash, "name": rubric.name, "version": rubric.version},
+                clock=clock,
+            )
+    return rubric
