@@ -95,9 +95,21 @@ class RecusalRow:
 
 
 @dataclass(frozen=True)
+class AssignmentRow:
+    """One of an expert's assigned dossiers, with the sheet's status."""
+
+    dossier_id: int
+    dossier_code: str
+    applicant: str
+    direction: str
+    status: str
+
+
+@dataclass(frozen=True)
 class SheetRow:
     """One assignment and the state of its score sheet."""
 
+    sheet_id: int | None
     expert: str
     dossier_code: str
     platform_name: str
@@ -315,6 +327,7 @@ def score_sheets(project: Project) -> list[SheetRow]:
             }
             result.append(
                 SheetRow(
+                    sheet_id=sheet.id if sheet else None,
                     expert=a.expert.name,
                     dossier_code=a.dossier.code,
                     platform_name=a.dossier.platform_name,
@@ -352,3 +365,39 @@ def direction_counts(project: Project) -> list[DirectionCount]:
             )
             for d in s.scalars(select(m.Direction).order_by(m.Direction.id))
         ]
+
+
+def expert_assignments(project: Project, expert_id: int) -> list[AssignmentRow]:
+    """Return an expert's assigned dossiers (recusals excluded) with their sheet status."""
+    with project.reading() as s:
+        status = {
+            row.dossier_id: row.status
+            for row in s.execute(
+                select(m.ScoreSheet.dossier_id, m.ScoreSheet.status).where(
+                    m.ScoreSheet.expert_id == expert_id
+                )
+            )
+        }
+        recused = set(
+            s.scalars(select(m.Recusal.dossier_id).where(m.Recusal.expert_id == expert_id))
+        )
+        rows = s.scalars(
+            select(m.Assignment)
+            .where(m.Assignment.expert_id == expert_id)
+            .options(
+                selectinload(m.Assignment.dossier).selectinload(m.Dossier.lead_applicant),
+                selectinload(m.Assignment.dossier).selectinload(m.Dossier.direction),
+            )
+        ).all()
+        result = [
+            AssignmentRow(
+                dossier_id=a.dossier_id,
+                dossier_code=a.dossier.code,
+                applicant=a.dossier.lead_applicant.name,
+                direction=a.dossier.direction.short_name,
+                status=status.get(a.dossier_id, "not_started"),
+            )
+            for a in rows
+            if a.dossier_id not in recused
+        ]
+        return sorted(result, key=lambda r: r.dossier_code)

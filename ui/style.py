@@ -45,6 +45,9 @@ QMainWindow {{ background: #f3f5f8; }}
 #statValue {{ font-size: 22px; font-weight: 600; color: {ACCENT}; min-width: 48px; }}
 #statCaption {{ color: #475467; }}
 #muted {{ color: #667085; }}
+#groupHeader {{ font-weight: 600; color: {ACCENT}; padding-top: 6px; }}
+#totals {{ background: #eef4fb; border: 1px solid #cfdcec; border-radius: 4px; padding: 4px 8px;
+    color: #1d4f91; font-weight: 600; }}
 QPushButton#primaryButton {{ background: {ACCENT}; color: white; border: none;
     border-radius: 4px; padding: 6px 16px; font-weight: 600; }}
 QPushButton#primaryButton:hover {{ background: #245da8; }}

@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from review_desk import __version__
-from review_desk.cli import audit_cmd, demo_cmd, directions_cmd, intake_cmd, project_cmd
+from review_desk.cli import (
+    audit_cmd,
+    demo_cmd,
+    directions_cmd,
+    intake_cmd,
+    project_cmd,
+    rubric_cmd,
+)
 from review_desk.cli.common import CommandError, print_error
 from review_desk.i18n import _, tr
 
@@ -79,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     project_cmd.register(commands)
     demo_cmd.register(commands)
     intake_cmd.register(commands)
+    rubric_cmd.register(commands)
     audit_cmd.register(commands)
     return parser
 

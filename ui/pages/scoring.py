@@ -1,47 +1,100 @@
-"""评分: every assignment and the state of its score sheet."""
+"""评分: the expert's scoring desk — my assignments with their status, and for the
+selected dossier its PDF beside the score form — plus, for the agency, the progress of
+every sheet and the reopening of submitted ones."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from review_desk import queries
 from review_desk.domain import SheetStatus
 from review_desk.formatting import local_time, points
-from review_desk.i18n import _
+from review_desk.i18n import _, tr
 
 from ui.models.row_table import Column
-from ui.pages.base import Page, planned_card
+from ui.pages.base import Page
 from ui.widgets.data_table import DataTable
+from ui.widgets.pdf_viewer import PdfViewer
+from ui.widgets.score_form import ScoreForm
 
-_STATUS_COLOURS = {"submitted": "#067647", "draft": "#b54708", "not_started": "#667085"}
+STATUS_COLOURS = {"submitted": "#067647", "draft": "#b54708", "not_started": "#667085"}
 
 
 class ScoringPage(Page):
-    """Assignments with their score sheets' status; the scoring desk comes later."""
+    """The scoring desk and the progress of all sheets."""
 
     key = "scoring"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            _("Each expert's assigned dossiers and how far each score sheet has come."),
+            _(
+                "Score your assigned dossiers with the material beside the form. Every change "
+                "is saved at once; Enter moves to the next criterion; Ctrl+Z undoes."
+            ),
             parent,
         )
-        self.body.addWidget(
-            planned_card(
-                _("Coming with the scoring desk"),
-                [
-                    _(
-                        "The dossier's PDF beside the score form, keyboard-first, with the "
-                        "guideline rubric's bands and guidance at hand."
-                    ),
-                    _(
-                        "Autosave of every keystroke, undo and redo, submission that locks the "
-                        "sheet."
-                    ),
-                ],
-                self,
-            )
+        self.tabs = QTabWidget(self)
+        self.body.addWidget(self.tabs, 1)
+
+        desk = QWidget(self.tabs)
+        desk_layout = QVBoxLayout(desk)
+        desk_layout.setContentsMargins(0, 8, 0, 0)
+        top = QHBoxLayout()
+        self.expert_box = QComboBox(desk)
+        caption = QLabel(_("Expert") + "：", desk)
+        caption.setBuddy(self.expert_box)
+        top.addWidget(caption)
+        top.addWidget(self.expert_box)
+        self.load_label = QLabel("", desk)
+        self.load_label.setObjectName("muted")
+        top.addWidget(self.load_label, 1)
+        desk_layout.addLayout(top)
+        splitter = QSplitter(Qt.Orientation.Horizontal, desk)
+        self.assignments = DataTable(
+            [
+                Column(_("Dossier no."), lambda r: r.dossier_code),
+                Column(
+                    _("Status"),
+                    lambda r: SheetStatus(r.status).label,
+                    foreground=lambda r: STATUS_COLOURS.get(r.status),
+                ),
+                Column(_("Lead applicant"), lambda r: r.applicant),
+            ],
+            stretch_column=2,
+            parent=splitter,
         )
+        self.viewer = PdfViewer(splitter)
+        self.viewer.thumbnails_button.setChecked(False)
+        self.form = ScoreForm(splitter)
+        splitter.addWidget(self.assignments)
+        splitter.addWidget(self.viewer)
+        splitter.addWidget(self.form)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 2)
+        splitter.setSizes([220, 560, 520])
+        desk_layout.addWidget(splitter, 1)
+        self.tabs.addTab(desk, _("Scoring desk"))
+
+        progress = QWidget(self.tabs)
+        progress_layout = QVBoxLayout(progress)
+        progress_layout.setContentsMargins(0, 8, 0, 0)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        self.reopen_button = QPushButton(_("Reopen the selected sheet…"), progress)
+        actions.addWidget(self.reopen_button)
+        progress_layout.addLayout(actions)
         self.table = DataTable(
             [
                 Column(_("Expert"), lambda r: r.expert),
@@ -50,7 +103,7 @@ class ScoringPage(Page):
                 Column(
                     _("Status"),
                     lambda r: SheetStatus(r.status).label,
-                    foreground=lambda r: _STATUS_COLOURS.get(r.status),
+                    foreground=lambda r: STATUS_COLOURS.get(r.status),
                 ),
                 Column(
                     _("Criteria scored"),
@@ -63,11 +116,113 @@ class ScoringPage(Page):
                 Column(_("Platform"), lambda r: r.platform_name),
             ],
             stretch_column=7,
-            parent=self,
+            parent=progress,
         )
-        self.body.addWidget(self.table, 1)
+        progress_layout.addWidget(self.table, 1)
+        self.tabs.addTab(progress, _("Progress of all sheets"))
+
+        self.expert_box.currentIndexChanged.connect(lambda _index: self._load_assignments())
+        self.assignments.row_selected.connect(self.open_assignment)
+        self.form.saved.connect(self._update_status)
+        self.form.submitted.connect(self._after_submit)
+        self.reopen_button.clicked.connect(self.reopen)
+        self._role = "agency"
+
+    def set_role(self, role: str) -> None:
+        self._role = role
+        self.tabs.setTabVisible(1, role == "agency")
 
     def load(self) -> None:
         if self.project is None:
             return
+        current = self.expert_box.currentData()
+        self.expert_box.blockSignals(True)
+        self.expert_box.clear()
+        for expert in queries.experts(self.project):
+            self.expert_box.addItem(f"{expert.name}（{expert.organisation}）", expert.id)
+        index = self.expert_box.findData(current)
+        self.expert_box.setCurrentIndex(max(index, 0))
+        self.expert_box.blockSignals(False)
+        self._load_assignments()
         self.table.set_rows(queries.score_sheets(self.project))
+
+    def expert_id(self) -> int | None:
+        """Return the expert whose desk is shown."""
+        value = self.expert_box.currentData()
+        return int(value) if value is not None else None
+
+    def _load_assignments(self) -> None:
+        if self.project is None or self.expert_id() is None:
+            return
+        rows = queries.expert_assignments(self.project, self.expert_id())
+        self.assignments.set_rows(rows)
+        done = sum(1 for r in rows if r.status == "submitted")
+        self.load_label.setText(tr("{done} of {count} submitted", done=done, count=len(rows)))
+        self.assignments.select_first()
+
+    def open_assignment(self, row: queries.AssignmentRow) -> None:
+        """Show the dossier's PDF and the expert's sheet."""
+        if self.project is None:
+            return
+        expert_id = self.expert_id()
+        assert expert_id is not None
+        material = next(
+            (x for x in queries.materials(self.project, row.dossier_id) if x.is_current), None
+        )
+        if material is not None:
+            self.viewer.load(self.project.files.path_for(material.sha256), material.filename)
+        else:
+            self.viewer.clear(_("No material file was received."))
+        self.form.load(self.project, expert_id, row.dossier_id, actor=f"expert:{expert_id}")
+        first = next(iter(self.form.inputs.values()), None)
+        if first is not None:
+            first.setFocus()
+
+    def _update_status(self) -> None:
+        row = self.assignments.selected_row()
+        state = self.form.state
+        if row is None or state is None or row.status == state.status:
+            return
+        self._reload_keep_selection(row.dossier_id)
+
+    def _after_submit(self) -> None:
+        row = self.assignments.selected_row()
+        if row is not None:
+            self._reload_keep_selection(row.dossier_id)
+
+    def _reload_keep_selection(self, dossier_id: int) -> None:
+        if self.project is None or self.expert_id() is None:
+            return
+        self.assignments.row_selected.disconnect(self.open_assignment)
+        rows = queries.expert_assignments(self.project, self.expert_id())
+        self.assignments.set_rows(rows)
+        self.assignments.select_where(lambda r: r.dossier_id == dossier_id)
+        self.assignments.row_selected.connect(self.open_assignment)
+        done = sum(1 for r in rows if r.status == "submitted")
+        self.load_label.setText(tr("{done} of {count} submitted", done=done, count=len(rows)))
+        self.table.set_rows(queries.score_sheets(self.project))
+
+    def reopen(self) -> None:
+        """Reopen a submitted sheet, with the agency's written reason."""
+        from review_desk import scoring
+
+        row = self.table.selected_row()
+        if self.project is None or row is None or row.sheet_id is None:
+            return
+        reason, ok = QInputDialog.getMultiLineText(
+            self,
+            _("Reopen the sheet"),
+            tr(
+                "Why is the sheet of {expert} for {code} reopened?",
+                expert=row.expert,
+                code=row.dossier_code,
+            ),
+        )
+        if not ok:
+            return
+        try:
+            scoring.reopen(self.project, row.sheet_id, reason)
+        except scoring.ScoringError as error:
+            QMessageBox.warning(self, _("Reopen the sheet"), str(error))
+            return
+        self.load()
