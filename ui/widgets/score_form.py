@@ -214,6 +214,7 @@ class ScoreForm(QWidget):
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget():
+                item.widget().hide()  # gives up focus now, not when deleted later
                 item.widget().deleteLater()
         self.inputs.clear()
         self.band_labels.clear()
@@ -225,6 +226,7 @@ class ScoreForm(QWidget):
                 continue
             header = QLabel(f"{group.id}  {group.name}", self.body)
             header.setObjectName("groupHeader")
+            header.show()
             self.grid.addWidget(header, row, 0, 1, 4)
             row += 1
             for criterion in applicable:
@@ -252,6 +254,8 @@ class ScoreForm(QWidget):
                 self.grid.addWidget(band, row, 0)
                 self.inputs[criterion.id] = edit
                 self.band_labels[criterion.id] = band
+                for widget in (label, edit, maximum, band):
+                    widget.show()  # at once, so that focus can go to the new inputs
                 row += 1
         self.grid.setRowStretch(row, 1)
         while self.veto_area.count():
@@ -294,6 +298,13 @@ class ScoreForm(QWidget):
                 self._show_help(self.rubric.criterion(watched.objectName().removeprefix("points_")))
             elif event.type() == QEvent.Type.KeyPress:
                 assert isinstance(event, QKeyEvent)
+                # The sheet's undo, not the line edit's own: a keystroke saved is undone.
+                if event.matches(QKeySequence.StandardKey.Undo):
+                    self.undo_stack.undo()
+                    return True
+                if event.matches(QKeySequence.StandardKey.Redo):
+                    self.undo_stack.redo()
+                    return True
                 if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                     self._move(watched, 1 if event.key() == Qt.Key.Key_Down else -1)
                     return True

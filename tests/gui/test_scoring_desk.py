@@ -1,0 +1,91 @@
+"""The scoring desk, driven with the keyboard alone: a whole dossier scored, the opinion
+written, and the sheet submitted; undo and redo; invalid values refused as typed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from review_desk import scoring
+from review_desk.project import Project
+from tests.scoring.test_scoring import free_assignment
+
+
+def _desk(window, demo_project: Path, qtbot):  # type: ignore[no-untyped-def]
+    with Project(demo_project) as project:
+        expert, dossier = free_assignment(project)
+    assert window.open_project(str(demo_project))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.set_role("expert")
+    window.show_page("scoring")
+    page = window.pages["scoring"]
+    page.expert_box.setCurrentIndex(page.expert_box.findData(expert))
+    assert page.assignments.select_where(lambda r: r.dossier_id == dossier)
+    return page, expert, dossier
+
+
+def test_score_a_whole_dossier_with_the_keyboard(
+    window, demo_project: Path, qtbot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    page, expert, dossier = _desk(window, demo_project, qtbot)
+    form = page.form
+    qtbot.waitUntil(lambda: page.viewer.page_count() > 0)  # the PDF is beside the form
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    edits = list(form.inputs.values())
+    edits[0].setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is edits[0])
+    for edit in edits:
+        assert QApplication.focusWidget() is edit
+        maximum = form.rubric.criterion(edit.objectName().removeprefix("points_")).max
+        qtbot.keyClicks(edit, f"{maximum - 1:g}")
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is form.opinion  # Enter after the last criterion
+    # Chinese arrives through the input method, as a committed string.
+    typed = QInputMethodEvent()
+    typed.setCommitString("建设基础扎实，目标明确，任务具体，经费预算合理，保障措施有力，" * 2)
+    QApplication.sendEvent(form.opinion, typed)
+    assert form.status.text().startswith("已保存")
+    qtbot.keyClick(form.opinion, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    with Project(demo_project) as project:
+        state = scoring.load_sheet(project, expert, dossier)
+    assert state.status == scoring.SUBMITTED
+    assert len(state.scores) == len(edits)
+    assert all(edit.isReadOnly() for edit in edits)
+    assert page.assignments.selected_row().status == "submitted"
+
+
+def test_invalid_values_are_refused_as_typed_and_undo_works(
+    window, demo_project: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    page, expert, dossier = _desk(window, demo_project, qtbot)
+    form = page.form
+    first, second = list(form.inputs.values())[:2]
+    first.setFocus()
+    qtbot.keyClicks(first, "10.3")
+    assert "border" in first.styleSheet() and first.toolTip()
+    qtbot.keyClick(first, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is first  # not moved on: the value is refused
+    first.selectAll()
+    qtbot.keyClicks(first, "7.5")
+    assert first.styleSheet() == ""
+    qtbot.keyClick(first, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is second
+    with Project(demo_project) as project:
+        assert scoring.load_sheet(project, expert, dossier).scores == {"A1": 7.5}
+    qtbot.keyClick(second, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    with Project(demo_project) as project:
+        assert scoring.load_sheet(project, expert, dossier).scores == {}
+    assert first.text() == ""
+    qtbot.keyClick(
+        second,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    with Project(demo_project) as project:
+        assert scoring.load_sheet(project, expert, dossier).scores == {"A1": 7.5}
+    assert first.text() == "7.5"
+    assert "基础资料评审 7.5/" in form.totals.text()
