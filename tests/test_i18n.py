@@ -25,7 +25,8 @@ def test_every_message_has_a_chinese_translation() -> None:
         assert set(PLACEHOLDER.findall(message)) == set(PLACEHOLDER.findall(catalog[message])), (
             message
         )
-        assert re.search(r"[\u4e00-\u9fff]", catalog[message]) or message in {
+        chinese = re.search(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]", catalog[message])
+        assert chinese or message in {
             "SHA-256",
             "Python {python}, Qt for Python {pyside}",
         }, message
