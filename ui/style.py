@@ -45,6 +45,8 @@ QMainWindow {{ background: #f3f5f8; }}
 #statValue {{ font-size: 22px; font-weight: 600; color: {ACCENT}; min-width: 48px; }}
 #statCaption {{ color: #475467; }}
 #muted {{ color: #667085; }}
+#countdown {{ font-size: 44px; font-weight: 600;
+    font-family: "DejaVu Sans Mono", "Consolas", monospace; }}
 #groupHeader {{ font-weight: 600; color: {ACCENT}; padding-top: 6px; }}
 #totals {{ background: #eef4fb; border: 1px solid #cfdcec; border-radius: 4px; padding: 4px 8px;
     color: #1d4f91; font-weight: 600; }}

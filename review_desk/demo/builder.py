@@ -98,6 +98,7 @@ def _fill(
     with project.transaction() as session:
         _fill_scores(session, project, rng, clock)
     run_review(project, actor=ACTOR, clock=clock)
+    _defense(project, clock)
     if progress:
         progress(1, 1, tr("Demo project ready"))
 
@@ -168,6 +169,84 @@ def _panels(session: Session, source: dict[str, Any], rng: random.Random, clock:
         after={"experts": len(experts), "panels": len(source["panels"]), "recusals": recusals},
         clock=clock,
     )
+
+
+def _defense(project: Project, clock: _Clock) -> None:
+    """Schedule the first panel's first defense session, with two dossiers' records
+    filled in, and record two video inspections."""
+    from review_desk import defense
+
+    with project.reading() as session:
+        panel = session.scalars(select(m.Panel).order_by(m.Panel.id)).first()
+        assert panel is not None
+        directions = [pd.direction_id for pd in panel.directions]
+        dossier_ids = session.scalars(
+            select(m.Dossier.id)
+            .where(m.Dossier.direction_id.in_(directions))
+            .order_by(m.Dossier.code)
+            .limit(6)
+        ).all()
+        panel_id = panel.id
+    starts = datetime.fromisoformat("2022-02-15T09:00:00+08:00")
+    session_id = defense.create_session(
+        project,
+        name="第一专家组 第1场",
+        starts_at=starts,
+        mode="hybrid",
+        dossier_ids=list(dossier_ids),
+        platform="腾讯会议",
+        meeting_id="618 233 905",
+        room="山西省发展和改革委员会 三楼会议室",
+        presentation_minutes=15,
+        qa_minutes=10,
+        panel_id=panel_id,
+        actor=ACTOR,
+        clock=clock,
+    )
+    records = next(s for s in defense.sessions(project) if s.id == session_id).records
+    answers = [
+        [
+            {
+                "asker": "王建国",
+                "question": "实训工位数量与年培训能力如何测算？",
+                "answer": "按每个工位每年服务约 40 人次测算，已与 6 家合作企业确认培训需求。",
+            },
+            {
+                "asker": "刘海燕",
+                "question": "地方配套资金是否已列入财政预算？",
+                "answer": "市财政已列入 2022 年预算，首期 800 万元，见政策清单第 2 项。",
+            },
+        ],
+        [
+            {
+                "asker": "张志强",
+                "question": "与合作院校的专业群如何对接？",
+                "answer": "对接电子与信息大类 3 个专业，共建订单班。",
+            },
+        ],
+    ]
+    for record, questions in zip(records, answers, strict=False):
+        defense.update_record(
+            project,
+            record.id,
+            attendees="项目负责人、技术负责人、合作院校代表",
+            presentation_minutes=14.5,
+            questions=questions,
+            notes="汇报条理清楚，答辩基本准确；建议补充运行管理机制细节。",
+            actor=ACTOR,
+            clock=clock,
+        )
+    for dossier_id in dossier_ids[:2]:
+        defense.save_inspection(
+            project,
+            dossier_id,
+            inspected_at=starts + timedelta(days=7),
+            site="实训基地主楼及实训车间（视频转播）",
+            shown="实训车间、智能产线、共享预约系统演示",
+            findings="场地与申报材料一致，设备已部分到位，共享预约系统已上线试运行。",
+            actor=ACTOR,
+            clock=clock,
+        )
 
 
 def _fill_scores(session: Session, project: Project, rng: random.Random, clock: _Clock) -> None:

@@ -10,33 +10,6 @@ from review_desk.i18n import _, tr
 from ui.pages.base import Page, card, planned_card
 
 
-class DefensePage(Page):
-    """答辩与考察."""
-
-    key = "defense"
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            _("The hybrid defense (互联网+现场答辩) and the video inspection (视频转播考察)."),
-            parent,
-        )
-        self.body.addWidget(
-            planned_card(
-                _("Coming with the scoring desk"),
-                [
-                    _(
-                        "Sessions with date and time, mode (online / on site / both), meeting "
-                        "platform and ID, room, and the dossiers in order."
-                    ),
-                    _("A countdown timer for the presentation and the questions."),
-                    _("Each expert's defense and inspection notes, attached to the dossier."),
-                ],
-                self,
-            )
-        )
-        self.body.addStretch(1)
-
-
 class RankingPage(Page):
     """汇总排名."""
 

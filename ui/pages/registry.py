@@ -55,7 +55,7 @@ def page_specs() -> tuple[PageSpec, ...]:
         PageSpec("experts", _("Experts and panels"), (AGENCY,), "ui.pages.experts:ExpertsPage"),
         PageSpec("scoring", _("Scoring"), (EXPERT, AGENCY), "ui.pages.scoring:ScoringPage"),
         PageSpec(
-            "defense", _("Defense and inspection"), (EXPERT, AGENCY), "ui.pages.planned:DefensePage"
+            "defense", _("Defense and inspection"), (EXPERT, AGENCY), "ui.pages.defense:DefensePage"
         ),
         PageSpec(
             "ranking",

@@ -1,0 +1,311 @@
+"""The hybrid defense (互联网+现场答辩) and the video inspection (视频转播考察): sessions
+with their dossiers in order, each dossier's defense record (attendees, presentation
+length, questions and answers, the panel's notes) and inspection record. The scores of
+these stages are entered in the experts' score sheets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from review_desk import audit
+from review_desk.audit import Clock, utc_now
+from review_desk.domain import DefenseMode
+from review_desk.i18n import _, tr
+from review_desk.project import Project
+from review_desk.storage import models as m
+
+
+class DefenseError(Exception):
+    """A defense or inspection action that is not valid; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A defense session with its dossiers in order."""
+
+    id: int
+    name: str
+    starts_at: datetime
+    mode: str
+    platform: str
+    meeting_id: str
+    room: str
+    presentation_minutes: int
+    qa_minutes: int
+    records: tuple[RecordRow, ...]
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One dossier's defense record."""
+
+    id: int
+    order: int
+    dossier_id: int
+    code: str
+    applicant: str
+    platform_name: str
+    attendees: str
+    presentation_minutes: float | None
+    questions: tuple[dict[str, str], ...]
+    notes: str
+
+
+@dataclass
+class InspectionRow:
+    """One dossier's inspection record (or an empty one)."""
+
+    dossier_id: int
+    code: str
+    applicant: str
+    id: int | None = None
+    inspected_at: datetime | None = None
+    site: str = ""
+    shown: str = ""
+    findings: str = ""
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def create_session(
+    project: Project,
+    *,
+    name: str,
+    starts_at: datetime,
+    mode: str,
+    dossier_ids: list[int],
+    platform: str = "",
+    meeting_id: str = "",
+    room: str = "",
+    presentation_minutes: int = 15,
+    qa_minutes: int = 10,
+    panel_id: int | None = None,
+    actor: str = "agency",
+    clock: Clock = utc_now,
+) -> int:
+    """Create a session with its dossiers in the given order; return its id."""
+    if not name.strip():
+        raise DefenseError(_("Give the session a name."))
+    if starts_at.tzinfo is None:
+        raise DefenseError(_("The start time needs a time zone."))
+    DefenseMode(mode)  # raises on an unknown mode
+    if mode != DefenseMode.ON_SITE and not meeting_id.strip():
+        raise DefenseError(_("An online session needs its meeting ID."))
+    if mode != DefenseMode.ONLINE and not room.strip():
+        raise DefenseError(_("An on-site session needs its room."))
+    if not dossier_ids or len(set(dossier_ids)) != len(dossier_ids):
+        raise DefenseError(_("List each dossier of the session once."))
+    if presentation_minutes <= 0 or qa_minutes <= 0:
+        raise DefenseError(_("The time limits must be positive."))
+    with project.transaction() as session:
+        record = m.DefenseSession(
+            name=name.strip(),
+            starts_at=starts_at,
+            mode=mode,
+            platform=platform.strip(),
+            meeting_id=meeting_id.strip(),
+            room=room.strip(),
+            presentation_minutes=presentation_minutes,
+            qa_minutes=qa_minutes,
+            panel_id=panel_id,
+        )
+        session.add(record)
+        session.flush()
+        for order, dossier_id in enumerate(dossier_ids, start=1):
+            if session.get(m.Dossier, dossier_id) is None:
+                raise DefenseError(tr("No dossier with id {id}.", id=dossier_id))
+            session.add(
+                m.DefenseRecord(
+                    dossier_id=dossier_id,
+                    session_id=record.id,
+                    order_index=order,
+                    session_at=starts_at,
+                    mode=mode,
+                    platform=record.platform,
+                    meeting_id=record.meeting_id,
+                    room=record.room,
+                    questions=[],
+                )
+            )
+        audit.record(
+            session,
+            actor=actor,
+            action="defense.session",
+            entity="defense_session",
+            entity_id=record.id,
+            after={
+                "name": record.name,
+                "starts_at": starts_at.isoformat(),
+                "mode": mode,
+                "dossiers": dossier_ids,
+            },
+            clock=clock,
+        )
+        return record.id
+
+
+def sessions(project: Project) -> list[SessionRow]:
+    """Return every session with its records, in time order."""
+    with project.reading() as session:
+        rows = session.scalars(
+            select(m.DefenseSession)
+            .options(
+                selectinload(m.DefenseSession.records)
+                .selectinload(m.DefenseRecord.dossier)
+                .selectinload(m.Dossier.lead_applicant)
+            )
+            .order_by(m.DefenseSession.starts_at, m.DefenseSession.id)
+        ).all()
+        return [
+            SessionRow(
+                id=s.id,
+                name=s.name,
+                starts_at=s.starts_at,
+                mode=s.mode,
+                platform=s.platform,
+                meeting_id=s.meeting_id,
+                room=s.room,
+                presentation_minutes=s.presentation_minutes,
+                qa_minutes=s.qa_minutes,
+                records=tuple(
+                    RecordRow(
+                        id=r.id,
+                        order=r.order_index,
+                        dossier_id=r.dossier_id,
+                        code=r.dossier.code,
+                        applicant=r.dossier.lead_applicant.name,
+                        platform_name=r.dossier.platform_name,
+                        attendees=r.attendees,
+                        presentation_minutes=r.presentation_minutes,
+                        questions=tuple(r.questions or ()),
+                        notes=r.notes,
+                    )
+                    for r in s.records
+                ),
+            )
+            for s in rows
+        ]
+
+
+def update_record(
+    project: Project,
+    record_id: int,
+    *,
+    attendees: str | None = None,
+    presentation_minutes: float | None = None,
+    questions: list[dict[str, str]] | None = None,
+    notes: str | None = None,
+    actor: str = "agency",
+    clock: Clock = utc_now,
+) -> None:
+    """Change what was recorded of a dossier's defense (only the fields given)."""
+    with project.transaction() as session:
+        record = session.get(m.DefenseRecord, record_id)
+        if record is None:
+            raise DefenseError(tr("No defense record {id}.", id=record_id))
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if presentation_minutes is not None and not 0 <= presentation_minutes <= 600:
+            raise DefenseError(_("The presentation length must be between 0 and 600 minutes."))
+        if questions is not None:
+            for q in questions:
+                if not str(q.get("question", "")).strip():
+                    raise DefenseError(_("Each question needs its text."))
+            questions = [
+                {k: str(q.get(k, "")).strip() for k in ("asker", "question", "answer")}
+                for q in questions
+            ]
+        for key, value in (
+            ("attendees", attendees),
+            ("presentation_minutes", presentation_minutes),
+            ("questions", questions),
+            ("notes", notes),
+        ):
+            if value is not None and getattr(record, key) != value:
+                before[key], after[key] = getattr(record, key), value
+                setattr(record, key, value)
+        if after:
+            audit.record(
+                session,
+                actor=actor,
+                action="defense.record",
+                entity="defense_record",
+                entity_id=record.id,
+                before=before,
+                after=after,
+                clock=clock,
+            )
+
+
+def inspections(project: Project) -> list[InspectionRow]:
+    """Return every dossier with its inspection record (empty when none yet)."""
+    with project.reading() as session:
+        records = {r.dossier_id: r for r in session.scalars(select(m.InspectionRecord))}
+        result = []
+        for d in session.scalars(
+            select(m.Dossier)
+            .options(selectinload(m.Dossier.lead_applicant))
+            .order_by(m.Dossier.code)
+        ):
+            r = records.get(d.id)
+            row = InspectionRow(d.id, d.code, d.lead_applicant.name)
+            if r is not None:
+                row.id, row.inspected_at, row.site = r.id, r.inspected_at, r.site
+                row.shown, row.findings, row.notes = r.shown, r.findings, r.notes
+            result.append(row)
+        return result
+
+
+def save_inspection(
+    project: Project,
+    dossier_id: int,
+    *,
+    inspected_at: datetime,
+    site: str = "",
+    shown: str = "",
+    findings: str = "",
+    notes: str = "",
+    actor: str = "agency",
+    clock: Clock = utc_now,
+) -> None:
+    """Record (or change) a dossier's video inspection."""
+    if inspected_at.tzinfo is None:
+        raise DefenseError(_("The inspection time needs a time zone."))
+    values = {
+        "inspected_at": inspected_at,
+        "site": site,
+        "shown": shown,
+        "findings": findings,
+        "notes": notes,
+    }
+    with project.transaction() as session:
+        if session.get(m.Dossier, dossier_id) is None:
+            raise DefenseError(tr("No dossier with id {id}.", id=dossier_id))
+        record = session.scalars(
+            select(m.InspectionRecord).where(m.InspectionRecord.dossier_id == dossier_id)
+        ).first()
+        before = None
+        if record is None:
+            record = m.InspectionRecord(dossier_id=dossier_id, **values)
+            session.add(record)
+        else:
+            before = {k: getattr(record, k) for k in values}
+            before["inspected_at"] = before["inspected_at"].isoformat()
+            for key, value in values.items():
+                setattr(record, key, value)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="inspection.record",
+            entity="inspection_record",
+            entity_id=record.id,
+            before=before,
+            after={**values, "inspected_at": inspected_at.isoformat()},
+            clock=clock,
+        )

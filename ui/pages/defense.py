@@ -1,0 +1,406 @@
+"""答辩与考察: defense sessions with their dossiers in order, a countdown for the
+presentation and the questions, each dossier's defense record (attendees, length,
+questions and answers, notes), and the video inspection records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from review_desk import defense, queries
+from review_desk.domain import DefenseMode
+from review_desk.formatting import CHINA_TZ, local_time
+from review_desk.i18n import _, tr
+
+from ui.models.row_table import Column
+from ui.pages.base import Page
+from ui.widgets.countdown import Countdown
+from ui.widgets.data_table import DataTable
+
+
+class SessionDialog(QDialog):
+    """A new defense session: when, how, where, and which panel's dossiers."""
+
+    def __init__(self, panels: list[queries.PanelRow], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("New defense session"))
+        form = QFormLayout(self)
+        self.name = QLineEdit(self)
+        self.starts = QDateTimeEdit(QDateTime.currentDateTime(), self)
+        self.starts.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.starts.setCalendarPopup(True)
+        self.mode = QComboBox(self)
+        for mode in DefenseMode:
+            self.mode.addItem(mode.label, mode.value)
+        self.mode.setCurrentIndex(self.mode.findData("hybrid"))
+        self.platform = QLineEdit("腾讯会议", self)
+        self.meeting_id = QLineEdit(self)
+        self.room = QLineEdit(self)
+        self.presentation = QSpinBox(self)
+        self.presentation.setRange(1, 120)
+        self.presentation.setValue(15)
+        self.qa = QSpinBox(self)
+        self.qa.setRange(1, 120)
+        self.qa.setValue(10)
+        self.panel = QComboBox(self)
+        for panel in panels:
+            self.panel.addItem(panel.name, panel.id)
+        for caption, widget in (
+            (_("Name"), self.name),
+            (_("Starts"), self.starts),
+            (_("Mode"), self.mode),
+            (_("Meeting platform"), self.platform),
+            (_("Meeting ID"), self.meeting_id),
+            (_("Room"), self.room),
+            (_("Presentation (minutes)"), self.presentation),
+            (_("Questions (minutes)"), self.qa),
+            (_("Panel (its dossiers in order)"), self.panel),
+        ):
+            form.addRow(caption + "：", widget)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class DefensePage(Page):
+    """Sessions, the countdown, defense records and inspection records."""
+
+    key = "defense"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            _(
+                "The hybrid defense (互联网+现场答辩) and the video inspection (视频转播考察). "
+                "The scores of these stages are entered on the scoring desk."
+            ),
+            parent,
+        )
+        self._sessions: list[defense.SessionRow] = []
+        self._record: defense.RecordRow | None = None
+        tabs = QTabWidget(self)
+        self.body.addWidget(tabs, 1)
+
+        defense_tab = QWidget(tabs)
+        layout = QHBoxLayout(defense_tab)
+        left = QVBoxLayout()
+        self.new_button = QPushButton(_("New session…"), defense_tab)
+        left.addWidget(self.new_button)
+        self.session_table = DataTable(
+            [
+                Column(_("Session"), lambda s: s.name),
+                Column(_("Starts"), lambda s: local_time(s.starts_at)),
+                Column(_("Mode"), lambda s: DefenseMode(s.mode).label),
+            ],
+            searchable=False,
+            stretch_column=0,
+            parent=defense_tab,
+        )
+        left.addWidget(self.session_table, 1)
+        self.session_info = QLabel("", defense_tab)
+        self.session_info.setWordWrap(True)
+        self.session_info.setObjectName("muted")
+        left.addWidget(self.session_info)
+        self.countdown = Countdown(defense_tab)
+        left.addWidget(self.countdown)
+        layout.addLayout(left, 2)
+
+        right = QSplitter(Qt.Orientation.Vertical, defense_tab)
+        self.records = DataTable(
+            [
+                Column(_("No."), lambda r: str(r.order), lambda r: r.order, True),
+                Column(_("Dossier no."), lambda r: r.code),
+                Column(_("Lead applicant"), lambda r: r.applicant),
+                Column(_("Questions"), lambda r: str(len(r.questions)), align_right=True),
+            ],
+            searchable=False,
+            stretch_column=2,
+            parent=right,
+        )
+        editor = QWidget(right)
+        form = QFormLayout(editor)
+        self.attendees = QLineEdit(editor)
+        self.length = QDoubleSpinBox(editor)
+        self.length.setRange(0, 600)
+        self.length.setDecimals(1)
+        self.length.setSuffix(" " + _("min"))
+        self.notes = QPlainTextEdit(editor)
+        self.notes.setMaximumHeight(70)
+        self.questions = DataTable(
+            [
+                Column(_("Asked by"), lambda q: q.get("asker", "")),
+                Column(
+                    _("Question"),
+                    lambda q: q.get("question", ""),
+                    tooltip=lambda q: q.get("question", ""),
+                ),
+                Column(
+                    _("Answer"),
+                    lambda q: q.get("answer", ""),
+                    tooltip=lambda q: q.get("answer", ""),
+                ),
+            ],
+            searchable=False,
+            stretch_column=2,
+            parent=editor,
+        )
+        add_row = QHBoxLayout()
+        self.asker = QLineEdit(editor)
+        self.asker.setPlaceholderText(_("asked by"))
+        self.question = QLineEdit(editor)
+        self.question.setPlaceholderText(_("question"))
+        self.answer = QLineEdit(editor)
+        self.answer.setPlaceholderText(_("answer"))
+        self.add_button = QPushButton(_("Add"), editor)
+        for widget, stretch in (
+            (self.asker, 1),
+            (self.question, 3),
+            (self.answer, 3),
+            (self.add_button, 0),
+        ):
+            add_row.addWidget(widget, stretch)
+        self.save_button = QPushButton(_("Save the record"), editor)
+        self.save_button.setObjectName("primaryButton")
+        form.addRow(_("Attended for the applicant") + "：", self.attendees)
+        form.addRow(_("Presentation length") + "：", self.length)
+        form.addRow(_("Questions and answers") + "：", self.questions)
+        form.addRow("", add_row)
+        form.addRow(_("Panel's notes") + "：", self.notes)
+        form.addRow("", self.save_button)
+        right.addWidget(self.records)
+        right.addWidget(editor)
+        right.setSizes([220, 420])
+        layout.addWidget(right, 5)
+        tabs.addTab(defense_tab, _("Defense (互联网+现场答辩)"))
+
+        inspection_tab = QWidget(tabs)
+        inspection_layout = QHBoxLayout(inspection_tab)
+        self.inspections = DataTable(
+            [
+                Column(_("Dossier no."), lambda r: r.code),
+                Column(_("Lead applicant"), lambda r: r.applicant),
+                Column(
+                    _("Inspected"), lambda r: local_time(r.inspected_at) if r.inspected_at else "-"
+                ),
+            ],
+            stretch_column=1,
+            parent=inspection_tab,
+        )
+        inspection_layout.addWidget(self.inspections, 2)
+        inspection_form_widget = QWidget(inspection_tab)
+        inspection_form = QFormLayout(inspection_form_widget)
+        self.inspected_at = QDateTimeEdit(QDateTime.currentDateTime(), inspection_form_widget)
+        self.inspected_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.inspected_at.setCalendarPopup(True)
+        self.site = QLineEdit(inspection_form_widget)
+        self.shown = QPlainTextEdit(inspection_form_widget)
+        self.findings = QPlainTextEdit(inspection_form_widget)
+        self.inspection_save = QPushButton(_("Save the inspection record"), inspection_form_widget)
+        self.inspection_save.setObjectName("primaryButton")
+        for caption, widget in (
+            (_("Date and time"), self.inspected_at),
+            (_("Site"), self.site),
+            (_("What was shown"), self.shown),
+            (_("Findings"), self.findings),
+        ):
+            inspection_form.addRow(caption + "：", widget)
+        inspection_form.addRow("", self.inspection_save)
+        inspection_layout.addWidget(inspection_form_widget, 3)
+        tabs.addTab(inspection_tab, _("Video inspection (视频转播考察)"))
+
+        self.new_button.clicked.connect(self.new_session)
+        self.session_table.row_selected.connect(self.show_session)
+        self.records.row_selected.connect(self.show_record)
+        self.add_button.clicked.connect(self.add_question)
+        self.answer.returnPressed.connect(self.add_question)
+        self.save_button.clicked.connect(self.save_record)
+        self.inspections.row_selected.connect(self.show_inspection)
+        self.inspection_save.clicked.connect(self.save_inspection)
+        self._questions: list[dict[str, str]] = []
+
+    def set_role(self, role: str) -> None:
+        self.new_button.setVisible(role == "agency")
+
+    def load(self) -> None:
+        if self.project is None:
+            return
+        self._sessions = defense.sessions(self.project)
+        self.session_table.set_rows(self._sessions)
+        self.session_table.select_first()
+        self.inspections.set_rows(defense.inspections(self.project))
+        self.inspections.select_first()
+
+    def show_session(self, row: defense.SessionRow) -> None:
+        """Show a session's dossiers and set the countdown to its limits."""
+        where = [DefenseMode(row.mode).label]
+        if row.platform or row.meeting_id:
+            where.append(f"{row.platform} {row.meeting_id}".strip())
+        if row.room:
+            where.append(row.room)
+        self.session_info.setText(
+            " · ".join(where)
+            + "\n"
+            + tr(
+                "Presentation {p} min, questions {q} min",
+                p=row.presentation_minutes,
+                q=row.qa_minutes,
+            )
+        )
+        self.countdown.set_limits(row.presentation_minutes, row.qa_minutes)
+        self.records.set_rows(row.records)
+        self.records.select_first()
+
+    def show_record(self, row: defense.RecordRow) -> None:
+        """Show a dossier's defense record in the editor."""
+        self._record = row
+        self.attendees.setText(row.attendees)
+        self.length.setValue(row.presentation_minutes or 0)
+        self._questions = [dict(q) for q in row.questions]
+        self.questions.set_rows(self._questions)
+        self.notes.setPlainText(row.notes)
+
+    def add_question(self) -> None:
+        """Add the typed question and answer to the record (saved with it)."""
+        if not self.question.text().strip():
+            self.question.setFocus()
+            return
+        self._questions.append(
+            {
+                "asker": self.asker.text(),
+                "question": self.question.text(),
+                "answer": self.answer.text(),
+            }
+        )
+        self.questions.set_rows(self._questions)
+        for edit in (self.question, self.answer):
+            edit.clear()
+        self.save_record()
+        self.question.setFocus()
+
+    def save_record(self) -> None:
+        """Save the record of the selected dossier."""
+        if self.project is None or self._record is None:
+            return
+        try:
+            defense.update_record(
+                self.project,
+                self._record.id,
+                attendees=self.attendees.text(),
+                presentation_minutes=self.length.value(),
+                questions=self._questions,
+                notes=self.notes.toPlainText(),
+            )
+        except defense.DefenseError as error:
+            QMessageBox.warning(self, _("Defense record"), str(error))
+            return
+        record_id = self._record.id
+        session_id = next(s.id for s in self._sessions if any(r.id == record_id for r in s.records))
+        self._sessions = defense.sessions(self.project)
+        self.session_table.set_rows(self._sessions)
+        self.session_table.select_where(lambda s: s.id == session_id)
+        self.records.select_where(lambda r: r.id == record_id)
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(_("Defense record saved"), 4000)
+
+    def new_session(self) -> None:
+        """Create a session for a panel's dossiers."""
+        if self.project is None:
+            return
+        panels = queries.panels(self.project)
+        dialog = SessionDialog(panels, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        dossier_ids = _panel_dossiers(self.project, dialog.panel.currentData())
+        starts = dialog.starts.dateTime().toPython()
+        assert isinstance(starts, datetime)
+        try:
+            defense.create_session(
+                self.project,
+                name=dialog.name.text(),
+                starts_at=starts.replace(tzinfo=CHINA_TZ),
+                mode=dialog.mode.currentData(),
+                dossier_ids=dossier_ids,
+                platform=dialog.platform.text(),
+                meeting_id=dialog.meeting_id.text(),
+                room=dialog.room.text(),
+                presentation_minutes=dialog.presentation.value(),
+                qa_minutes=dialog.qa.value(),
+                panel_id=dialog.panel.currentData(),
+            )
+        except (defense.DefenseError, ValueError) as error:
+            QMessageBox.warning(self, _("New defense session"), str(error))
+            return
+        self.load()
+
+    def show_inspection(self, row: defense.InspectionRow) -> None:
+        """Show a dossier's inspection record."""
+        if row.inspected_at is not None:
+            value = row.inspected_at.astimezone(CHINA_TZ).replace(tzinfo=None)
+            self.inspected_at.setDateTime(QDateTime(value))
+        self.site.setText(row.site)
+        self.shown.setPlainText(row.shown)
+        self.findings.setPlainText(row.findings)
+
+    def save_inspection(self) -> None:
+        """Save the inspection record of the selected dossier."""
+        row = self.inspections.selected_row()
+        if self.project is None or row is None:
+            return
+        when = self.inspected_at.dateTime().toPython()
+        assert isinstance(when, datetime)
+        try:
+            defense.save_inspection(
+                self.project,
+                row.dossier_id,
+                inspected_at=when.replace(tzinfo=CHINA_TZ),
+                site=self.site.text(),
+                shown=self.shown.toPlainText(),
+                findings=self.findings.toPlainText(),
+            )
+        except defense.DefenseError as error:
+            QMessageBox.warning(self, _("Inspection record"), str(error))
+            return
+        self.inspections.set_rows(defense.inspections(self.project))
+        self.inspections.select_where(lambda r: r.dossier_id == row.dossier_id)
+
+
+def _panel_dossiers(project: Any, panel_id: int | None) -> list[int]:
+    from sqlalchemy import select
+
+    from review_desk.storage import models as m
+
+    with project.reading() as session:
+        directions = session.scalars(
+            select(m.PanelDirection.direction_id).where(m.PanelDirection.panel_id == panel_id)
+        ).all()
+        return list(
+            session.scalars(
+                select(m.Dossier.id)
+                .where(m.Dossier.direction_id.in_(directions))
+                .order_by(m.Dossier.code)
+            )
+        )
