@@ -19,6 +19,7 @@ from review_desk.cli import (
     intake_cmd,
     project_cmd,
     rubric_cmd,
+    sheets_cmd,
 )
 from review_desk.cli.common import CommandError, print_error
 from review_desk.i18n import _, tr
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.register(commands)
     intake_cmd.register(commands)
     rubric_cmd.register(commands)
+    sheets_cmd.register(commands)
     audit_cmd.register(commands)
     return parser
 

@@ -160,9 +160,14 @@ class ScoreForm(QWidget):
         self.status.setObjectName("muted")
         self.undo_button = QPushButton(_("Undo"), self)
         self.redo_button = QPushButton(_("Redo"), self)
+        self.print_button = QPushButton(_("Print…"), self)
+        self.print_button.setToolTip(
+            _("Save the printable score sheet (PDF) with the signature line")
+        )
         self.submit_button = QPushButton(_("Submit (Ctrl+Enter)"), self)
         self.submit_button.setObjectName("primaryButton")
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.print_button)
         bottom.addWidget(self.undo_button)
         bottom.addWidget(self.redo_button)
         bottom.addWidget(self.submit_button)
@@ -173,6 +178,7 @@ class ScoreForm(QWidget):
         self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
         self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
         self.submit_button.clicked.connect(self.submit)
+        self.print_button.clicked.connect(self.print_sheet)
         self.comment.textChanged.connect(self._comment_changed)
         self.opinion.textChanged.connect(self._opinion_changed)
         for keys, slot in (
@@ -502,6 +508,25 @@ class ScoreForm(QWidget):
         if locked:
             self.status.setText(_("Submitted: the sheet is locked."))
         self._update_opinion_count()
+
+    def print_sheet(self) -> None:
+        """Save the printable score sheet as a PDF where the user chooses."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from ui.printing import write_score_sheet_pdf
+
+        if self.project is None or self.state is None:
+            return
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Save the score sheet"), _("评分表.pdf"), _("PDF files (*.pdf)")
+        )
+        if path:
+            write_score_sheet_pdf(
+                self.project, self.state.expert_id, self.state.dossier_id, Path(path)
+            )
+            self.status.setText(tr("Saved {path}", path=path))
 
     def submit(self) -> None:
         """Submit the sheet after a confirmation."""
