@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QWidget,
+)
 
 from review_desk import queries
 from review_desk.formatting import local_time
-from review_desk.i18n import _
+from review_desk.i18n import _, tr
 
 from ui.models.row_table import Column
 from ui.pages.base import Page
@@ -30,12 +38,28 @@ class ExpertsPage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             _(
-                "The expert roster, the panels with their leaders and directions, each "
-                "expert's load, and the recusals. Roster import and assignment editing come "
-                "with the scoring feature."
+                "The expert roster, the panels with their leaders and directions, each expert's "
+                "load, and the recusals (回避): import the roster, create panels, assign a panel's "
+                "dossiers to its members, and record or detect conflicts of interest."
             ),
             parent,
         )
+        actions = QHBoxLayout()
+        self.roster_button = QPushButton(_("Import roster…"), self)
+        self.panel_button = QPushButton(_("New panel…"), self)
+        self.assign_button = QPushButton(_("Assign the selected panel's dossiers"), self)
+        self.recusal_button = QPushButton(_("Record a recusal…"), self)
+        self.detect_button = QPushButton(_("Detect conflicts of interest"), self)
+        for button in (
+            self.roster_button,
+            self.panel_button,
+            self.assign_button,
+            self.recusal_button,
+            self.detect_button,
+        ):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        self.body.addLayout(actions)
         tabs = QTabWidget(self)
         self.experts = DataTable(
             [
@@ -86,6 +110,129 @@ class ExpertsPage(Page):
         tabs.addTab(self.recusals, _("Recusals"))
         self.tabs = tabs
         self.body.addWidget(tabs, 1)
+        self.roster_button.clicked.connect(self.import_roster)
+        self.panel_button.clicked.connect(self.new_panel)
+        self.assign_button.clicked.connect(self.assign_panel)
+        self.recusal_button.clicked.connect(self.record_recusal)
+        self.detect_button.clicked.connect(self.detect)
+
+    def _done(self, message: str) -> None:
+        self.load()
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(message, 6000)
+
+    def import_roster(self) -> None:
+        """Import experts from an Excel or CSV roster."""
+        from pathlib import Path
+
+        from review_desk import panels
+
+        if self.project is None:
+            return
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Import roster"), "", _("Registers (*.xlsx *.csv);;All files (*)")
+        )
+        if not path:
+            return
+        try:
+            result = panels.import_roster(self.project, Path(path))
+        except panels.PanelError as error:
+            QMessageBox.warning(self, _("Import roster"), str(error))
+            return
+        if not result.stored:
+            QMessageBox.warning(
+                self,
+                _("Import roster"),
+                "\n".join(
+                    tr(
+                        "row {row} {column}「{value}」：{problem}",
+                        row=i.row,
+                        column=i.column,
+                        value=i.value,
+                        problem=i.problem,
+                    )
+                    for i in result.issues
+                ),
+            )
+            return
+        self._done(
+            tr(
+                "Roster imported: {added} new, {updated} changed.",
+                added=result.added,
+                updated=result.updated,
+            )
+        )
+
+    def new_panel(self) -> None:
+        """Create a panel."""
+        from review_desk import panels
+
+        from ui.dialogs.panel_dialogs import PanelDialog, checked
+
+        if self.project is None:
+            return
+        dialog = PanelDialog(queries.experts(self.project), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            panels.create_panel(
+                self.project,
+                dialog.name.text(),
+                dialog.leader.currentData(),
+                checked(dialog.members),
+                checked(dialog.directions),
+            )
+        except panels.PanelError as error:
+            QMessageBox.warning(self, _("New panel"), str(error))
+            return
+        self._done(_("Panel created"))
+
+    def assign_panel(self) -> None:
+        """Assign the selected panel's dossiers to its members."""
+        from review_desk import panels
+
+        row = self.panels.selected_row()
+        if self.project is None:
+            return
+        if row is None:
+            self.tabs.setCurrentWidget(self.panels)
+            QMessageBox.information(self, _("Assign"), _("Select a panel first."))
+            return
+        added = panels.assign_panel(self.project, row.id)
+        self._done(tr("{count} assignments added.", count=added))
+
+    def record_recusal(self) -> None:
+        """Record a recusal declared by an expert or the agency."""
+        from review_desk import panels
+
+        from ui.dialogs.panel_dialogs import RecusalDialog
+
+        if self.project is None:
+            return
+        dialog = RecusalDialog(queries.experts(self.project), queries.dossiers(self.project), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            panels.declare_recusal(
+                self.project,
+                dialog.expert.currentData(),
+                dialog.dossier.currentData(),
+                dialog.reason.toPlainText(),
+                source=dialog.source.currentData(),
+            )
+        except panels.PanelError as error:
+            QMessageBox.warning(self, _("Record a recusal"), str(error))
+            return
+        self._done(_("Recusal recorded"))
+
+    def detect(self) -> None:
+        """Find conflicts of interest from the experts' organisations."""
+        from review_desk import panels
+
+        if self.project is not None:
+            found = panels.detect_conflicts(self.project)
+            self._done(tr("{count} new conflicts of interest found.", count=found))
 
     def load(self) -> None:
         if self.project is None:
