@@ -96,6 +96,14 @@ def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
             seen.add(key)
             window.show_page(key)
             grab(f"{role}_{key}")
+            # Pages with tabs: every further visible tab too.
+            tabs = getattr(window.pages[key], "tabs", None)
+            if tabs is not None:
+                for index in range(1, tabs.count()):
+                    if tabs.isTabVisible(index):
+                        tabs.setCurrentIndex(index)
+                        grab(f"{role}_{key}_{index}")
+                tabs.setCurrentIndex(0)
     window.set_role("agency")
     return written
 

@@ -102,6 +102,7 @@ class DefensePage(Page):
         self._sessions: list[defense.SessionRow] = []
         self._record: defense.RecordRow | None = None
         tabs = QTabWidget(self)
+        self.tabs = tabs
         self.body.addWidget(tabs, 1)
 
         defense_tab = QWidget(tabs)

@@ -120,6 +120,10 @@ class ScoringPage(Page):
         )
         progress_layout.addWidget(self.table, 1)
         self.tabs.addTab(progress, _("Progress of all sheets"))
+        from ui.widgets.rubric_editor import RubricEditor
+
+        self.rubric_editor = RubricEditor(self.tabs)
+        self.tabs.addTab(self.rubric_editor, _("Guideline rubric (指导标准)"))
 
         self.expert_box.currentIndexChanged.connect(lambda _index: self._load_assignments())
         self.assignments.row_selected.connect(self.open_assignment)
@@ -131,6 +135,7 @@ class ScoringPage(Page):
     def set_role(self, role: str) -> None:
         self._role = role
         self.tabs.setTabVisible(1, role == "agency")
+        self.tabs.setTabVisible(2, role == "agency")
 
     def load(self) -> None:
         if self.project is None:
@@ -145,6 +150,7 @@ class ScoringPage(Page):
         self.expert_box.blockSignals(False)
         self._load_assignments()
         self.table.set_rows(queries.score_sheets(self.project))
+        self.rubric_editor.set_project(self.project)
 
     def expert_id(self) -> int | None:
         """Return the expert whose desk is shown."""
