@@ -128,3 +128,12 @@ def test_cli_validate(tmp_path: Path) -> None:
     assert result.returncode == 1
     data = json.loads(result.stdout)
     assert data["valid"] is False and data["problems"][0]["path"] == "stage[*].weight"
+
+
+def test_toml_writer_round_trips_the_content() -> None:
+    from scoring_models.rubric_toml import dump_rubric
+
+    text = dump_rubric(DEFAULT, "written by a test")
+    again = tomllib.loads(text)
+    assert content_hash(again) == content_hash(DEFAULT)
+    assert parse_rubric(text).content_hash == parse_rubric(default_rubric_text()).content_hash
