@@ -60,7 +60,7 @@ class PanelDialog(QDialog):
         )
         lists.addWidget(self.members)
         lists.addWidget(self.directions)
-        form.addRow(_("Name") + "：", self.name)
+        form.addRow(_("Panel name") + "：", self.name)
         form.addRow(_("Leader") + "：", self.leader)
         form.addRow(_("Members and directions") + "：", lists)
         buttons = QDialogButtonBox(

@@ -67,7 +67,7 @@ class SessionDialog(QDialog):
         for panel in panels:
             self.panel.addItem(panel.name, panel.id)
         for caption, widget in (
-            (_("Name"), self.name),
+            (_("Session name"), self.name),
             (_("Starts"), self.starts),
             (_("Mode"), self.mode),
             (_("Meeting platform"), self.platform),

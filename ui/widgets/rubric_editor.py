@@ -241,20 +241,20 @@ class RubricEditor(QWidget):
         self.bands_model.removeRows(0, self.bands_model.rowCount())
         kind = self._path[0] if self._path else None
         if kind == "rubric":
-            self._text("name", _("Name"))
+            self._text("name", _("Title"))
             self._text("version", _("Version"))
             self._text("issuer", _("Issued by"))
             self._number("total", _("Total"), 1)
         elif kind == "stage":
-            self._text("name", _("Name"))
+            self._text("name", _("Title"))
             self._choice("key", _("Stage"), STAGES)
             self._number("weight", _("Weight"), 0.05, 1)
         elif kind == "group":
             self._text("id", _("Id"))
-            self._text("name", _("Name"))
+            self._text("name", _("Title"))
         elif kind == "criterion":
             self._text("id", _("Id"))
-            self._text("name", _("Name"))
+            self._text("name", _("Title"))
             self._choice("stage", _("Stage"), STAGES)
             self._number("max", _("Max points"))
             self._number("step", _("Step"), 0.5, 10)
@@ -280,7 +280,7 @@ class RubricEditor(QWidget):
                 )
         elif kind == "veto":
             self._text("id", _("Id"))
-            self._text("name", _("Name"))
+            self._text("name", _("Title"))
             self._text("description", _("Description"), multiline=True)
             box = QSpinBox(self.form_host)
             box.setRange(1, 50)
