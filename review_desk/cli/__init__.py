@@ -17,6 +17,7 @@ from review_desk.cli import (
     demo_cmd,
     directions_cmd,
     intake_cmd,
+    package_cmd,
     project_cmd,
     rubric_cmd,
     sheets_cmd,
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     intake_cmd.register(commands)
     rubric_cmd.register(commands)
     sheets_cmd.register(commands)
+    package_cmd.register(commands)
     audit_cmd.register(commands)
     return parser
 

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 _CHUNK = 1 << 20
 
@@ -33,7 +33,7 @@ class FileStore:
         """Return True when a file with this digest is stored."""
         return self.path_for(sha256).is_file()
 
-    def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
+    def put_stream(self, stream: IO[bytes]) -> tuple[str, int]:
         """Store the bytes of ``stream``; return their SHA-256 and size."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()

@@ -440,6 +440,31 @@ class CommitteeAdjustment(Base):
     dossier: Mapped[Dossier] = relationship()
 
 
+class ReturnPackage(Base):
+    """A signed score return taken in at the agency (kept, with its file, for history)."""
+
+    __tablename__ = "return_package"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[str] = mapped_column(String(36), unique=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))  # accepted, superseded
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class LocalSetting(Base):
+    """A setting of this copy of the project (on an expert's machine: who the expert is,
+    the sequence number of the last return)."""
+
+    __tablename__ = "local_setting"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class AuditLog(Base):
     """An append-only, hash-chained record of a change that matters (审计日志).
 
