@@ -10,6 +10,7 @@ import hashlib
 import json
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +47,8 @@ class ImportOutcome:
     file: str
     status: str  # accepted, duplicate, refused
     reason: str = ""
+    code: str = ""  # why refused: unsafe, malformed, unknown_expert, unenrolled, signature,
+    # member_changed, project, rubric, sequence, content
     package_id: str = ""
     expert_id: int | None = None
     sequence: int | None = None
@@ -58,6 +61,7 @@ class ImportOutcome:
             "file": self.file,
             "status": self.status,
             "reason": self.reason,
+            "code": self.code,
             "package_id": self.package_id,
             "expert_id": self.expert_id,
             "sequence": self.sequence,
@@ -67,9 +71,8 @@ class ImportOutcome:
 
 
 def _local(session: Session) -> dict[str, str]:
-    return {
-        k: v for k, v in session.execute(select(m.LocalSetting.key, m.LocalSetting.value)).tuples()
-    }
+    rows = session.execute(select(m.LocalSetting.key, m.LocalSetting.value))
+    return {row.key: row.value for row in rows}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -198,10 +201,13 @@ def make_return(
 
 
 class _Refusal(Exception):
-    def __init__(self, reason: str, details: list[str] | None = None) -> None:
+    def __init__(
+        self, reason: str, details: list[str] | None = None, code: str = "malformed"
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.details = details or []
+        self.code = code
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes, bytes, dict[str, bytes]]:
@@ -216,14 +222,25 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes, bytes, dict[str, bytes]]:
             expected = {MANIFEST, SIGNATURE, *MEMBERS}
             if names != expected:
                 raise _Refusal(
-                    tr("unexpected members: {names}", names=", ".join(sorted(names ^ expected)))
+                    tr("unexpected members: {names}", names=", ".join(sorted(names ^ expected))),
+                    code="unsafe",
                 )
             manifest_bytes = read_member(archive, MANIFEST, 1024**2)
             signature = read_member(archive, SIGNATURE, 1024)
             members = {name: read_member(archive, name, MAX_RETURN) for name in MEMBERS}
         except UnsafeArchive as error:
-            raise _Refusal(str(error)) from error
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+            raise _Refusal(str(error), code="unsafe") from error
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            OSError,
+            EOFError,
+            zlib.error,
+            ValueError,
+            NotImplementedError,
+            RuntimeError,
+            KeyError,
+        ) as error:  # every way a damaged archive fails to read
             raise _Refusal(tr("the package is damaged ({error})", error=error)) from error
     try:
         manifest = json.loads(manifest_bytes)
@@ -260,6 +277,7 @@ def import_return(
         )
     except _Refusal as refusal:
         outcome.status, outcome.reason, outcome.details = REFUSED, refusal.reason, refusal.details
+        outcome.code = refusal.code
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as error:
         outcome.status, outcome.reason = (
             REFUSED,
@@ -296,26 +314,34 @@ def _verify(
         project_id = session.scalars(select(m.ReviewProject.id)).one()
         public_pem = expert.public_key if expert else None
     if expert is None:
-        raise _Refusal(tr("expert {id} is not in this project", id=expert_id))
+        raise _Refusal(
+            tr("expert {id} is not in this project", id=expert_id), code="unknown_expert"
+        )
     if not public_pem:
         raise _Refusal(
-            tr("no key is enrolled for expert {id} ({name})", id=expert_id, name=expert.name)
+            tr("no key is enrolled for expert {id} ({name})", id=expert_id, name=expert.name),
+            code="unenrolled",
         )
     try:
         public = load_public(public_pem)
     except KeyError_ as error:
-        raise _Refusal(str(error)) from error
+        raise _Refusal(str(error), code="unenrolled") from error
     if not verify(public, signature, manifest_bytes):
         raise _Refusal(
-            tr("the signature does not verify with the key enrolled for {name}", name=expert.name)
+            tr("the signature does not verify with the key enrolled for {name}", name=expert.name),
+            code="signature",
         )
     for name in MEMBERS:
         if manifest.get("members", {}).get(name) != hashlib.sha256(members[name]).hexdigest():
-            raise _Refusal(tr("member {name} was changed after signing", name=name))
+            raise _Refusal(
+                tr("member {name} was changed after signing", name=name), code="member_changed"
+            )
     if manifest.get("project_id") != project_id:
-        raise _Refusal(_("the package is for another project"))
+        raise _Refusal(_("the package is for another project"), code="project")
     if rubric_by_hash(project, str(manifest.get("rubric_hash"))) is None:
-        raise _Refusal(_("the package was scored against a rubric this project does not have"))
+        raise _Refusal(
+            _("the package was scored against a rubric this project does not have"), code="rubric"
+        )
     if not isinstance(manifest.get("sequence"), int) or manifest["sequence"] < 1:
         raise _Refusal(_("the package has no valid sequence number"))
     outcome.sequence = manifest["sequence"]
@@ -363,14 +389,15 @@ def _apply(
         if seen.file_sha256 == file_sha:
             outcome.status, outcome.reason = DUPLICATE, _("already imported; nothing changed")
             return
-        raise _Refusal(_("another package with the same id was imported before"))
+        raise _Refusal(_("another package with the same id was imported before"), code="sequence")
     if latest is not None and sequence <= latest:
         raise _Refusal(
             tr(
                 "sequence {sequence} is not newer than {latest}, already imported",
                 sequence=sequence,
                 latest=latest,
-            )
+            ),
+            code="sequence",
         )
     problems: list[str] = []
     new_recusals = {r["dossier_id"] for r in data["recusals.json"]}
@@ -412,7 +439,7 @@ def _apply(
         if sheet["status"] not in ("draft", "submitted"):
             problems.append(tr("{where}: unknown status", where=where))
     if problems:
-        raise _Refusal(_("the scores do not pass the checks"), problems)
+        raise _Refusal(_("the scores do not pass the checks"), problems, code="content")
     sha, _size = project.files.put_bytes(file_bytes)
     try:
         with project.transaction() as session:
