@@ -48,6 +48,36 @@ def action_specs() -> list[ActionSpec]:
             QKeySequence.StandardKey.Close,
             _("Close the open project"),
         ),
+        ActionSpec(
+            "open_work_package",
+            _("Open &work package…"),
+            None,
+            _("Expert: open the package the agency sent you"),
+        ),
+        ActionSpec(
+            "make_return",
+            _("Make &return package…"),
+            None,
+            _("Expert: save your signed scores for the agency"),
+        ),
+        ActionSpec(
+            "make_work_packages",
+            _("Make work packages for all experts…"),
+            None,
+            _("Agency: one work package per expert"),
+        ),
+        ActionSpec(
+            "import_returns",
+            _("Import return packages…"),
+            None,
+            _("Agency: import the experts' signed returns from a folder"),
+        ),
+        ActionSpec(
+            "enrol_key",
+            _("Enrol an expert's key…"),
+            None,
+            _("Agency: enrol an expert's public key"),
+        ),
         ActionSpec("quit", _("&Quit"), QKeySequence.StandardKey.Quit, _("Quit Review Desk")),
         ActionSpec(
             "refresh", _("&Refresh"), QKeySequence.StandardKey.Refresh, _("Read the project again")

@@ -154,6 +154,20 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["open_demo"])
         self.recent_menu = file_menu.addMenu(_("Open &recent"))
         file_menu.addSeparator()
+        exchange = file_menu.addMenu(_("&Exchange with experts"))
+        for key in (
+            "open_work_package",
+            "make_return",
+            None,
+            "make_work_packages",
+            "import_returns",
+            "enrol_key",
+        ):
+            if key is None:
+                exchange.addSeparator()
+            else:
+                exchange.addAction(a[key])
+        file_menu.addSeparator()
         file_menu.addAction(a["close_project"])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
@@ -186,6 +200,18 @@ class MainWindow(QMainWindow):
         a["quit"].triggered.connect(self.close)
         a["refresh"].triggered.connect(self.refresh)
         a["about"].triggered.connect(self.show_about)
+        from ui import exchange_actions
+
+        for key in (
+            "open_work_package",
+            "make_return",
+            "make_work_packages",
+            "import_returns",
+            "enrol_key",
+        ):
+            a[key].triggered.connect(
+                lambda _checked=False, k=key: getattr(exchange_actions, k)(self)
+            )
 
     # ------------------------------------------------------------------ roles
     @property
@@ -204,6 +230,10 @@ class MainWindow(QMainWindow):
             action.setChecked(action.data() == role)
         for page in self.pages.values():
             page.set_role(role)
+        for key in ("open_work_package", "make_return"):
+            self.actions[key].setVisible(role == "expert")
+        for key in ("make_work_packages", "import_returns", "enrol_key"):
+            self.actions[key].setVisible(role == "agency")
         current = self.current_page_key()
         self.navigation.blockSignals(True)
         self.navigation.clear()

@@ -12,6 +12,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QMessageBox
 
 from ui.pages.base import Page
+from ui.widgets.data_table import DataTable
 
 ALL_PAGES = [
     "overview",
@@ -179,3 +180,34 @@ def test_cancelling_the_demo_build_leaves_nothing(window, qtbot, tmp_path: Path)
     operation.wait()
     assert window.project is None
     assert list(target.parent.iterdir()) == []
+
+
+def test_exchange_actions_follow_the_role(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    window.open_project(str(demo_project))
+    window.set_role("expert")
+    assert (
+        window.actions["make_return"].isVisible()
+        and not window.actions["import_returns"].isVisible()
+    )
+    window.set_role("agency")
+    assert (
+        window.actions["import_returns"].isVisible()
+        and not window.actions["make_return"].isVisible()
+    )
+
+
+def test_import_report_lists_every_outcome(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from review_desk.exchange.return_package import ImportOutcome
+
+    from ui.exchange_actions import ImportReport
+
+    report = ImportReport(
+        [
+            ImportOutcome("a.rdreturn", "accepted", sheets=3),
+            ImportOutcome("b.rdreturn", "refused", "签名不符", code="signature"),
+        ]
+    )
+    qtbot.addWidget(report)
+    table = report.findChild(DataTable)
+    assert table.model.rowCount() == 2
+    assert table.model.data(table.model.index(1, 1)) == "已拒绝"
