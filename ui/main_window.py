@@ -4,6 +4,7 @@ document (new, open, recent, close), and window state kept between runs."""
 from __future__ import annotations
 
 import platform
+from importlib import import_module
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
