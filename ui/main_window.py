@@ -201,8 +201,7 @@ class MainWindow(QMainWindow):
         a["quit"].triggered.connect(self.close)
         a["refresh"].triggered.connect(self.refresh)
         a["about"].triggered.connect(self.show_about)
-        from ui import exchange_actions
-
+        # The exchange module (and what it imports) loads on first use, not at start-up.
         for key in (
             "open_work_package",
             "make_return",
@@ -211,7 +210,7 @@ class MainWindow(QMainWindow):
             "enrol_key",
         ):
             a[key].triggered.connect(
-                lambda _checked=False, k=key: getattr(exchange_actions, k)(self)
+                lambda _checked=False, k=key: getattr(import_module("ui.exchange_actions"), k)(self)
             )
 
     # ------------------------------------------------------------------ roles
