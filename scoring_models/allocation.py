@@ -186,7 +186,9 @@ def allocate(
             # An exact tie for fewer places than tied candidates: hold what it contests.
             for i in feasible:
                 tier[i], tied[i] = TIED, True
-                others = "、".join(str(rows.at[j, "dossier_id"]) for j in feasible if j != i)
+                others = "、".join(
+                    sorted(str(rows.at[j, "dossier_id"]) for j in feasible if j != i)
+                )
                 reason[i] = say(R_TIED, others=others, score=_fmt(keys[i][0]))
             possible = 0
             for d, n in demand_d.items():
@@ -225,5 +227,7 @@ def allocate(
             "reason": reason,
         }
     )
-    ordering = sorted(range(len(rows)), key=lambda i: (rank[i] is None, rank[i] or 0, i))
+    # Within a rank, by dossier id: the output never depends on the input order.
+    ids = rows["dossier_id"].tolist()
+    ordering = sorted(range(len(rows)), key=lambda i: (rank[i] is None, rank[i] or 0, str(ids[i])))
     return result.iloc[ordering].reset_index(drop=True)

@@ -1,0 +1,158 @@
+"""Allocation under the quotas: property tests against a brute-force reference on small
+instances, exact ties at the cutoff, and determinism."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring_models.allocation import PROVINCIAL, TIED, AllocationRules, allocate
+
+
+def frame(rows: list[tuple[int, int, float, bool, bool]]) -> pd.DataFrame:
+    """rows: (direction, applicant, score, eligible, provincial requested)."""
+    return pd.DataFrame(
+        {
+            "dossier_id": list(range(1, len(rows) + 1)),
+            "applicant_id": [r[1] for r in rows],
+            "direction_id": [r[0] for r in rows],
+            "city": ["太原市"] * len(rows),
+            "requested_level": ["provincial" if r[4] else "municipal" for r in rows],
+            "eligible": [r[3] for r in rows],
+            "score": [r[2] for r in rows],
+        }
+    )
+
+
+def brute_force(df: pd.DataFrame, rules: AllocationRules) -> set[int]:
+    """The lexicographically best feasible set of provincial places (distinct scores)."""
+    pool = df[df["eligible"] & (df["requested_level"] == "provincial")]
+    if rules.min_score is not None:
+        pool = pool[pool["score"] >= rules.min_score]
+    ranked = pool.sort_values("score", ascending=False)
+    ids = ranked["dossier_id"].tolist()
+    best: tuple[float, ...] = ()
+    chosen: set[int] = set()
+    for size in range(min(len(ids), rules.provincial_target), -1, -1):
+        for subset in combinations(ids, size):
+            part = ranked[ranked["dossier_id"].isin(subset)]
+            if (
+                part.groupby("direction_id").size()
+                > [rules.cap_for(d) for d in sorted(part["direction_id"].unique())]
+            ).any():
+                continue
+            if (
+                rules.applicant_cap is not None
+                and (part.groupby("applicant_id").size() > rules.applicant_cap).any()
+            ):
+                continue
+            key = tuple(sorted(part["score"], reverse=True))
+            if key > best:
+                best, chosen = key, set(subset)
+    return chosen
+
+
+instances = st.lists(
+    st.tuples(
+        st.integers(1, 3),
+        st.integers(1, 4),
+        st.integers(50, 99).map(float),
+        st.booleans(),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=7,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(instances, st.integers(1, 4), st.integers(1, 2), st.one_of(st.none(), st.just(1)))
+def test_caps_are_kept_and_nobody_better_is_passed_over(
+    rows: list[tuple[int, int, float, bool, bool]], target: int, cap: int, applicant_cap: int | None
+) -> None:
+    df = frame(rows)
+    rules = AllocationRules(
+        provincial_target=target, direction_cap=cap, applicant_cap=applicant_cap
+    )
+    result = allocate(df, rules).merge(df, on="dossier_id")
+    chosen = result[result["tier"] == PROVINCIAL]
+    assert len(chosen) <= target
+    assert (chosen.groupby("direction_id").size() <= cap).all()
+    if applicant_cap is not None:
+        assert (chosen.groupby("applicant_id").size() <= applicant_cap).all()
+    assert set(result.loc[~result["eligible"], "tier"]) <= {"ineligible"}
+    assert (
+        result.loc[result["eligible"] & (result["requested_level"] == "municipal"), "tier"]
+        == "municipal"
+    ).all()
+    if df["score"].is_unique:
+        assert set(chosen["dossier_id"]) == brute_force(df, rules)
+        assert not result["tied"].any()
+    # No selected candidate ranks below a passed-over one unless the latter had no room.
+    passed = result[
+        (result["tier"] == "municipal")
+        & result["eligible"]
+        & (result["requested_level"] == "provincial")
+    ]
+    for _, x in passed.iterrows():
+        lower = chosen[chosen["score"] < x["score"]]
+        if lower.empty:
+            continue
+        above = result[(result["score"] >= x["score"]) & result["tier"].isin([PROVINCIAL, TIED])]
+        direction_full = (above["direction_id"] == x["direction_id"]).sum() >= cap
+        applicant_full = (
+            applicant_cap is not None
+            and (above["applicant_id"] == x["applicant_id"]).sum() >= applicant_cap
+        )
+        assert direction_full or applicant_full, (x.to_dict(), lower.to_dict("records"))
+
+
+@given(st.integers(2, 5), st.integers(0, 3))
+def test_exact_ties_at_the_cutoff_are_tied(tied_count: int, places_left: int) -> None:
+    above = (
+        [(d, 100 + d, 99.0 - d, True, True) for d in range(1, 4 - places_left)]
+        if places_left < 3
+        else []
+    )
+    places = len(above) + places_left
+    rows = (
+        above
+        + [(10 + i, 200 + i, 80.0, True, True) for i in range(tied_count)]
+        + [(30, 300, 70.0, True, True)]
+    )
+    result = allocate(frame(rows), AllocationRules(provincial_target=places))
+    tiers = dict(zip(result["dossier_id"], result["tier"], strict=True))
+    tied_ids = list(range(len(above) + 1, len(above) + tied_count + 1))
+    if places_left == 0:  # no place left to contest: they are simply municipal
+        assert all(tiers[i] == "municipal" for i in tied_ids)
+    elif tied_count > places_left:
+        assert all(tiers[i] == TIED for i in tied_ids)
+        assert tiers[len(rows)] != PROVINCIAL  # no lower candidate takes a contested place
+    else:
+        assert all(tiers[i] == PROVINCIAL for i in tied_ids)
+
+
+def test_ties_never_broken_by_order_and_tie_breaks_do_break_them() -> None:
+    rows = [(1, 1, 90.0, True, True), (1, 2, 90.0, True, True), (1, 3, 90.0, True, True)]
+    df = frame(rows)
+    first = allocate(df, AllocationRules(provincial_target=10, direction_cap=2))
+    shuffled = allocate(df.iloc[[2, 0, 1]], AllocationRules(provincial_target=10, direction_cap=2))
+    assert set(first["tier"]) == {TIED}
+    assert first.to_csv(index=False) == shuffled.to_csv(index=False)
+    df["double_high"] = [0, 1, 2]
+    broken = allocate(
+        df, AllocationRules(provincial_target=10, direction_cap=2, tie_breaks=["double_high"])
+    )
+    tiers = dict(zip(broken["dossier_id"], broken["tier"], strict=True))
+    assert tiers == {3: PROVINCIAL, 2: PROVINCIAL, 1: "municipal"}
+    assert "方向已有2个省级名额" in broken.loc[broken["dossier_id"] == 1, "reason"].iloc[0]
+
+
+def test_same_inputs_give_byte_identical_results() -> None:
+    rows = [(d % 4, d, float(60 + (d * 37) % 40), d % 7 != 0, d % 5 != 0) for d in range(1, 60)]
+    rules = AllocationRules(provincial_target=10, min_score=65)
+    first = allocate(frame(rows), rules).to_csv().encode()
+    assert all(allocate(frame(rows), rules).to_csv().encode() == first for _ in range(3))
