@@ -53,6 +53,25 @@ REASONS_ZH = {
 }
 
 
+def _silent(template: str, **values: Any) -> str:
+    return ""
+
+
+def tiers_only(
+    scores: list[float],
+    eligible: list[bool],
+    directions: list[Any],
+    applicants: list[Any],
+    levels: list[str],
+    rules: AllocationRules,
+) -> list[str]:
+    """The tiers alone, without reasons or a DataFrame: the fast path for reruns."""
+    keys: list[tuple[float, ...]] = [(float(x),) for x in scores]
+    return _core(
+        keys, eligible, directions, applicants, levels, list(range(len(scores))), rules, _silent, {}
+    )[0]
+
+
 def chinese(template: str) -> str:
     """The default translation of the reason templates."""
     return REASONS_ZH.get(template, template)
@@ -111,20 +130,59 @@ def allocate(
     direction_of = rows["direction_id"].tolist()
     applicant_of = rows["applicant_id"].tolist()
     level_of = rows["requested_level"].tolist()
-    tier: list[str] = [""] * len(rows)
-    reason: list[str] = [""] * len(rows)
-    tied = [False] * len(rows)
-    rank: list[int | None] = [None] * len(rows)
 
-    def say(template: str, **values: Any) -> str:
+    def say_(template: str, **values: Any) -> str:
         return translate(template).format(**values)
 
-    order = sorted(
-        (i for i in range(len(rows)) if eligible[i]), key=lambda i: keys[i], reverse=True
+    tier, reason, tied, rank = _core(
+        keys,
+        eligible,
+        direction_of,
+        applicant_of,
+        level_of,
+        rows["dossier_id"].tolist(),
+        rules,
+        say_,
+        names,
     )
+    result = pd.DataFrame(
+        {
+            "dossier_id": rows["dossier_id"],
+            "tier": tier,
+            "rank": pd.array(rank, dtype="Int64"),
+            "tied": tied,
+            "reason": reason,
+        }
+    )
+    # Within a rank, by dossier id: the output never depends on the input order.
+    ids = rows["dossier_id"].tolist()
+    ordering = sorted(range(len(rows)), key=lambda i: (rank[i] is None, rank[i] or 0, str(ids[i])))
+    return result.iloc[ordering].reset_index(drop=True)
+
+
+def _core(
+    keys: list[tuple[float, ...]],
+    eligible: list[bool],
+    direction_of: list[Any],
+    applicant_of: list[Any],
+    level_of: list[str],
+    dossier_ids: list[Any],
+    rules: AllocationRules,
+    say: Callable[..., str],
+    names: dict[Any, str],
+) -> tuple[list[str], list[str], list[bool], list[int | None]]:
+    """The allocation itself on plain lists (also used, reasons off, by the stability
+    analysis's thousands of reruns)."""
+    n = len(keys)
+    tier: list[str] = [""] * n
+    reason: list[str] = [""] * n
+    tied = [False] * n
+    rank: list[int | None] = [None] * n
+
+    order = sorted((i for i in range(n) if eligible[i]), key=lambda i: keys[i], reverse=True)
     for position, i in enumerate(order):
         rank[i] = 1 + next(p for p, j in enumerate(order) if keys[j] == keys[i]) if position else 1
-    for i in range(len(rows)):
+    for i in range(n):
         if not eligible[i]:
             tier[i], reason[i] = INELIGIBLE, say(R_INELIGIBLE)
         elif rules.min_score is not None and keys[i][0] < rules.min_score:
@@ -186,9 +244,7 @@ def allocate(
             # An exact tie for fewer places than tied candidates: hold what it contests.
             for i in feasible:
                 tier[i], tied[i] = TIED, True
-                others = "、".join(
-                    sorted(str(rows.at[j, "dossier_id"]) for j in feasible if j != i)
-                )
+                others = "、".join(sorted(str(dossier_ids[j]) for j in feasible if j != i))
                 reason[i] = say(R_TIED, others=others, score=_fmt(keys[i][0]))
             possible = 0
             for d, n in demand_d.items():
@@ -218,16 +274,4 @@ def allocate(
                 reason[i] = say(R_HELD)
             else:
                 reason[i] = say(R_TOTAL_FULL, target=rules.provincial_target)
-    result = pd.DataFrame(
-        {
-            "dossier_id": rows["dossier_id"],
-            "tier": tier,
-            "rank": pd.array(rank, dtype="Int64"),
-            "tied": tied,
-            "reason": reason,
-        }
-    )
-    # Within a rank, by dossier id: the output never depends on the input order.
-    ids = rows["dossier_id"].tolist()
-    ordering = sorted(range(len(rows)), key=lambda i: (rank[i] is None, rank[i] or 0, str(ids[i])))
-    return result.iloc[ordering].reset_index(drop=True)
+    return tier, reason, tied, rank
