@@ -440,6 +440,34 @@ class CommitteeAdjustment(Base):
     dossier: Mapped[Dossier] = relationship()
 
 
+class DeviationNote(Base):
+    """The written explanation of an abnormally high or low score (畸高畸低)."""
+
+    __tablename__ = "deviation_note"
+    __table_args__ = (UniqueConstraint("dossier_id", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))  # expert, agency
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime]
+
+
+class FinalList(Base):
+    """A finalised ranked list, locked with the content hash printed on every export."""
+
+    __tablename__ = "final_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finalised_at: Mapped[datetime]
+    finalised_by: Mapped[str] = mapped_column(String(100))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
 class ReturnPackage(Base):
     """A signed score return taken in at the agency (kept, with its file, for history)."""
 

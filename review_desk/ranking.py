@@ -1,0 +1,496 @@
+"""The ranked list (汇总排名): scores read from the project in bulk (SQL does the
+summing), consolidated and allocated by ``scoring_models``, with reliability per panel,
+deviation flags and their explanations, the committee's adjustments beside the computed
+tiers, and finalisation that locks the list under a content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
+
+from review_desk import audit
+from review_desk.audit import Clock, utc_now
+from review_desk.i18n import _, tr
+from review_desk.project import Project
+from review_desk.rubrics import active_rubric, load_rubric, rubric_text
+from review_desk.storage import models as m
+from scoring_models.aggregation import ConsolidationConfig, ConsolidationError, consolidate
+from scoring_models.allocation import AllocationRules, allocate
+from scoring_models.reliability import complete_block, icc, kendall_w
+from scoring_models.rubric import Rubric
+from scoring_models.stability import stability
+
+TIERS = ("provincial", "municipal", "not_recommended", "ineligible", "tied")
+DOUBLE_HIGH_RANK = {"national": 2, "provincial": 1}
+
+
+class RankingError(Exception):
+    """A ranking action that cannot be done; the message is for the user."""
+
+
+@dataclass
+class RankResult:
+    """Everything the ranking page and the exports show."""
+
+    config: dict[str, Any]
+    table: pd.DataFrame  # one row per dossier
+    experts: pd.DataFrame  # deviation flags per expert and dossier
+    leniency: pd.DataFrame
+    reliability: list[dict[str, Any]] = field(default_factory=list)
+    finalised: dict[str, Any] | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The table as plain JSON-ready rows."""
+        frame = self.table.replace({np.nan: None})
+        return [
+            {str(k): (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in frame.to_dict("records")
+        ]
+
+
+def stage_totals(project: Project) -> tuple[pd.DataFrame, dict[str, Rubric]]:
+    """Each submitted sheet's points per stage, summed by SQLite (not row by row)."""
+    rubric = active_rubric(project)
+    with project.reading() as session:
+        hashes = set(session.scalars(select(m.ScoreSheet.rubric_hash).distinct()))
+        rubrics = {rubric.content_hash: rubric}
+        for content_hash in hashes - {rubric.content_hash}:
+            stored = rubric_text(session, content_hash)
+            if stored is not None:
+                rubrics[content_hash] = load_rubric(stored)
+        connection = session.connection()
+        connection.execute(
+            text(
+                "CREATE TEMP TABLE IF NOT EXISTS crit_stage "
+                "(rubric_hash TEXT, criterion_id TEXT, stage TEXT, "
+                "PRIMARY KEY (rubric_hash, criterion_id))"
+            )
+        )
+        connection.execute(text("DELETE FROM crit_stage"))
+        connection.execute(
+            text("INSERT INTO crit_stage VALUES (:h, :c, :s)"),
+            [{"h": h, "c": c.id, "s": c.stage} for h, r in rubrics.items() for c in r.criteria],
+        )
+        rows = connection.execute(
+            text(
+                "SELECT sh.dossier_id, sh.expert_id, cs.stage, SUM(sc.points) "
+                "FROM score_sheet sh JOIN score sc ON sc.sheet_id = sh.id "
+                "JOIN crit_stage cs ON cs.rubric_hash = sh.rubric_hash "
+                "AND cs.criterion_id = sc.criterion_id "
+                "WHERE sh.status = 'submitted' AND sc.points IS NOT NULL "
+                "GROUP BY sh.id, cs.stage"
+            )
+        ).fetchall()
+        session.rollback()  # the temp table's rows stay out of any commit
+    frame = pd.DataFrame(rows, columns=["dossier_id", "expert_id", "stage", "points"])
+    return frame, rubrics
+
+
+def compute(
+    project: Project,
+    *,
+    method: str = "trimmed",
+    trim_min: int = 5,
+    normalise: bool = False,
+    target: int | None = None,
+    cap: int | None = None,
+    min_score: float | None = None,
+    deviation_percent: float = 30.0,
+    deviation_sd: float = 2.0,
+    resamples: int = 1000,
+    seed: int = 20220121,
+) -> RankResult:
+    """Consolidate, flag, allocate, measure stability (``resamples`` bootstrap draws
+    over the experts, seeded; 0 skips it) and apply the committee's adjustments."""
+    rubric = active_rubric(project)
+    totals, _rubrics = stage_totals(project)
+    with project.reading() as session:
+        info = session.scalars(select(m.ReviewProject)).one()
+        dossiers = session.scalars(
+            select(m.Dossier).options(
+                selectinload(m.Dossier.lead_applicant), selectinload(m.Dossier.direction)
+            )
+        ).all()
+        verdicts = {r.dossier_id: r.verdict for r in session.scalars(select(m.FormalReview))}
+        panels = {pm.expert_id: pm.panel_id for pm in session.scalars(select(m.PanelMember))}
+        veto_rows = session.execute(
+            text(
+                "SELECT sh.dossier_id, vf.veto_id, COUNT(*) FROM veto_flag vf "
+                "JOIN score_sheet sh ON vf.sheet_id = sh.id WHERE sh.status = 'submitted' "
+                "GROUP BY sh.dossier_id, vf.veto_id"
+            )
+        ).fetchall()
+        adjustments = {}
+        for a in session.scalars(select(m.CommitteeAdjustment).order_by(m.CommitteeAdjustment.id)):
+            adjustments[a.dossier_id] = a
+        notes = {
+            (n.dossier_id, n.expert_id): n.text for n in session.scalars(select(m.DeviationNote))
+        }
+        final = session.scalars(select(m.FinalList).order_by(m.FinalList.id.desc())).first()
+        expert_names = {e.id: e.name for e in session.scalars(select(m.Expert))}
+        facts = {
+            d.id: {
+                "double_high": d.lead_applicant.double_high,
+                "major_tech_transfer": d.lead_applicant.major_tech_transfer,
+                "pilot_enterprise_status": d.lead_applicant.pilot_enterprise_status,
+                "local_presence": d.lead_applicant.local_presence,
+            }
+            for d in dossiers
+        }
+        kinds = {d.id: d.lead_applicant.kind for d in dossiers}
+        info_target, info_cap = info.provincial_target, info.per_direction_cap
+        direction_caps = {
+            d.direction_id: d.direction.provincial_cap
+            for d in dossiers
+            if d.direction.provincial_cap is not None
+        }
+    config = ConsolidationConfig(
+        method=method,
+        trim_min_experts=trim_min,
+        normalise=normalise,
+        deviation_percent=deviation_percent,
+        deviation_sd=deviation_sd,
+        weights={s.key: s.weight for s in rubric.stages},
+        total=rubric.total,
+        rubric_hash=rubric.content_hash,
+    )
+    stage_max = pd.DataFrame(
+        [
+            (d.id, s.key, rubric.stage_max(s.key, kinds[d.id]))
+            for d in dossiers
+            for s in rubric.stages
+        ],
+        columns=["dossier_id", "stage", "max"],
+    )
+    bonus = pd.Series({d.id: rubric.bonus_for(facts[d.id]) for d in dossiers}, dtype=float)
+    vetoes = pd.DataFrame(veto_rows, columns=["dossier_id", "veto_id", "count"])
+    try:
+        result = consolidate(
+            totals,
+            stage_max,
+            config,
+            panels=panels,
+            bonus=bonus,
+            veto_counts=vetoes,
+            veto_thresholds={v.id: v.threshold for v in rubric.vetoes},
+        )
+    except ConsolidationError as error:
+        raise RankingError(tr(error.template, **error.values)) from error
+    scores: dict[Any, dict[Any, Any]] = result["dossiers"].set_index("dossier_id").to_dict("index")
+    review_used = bool(verdicts)
+    rows = []
+    for d in dossiers:
+        consolidated = scores.get(d.id, {})
+        score = float(consolidated.get("score", float("nan")))
+        has_score = bool(np.isfinite(score))
+        vetoed = bool(consolidated.get("vetoed", False))
+        eligible = has_score and not vetoed and (not review_used or verdicts.get(d.id) == "passed")
+        double_high = str(facts[d.id]["double_high"] or "")
+        rows.append(
+            {
+                "dossier_id": d.id,
+                "code": d.code,
+                "applicant": d.lead_applicant.name,
+                "applicant_id": d.lead_applicant_id,
+                "direction_id": d.direction_id,
+                "direction": d.direction.short_name,
+                "city": d.lead_applicant.city,
+                "requested_level": "provincial"
+                if d.requested_level == "provincial"
+                else "municipal",
+                "eligible": eligible,
+                "vetoed": vetoed,
+                "verdict": verdicts.get(d.id),
+                "score": score,
+                "base": float(consolidated.get("base", float("nan"))),
+                "bonus": float(consolidated.get("bonus", 0.0)),
+                "experts": int(consolidated.get("experts", 0)),
+                "double_high_rank": DOUBLE_HIGH_RANK.get(double_high, 0),
+                "tech_transfer": 1 if facts[d.id]["major_tech_transfer"] else 0,
+            }
+        )
+    candidates = pd.DataFrame(rows)
+    rules = AllocationRules(
+        provincial_target=target if target is not None else info_target,
+        direction_cap=cap if cap is not None else info_cap,
+        direction_caps=direction_caps,
+        min_score=min_score,
+        tie_breaks=["double_high_rank", "tech_transfer"],
+    )
+    ranked = candidates.copy()
+    ranked["score"] = ranked["score"].fillna(-1.0)
+    allocation = allocate(
+        ranked,
+        rules,
+        translate=_,
+        direction_names=dict(
+            zip(candidates["direction_id"], candidates["direction"], strict=False)
+        ),
+    )
+    table = allocation.merge(candidates, on="dossier_id", how="left")
+    if resamples > 0 and len(result["experts"]):
+        steady = stability(
+            result["experts"][["dossier_id", "expert_id", "total"]],
+            ranked,
+            rules,
+            resamples=resamples,
+            seed=seed,
+            bonus=bonus,
+        ).probabilities
+        table = table.merge(steady, on="dossier_id", how="left")
+        # Fragility matters for the candidates that are selected (or contested).
+        table["fragile"] = table["fragile"].fillna(False).astype(bool) & table["tier"].isin(
+            ["provincial", "tied"]
+        )
+    else:
+        table["p_provincial"], table["loo_provincial"], table["fragile"] = np.nan, None, False
+    flags = result["experts"]
+    flagged = flags[flags["flagged"]].copy()
+    flagged["explained"] = [
+        (d, e) in notes for d, e in zip(flagged["dossier_id"], flagged["expert_id"], strict=True)
+    ]
+    flagged["expert"] = flagged["expert_id"].map(expert_names)
+    flagged["note"] = [
+        notes.get((d, e), "")
+        for d, e in zip(flagged["dossier_id"], flagged["expert_id"], strict=True)
+    ]
+    count = flagged.groupby("dossier_id").size()
+    table["flags"] = table["dossier_id"].map(count).fillna(0).astype(int)
+    table["adjusted_tier"] = [
+        adjustments[i].to_tier if i in adjustments else t
+        for i, t in zip(table["dossier_id"], table["tier"], strict=True)
+    ]
+    table["adjustment_reason"] = [
+        adjustments[i].reason if i in adjustments else "" for i in table["dossier_id"]
+    ]
+    leniency = result["leniency"]
+    leniency["expert"] = leniency["expert_id"].map(expert_names)
+    full_config = {
+        **config.as_dict(),
+        "provincial_target": rules.provincial_target,
+        "direction_cap": rules.direction_cap,
+        "direction_caps": direction_caps,
+        "min_score": min_score,
+        "tie_breaks": rules.tie_breaks,
+        "stability": {"resamples": resamples, "seed": seed},
+    }
+    outcome = RankResult(full_config, table, flagged, leniency, _reliability(flags, panels), None)
+    if final is not None:
+        outcome.finalised = {
+            "content_hash": final.content_hash,
+            "finalised_at": final.finalised_at.isoformat(),
+            "finalised_by": final.finalised_by,
+        }
+    return outcome
+
+
+def _reliability(flags: pd.DataFrame, panels: dict[int, int]) -> list[dict[str, Any]]:
+    """ICC and Kendall's W per panel on the dossiers every member scored."""
+    result = []
+    frame = flags.assign(panel=flags["expert_id"].map(panels))
+    for panel, part in frame.groupby("panel"):
+        matrix = part.pivot_table(index="dossier_id", columns="expert_id", values="total")
+        block = complete_block(matrix.to_numpy())
+        if block.shape[0] < 3 or block.shape[1] < 2:
+            # Too few complete rows: use the largest set of experts with complete rows.
+            counts = matrix.notna().sum().sort_values(ascending=False)
+            for keep in range(len(counts), 1, -1):
+                block = complete_block(matrix[counts.index[:keep]].to_numpy())
+                if block.shape[0] >= 3:
+                    break
+        if block.shape[0] >= 3 and block.shape[1] >= 2:
+            values = icc(block)
+            result.append(
+                {
+                    "panel": int(str(panel)),
+                    "dossiers": block.shape[0],
+                    "experts": block.shape[1],
+                    "icc": values,
+                    "kendall_w": kendall_w(block),
+                }
+            )
+        else:
+            result.append(
+                {
+                    "panel": int(str(panel)),
+                    "dossiers": int(block.shape[0]),
+                    "experts": int(block.shape[1]),
+                    "icc": None,
+                    "kendall_w": None,
+                }
+            )
+    return result
+
+
+def reliability_reading(entry: dict[str, Any]) -> str:
+    """A plain-language reading of a panel's reliability."""
+    if not entry.get("icc"):
+        return _("too few dossiers scored by all members to judge")
+    value = entry["icc"]["ICC(2,k)"]
+    level = (
+        _("poor")
+        if value < 0.5
+        else _("moderate")
+        if value < 0.75
+        else _("good")
+        if value < 0.9
+        else _("excellent")
+    )
+    return tr(
+        "the panel's averaged scores agree {level} (ICC(2,k) = {icc:.2f}); the rankings agree "
+        "with W = {w:.2f}",
+        level=level,
+        icc=value,
+        w=entry["kendall_w"],
+    )
+
+
+def explain_deviation(
+    project: Project,
+    dossier_id: int,
+    expert_id: int,
+    explanation: str,
+    *,
+    source: str = "agency",
+    actor: str = "agency",
+    clock: Clock = utc_now,
+) -> None:
+    """Record why an expert's score deviates (needed before finalising)."""
+    if len(explanation.strip()) < 4:
+        raise RankingError(_("Write the explanation."))
+    with project.transaction() as session:
+        note = session.scalars(
+            select(m.DeviationNote).where(
+                m.DeviationNote.dossier_id == dossier_id, m.DeviationNote.expert_id == expert_id
+            )
+        ).first()
+        before = note.text if note else None
+        if note is None:
+            note = m.DeviationNote(dossier_id=dossier_id, expert_id=expert_id)
+            session.add(note)
+        note.text, note.source, note.recorded_by, note.recorded_at = (
+            explanation.strip(),
+            source,
+            actor,
+            clock(),
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="deviation.explain",
+            entity="dossier",
+            entity_id=dossier_id,
+            before={"expert": expert_id, "text": before},
+            after={"expert": expert_id, "text": explanation.strip()},
+            clock=clock,
+        )
+
+
+def adjust(
+    project: Project,
+    dossier_id: int,
+    to_tier: str,
+    reason: str,
+    *,
+    actor: str = "committee",
+    clock: Clock = utc_now,
+) -> None:
+    """The committee moves a candidate to another tier, with a written reason."""
+    if to_tier not in ("provincial", "municipal", "not_recommended", "ineligible"):
+        raise RankingError(_("Choose a tier."))
+    if len(reason.strip()) < 4:
+        raise RankingError(_("A committee adjustment needs a written reason."))
+    current = compute(project)
+    if current.finalised is not None:
+        raise RankingError(_("The list is finalised and locked."))
+    row = current.table[current.table["dossier_id"] == dossier_id]
+    if row.empty:
+        raise RankingError(tr("No dossier with id {id}.", id=dossier_id))
+    from_tier = str(row["adjusted_tier"].iloc[0])
+    with project.transaction() as session:
+        session.add(
+            m.CommitteeAdjustment(
+                dossier_id=dossier_id,
+                from_tier=from_tier,
+                to_tier=to_tier,
+                reason=reason.strip(),
+                decided_by=actor,
+                decided_at=clock(),
+            )
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="committee.adjust",
+            entity="dossier",
+            entity_id=dossier_id,
+            before={"tier": from_tier},
+            after={"tier": to_tier, "reason": reason.strip()},
+            clock=clock,
+        )
+
+
+def finalise(project: Project, *, actor: str = "committee", clock: Clock = utc_now) -> str:
+    """Lock the adjusted list; return its content hash. Every deviation flag must be
+    explained and every tie resolved by the committee first."""
+    current = compute(project)
+    if current.finalised is not None:
+        raise RankingError(_("The list is finalised already."))
+    unexplained = current.experts[~current.experts["explained"]]
+    if len(unexplained):
+        raise RankingError(
+            tr("{count} deviating scores still need a written explanation.", count=len(unexplained))
+        )
+    if (current.table["adjusted_tier"] == "tied").any():
+        raise RankingError(_("Tied candidates are waiting for the committee's decision."))
+    columns = [
+        "dossier_id",
+        "code",
+        "applicant",
+        "direction",
+        "score",
+        "rank",
+        "tier",
+        "adjusted_tier",
+        "adjustment_reason",
+        "reason",
+    ]
+    rows = [
+        {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+        for r in current.table[columns].astype(object).to_dict("records")
+    ]
+    rows = json.loads(json.dumps(rows, ensure_ascii=False, default=str))
+    canonical = json.dumps(
+        {"config": current.config, "rows": rows}, ensure_ascii=False, sort_keys=True, default=str
+    )
+    content_hash = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    with project.transaction() as session:
+        session.add(
+            m.FinalList(
+                finalised_at=clock(),
+                finalised_by=actor,
+                content_hash=content_hash,
+                config=json.loads(json.dumps(current.config, default=str)),
+                rows=rows,
+            )
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="ranking.finalise",
+            entity="final_list",
+            entity_id=content_hash[:16],
+            after={
+                "content_hash": content_hash,
+                "provincial": int((current.table["adjusted_tier"] == "provincial").sum()),
+            },
+            clock=clock,
+        )
+    return content_hash
