@@ -31,6 +31,27 @@ TIERS = ("provincial", "municipal", "not_recommended", "ineligible", "tied")
 DOUBLE_HIGH_RANK = {"national": 2, "provincial": 1}
 
 
+def tier_label(tier: str | None) -> str:
+    """A tier as shown to users."""
+    labels = {
+        "provincial": _("provincial base"),
+        "municipal": _("municipal/county base"),
+        "not_recommended": _("not recommended"),
+        "ineligible": _("ineligible"),
+        "tied": _("tied: committee decides"),
+    }
+    return labels.get(tier or "", tier or "")
+
+
+def what_if(current: RankResult, alternative: RankResult) -> pd.DataFrame:
+    """The candidates whose computed tier differs between two results, with both tiers."""
+    before = current.table[["dossier_id", "code", "applicant", "direction", "score", "tier"]]
+    after = alternative.table[["dossier_id", "tier", "score"]]
+    merged = before.merge(after, on="dossier_id", suffixes=("_before", "_after"))
+    changed = merged[merged["tier_before"] != merged["tier_after"]]
+    return changed.sort_values("score_before", ascending=False).reset_index(drop=True)
+
+
 class RankingError(Exception):
     """A ranking action that cannot be done; the message is for the user."""
 
@@ -401,13 +422,15 @@ def adjust(
     *,
     actor: str = "committee",
     clock: Clock = utc_now,
+    **options: Any,
 ) -> None:
-    """The committee moves a candidate to another tier, with a written reason."""
+    """The committee moves a candidate to another tier, with a written reason.
+    ``options`` are the ``compute`` parameters of the list the committee is looking at."""
     if to_tier not in ("provincial", "municipal", "not_recommended", "ineligible"):
         raise RankingError(_("Choose a tier."))
     if len(reason.strip()) < 4:
         raise RankingError(_("A committee adjustment needs a written reason."))
-    current = compute(project)
+    current = compute(project, **{"resamples": 0, **options})
     if current.finalised is not None:
         raise RankingError(_("The list is finalised and locked."))
     row = current.table[current.table["dossier_id"] == dossier_id]
@@ -437,10 +460,13 @@ def adjust(
         )
 
 
-def finalise(project: Project, *, actor: str = "committee", clock: Clock = utc_now) -> str:
-    """Lock the adjusted list; return its content hash. Every deviation flag must be
-    explained and every tie resolved by the committee first."""
-    current = compute(project)
+def finalise(
+    project: Project, *, actor: str = "committee", clock: Clock = utc_now, **options: Any
+) -> str:
+    """Lock the adjusted list computed with ``options`` (``compute``'s parameters); return
+    its content hash. Every deviation flag must be explained and every tie resolved by
+    the committee first."""
+    current = compute(project, **{"resamples": 0, **options})
     if current.finalised is not None:
         raise RankingError(_("The list is finalised already."))
     unexplained = current.experts[~current.experts["explained"]]

@@ -95,6 +95,10 @@ def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
                 continue
             seen.add(key)
             window.show_page(key)
+            # Pages that compute in the background (the ranking) say when they are done.
+            waiter = getattr(window.pages[key], "wait", None)
+            if callable(waiter):
+                waiter()
             grab(f"{role}_{key}")
             # Pages with tabs: every further visible tab too.
             tabs = getattr(window.pages[key], "tabs", None)

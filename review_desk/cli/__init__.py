@@ -19,6 +19,7 @@ from review_desk.cli import (
     intake_cmd,
     package_cmd,
     project_cmd,
+    rank_cmd,
     rubric_cmd,
     sheets_cmd,
 )
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     rubric_cmd.register(commands)
     sheets_cmd.register(commands)
     package_cmd.register(commands)
+    rank_cmd.register(commands)
     audit_cmd.register(commands)
     return parser
 

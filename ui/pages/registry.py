@@ -61,7 +61,7 @@ def page_specs() -> tuple[PageSpec, ...]:
             "ranking",
             _("Consolidation and ranking"),
             (AGENCY, COMMITTEE),
-            "ui.pages.planned:RankingPage",
+            "ui.pages.ranking:RankingPage",
         ),
         PageSpec("charts", _("Charts"), (AGENCY, COMMITTEE), "ui.pages.planned:ChartsPage"),
         PageSpec("export", _("Export"), (AGENCY, COMMITTEE), "ui.pages.planned:ExportPage"),

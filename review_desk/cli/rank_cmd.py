@@ -1,0 +1,154 @@
+"""``review-desk rank|explain|adjust|finalise``: the ranked list (汇总排名) headless."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.i18n import _, tr
+
+
+def register(commands: Any) -> None:
+    """Add the subcommands to the parser."""
+    rank = commands.add_parser("rank", help=_("print the ranked list"))
+    rank.add_argument("project", help=_("project file"))
+    rank.add_argument("--json", action="store_true", help=_("print JSON"))
+    rank.add_argument("--target", type=int, help=_("number of provincial places"))
+    rank.add_argument("--cap", type=int, help=_("provincial places per direction"))
+    rank.add_argument(
+        "--method",
+        choices=["mean", "median", "trimmed"],
+        default="trimmed",
+        help=_("how expert totals are combined"),
+    )
+    rank.add_argument("--trim-min", type=int, default=5, help=_("experts needed to trim"))
+    rank.add_argument("--normalise", action="store_true", help=_("z-score each expert"))
+    rank.add_argument("--min-score", type=float, help=_("lowest score to recommend"))
+    rank.add_argument(
+        "--resamples", type=int, default=1000, help=_("bootstrap resamples (0 skips)")
+    )
+    rank.set_defaults(handler=run_rank)
+
+    explain = commands.add_parser("explain", help=_("record why a score deviates"))
+    explain.add_argument("project", help=_("project file"))
+    explain.add_argument("--dossier", required=True, help=_("dossier code"))
+    explain.add_argument("--expert", type=int, required=True, help=_("expert id"))
+    explain.add_argument("--text", required=True, help=_("the explanation"))
+    explain.set_defaults(handler=run_explain)
+
+    adjust = commands.add_parser("adjust", help=_("move a candidate to another tier"))
+    adjust.add_argument("project", help=_("project file"))
+    adjust.add_argument("--dossier", required=True, help=_("dossier code"))
+    adjust.add_argument(
+        "--tier",
+        required=True,
+        choices=["provincial", "municipal", "not_recommended", "ineligible"],
+        help=_("the new tier"),
+    )
+    adjust.add_argument("--reason", required=True, help=_("the committee's written reason"))
+    adjust.set_defaults(handler=run_adjust)
+
+    finalise = commands.add_parser("finalise", help=_("lock the adjusted list"))
+    finalise.add_argument("project", help=_("project file"))
+    finalise.set_defaults(handler=run_finalise)
+
+
+def _dossier_id(project: Any, code: str) -> int:
+    from sqlalchemy import select
+
+    from review_desk.storage import models as m
+
+    with project.reading() as session:
+        found = session.scalars(select(m.Dossier.id).where(m.Dossier.code == code)).first()
+    if found is None:
+        raise CommandError(tr("No dossier with code {code}.", code=code))
+    return int(found)
+
+
+def run_rank(args: argparse.Namespace) -> int:
+    """Print the list as a table or JSON."""
+    from review_desk import ranking
+
+    with open_project(args.project) as project:
+        try:
+            result = ranking.compute(
+                project,
+                method=args.method,
+                trim_min=args.trim_min,
+                normalise=args.normalise,
+                target=args.target,
+                cap=args.cap,
+                min_score=args.min_score,
+                resamples=args.resamples,
+            )
+        except ranking.RankingError as error:
+            raise CommandError(str(error)) from error
+    if args.json:
+        print_json(
+            {
+                "config": result.config,
+                "finalised": result.finalised,
+                "rows": result.rows(),
+                "deviations": result.experts.replace({math.nan: None}).to_dict("records"),
+                "reliability": result.reliability,
+            }
+        )
+        return 0
+    for row in result.rows():
+        score = row["score"]
+        shown = "—" if score is None or score < 0 else f"{score:.2f}"
+        rank = row["rank"] if row["rank"] is not None else "—"
+        tier = ranking.tier_label(row["adjusted_tier"])
+        if row["adjusted_tier"] != row["tier"]:
+            tier = tr("{tier} (adjusted)", tier=tier)
+        print(
+            f"{rank!s:>4}  {row['code']}  {shown:>6}  {tier}  {row['applicant']}  {row['reason']}"
+        )
+    for entry in result.reliability:
+        print(tr("Panel {panel}: ", panel=entry["panel"]) + ranking.reliability_reading(entry))
+    if result.finalised:
+        print(tr("Finalised; content hash {hash}", hash=result.finalised["content_hash"]))
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """Record an explanation."""
+    from review_desk import ranking
+
+    with open_project(args.project) as project:
+        try:
+            ranking.explain_deviation(
+                project, _dossier_id(project, args.dossier), args.expert, args.text
+            )
+        except ranking.RankingError as error:
+            raise CommandError(str(error)) from error
+    print(_("Explanation recorded."))
+    return 0
+
+
+def run_adjust(args: argparse.Namespace) -> int:
+    """Record a committee adjustment."""
+    from review_desk import ranking
+
+    with open_project(args.project) as project:
+        try:
+            ranking.adjust(project, _dossier_id(project, args.dossier), args.tier, args.reason)
+        except ranking.RankingError as error:
+            raise CommandError(str(error)) from error
+    print(_("Adjustment recorded."))
+    return 0
+
+
+def run_finalise(args: argparse.Namespace) -> int:
+    """Finalise the list."""
+    from review_desk import ranking
+
+    with open_project(args.project) as project:
+        try:
+            content_hash = ranking.finalise(project)
+        except ranking.RankingError as error:
+            raise CommandError(str(error)) from error
+    print(tr("Finalised; content hash {hash}", hash=content_hash))
+    return 0

@@ -1,0 +1,683 @@
+"""汇总排名: the consolidated, ranked list under the quotas, with its parameters, the
+what-if difference, deviation explanations, panel reliability, stability, the
+committee's adjustments and finalisation. Every computation runs off the UI thread."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from review_desk import ranking
+from review_desk.i18n import _, tr
+
+from ui.models.row_table import Column
+from ui.operations import Operation, run_operation
+from ui.pages.base import Page, card
+from ui.widgets.data_table import DataTable
+from ui.widgets.filter_bar import FilterBar
+
+TIER_COLOURS = {
+    "provincial": "#1d6b3a",
+    "municipal": "#1f4e79",
+    "not_recommended": "#8a5a00",
+    "ineligible": "#9b1c1c",
+    "tied": "#b03a00",
+}
+METHODS = (("trimmed", "Trimmed mean"), ("mean", "Mean"), ("median", "Median"))
+
+
+def _score(value: Any) -> str:
+    if value is None or (isinstance(value, float) and (math.isnan(value) or value < 0)):
+        return "—"
+    return f"{value:.2f}"
+
+
+def _percent(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value * 100:.0f}%"
+
+
+def _rank_columns() -> list[Column[dict[str, Any]]]:
+    return [
+        Column(
+            _("Rank"),
+            lambda r: str(r["rank"]) if r["rank"] is not None else "—",
+            sort_key=lambda r: r["rank"] if r["rank"] is not None else 10**9,
+            align_right=True,
+        ),
+        Column(_("Dossier no."), lambda r: r["code"]),
+        Column(_("Lead applicant"), lambda r: r["applicant"], tooltip=lambda r: r["applicant"]),
+        Column(_("Direction"), lambda r: r["direction"]),
+        Column(
+            _("Level applied for"),
+            lambda r: _("provincial") if r["requested_level"] == "provincial" else _("municipal"),
+        ),
+        Column(
+            _("Score"),
+            lambda r: _score(r["score"]),
+            sort_key=lambda r: r["score"] if r["score"] is not None else -1,
+            align_right=True,
+        ),
+        Column(_("Experts"), lambda r: str(r["experts"]), align_right=True),
+        Column(
+            _("Computed tier"),
+            lambda r: ranking.tier_label(r["tier"]),
+            foreground=lambda r: TIER_COLOURS.get(r["tier"]),
+        ),
+        Column(
+            _("After adjustment"),
+            lambda r: (
+                ranking.tier_label(r["adjusted_tier"])
+                + (" ✎" if r["adjusted_tier"] != r["tier"] else "")
+            ),
+            foreground=lambda r: TIER_COLOURS.get(r["adjusted_tier"]),
+            tooltip=lambda r: r["adjustment_reason"] or "",
+        ),
+        Column(
+            _("Deviations"),
+            lambda r: str(r["flags"]) if r["flags"] else "",
+            align_right=True,
+            foreground=lambda r: "#b03a00" if r["flags"] else None,
+        ),
+        Column(
+            _("P(provincial)"),
+            lambda r: _percent(r["p_provincial"]) + ("  ⚠" if r["fragile"] else ""),
+            sort_key=lambda r: r["p_provincial"] or 0,
+            align_right=True,
+            foreground=lambda r: "#b03a00" if r["fragile"] else None,
+            tooltip=lambda r: (
+                _("fragile: selected in fewer than 80% of the resamples") if r["fragile"] else ""
+            ),
+        ),
+        Column(_("Reason"), lambda r: r["reason"] or "", tooltip=lambda r: r["reason"] or ""),
+    ]
+
+
+class ReasonDialog(QDialog):
+    """A written text (reason, explanation) and, optionally, a tier; OK needs the text."""
+
+    def __init__(
+        self, title: str, prompt: str, parent: QWidget | None = None, *, tiers: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        intro = QLabel(prompt, self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.tier = QComboBox(self)
+        for tier in ("provincial", "municipal", "not_recommended", "ineligible"):
+            self.tier.addItem(ranking.tier_label(tier), tier)
+        if tiers:
+            form.addRow(_("New tier") + "：", self.tier)
+        else:
+            self.tier.hide()
+        self.text = QPlainTextEdit(self)
+        self.text.setPlaceholderText(_("At least four characters, kept in the audit log."))
+        form.addRow(_("Written reason") + "：", self.text)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setEnabled(False)
+        self.text.textChanged.connect(
+            lambda: self.ok.setEnabled(len(self.text.toPlainText().strip()) >= 4)
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.text.setFocus()
+
+    def values(self) -> tuple[str, str]:
+        """The chosen tier and the written text."""
+        return str(self.tier.currentData()), self.text.toPlainText().strip()
+
+
+class RankingPage(Page):
+    """The ranked list and everything the committee needs to sign it off."""
+
+    key = "ranking"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            _(
+                "Consolidated scores, deviation flags, reliability and the allocation of "
+                "provincial and municipal/county places under the quotas."
+            ),
+            parent,
+        )
+        self.result: ranking.RankResult | None = None
+        self.baseline: ranking.RankResult | None = None
+        self._operation: Operation | None = None
+        self._role = "agency"
+
+        top = QHBoxLayout()
+        self.summary = QLabel("", self)
+        self.summary.setObjectName("cardTitle")
+        self.summary.setWordWrap(True)
+        top.addWidget(self.summary, 1)
+        self.explain_button = QPushButton(_("Explain a deviation…"), self)
+        self.adjust_button = QPushButton(_("Adjust the tier…"), self)
+        self.finalise_button = QPushButton(_("Finalise the list…"), self)
+        for button in (self.explain_button, self.adjust_button, self.finalise_button):
+            top.addWidget(button)
+        self.body.addLayout(top)
+
+        params, params_layout = card(_("Parameters"), self)
+        row = QHBoxLayout()
+        self.method = QComboBox(params)
+        for key, label in METHODS:
+            self.method.addItem(_(label), key)
+        self.trim_min = QSpinBox(params)
+        self.trim_min.setRange(3, 50)
+        self.trim_min.setValue(5)
+        self.normalise = QCheckBox(_("Normalise each expert (z-score)"), params)
+        self.target = QSpinBox(params)
+        self.target.setRange(0, 500)
+        self.cap = QSpinBox(params)
+        self.cap.setRange(1, 50)
+        self.min_score = QDoubleSpinBox(params)
+        self.min_score.setRange(0, 100)
+        self.min_score.setDecimals(1)
+        self.min_score.setSpecialValueText(_("none"))
+        self.recompute_button = QPushButton(_("Recompute"), params)
+        self.recompute_button.setDefault(True)
+        self.reset_button = QPushButton(_("Project settings"), params)
+        second = QHBoxLayout()
+        for layout, pairs in (
+            (row, ((_("Method"), self.method), (_("Trim from (experts)"), self.trim_min))),
+            (
+                second,
+                (
+                    (_("Provincial places"), self.target),
+                    (_("Per direction"), self.cap),
+                    (_("Minimum score"), self.min_score),
+                ),
+            ),
+        ):
+            for label, widget in pairs:
+                caption = QLabel(label + "：", params)
+                caption.setBuddy(widget)
+                layout.addWidget(caption)
+                layout.addWidget(widget)
+                layout.addSpacing(12)
+        row.addWidget(self.normalise)
+        row.addStretch(1)
+        second.addStretch(1)
+        second.addWidget(self.reset_button)
+        second.addWidget(self.recompute_button)
+        params_layout.addLayout(row)
+        params_layout.addLayout(second)
+        self.config_label = QLabel("", params)
+        self.config_label.setObjectName("muted")
+        self.config_label.setWordWrap(True)
+        self.config_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        params_layout.addWidget(self.config_label)
+        self.body.addWidget(params)
+
+        self.tabs = QTabWidget(self)
+        ranked = QWidget(self.tabs)
+        ranked_layout = QVBoxLayout(ranked)
+        ranked_layout.setContentsMargins(0, 8, 0, 0)
+        self.table = DataTable(_rank_columns(), stretch_column=11, parent=ranked)
+        self.filters = FilterBar(self.table, ranked)
+        self.filters.add("tier", _("Tier"), lambda r: r["adjusted_tier"], ranking.tier_label)
+        self.filters.add("direction", _("Direction"), lambda r: r["direction"])
+        self.filters.finish()
+        ranked_layout.addWidget(self.filters)
+        ranked_layout.addWidget(self.table, 1)
+        self.tabs.addTab(ranked, _("Ranked list"))
+
+        self.directions = DataTable(
+            [
+                Column(_("Direction"), lambda r: r["direction"]),
+                Column(
+                    _("Provincial"), lambda r: f"{r['provincial']} / {r['cap']}", align_right=True
+                ),
+                Column(_("Candidates"), lambda r: str(r["candidates"]), align_right=True),
+                Column(_("Best score"), lambda r: _score(r["best"]), align_right=True),
+                Column(_("Selected"), lambda r: r["selected"], tooltip=lambda r: r["selected"]),
+            ],
+            stretch_column=4,
+            parent=self.tabs,
+        )
+        self.tabs.addTab(self.directions, _("By direction"))
+
+        self.deviations = DataTable(
+            [
+                Column(_("Dossier no."), lambda r: r["code"]),
+                Column(_("Expert"), lambda r: r["expert"] or str(r["expert_id"])),
+                Column(_("Expert total"), lambda r: _score(r["total"]), align_right=True),
+                Column(_("Others' mean"), lambda r: _score(r["mean_others"]), align_right=True),
+                Column(
+                    _("Gap"),
+                    lambda r: f"{r['gap_percent']:+.1f}%",
+                    sort_key=lambda r: abs(r["gap_percent"]),
+                    align_right=True,
+                ),
+                Column(
+                    _("High/low"),
+                    lambda r: (
+                        _("abnormally high") if r["direction"] == "high" else _("abnormally low")
+                    ),
+                ),
+                Column(
+                    _("Explanation"),
+                    lambda r: r["note"] or _("missing"),
+                    foreground=lambda r: None if r["note"] else "#9b1c1c",
+                    tooltip=lambda r: r["note"] or "",
+                ),
+            ],
+            stretch_column=6,
+            parent=self.tabs,
+        )
+        self.tabs.addTab(self.deviations, _("Deviations (畸高畸低)"))
+
+        reliability = QWidget(self.tabs)
+        reliability_layout = QVBoxLayout(reliability)
+        reliability_layout.setContentsMargins(0, 8, 0, 0)
+        self.reliability = DataTable(
+            [
+                Column(_("Panel"), lambda r: str(r["panel"])),
+                Column(_("Dossiers"), lambda r: str(r["dossiers"]), align_right=True),
+                Column(_("Experts"), lambda r: str(r["experts"]), align_right=True),
+                Column(
+                    "ICC(2,k)",
+                    lambda r: f"{r['icc']['ICC(2,k)']:.2f}" if r["icc"] else "—",
+                    align_right=True,
+                ),
+                Column(
+                    "ICC(2,1)",
+                    lambda r: f"{r['icc']['ICC(2,1)']:.2f}" if r["icc"] else "—",
+                    align_right=True,
+                ),
+                Column(
+                    "Kendall W",
+                    lambda r: f"{r['kendall_w']:.2f}" if r["kendall_w"] is not None else "—",
+                    align_right=True,
+                ),
+                Column(_("Reading"), lambda r: ranking.reliability_reading(r)),
+            ],
+            searchable=False,
+            stretch_column=6,
+            parent=reliability,
+        )
+        self.leniency = DataTable(
+            [
+                Column(_("Expert"), lambda r: r["expert"] or str(r["expert_id"])),
+                Column(_("Dossiers"), lambda r: str(r["dossiers"]), align_right=True),
+                Column(
+                    _("Leniency"),
+                    lambda r: f"{r['leniency'] * 100:+.1f}%",
+                    sort_key=lambda r: r["leniency"],
+                    align_right=True,
+                    foreground=lambda r: "#b03a00" if abs(r["leniency"]) >= 0.05 else None,
+                ),
+            ],
+            searchable=False,
+            stretch_column=2,
+            parent=reliability,
+        )
+        reliability_layout.addWidget(self.reliability, 1)
+        lenient = QLabel(
+            _("Leniency: an expert's average gap to the other experts on the same dossiers."),
+            reliability,
+        )
+        lenient.setObjectName("muted")
+        reliability_layout.addWidget(lenient)
+        reliability_layout.addWidget(self.leniency, 1)
+        self.tabs.addTab(reliability, _("Reliability"))
+
+        what_if = QWidget(self.tabs)
+        what_if_layout = QVBoxLayout(what_if)
+        what_if_layout.setContentsMargins(0, 8, 0, 0)
+        self.what_if_label = QLabel("", what_if)
+        self.what_if_label.setWordWrap(True)
+        what_if_layout.addWidget(self.what_if_label)
+        self.what_if = DataTable(
+            [
+                Column(_("Dossier no."), lambda r: r["code"]),
+                Column(_("Lead applicant"), lambda r: r["applicant"]),
+                Column(_("Direction"), lambda r: r["direction"]),
+                Column(
+                    _("With project settings"),
+                    lambda r: ranking.tier_label(r["tier_before"]),
+                    foreground=lambda r: TIER_COLOURS.get(r["tier_before"]),
+                ),
+                Column(
+                    _("With these parameters"),
+                    lambda r: ranking.tier_label(r["tier_after"]),
+                    foreground=lambda r: TIER_COLOURS.get(r["tier_after"]),
+                ),
+            ],
+            searchable=False,
+            stretch_column=1,
+            parent=what_if,
+        )
+        what_if_layout.addWidget(self.what_if, 1)
+        self.tabs.addTab(what_if, _("What-if"))
+        self.body.addWidget(self.tabs, 1)
+
+        self.recompute_button.clicked.connect(self.recompute)
+        self.reset_button.clicked.connect(self.reset_parameters)
+        self.explain_button.clicked.connect(self.explain)
+        self.adjust_button.clicked.connect(self.adjust)
+        self.finalise_button.clicked.connect(self.finalise)
+        self.deviations.view.doubleClicked.connect(lambda _index: self.explain())
+        self.table.view.doubleClicked.connect(lambda _index: self.adjust())
+
+    # Parameters ------------------------------------------------------------------
+
+    def options(self) -> dict[str, Any]:
+        """The ``ranking.compute`` parameters the panel shows."""
+        return {
+            "method": self.method.currentData(),
+            "trim_min": self.trim_min.value(),
+            "normalise": self.normalise.isChecked(),
+            "target": self.target.value(),
+            "cap": self.cap.value(),
+            "min_score": self.min_score.value() or None,
+        }
+
+    def reset_parameters(self) -> None:
+        """Put the project's own settings back in the panel and recompute."""
+        if self.project is None:
+            return
+        info = self.project.info()
+        self.method.setCurrentIndex(0)
+        self.trim_min.setValue(5)
+        self.normalise.setChecked(False)
+        self.target.setValue(info.provincial_target)
+        self.cap.setValue(info.per_direction_cap)
+        self.min_score.setValue(0)
+        self.recompute()
+
+    def _defaults(self) -> dict[str, Any]:
+        assert self.project is not None
+        info = self.project.info()
+        return {
+            "method": "trimmed",
+            "trim_min": 5,
+            "normalise": False,
+            "target": info.provincial_target,
+            "cap": info.per_direction_cap,
+            "min_score": None,
+        }
+
+    # Loading ---------------------------------------------------------------------
+
+    def load(self) -> None:
+        if self.project is None:
+            return
+        info = self.project.info()
+        if self.result is None:
+            self.target.setValue(info.provincial_target)
+            self.cap.setValue(info.per_direction_cap)
+        self.recompute()
+
+    def recompute(self) -> None:
+        """Compute the list (and the project-settings baseline) in the background."""
+        project = self.project
+        if project is None or self._operation is not None:
+            return
+        options, defaults = self.options(), self._defaults()
+
+        def work(progress: Any) -> tuple[ranking.RankResult, ranking.RankResult]:
+            progress(0, 2, _("Consolidating the scores…"))
+            current = ranking.compute(project, **options)
+            progress(1, 2, _("Comparing with the project settings…"))
+            baseline = (
+                current
+                if options == defaults
+                else ranking.compute(project, **defaults, resamples=0)
+            )
+            progress(2, 2, "")
+            return current, baseline
+
+        self.recompute_button.setEnabled(False)
+        self._operation = run_operation(
+            self, _("Computing the ranked list"), work, self._show, self._failed
+        )
+        self._operation.cancelled.connect(self._done)
+
+    def _done(self) -> None:
+        self._operation = None
+        self.recompute_button.setEnabled(True)
+
+    def _failed(self, error: BaseException) -> None:
+        self._done()
+        QMessageBox.warning(self, _("Consolidation and ranking"), str(error))
+
+    def wait(self) -> None:
+        """Block until a running computation has ended (tests, screenshots, shutdown)."""
+        # The worker thread ends only once the UI thread has taken its result, so keep
+        # the event loop turning rather than block on the thread.
+        while self._operation is not None:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+    def _show(self, results: tuple[ranking.RankResult, ranking.RankResult]) -> None:
+        self._done()
+        self.result, self.baseline = results
+        result = self.result
+        rows = result.rows()
+        selected = self.table.selected_row()
+        self.table.set_rows(rows)
+        self.filters.set_rows(rows)
+        if selected is None or not self.table.select_where(
+            lambda r: r["dossier_id"] == selected["dossier_id"]
+        ):
+            self.table.select_first()
+        codes = dict(zip(result.table["dossier_id"], result.table["code"], strict=True))
+        flagged = result.experts.assign(code=result.experts["dossier_id"].map(codes))
+        self.deviations.set_rows(flagged.to_dict("records"))
+        self.reliability.set_rows(result.reliability)
+        self.leniency.set_rows(result.leniency.to_dict("records"))
+        self._show_directions(rows)
+        self._show_what_if()
+        tiers = result.table["adjusted_tier"].value_counts()
+        unexplained = int((~result.experts["explained"]).sum()) if len(result.experts) else 0
+        fragile = int(result.table["fragile"].sum())
+        parts = [
+            tr("Provincial {count}", count=int(tiers.get("provincial", 0))),
+            tr("Municipal/county {count}", count=int(tiers.get("municipal", 0))),
+            tr("Tied {count}", count=int(tiers.get("tied", 0))),
+            tr("Unexplained deviations {count}", count=unexplained),
+            tr("Fragile selections {count}", count=fragile),
+        ]
+        if result.finalised:
+            parts.append(
+                tr("Finalised, hash {hash}", hash=result.finalised["content_hash"][:16] + "…")
+            )
+        self.summary.setText("    ".join(parts))
+        config = result.config
+        self.config_label.setText(
+            tr(
+                "Computed with: {method}, trimming from {n} experts, normalisation {norm}, "
+                "weights {weights}, rubric {rubric}; bootstrap {resamples} resamples, seed {seed}.",
+                method=_(dict(METHODS)[config["method"]]),
+                n=config["trim_min_experts"],
+                norm=_("on") if config["normalise"] else _("off"),
+                weights=" / ".join(f"{v:g}" for v in config["weights"].values()),
+                rubric=config["rubric_hash"][:12],
+                resamples=config["stability"]["resamples"],
+                seed=config["stability"]["seed"],
+            )
+        )
+        self._update_buttons()
+
+    def _show_directions(self, rows: list[dict[str, Any]]) -> None:
+        assert self.result is not None
+        cap = self.result.config["direction_cap"]
+        caps = self.result.config["direction_caps"]
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(row["direction"], []).append(row)
+        summary = []
+        for direction, members in groups.items():
+            chosen = [r for r in members if r["adjusted_tier"] == "provincial"]
+            scores = [r["score"] for r in members if r["score"] is not None and r["score"] >= 0]
+            summary.append(
+                {
+                    "direction": direction,
+                    "provincial": len(chosen),
+                    "cap": caps.get(members[0]["direction_id"], cap),
+                    "candidates": len(members),
+                    "best": max(scores) if scores else None,
+                    "selected": "、".join(f"{r['code']} {r['applicant']}" for r in chosen),
+                }
+            )
+        summary.sort(key=lambda r: (-r["provincial"], -(r["best"] or 0)))
+        self.directions.set_rows(summary)
+
+    def _show_what_if(self) -> None:
+        assert self.result is not None and self.baseline is not None
+        if self.baseline is self.result:
+            self.what_if_label.setText(
+                _("Change the parameters and recompute to see which candidates change tier.")
+            )
+            self.what_if.set_rows([])
+            return
+        changed = ranking.what_if(self.baseline, self.result)
+        self.what_if_label.setText(
+            tr("{count} candidates change tier with these parameters.", count=len(changed))
+        )
+        self.what_if.set_rows(changed.to_dict("records"))
+
+    # Actions ---------------------------------------------------------------------
+
+    def set_role(self, role: str) -> None:
+        self._role = role
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        final = self.result is not None and self.result.finalised is not None
+        committee = self._role == "committee"
+        self.adjust_button.setEnabled(committee and not final)
+        self.finalise_button.setEnabled(committee and not final)
+        self.explain_button.setEnabled(not final)
+        hint = "" if committee else _("Only the committee adjusts and finalises the list.")
+        self.adjust_button.setToolTip(hint)
+        self.finalise_button.setToolTip(hint)
+
+    def explain(self) -> None:
+        """Record why the selected deviating score is what it is."""
+        row = self.deviations.selected_row()
+        if self.project is None:
+            return
+        if row is None:
+            self.tabs.setCurrentWidget(self.deviations)
+            QMessageBox.information(
+                self, _("Explain a deviation"), _("Select a deviating score first.")
+            )
+            return
+        dialog = ReasonDialog(
+            _("Explain a deviation"),
+            tr(
+                "{expert} gave {code} {total}, {gap} from the other experts' mean {mean}. "
+                "Record the expert's explanation (or the agency's finding).",
+                expert=row["expert"],
+                code=row["code"],
+                total=_score(row["total"]),
+                gap=f"{row['gap_percent']:+.1f}%",
+                mean=_score(row["mean_others"]),
+            ),
+            self,
+        )
+        if row["note"]:
+            dialog.text.setPlainText(row["note"])
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            ranking.explain_deviation(
+                self.project, row["dossier_id"], row["expert_id"], dialog.values()[1], actor=_user()
+            )
+        except ranking.RankingError as error:
+            QMessageBox.warning(self, _("Explain a deviation"), str(error))
+            return
+        self.recompute()
+
+    def adjust(self) -> None:
+        """Move the selected candidate to another tier, with the committee's reason."""
+        row = self.table.selected_row()
+        if self.project is None or row is None or not self.adjust_button.isEnabled():
+            return
+        dialog = ReasonDialog(
+            _("Adjust the tier"),
+            tr(
+                "{code} {applicant}: computed {tier}, score {score}. The computed and the "
+                "adjusted tier stay side by side; the reason goes to the audit log.",
+                code=row["code"],
+                applicant=row["applicant"],
+                tier=ranking.tier_label(row["tier"]),
+                score=_score(row["score"]),
+            ),
+            self,
+            tiers=True,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        tier, reason = dialog.values()
+        try:
+            ranking.adjust(
+                self.project, row["dossier_id"], tier, reason, actor=_user(), **self.options()
+            )
+        except ranking.RankingError as error:
+            QMessageBox.warning(self, _("Adjust the tier"), str(error))
+            return
+        self.recompute()
+
+    def finalise(self) -> None:
+        """Lock the adjusted list under its content hash."""
+        if self.project is None or self.result is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            _("Finalise the list"),
+            _(
+                "Finalise the list with the parameters shown? It is locked afterwards: "
+                "no adjustment or explanation can change it."
+            ),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            content_hash = ranking.finalise(self.project, actor=_user(), **self.options())
+        except ranking.RankingError as error:
+            QMessageBox.warning(self, _("Finalise the list"), str(error))
+            return
+        QMessageBox.information(
+            self,
+            _("Finalise the list"),
+            tr("The list is finalised. Content hash:\n{hash}", hash=content_hash),
+        )
+        self.recompute()
+
+
+def _user() -> str:
+    """Who is acting, for the audit log."""
+    from ui.pages.formal_review import _user as user
+
+    return user()
