@@ -110,7 +110,9 @@ def normalise(totals: pd.DataFrame, panels: dict[Any, Any], min_dossiers: int) -
 
 def deviation_flags(expert_totals: pd.DataFrame, percent: float, sd: float) -> pd.DataFrame:
     """Flag an expert's overall total more than ``percent`` % from the mean of the other
-    experts on the same dossier, or more than ``sd`` standard deviations from it."""
+    experts on the same dossier, or more than ``sd`` sample standard deviations of the
+    others' totals from it. The standard-deviation test needs at least three other
+    experts: two totals that happen to agree would otherwise flag any third one."""
     frame = expert_totals[["dossier_id", "expert_id", "total"]].copy()
     grouped = frame.groupby("dossier_id")["total"]
     n = grouped.transform("count")
@@ -120,12 +122,13 @@ def deviation_flags(expert_totals: pd.DataFrame, percent: float, sd: float) -> p
     )
     others = n - 1
     mean_others = (s - frame["total"]) / others.where(others > 0)
-    var_others = ((s2 - frame["total"] ** 2) / others.where(others > 0)) - mean_others**2
+    var_population = ((s2 - frame["total"] ** 2) / others.where(others > 0)) - mean_others**2
+    var_others = var_population * others / (others - 1).where(others > 1)
     sd_others = np.sqrt(var_others.clip(lower=0))
     gap = frame["total"] - mean_others
     relative = gap.abs() / mean_others.abs().where(mean_others.abs() > 0)
     by_percent = relative > percent / 100
-    by_sd = (others >= 2) & (sd_others > 0) & (gap.abs() > sd * sd_others)
+    by_sd = (others >= 3) & (sd_others > 0) & (gap.abs() > sd * sd_others)
     frame["mean_others"] = mean_others
     frame["gap_percent"] = 100 * gap / mean_others.where(mean_others.abs() > 0)
     frame["flagged"] = (by_percent | by_sd).fillna(False).astype(bool)

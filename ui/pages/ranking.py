@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from review_desk import ranking
 from review_desk.i18n import _, tr
+from scoring_models.rubric import N_
 
 from ui.models.row_table import Column
 from ui.operations import Operation, run_operation
@@ -42,7 +43,7 @@ TIER_COLOURS = {
     "ineligible": "#9b1c1c",
     "tied": "#b03a00",
 }
-METHODS = (("trimmed", "Trimmed mean"), ("mean", "Mean"), ("median", "Median"))
+METHODS = (("trimmed", N_("Trimmed mean")), ("mean", N_("Mean")), ("median", N_("Median")))
 
 
 def _score(value: Any) -> str:

@@ -1,0 +1,60 @@
+"""The ranking page: computed off the UI thread, parameters and what-if, the committee's
+adjustment with a required reason, deviation explanations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog
+
+
+def _page(window, demo_project: Path, role: str = "committee"):  # type: ignore[no-untyped-def]
+    assert window.open_project(str(demo_project))
+    window.set_role(role)
+    window.show_page("ranking")
+    page = window.pages["ranking"]
+    page.wait()
+    return page
+
+
+def test_the_list_appears_with_tiers_and_what_if(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    page = _page(window, demo_project)
+    assert page.table.proxy.rowCount() == 47
+    assert page.table.proxy.index(0, 7).data() == "省级基地"
+    assert "省级 10" in page.summary.text()
+    assert page.what_if.model.rowCount() == 0
+    page.target.setValue(8)
+    page.recompute()
+    page.wait()
+    assert "省级 8" in page.summary.text()
+    assert page.what_if.model.rowCount() == 2
+    assert "2 个申报" in page.what_if_label.text()
+    assert page.directions.model.rowCount() > 10
+
+
+def test_agency_cannot_adjust_or_finalise(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    page = _page(window, demo_project, role="agency")
+    assert not page.adjust_button.isEnabled() and not page.finalise_button.isEnabled()
+    assert page.explain_button.isEnabled()
+
+
+def test_committee_adjusts_with_a_reason(window, demo_project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ui.pages import ranking as ranking_page
+
+    page = _page(window, demo_project)
+    assert page.table.select_where(lambda r: r["rank"] == 11)
+
+    def accept(dialog):  # type: ignore[no-untyped-def]
+        assert not dialog.ok.isEnabled()
+        dialog.tier.setCurrentIndex(dialog.tier.findData("provincial"))
+        dialog.text.setPlainText("联席会议认定其示范作用突出")
+        assert dialog.ok.isEnabled()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ranking_page.ReasonDialog, "exec", accept)
+    page.adjust()
+    page.wait()
+    row = page.table.selected_row()
+    assert row["rank"] == 11 and row["adjusted_tier"] == "provincial"
+    assert row["adjustment_reason"] == "联席会议认定其示范作用突出"
+    assert "省级 11" in page.summary.text()
