@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from review_desk import __version__, audit
 from review_desk.audit import Clock, utc_now
 from review_desk.exchange.keys import KeyError_, load_or_create_key, load_public, verify
-from review_desk.exchange.zipsafe import UnsafeArchive, check_names, read_member
+from review_desk.exchange.zipsafe import UnsafeArchive, check_exact_layout, check_names, read_member
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.rubrics import rubric_by_hash
@@ -212,7 +212,12 @@ class _Refusal(Exception):
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes, bytes, dict[str, bytes]]:
     try:
+        if path.stat().st_size > MAX_RETURN + 1024**2:
+            raise _Refusal(tr("the package is larger than a score return can be"), code="unsafe")
+        check_exact_layout(path.read_bytes())
         archive = zipfile.ZipFile(path)
+    except UnsafeArchive as error:
+        raise _Refusal(str(error), code="tampered") from error
     except (zipfile.BadZipFile, OSError) as error:
         raise _Refusal(tr("not a readable package ({error})", error=error)) from error
     with archive:

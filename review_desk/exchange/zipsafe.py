@@ -3,6 +3,7 @@ declared and actual sizes, members read with a hard cap."""
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import PurePosixPath
 from typing import BinaryIO
@@ -62,3 +63,58 @@ def copy_member(archive: zipfile.ZipFile, name: str, target: BinaryIO, limit: in
                 raise UnsafeArchive(tr("Member {name} is larger than allowed.", name=name))
             target.write(chunk)
     return copied
+
+
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_END = struct.Struct("<4sHHHHIIH")
+
+
+def check_exact_layout(data: bytes) -> None:
+    """Refuse an archive whose bytes are not exactly what our writer lays out: members
+    back to back from offset 0, each local header agreeing field by field with its
+    central-directory entry, no data descriptors, no extra fields or comments, no bytes
+    after the end record. The members' content is signed; this makes every other byte
+    of a package count too, so that no flipped byte goes unnoticed."""
+    damaged = UnsafeArchive(tr("The package's structure has been altered."))
+    if len(data) < _END.size:
+        raise damaged
+    end = _END.unpack_from(data, len(data) - _END.size)
+    signature, disk, cd_disk, here, total, cd_size, cd_offset, comment = end
+    if signature != b"PK\x05\x06" or disk or cd_disk or here != total or comment:
+        raise damaged
+    if cd_offset + cd_size != len(data) - _END.size:
+        raise damaged
+    position, offset = cd_offset, 0
+    for _index in range(total):
+        if position + _CENTRAL.size > len(data) - _END.size:
+            raise damaged
+        central = _CENTRAL.unpack_from(data, position)
+        sig, made_by, needed, flags, method, mtime, mdate, crc, csize, usize = central[:10]
+        name_len, extra_len, comment_len, disk_start, internal, external = central[10:16]
+        local_offset = central[16]
+        if (
+            sig != b"PK\x01\x02"
+            # zip 2.0 made on MS-DOS/Windows (0) or Unix (3): where the package was signed
+            or made_by & 0xFF != 20
+            or made_by >> 8 not in (0, 3)
+            or extra_len
+            or comment_len
+            or disk_start
+            or internal
+            or external != 0o600 << 16
+            or local_offset != offset
+            or flags & 0x08
+        ):
+            raise damaged
+        name = data[position + _CENTRAL.size : position + _CENTRAL.size + name_len]
+        local = _LOCAL.unpack_from(data, offset)
+        expected = (b"PK\x03\x04", needed, flags, method, mtime, mdate, crc, csize, usize)
+        if local[:9] != expected or local[9] != name_len or local[10]:
+            raise damaged
+        if data[offset + _LOCAL.size : offset + _LOCAL.size + name_len] != name:
+            raise damaged
+        offset += _LOCAL.size + name_len + csize
+        position += _CENTRAL.size + name_len
+    if offset != cd_offset or position != cd_offset + cd_size:
+        raise damaged
