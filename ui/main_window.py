@@ -334,6 +334,7 @@ class MainWindow(QMainWindow):
 
     def set_project(self, project: Project, location: str) -> None:
         """Show an open project."""
+        self.settle_pages()
         if self.project is not None:
             self.project.close()
         self.project = project
@@ -351,8 +352,17 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(tr("Opened {path}", path=location), 5000)
         self.project_opened.emit(project)
 
+    def settle_pages(self) -> None:
+        """Let the pages' background computations end (before the project they read
+        closes, or the window goes)."""
+        for page in self.pages.values():
+            waiter = getattr(page, "wait", None)
+            if callable(waiter):
+                waiter()
+
     def close_project(self) -> None:
         """Close the open project and show the start page."""
+        self.settle_pages()
         if self.project is not None:
             self.project.close()
         self.project = None
@@ -464,6 +474,7 @@ class MainWindow(QMainWindow):
         if self._operation is not None:
             self._operation.cancel()
             self._operation.wait()
+        self.settle_pages()
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         if self.project is not None:

@@ -179,7 +179,9 @@ def make_return(
         )
         signature = load_or_create_key(expert_project_path).sign(manifest_bytes)
         tmp = target.with_name(target.name + ".part")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        # Stored, not deflated: a deflate stream's padding bits can change without changing
+        # the content, and every byte of a return is meant to count (see zipsafe).
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
             archive.writestr(MANIFEST, manifest_bytes)
             archive.writestr(SIGNATURE, signature)
             for name, data in contents.items():
@@ -217,7 +219,7 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes, bytes, dict[str, bytes]]:
         check_exact_layout(path.read_bytes())
         archive = zipfile.ZipFile(path)
     except UnsafeArchive as error:
-        raise _Refusal(str(error), code="tampered") from error
+        raise _Refusal(str(error), code="unsafe") from error
     except (zipfile.BadZipFile, OSError) as error:
         raise _Refusal(tr("not a readable package ({error})", error=error)) from error
     with archive:

@@ -72,10 +72,10 @@ _END = struct.Struct("<4sHHHHIIH")
 
 def check_exact_layout(data: bytes) -> None:
     """Refuse an archive whose bytes are not exactly what our writer lays out: members
-    back to back from offset 0, each local header agreeing field by field with its
-    central-directory entry, no data descriptors, no extra fields or comments, no bytes
-    after the end record. The members' content is signed; this makes every other byte
-    of a package count too, so that no flipped byte goes unnoticed."""
+    stored uncompressed, back to back from offset 0, each local header agreeing field by
+    field with its central-directory entry, no data descriptors, no extra fields or
+    comments, no bytes after the end record. The members' content is signed; this makes
+    every other byte of a package count too, so that no flipped byte goes unnoticed."""
     damaged = UnsafeArchive(tr("The package's structure has been altered."))
     if len(data) < _END.size:
         raise damaged
@@ -105,6 +105,8 @@ def check_exact_layout(data: bytes) -> None:
             or external != 0o600 << 16
             or local_offset != offset
             or flags & 0x08
+            or method != zipfile.ZIP_STORED
+            or csize != usize
         ):
             raise damaged
         name = data[position + _CENTRAL.size : position + _CENTRAL.size + name_len]

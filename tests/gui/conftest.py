@@ -45,5 +45,6 @@ def window(qtbot, qapp, settings, tmp_path: Path, monkeypatch) -> Iterator[objec
     win.resize(1280, 800)
     win.show()
     yield win
+    win.settle_pages()
     if win.project is not None:
         win.project.close()
