@@ -16,6 +16,7 @@ and the peak memory of the process.
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import resource
 import sqlite3
@@ -23,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -32,9 +34,10 @@ import pandas as pd
 
 from review_desk import ranking
 from review_desk.project import Project
-from review_desk.rubrics import active_rubric
+from review_desk.rubrics import active_rubric, default_rubric_text, use_rubric
 from scoring_models.aggregation import ConsolidationConfig, consolidate
 from scoring_models.allocation import AllocationRules, allocate
+from scoring_models.rubric_toml import dump_rubric
 from scoring_models.stability import stability
 
 EXPERT_POOL = 600
@@ -51,10 +54,24 @@ def timed(work: Callable[[], Any], runs: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+def thirty_criteria_rubric() -> str:
+    """The default rubric with each of its 15 criteria split in two: 30 criteria."""
+    source = tomllib.loads(default_rubric_text())
+    source["rubric"]["id"] += "-benchmark"
+    source["rubric"]["name"] += "（基准测试：30项）"
+    for group in source["group"]:
+        group["criterion"] = [
+            {**copy.deepcopy(c), "id": c["id"] + suffix, "name": c["name"] + suffix}
+            for c in group["criterion"]
+            for suffix in ("a", "b")
+        ]
+    return dump_rubric(source)
+
+
 def populate(path: Path, dossiers: int, per: int) -> int:
     """Create the project and bulk-load applicants, dossiers, experts, sheets, scores."""
     project = Project.create(path, name="基准测试", round_name="全国规模", actor="benchmark")
-    rubric = active_rubric(project)
+    rubric = use_rubric(project, thirty_criteria_rubric(), actor="benchmark")
     project.close()
     criteria = [(c.id, c.max) for c in rubric.criteria][:CRITERIA]
     rng = random.Random(20221128)
@@ -98,18 +115,23 @@ def populate(path: Path, dossiers: int, per: int) -> int:
                 sheet += 1
                 yield (sheet, expert, dossier, rubric.content_hash, now, now)
 
+    sheet_rows = list(sheets())
     db.executemany(
         "INSERT INTO score_sheet (id, expert_id, dossier_id, rubric_hash, status, opinion, "
         "updated_at, submitted_at) VALUES (?, ?, ?, ?, 'submitted', '', ?, ?)",
-        sheets(),
+        sheet_rows,
     )
 
+    # Each dossier has a quality, each expert a severity, each score some noise.
+    quality = [rng.uniform(0.4, 0.95) for _d in range(dossiers + 1)]
+    severity = [rng.gauss(0, 0.03) for _e in range(EXPERT_POOL + 1)]
+
     def scores() -> Iterator[tuple[Any, ...]]:
-        for sheet in range(1, dossiers * per + 1):
-            quality = rng.random()
+        for sheet, expert, dossier, *_rest in sheet_rows:
+            level = quality[dossier] + severity[expert]
             for criterion, top in criteria:
-                points = round(top * min(1.0, max(0.0, quality + rng.gauss(0, 0.1))) * 2) / 2
-                yield (sheet, criterion, points)
+                share = min(1.0, max(0.0, level + rng.gauss(0, 0.05)))
+                yield (sheet, criterion, round(top * share * 2) / 2)
 
     db.executemany(
         "INSERT INTO score (sheet_id, criterion_id, points, comment) VALUES (?, ?, ?, '')",

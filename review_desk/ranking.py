@@ -8,12 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select, text
-from sqlalchemy.orm import selectinload
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
@@ -52,6 +51,38 @@ def what_if(current: RankResult, alternative: RankResult) -> pd.DataFrame:
     return changed.sort_values("score_before", ascending=False).reset_index(drop=True)
 
 
+class _DossierRow(NamedTuple):
+    """What the ranking needs of a dossier, its lead applicant and its direction."""
+
+    id: int
+    code: str
+    lead_applicant_id: int
+    direction_id: int
+    requested_level: str
+    applicant: str
+    city: str
+    kind: str
+    double_high: str | None
+    major_tech_transfer: bool
+    pilot_enterprise_status: str | None
+    local_presence: str | None
+    direction: str
+    provincial_cap: int | None
+
+    @property
+    def facts(self) -> tuple[Any, ...]:
+        return (
+            self.double_high,
+            self.major_tech_transfer,
+            self.pilot_enterprise_status,
+            self.local_presence,
+        )
+
+    def fact_dict(self) -> dict[str, Any]:
+        keys = ("double_high", "major_tech_transfer", "pilot_enterprise_status", "local_presence")
+        return dict(zip(keys, self.facts, strict=True))
+
+
 class RankingError(Exception):
     """A ranking action that cannot be done; the message is for the user."""
 
@@ -86,31 +117,38 @@ def stage_totals(project: Project) -> tuple[pd.DataFrame, dict[str, Rubric]]:
             stored = rubric_text(session, content_hash)
             if stored is not None:
                 rubrics[content_hash] = load_rubric(stored)
-        connection = session.connection()
-        connection.execute(
-            text(
-                "CREATE TEMP TABLE IF NOT EXISTS crit_stage "
-                "(rubric_hash TEXT, criterion_id TEXT, stage TEXT, "
-                "PRIMARY KEY (rubric_hash, criterion_id))"
+        # One pass over the scores per rubric version: SQLite sums each sheet's points per
+        # stage (a CASE per stage), so Python sees one row per sheet, not per score.
+        cursor = session.connection().connection.cursor()
+        parts = []
+        for content_hash, version in rubrics.items():
+            stages = [stage.key for stage in version.stages]
+            sums = ", ".join(
+                "SUM(CASE WHEN sc.criterion_id IN ({ids}) THEN sc.points END)".format(
+                    ids=", ".join("?" for c in version.criteria if c.stage == stage) or "NULL"
+                )
+                for stage in stages
             )
-        )
-        connection.execute(text("DELETE FROM crit_stage"))
-        connection.execute(
-            text("INSERT INTO crit_stage VALUES (:h, :c, :s)"),
-            [{"h": h, "c": c.id, "s": c.stage} for h, r in rubrics.items() for c in r.criteria],
-        )
-        rows = connection.execute(
-            text(
-                "SELECT sh.dossier_id, sh.expert_id, cs.stage, SUM(sc.points) "
+            parameters = [c.id for stage in stages for c in version.criteria if c.stage == stage]
+            cursor.execute(
+                f"SELECT sh.dossier_id, sh.expert_id, {sums} "
                 "FROM score_sheet sh JOIN score sc ON sc.sheet_id = sh.id "
-                "JOIN crit_stage cs ON cs.rubric_hash = sh.rubric_hash "
-                "AND cs.criterion_id = sc.criterion_id "
-                "WHERE sh.status = 'submitted' AND sc.points IS NOT NULL "
-                "GROUP BY sh.id, cs.stage"
+                "WHERE sh.status = 'submitted' AND sh.rubric_hash = ? "
+                "GROUP BY sh.id",
+                [*parameters, content_hash],
             )
-        ).fetchall()
-        session.rollback()  # the temp table's rows stay out of any commit
-    frame = pd.DataFrame(rows, columns=["dossier_id", "expert_id", "stage", "points"])
+            wide = pd.DataFrame.from_records(
+                cursor.fetchall(), columns=["dossier_id", "expert_id", *stages]
+            )
+            parts.append(
+                wide.melt(
+                    id_vars=["dossier_id", "expert_id"], var_name="stage", value_name="points"
+                ).dropna(subset=["points"])
+            )
+        cursor.close()
+    columns = ["dossier_id", "expert_id", "stage", "points"]
+    frame = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    frame["points"] = frame["points"].astype(float)
     return frame, rubrics
 
 
@@ -134,11 +172,29 @@ def compute(
     totals, _rubrics = stage_totals(project)
     with project.reading() as session:
         info = session.scalars(select(m.ReviewProject)).one()
-        dossiers = session.scalars(
-            select(m.Dossier).options(
-                selectinload(m.Dossier.lead_applicant), selectinload(m.Dossier.direction)
+        dossiers = [
+            _DossierRow(*row)  # type: ignore[call-arg]
+            for row in session.execute(
+                select(
+                    m.Dossier.id,
+                    m.Dossier.code,
+                    m.Dossier.lead_applicant_id,
+                    m.Dossier.direction_id,
+                    m.Dossier.requested_level,
+                    m.Applicant.name,
+                    m.Applicant.city,
+                    m.Applicant.kind,
+                    m.Applicant.double_high,
+                    m.Applicant.major_tech_transfer,
+                    m.Applicant.pilot_enterprise_status,
+                    m.Applicant.local_presence,
+                    m.Direction.short_name,
+                    m.Direction.provincial_cap,
+                )
+                .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
+                .join(m.Direction, m.Direction.id == m.Dossier.direction_id)
             )
-        ).all()
+        ]
         verdicts = {r.dossier_id: r.verdict for r in session.scalars(select(m.FormalReview))}
         panels = {pm.expert_id: pm.panel_id for pm in session.scalars(select(m.PanelMember))}
         veto_rows = session.execute(
@@ -156,22 +212,8 @@ def compute(
         }
         final = session.scalars(select(m.FinalList).order_by(m.FinalList.id.desc())).first()
         expert_names = {e.id: e.name for e in session.scalars(select(m.Expert))}
-        facts = {
-            d.id: {
-                "double_high": d.lead_applicant.double_high,
-                "major_tech_transfer": d.lead_applicant.major_tech_transfer,
-                "pilot_enterprise_status": d.lead_applicant.pilot_enterprise_status,
-                "local_presence": d.lead_applicant.local_presence,
-            }
-            for d in dossiers
-        }
-        kinds = {d.id: d.lead_applicant.kind for d in dossiers}
         info_target, info_cap = info.provincial_target, info.per_direction_cap
-        direction_caps = {
-            d.direction_id: d.direction.provincial_cap
-            for d in dossiers
-            if d.direction.provincial_cap is not None
-        }
+    direction_caps = {d.direction_id: d.provincial_cap for d in dossiers if d.provincial_cap}
     config = ConsolidationConfig(
         method=method,
         trim_min_experts=trim_min,
@@ -182,15 +224,19 @@ def compute(
         total=rubric.total,
         rubric_hash=rubric.content_hash,
     )
+    # Stage maxima depend on the applicant's kind, bonus points on a few facts: compute
+    # each distinct case once, not once per dossier.
+    kinds = sorted({d.kind for d in dossiers})
+    maxima = {(k, st.key): rubric.stage_max(st.key, k) for k in kinds for st in rubric.stages}
     stage_max = pd.DataFrame(
-        [
-            (d.id, s.key, rubric.stage_max(s.key, kinds[d.id]))
-            for d in dossiers
-            for s in rubric.stages
-        ],
+        [(d.id, st.key, maxima[d.kind, st.key]) for d in dossiers for st in rubric.stages],
         columns=["dossier_id", "stage", "max"],
     )
-    bonus = pd.Series({d.id: rubric.bonus_for(facts[d.id]) for d in dossiers}, dtype=float)
+    bonus_cache: dict[tuple[Any, ...], float] = {}
+    for d in dossiers:
+        if d.facts not in bonus_cache:
+            bonus_cache[d.facts] = rubric.bonus_for(d.fact_dict())
+    bonus = pd.Series({d.id: bonus_cache[d.facts] for d in dossiers}, dtype=float)
     vetoes = pd.DataFrame(veto_rows, columns=["dossier_id", "veto_id", "count"])
     try:
         result = consolidate(
@@ -213,16 +259,16 @@ def compute(
         has_score = bool(np.isfinite(score))
         vetoed = bool(consolidated.get("vetoed", False))
         eligible = has_score and not vetoed and (not review_used or verdicts.get(d.id) == "passed")
-        double_high = str(facts[d.id]["double_high"] or "")
+        double_high = str(d.double_high or "")
         rows.append(
             {
                 "dossier_id": d.id,
                 "code": d.code,
-                "applicant": d.lead_applicant.name,
+                "applicant": d.applicant,
                 "applicant_id": d.lead_applicant_id,
                 "direction_id": d.direction_id,
-                "direction": d.direction.short_name,
-                "city": d.lead_applicant.city,
+                "direction": d.direction,
+                "city": d.city,
                 "requested_level": "provincial"
                 if d.requested_level == "provincial"
                 else "municipal",
@@ -234,7 +280,7 @@ def compute(
                 "bonus": float(consolidated.get("bonus", 0.0)),
                 "experts": int(consolidated.get("experts", 0)),
                 "double_high_rank": DOUBLE_HIGH_RANK.get(double_high, 0),
-                "tech_transfer": 1 if facts[d.id]["major_tech_transfer"] else 0,
+                "tech_transfer": 1 if d.major_tech_transfer else 0,
             }
         )
     candidates = pd.DataFrame(rows)

@@ -180,8 +180,11 @@ def _core(
     rank: list[int | None] = [None] * n
 
     order = sorted((i for i in range(n) if eligible[i]), key=lambda i: keys[i], reverse=True)
-    for position, i in enumerate(order):
-        rank[i] = 1 + next(p for p, j in enumerate(order) if keys[j] == keys[i]) if position else 1
+    for position, i in enumerate(order):  # competition ranking: 1, 2, 2, 4
+        previous = order[position - 1] if position else None
+        rank[i] = (
+            rank[previous] if previous is not None and keys[previous] == keys[i] else position + 1
+        )
     for i in range(n):
         if not eligible[i]:
             tier[i], reason[i] = INELIGIBLE, say(R_INELIGIBLE)

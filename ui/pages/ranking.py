@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -476,8 +476,12 @@ class RankingPage(Page):
         """Block until a running computation has ended (tests, screenshots, shutdown)."""
         # The worker thread ends only once the UI thread has taken its result, so keep
         # the event loop turning rather than block on the thread.
+        # (Not a processEvents() spin: with PySide6 6.12 a tight loop of processEvents()
+        # calls aborted the interpreter with "none_dealloc: deallocating None".)
         while self._operation is not None:
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            loop = QEventLoop()
+            QTimer.singleShot(20, loop.quit)
+            loop.exec()
 
     def _show(self, results: tuple[ranking.RankResult, ranking.RankResult]) -> None:
         self._done()
