@@ -250,40 +250,39 @@ def compute(
         )
     except ConsolidationError as error:
         raise RankingError(tr(error.template, **error.values)) from error
-    scores: dict[Any, dict[Any, Any]] = result["dossiers"].set_index("dossier_id").to_dict("index")
-    review_used = bool(verdicts)
-    rows = []
-    for d in dossiers:
-        consolidated = scores.get(d.id, {})
-        score = float(consolidated.get("score", float("nan")))
-        has_score = bool(np.isfinite(score))
-        vetoed = bool(consolidated.get("vetoed", False))
-        eligible = has_score and not vetoed and (not review_used or verdicts.get(d.id) == "passed")
-        double_high = str(d.double_high or "")
-        rows.append(
-            {
-                "dossier_id": d.id,
-                "code": d.code,
-                "applicant": d.applicant,
-                "applicant_id": d.lead_applicant_id,
-                "direction_id": d.direction_id,
-                "direction": d.direction,
-                "city": d.city,
-                "requested_level": "provincial"
-                if d.requested_level == "provincial"
-                else "municipal",
-                "eligible": eligible,
-                "vetoed": vetoed,
-                "verdict": verdicts.get(d.id),
-                "score": score,
-                "base": float(consolidated.get("base", float("nan"))),
-                "bonus": float(consolidated.get("bonus", 0.0)),
-                "experts": int(consolidated.get("experts", 0)),
-                "double_high_rank": DOUBLE_HIGH_RANK.get(double_high, 0),
-                "tech_transfer": 1 if d.major_tech_transfer else 0,
-            }
-        )
-    candidates = pd.DataFrame(rows)
+    # Column-wise (not a loop over dossiers): national rounds have tens of thousands.
+    base = pd.DataFrame.from_records(dossiers, columns=_DossierRow._fields)
+    consolidated = result["dossiers"][["dossier_id", "score", "base", "bonus", "experts", "vetoed"]]
+    frame = base.rename(columns={"id": "dossier_id"}).merge(
+        consolidated, on="dossier_id", how="left"
+    )
+    verdict = frame["dossier_id"].map(verdicts)
+    score = frame["score"].astype(float)
+    vetoed = frame["vetoed"].fillna(False).astype(bool)
+    passed = verdict.eq("passed") if verdicts else pd.Series(True, index=frame.index)
+    candidates = pd.DataFrame(
+        {
+            "dossier_id": frame["dossier_id"],
+            "code": frame["code"],
+            "applicant": frame["applicant"],
+            "applicant_id": frame["lead_applicant_id"],
+            "direction_id": frame["direction_id"],
+            "direction": frame["direction"],
+            "city": frame["city"],
+            "requested_level": np.where(
+                frame["requested_level"] == "provincial", "provincial", "municipal"
+            ),
+            "eligible": np.isfinite(score) & ~vetoed & passed,
+            "vetoed": vetoed,
+            "verdict": verdict.astype(object).where(verdict.notna(), None),
+            "score": score,
+            "base": frame["base"].astype(float),
+            "bonus": frame["bonus"].fillna(0.0).astype(float),
+            "experts": frame["experts"].fillna(0).astype(int),
+            "double_high_rank": frame["double_high"].map(DOUBLE_HIGH_RANK).fillna(0).astype(int),
+            "tech_transfer": frame["major_tech_transfer"].astype(bool).astype(int),
+        }
+    )
     rules = AllocationRules(
         provincial_target=target if target is not None else info_target,
         direction_cap=cap if cap is not None else info_cap,

@@ -222,7 +222,15 @@ def _core(
             return "held_applicant" if a in held_applicants else "applicant"
         return None
 
+    full_text = say(R_TOTAL_FULL, target=rules.provincial_target)
+    held_text = say(R_HELD)
     for group in groups:
+        if remaining <= 0:
+            # Every place is given or held: the rest is municipal, for the same reason
+            # the general path below would give (a shortcut for national-size lists).
+            for i in group:
+                tier[i], reason[i] = MUNICIPAL, held_text if total_held else full_text
+            continue
         blocked = {i: room(i, remaining, total_held) for i in group}
         feasible = [i for i in group if blocked[i] is None]
         demand_d = Counter(direction_of[i] for i in feasible)
