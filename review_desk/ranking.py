@@ -12,7 +12,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import Executable, case, func, select, text
+from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
@@ -107,6 +108,16 @@ class RankResult:
         ]
 
 
+def _raw_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:
+    """Run a query that SQLAlchemy renders and binds for the database in use, and take
+    the rows straight from the driver's cursor as plain tuples: Row objects would cost
+    about a second per million rows, and pandas inspects them one by one."""
+    result = session.connection().execute(statement)
+    rows = list(result.cursor.fetchall()) if result.cursor is not None else []
+    result.close()
+    return rows
+
+
 def stage_totals(project: Project) -> tuple[pd.DataFrame, dict[str, Rubric]]:
     """Each submitted sheet's points per stage, summed by SQLite (not row by row)."""
     rubric = active_rubric(project)
@@ -119,36 +130,39 @@ def stage_totals(project: Project) -> tuple[pd.DataFrame, dict[str, Rubric]]:
                 rubrics[content_hash] = load_rubric(stored)
         # One pass over the scores per rubric version: SQLite sums each sheet's points per
         # stage (a CASE per stage), so Python sees one row per sheet, not per score.
-        cursor = session.connection().connection.cursor()
         parts = []
         for content_hash, version in rubrics.items():
             stages = [stage.key for stage in version.stages]
-            sums = ", ".join(
-                "SUM(CASE WHEN sc.criterion_id IN ({ids}) THEN sc.points END)".format(
-                    ids=", ".join("?" for c in version.criteria if c.stage == stage) or "NULL"
+            sums = [
+                func.sum(
+                    case(
+                        (
+                            m.Score.criterion_id.in_(
+                                [c.id for c in version.criteria if c.stage == stage]
+                            ),
+                            m.Score.points,
+                        )
+                    )
                 )
                 for stage in stages
+            ]
+            statement = (
+                select(m.ScoreSheet.dossier_id, m.ScoreSheet.expert_id, *sums)
+                .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
+                .where(m.ScoreSheet.status == "submitted", m.ScoreSheet.rubric_hash == content_hash)
+                .group_by(m.ScoreSheet.id)
             )
-            parameters = [c.id for stage in stages for c in version.criteria if c.stage == stage]
-            cursor.execute(
-                f"SELECT sh.dossier_id, sh.expert_id, {sums} "
-                "FROM score_sheet sh JOIN score sc ON sc.sheet_id = sh.id "
-                "WHERE sh.status = 'submitted' AND sh.rubric_hash = ? "
-                "GROUP BY sh.id",
-                [*parameters, content_hash],
-            )
-            wide = pd.DataFrame.from_records(
-                cursor.fetchall(), columns=["dossier_id", "expert_id", *stages]
-            )
+            records = _raw_rows(session, statement)
+            wide = pd.DataFrame.from_records(records, columns=["dossier_id", "expert_id", *stages])
             parts.append(
                 wide.melt(
                     id_vars=["dossier_id", "expert_id"], var_name="stage", value_name="points"
                 ).dropna(subset=["points"])
             )
-        cursor.close()
     columns = ["dossier_id", "expert_id", "stage", "points"]
     frame = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     frame["points"] = frame["points"].astype(float)
+    frame["stage"] = frame["stage"].astype(object)  # see scoring_models.aggregation
     return frame, rubrics
 
 
@@ -173,8 +187,9 @@ def compute(
     with project.reading() as session:
         info = session.scalars(select(m.ReviewProject)).one()
         dossiers = [
-            _DossierRow(*row)  # type: ignore[call-arg]
-            for row in session.execute(
+            _DossierRow(*row)
+            for row in _raw_rows(
+                session,
                 select(
                     m.Dossier.id,
                     m.Dossier.code,
@@ -192,7 +207,7 @@ def compute(
                     m.Direction.provincial_cap,
                 )
                 .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
-                .join(m.Direction, m.Direction.id == m.Dossier.direction_id)
+                .join(m.Direction, m.Direction.id == m.Dossier.direction_id),
             )
         ]
         verdicts = {r.dossier_id: r.verdict for r in session.scalars(select(m.FormalReview))}
@@ -228,9 +243,13 @@ def compute(
     # each distinct case once, not once per dossier.
     kinds = sorted({d.kind for d in dossiers})
     maxima = {(k, st.key): rubric.stage_max(st.key, k) for k in kinds for st in rubric.stages}
+    keys = [st.key for st in rubric.stages]
     stage_max = pd.DataFrame(
-        [(d.id, st.key, maxima[d.kind, st.key]) for d in dossiers for st in rubric.stages],
-        columns=["dossier_id", "stage", "max"],
+        {
+            "dossier_id": np.repeat(np.array([d.id for d in dossiers], dtype=np.int64), len(keys)),
+            "stage": np.tile(np.array(keys, dtype=object), len(dossiers)),
+            "max": [maxima[d.kind, key] for d in dossiers for key in keys],
+        }
     )
     bonus_cache: dict[tuple[Any, ...], float] = {}
     for d in dossiers:
