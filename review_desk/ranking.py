@@ -118,9 +118,12 @@ def _raw_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:
     return rows
 
 
-def stage_totals(project: Project) -> tuple[pd.DataFrame, dict[str, Rubric]]:
-    """Each submitted sheet's points per stage, summed by SQLite (not row by row)."""
-    rubric = active_rubric(project)
+def stage_totals(
+    project: Project, rubric: Rubric | None = None
+) -> tuple[pd.DataFrame, dict[str, Rubric]]:
+    """Each submitted sheet's points per stage, summed by the database (not row by row).
+    ``rubric`` is the active one when the caller has it already."""
+    rubric = rubric or active_rubric(project)
     with project.reading() as session:
         hashes = set(session.scalars(select(m.ScoreSheet.rubric_hash).distinct()))
         rubrics = {rubric.content_hash: rubric}
@@ -183,7 +186,7 @@ def compute(
     """Consolidate, flag, allocate, measure stability (``resamples`` bootstrap draws
     over the experts, seeded; 0 skips it) and apply the committee's adjustments."""
     rubric = active_rubric(project)
-    totals, _rubrics = stage_totals(project)
+    totals, _rubrics = stage_totals(project, rubric)
     with project.reading() as session:
         info = session.scalars(select(m.ReviewProject)).one()
         dossiers = [
