@@ -27,6 +27,7 @@ from review_desk.domain import Level
 from review_desk.formatting import CHINA_TZ, local_time
 from review_desk.i18n import _, tr
 
+from ui.current_user import current_user
 from ui.models.row_table import Column
 from ui.pages.base import Page
 from ui.pages.materials import RESULT_COLOURS, VERDICT_COLOURS, kind_label
@@ -205,7 +206,9 @@ class FormalReviewPage(Page):
             return
         result, reason = dialog.decision()
         try:
-            fr.override(self.project, row.dossier_id, check["id"], result, reason, actor=_user())
+            fr.override(
+                self.project, row.dossier_id, check["id"], result, reason, actor=current_user()
+            )
         except fr.ReviewError as error:
             QMessageBox.warning(self, _("Decide a check"), str(error))
             return
@@ -236,7 +239,7 @@ class FormalReviewPage(Page):
         assert isinstance(value, datetime)
         try:
             fr.request_supplement(
-                self.project, row.dossier_id, value.replace(tzinfo=CHINA_TZ), actor=_user()
+                self.project, row.dossier_id, value.replace(tzinfo=CHINA_TZ), actor=current_user()
             )
         except fr.ReviewError as error:
             QMessageBox.warning(self, _("Ask for a supplement"), str(error))
@@ -257,7 +260,7 @@ class FormalReviewPage(Page):
         from review_desk.intake.supplement import add_supplement as add
 
         try:
-            add(self.project, row.code, Path(path), actor=_user())
+            add(self.project, row.code, Path(path), actor=current_user())
         except SupplementError as error:
             QMessageBox.warning(self, _("Add supplemented file"), str(error))
             return
@@ -279,13 +282,3 @@ class FormalReviewPage(Page):
         window = self.window()
         if hasattr(window, "statusBar"):
             window.statusBar().showMessage(tr("Saved {path}", path=path), 5000)
-
-
-def _user() -> str:
-    """Who is acting, for the audit log: the operating system's user name."""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "agency"

@@ -30,6 +30,7 @@ from review_desk import ranking
 from review_desk.i18n import _, tr
 from scoring_models.rubric import N_
 
+from ui.current_user import current_user
 from ui.models.row_table import Column
 from ui.operations import Operation, run_operation
 from ui.pages.base import Page, card
@@ -617,7 +618,11 @@ class RankingPage(Page):
             return
         try:
             ranking.explain_deviation(
-                self.project, row["dossier_id"], row["expert_id"], dialog.values()[1], actor=_user()
+                self.project,
+                row["dossier_id"],
+                row["expert_id"],
+                dialog.values()[1],
+                actor=current_user(),
             )
         except ranking.RankingError as error:
             QMessageBox.warning(self, _("Explain a deviation"), str(error))
@@ -647,7 +652,12 @@ class RankingPage(Page):
         tier, reason = dialog.values()
         try:
             ranking.adjust(
-                self.project, row["dossier_id"], tier, reason, actor=_user(), **self.options()
+                self.project,
+                row["dossier_id"],
+                tier,
+                reason,
+                actor=current_user("committee"),
+                **self.options(),
             )
         except ranking.RankingError as error:
             QMessageBox.warning(self, _("Adjust the tier"), str(error))
@@ -669,7 +679,9 @@ class RankingPage(Page):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            content_hash = ranking.finalise(self.project, actor=_user(), **self.options())
+            content_hash = ranking.finalise(
+                self.project, actor=current_user("committee"), **self.options()
+            )
         except ranking.RankingError as error:
             QMessageBox.warning(self, _("Finalise the list"), str(error))
             return
@@ -679,10 +691,3 @@ class RankingPage(Page):
             tr("The list is finalised. Content hash:\n{hash}", hash=content_hash),
         )
         self.recompute()
-
-
-def _user() -> str:
-    """Who is acting, for the audit log."""
-    from ui.pages.formal_review import _user as user
-
-    return user()
