@@ -371,12 +371,32 @@ def compute(
     }
     outcome = RankResult(full_config, table, flagged, leniency, _reliability(flags, panels), None)
     if final is not None:
+        # Scores or decisions recorded after finalising would make today's list differ
+        # from the locked one: say so rather than show it as final.
+        locked = {row["dossier_id"]: row for row in final.rows}
+        now = {row["dossier_id"]: row for row in final_rows(table)}
+        changed = sorted(
+            (now.get(key) or locked[key])["code"]
+            for key in locked.keys() | now.keys()
+            if key not in locked
+            or key not in now
+            or now[key]["tier"] != locked[key]["tier"]
+            or now[key]["adjusted_tier"] != locked[key]["adjusted_tier"]
+            or not _same_score(now[key]["score"], locked[key]["score"])
+        )
         outcome.finalised = {
             "content_hash": final.content_hash,
             "finalised_at": final.finalised_at.isoformat(),
             "finalised_by": final.finalised_by,
+            "changed_since": changed,
         }
     return outcome
+
+
+def _same_score(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    return abs(float(a) - float(b)) < 1e-9
 
 
 def _reliability(flags: pd.DataFrame, panels: dict[int, int]) -> list[dict[str, Any]]:
@@ -527,6 +547,30 @@ def adjust(
         )
 
 
+FINAL_COLUMNS = (
+    "dossier_id",
+    "code",
+    "applicant",
+    "direction",
+    "score",
+    "rank",
+    "tier",
+    "adjusted_tier",
+    "adjustment_reason",
+    "reason",
+)
+
+
+def final_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows a finalised list keeps, as plain JSON values (NaN as null)."""
+    rows = [
+        {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+        for r in table[list(FINAL_COLUMNS)].astype(object).to_dict("records")
+    ]
+    result: list[dict[str, Any]] = json.loads(json.dumps(rows, ensure_ascii=False, default=str))
+    return result
+
+
 def finalise(
     project: Project, *, actor: str = "committee", clock: Clock = utc_now, **options: Any
 ) -> str:
@@ -543,23 +587,7 @@ def finalise(
         )
     if (current.table["adjusted_tier"] == "tied").any():
         raise RankingError(_("Tied candidates are waiting for the committee's decision."))
-    columns = [
-        "dossier_id",
-        "code",
-        "applicant",
-        "direction",
-        "score",
-        "rank",
-        "tier",
-        "adjusted_tier",
-        "adjustment_reason",
-        "reason",
-    ]
-    rows = [
-        {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-        for r in current.table[columns].astype(object).to_dict("records")
-    ]
-    rows = json.loads(json.dumps(rows, ensure_ascii=False, default=str))
+    rows = final_rows(current.table)
     canonical = json.dumps(
         {"config": current.config, "rows": rows}, ensure_ascii=False, sort_keys=True, default=str
     )

@@ -79,6 +79,17 @@ def test_adjust_explain_and_finalise_are_recorded_and_locked(demo_project: Path)
         assert len(content_hash) == 64
         final = ranking.compute(project, resamples=0)
         assert final.finalised and final.finalised["content_hash"] == content_hash
+        assert final.finalised["changed_since"] == []
+        # A score changed behind the list's back: the list no longer matches what was locked.
+        top = final.table.iloc[0]
+        with project.transaction() as session:
+            sheet = session.scalars(
+                select(m.ScoreSheet).where(m.ScoreSheet.dossier_id == int(top["dossier_id"]))
+            ).first()
+            for score in sheet.scores:
+                score.points = 0
+        stale = ranking.compute(project, resamples=0)
+        assert stale.finalised["changed_since"] and top["code"] in stale.finalised["changed_since"]
         with pytest.raises(ranking.RankingError):
             ranking.adjust(project, int(eleventh["dossier_id"]), "municipal", "再次调整理由")
         with pytest.raises(ranking.RankingError):

@@ -110,6 +110,13 @@ def run_rank(args: argparse.Namespace) -> int:
         print(tr("Panel {panel}: ", panel=entry["panel"]) + ranking.reliability_reading(entry))
     if result.finalised:
         print(tr("Finalised; content hash {hash}", hash=result.finalised["content_hash"]))
+        if result.finalised["changed_since"]:
+            print(
+                tr(
+                    "Warning: these differ from the finalised list: {codes}",
+                    codes="、".join(result.finalised["changed_since"]),
+                )
+            )
     return 0
 
 

@@ -517,6 +517,15 @@ class RankingPage(Page):
             parts.append(
                 tr("Finalised, hash {hash}", hash=result.finalised["content_hash"][:16] + "…")
             )
+            changed = result.finalised["changed_since"]
+            if changed:
+                parts.append(
+                    tr(
+                        "⚠ {count} differ from the finalised list: {codes}",
+                        count=len(changed),
+                        codes="、".join(changed[:5]) + ("…" if len(changed) > 5 else ""),
+                    )
+                )
         self.summary.setText("    ".join(parts))
         config = result.config
         self.config_label.setText(
