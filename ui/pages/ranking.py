@@ -12,13 +12,10 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -31,6 +28,7 @@ from review_desk.i18n import _, tr
 from scoring_models.rubric import N_
 
 from ui.current_user import current_user
+from ui.dialogs.reason_dialog import ReasonDialog
 from ui.models.row_table import Column
 from ui.operations import Operation, run_operation
 from ui.pages.base import Page, card
@@ -113,49 +111,6 @@ def _rank_columns() -> list[Column[dict[str, Any]]]:
         ),
         Column(_("Reason"), lambda r: r["reason"] or "", tooltip=lambda r: r["reason"] or ""),
     ]
-
-
-class ReasonDialog(QDialog):
-    """A written text (reason, explanation) and, optionally, a tier; OK needs the text."""
-
-    def __init__(
-        self, title: str, prompt: str, parent: QWidget | None = None, *, tiers: bool = False
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(520)
-        layout = QVBoxLayout(self)
-        intro = QLabel(prompt, self)
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.tier = QComboBox(self)
-        for tier in ("provincial", "municipal", "not_recommended", "ineligible"):
-            self.tier.addItem(ranking.tier_label(tier), tier)
-        if tiers:
-            form.addRow(_("New tier") + "：", self.tier)
-        else:
-            self.tier.hide()
-        self.text = QPlainTextEdit(self)
-        self.text.setPlaceholderText(_("At least four characters, kept in the audit log."))
-        form.addRow(_("Written reason") + "：", self.text)
-        layout.addLayout(form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setEnabled(False)
-        self.text.textChanged.connect(
-            lambda: self.ok.setEnabled(len(self.text.toPlainText().strip()) >= 4)
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.text.setFocus()
-
-    def values(self) -> tuple[str, str]:
-        """The chosen tier and the written text."""
-        return str(self.tier.currentData()), self.text.toPlainText().strip()
 
 
 class RankingPage(Page):
