@@ -49,6 +49,13 @@ class _Worker(QObject):
             self.failed.emit(error)
         else:
             self.finished.emit(result)
+        finally:
+            # End the thread's event loop here, not only when the UI thread handles the
+            # result: Operation.wait() must return even while the UI thread is the one
+            # waiting (closing the window, tests), or it would wait for itself.
+            thread = self.thread()
+            if thread is not None:
+                thread.quit()
 
 
 class Operation(QObject):
