@@ -98,6 +98,9 @@ class RankResult:
     leniency: pd.DataFrame
     reliability: list[dict[str, Any]] = field(default_factory=list)
     finalised: dict[str, Any] | None = None
+    # Every expert's weighted total per dossier (dossier_id, expert_id, expert, total,
+    # flagged, ...): the flagged ones are ``experts``.
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def rows(self) -> list[dict[str, Any]]:
         """The table as plain JSON-ready rows."""
@@ -369,7 +372,15 @@ def compute(
         "tie_breaks": rules.tie_breaks,
         "stability": {"resamples": resamples, "seed": seed},
     }
-    outcome = RankResult(full_config, table, flagged, leniency, _reliability(flags, panels), None)
+    outcome = RankResult(
+        full_config,
+        table,
+        flagged,
+        leniency,
+        _reliability(flags, panels),
+        None,
+        flags.assign(expert=flags["expert_id"].map(expert_names)),
+    )
     if final is not None:
         # Scores or decisions recorded after finalising would make today's list differ
         # from the locked one: say so rather than show it as final.

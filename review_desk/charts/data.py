@@ -1,0 +1,78 @@
+"""What the charts draw, gathered once from the ranking and the project's scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from review_desk.project import Project
+from review_desk.ranking import RankResult
+from review_desk.results.criterion_scores import criterion_scores
+from review_desk.results.source import results_ranking
+from review_desk.rubrics import active_rubric
+from review_desk.storage import models as m
+
+
+@dataclass(frozen=True)
+class CriterionInfo:
+    """A criterion as the radar labels it."""
+
+    id: str
+    name: str
+    max: float
+
+
+@dataclass
+class ChartData:
+    """The ranking and scores the figure builders draw."""
+
+    table: pd.DataFrame
+    totals: pd.DataFrame
+    leniency: pd.DataFrame
+    config: dict[str, Any]
+    criteria: list[CriterionInfo] = field(default_factory=list)
+    # Mean points per dossier (rows) and criterion (columns) over submitted sheets.
+    criterion_means: pd.DataFrame = field(default_factory=pd.DataFrame)
+    directions: dict[int, str] = field(default_factory=dict)
+    finalised: dict[str, Any] | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when no dossier has a score yet."""
+        return self.table.empty or not self.table["score"].notna().any()
+
+    def dossier_label(self, dossier_id: int) -> str:
+        """``code applicant`` of a dossier."""
+        row = self.table[self.table["dossier_id"] == dossier_id]
+        if row.empty:
+            return str(dossier_id)
+        return f"{row['code'].iloc[0]} {row['applicant'].iloc[0]}"
+
+
+def chart_data(project: Project, result: RankResult | None = None) -> ChartData:
+    """Gather what every chart needs (the ranking is computed unless given)."""
+    result = result or results_ranking(project)
+    rubric = active_rubric(project)
+    scores = criterion_scores(project, rubric.content_hash)
+    means = (
+        scores.pivot_table(
+            index="dossier_id", columns="criterion_id", values="points", aggfunc="mean"
+        )
+        if len(scores)
+        else pd.DataFrame()
+    )
+    with project.reading() as session:
+        directions = dict(session.execute(select(m.Direction.id, m.Direction.short_name)).all())
+    return ChartData(
+        table=result.table,
+        totals=result.totals,
+        leniency=result.leniency,
+        config=result.config,
+        criteria=[CriterionInfo(c.id, c.name, c.max) for c in rubric.criteria],
+        criterion_means=means,
+        directions={int(k): str(v) for k, v in directions.items()},
+        finalised=result.finalised,
+    )

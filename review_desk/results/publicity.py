@@ -1,0 +1,377 @@
+"""The publicity list (公示名单), made from the finalised list only: the provincial
+bases and the municipal/county ones, numbered, with applicant, platform name,
+direction and level; the publicity period and where to send objections. Written as a
+PDF in the official style (reportlab, the standard CID font STSong-Light that PDF
+readers supply for Chinese) and as a printable Excel sheet."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from review_desk.audit import utc_now
+from review_desk.i18n import _, tr
+from review_desk.project import Project
+from review_desk.results.source import final_list
+from review_desk.storage import models as m
+
+_FONT = "STSong-Light"
+LEVELS = ("provincial", "municipal")
+
+
+class PublicityError(Exception):
+    """The publicity list cannot be made; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class PublicityEntry:
+    """One line of the publicity list."""
+
+    number: int
+    code: str
+    applicant: str
+    platform: str
+    direction: str
+    city: str
+    level: str  # provincial or municipal
+
+
+@dataclass(frozen=True)
+class PublicityNotice:
+    """What the notice says around the list."""
+
+    start: date
+    end: date
+    contact_office: str
+    contact_phone: str = ""
+    contact_email: str = ""
+    address: str = ""
+    issuer: str = ""
+    issued_on: date | None = None
+
+    def check(self) -> None:
+        """Refuse a period that ends before it starts or an empty contact."""
+        if self.end < self.start:
+            raise PublicityError(_("The publicity period ends before it starts."))
+        if not self.contact_office.strip():
+            raise PublicityError(_("Say where objections are to be sent."))
+
+
+@dataclass(frozen=True)
+class PublicityList:
+    """The finalised list's entries, by level, with the list's content hash."""
+
+    entries: tuple[PublicityEntry, ...]
+    content_hash: str
+    finalised_at: datetime
+    title: str
+
+    def of_level(self, level: str) -> list[PublicityEntry]:
+        """The entries of one level, numbered from 1."""
+        return [e for e in self.entries if e.level == level]
+
+
+def level_label(level: str) -> str:
+    """A level as the publicity list names it."""
+    return _("Provincial") if level == "provincial" else _("Municipal/county")
+
+
+def publicity_list(project: Project) -> PublicityList:
+    """The entries of the finalised list; refused when the list is not finalised."""
+    final = final_list(project)
+    if final is None:
+        raise PublicityError(
+            _(
+                "The list is not finalised: the publicity list is made from the committee's "
+                "finalised list only."
+            )
+        )
+    with project.reading() as session:
+        info = session.scalars(select(m.ReviewProject)).one()
+        facts = {
+            row.id: row
+            for row in session.execute(
+                select(
+                    m.Dossier.id,
+                    m.Dossier.platform_name,
+                    m.Dossier.direction_id,
+                    m.Direction.short_name,
+                    m.Applicant.city,
+                )
+                .join(m.Direction, m.Direction.id == m.Dossier.direction_id)
+                .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
+            )
+        }
+    entries: list[PublicityEntry] = []
+    for level in LEVELS:
+        chosen = [r for r in final.rows if r.get("adjusted_tier") == level]
+        chosen.sort(key=lambda r: (-(r["score"] if r["score"] is not None else -1), r["code"]))
+        for number, row in enumerate(chosen, start=1):
+            fact = facts.get(row["dossier_id"])
+            entries.append(
+                PublicityEntry(
+                    number=number,
+                    code=row["code"],
+                    applicant=row["applicant"],
+                    platform=fact.platform_name if fact else "",
+                    direction=f"{fact.direction_id:02d} {fact.short_name}"
+                    if fact
+                    else row["direction"],
+                    city=fact.city if fact else "",
+                    level=level,
+                )
+            )
+    return PublicityList(tuple(entries), final.content_hash, final.finalised_at, info.round_name)
+
+
+def _register_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if _FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+
+
+def _chinese_date(value: date) -> str:
+    return tr("{year}-{month}-{day}", year=value.year, month=value.month, day=value.day)
+
+
+def notice_paragraphs(notice: PublicityNotice) -> list[str]:
+    """The text under the list: the period and where objections go."""
+    contact = [notice.contact_office.strip()]
+    if notice.address.strip():
+        contact.append(tr("address: {value}", value=notice.address.strip()))
+    if notice.contact_phone.strip():
+        contact.append(tr("telephone: {value}", value=notice.contact_phone.strip()))
+    if notice.contact_email.strip():
+        contact.append(tr("e-mail: {value}", value=notice.contact_email.strip()))
+    return [
+        tr(
+            "Publicity period: {start} to {end}.",
+            start=_chinese_date(notice.start),
+            end=_chinese_date(notice.end),
+        ),
+        tr(
+            "Anyone who objects to a listed unit during the publicity period may state it in "
+            "writing, under their real name, with the facts and evidence, to: {contact}.",
+            contact="；".join(contact),
+        ),
+    ]
+
+
+def publicity_title() -> str:
+    """The list's title."""
+    return _(
+        "Publicity list of the first provincial and municipal industry-education "
+        "integration (major) platforms and training bases to be piloted"
+    )
+
+
+def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityNotice) -> None:
+    """Write the publicity list as an A4 PDF in the official style."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    notice.check()
+    _register_font()
+    title_style = ParagraphStyle(
+        "title", fontName=_FONT, fontSize=20, leading=32, alignment=TA_CENTER, wordWrap="CJK"
+    )
+    heading = ParagraphStyle(
+        "heading", fontName=_FONT, fontSize=14, leading=26, spaceBefore=10, spaceAfter=4
+    )
+    body = ParagraphStyle(
+        "body", fontName=_FONT, fontSize=12, leading=22, firstLineIndent=24, wordWrap="CJK"
+    )
+    cell = ParagraphStyle("cell", fontName=_FONT, fontSize=10.5, leading=15, wordWrap="CJK")
+    head_cell = ParagraphStyle(
+        "head", parent=cell, alignment=TA_CENTER, textColor=colors.white, fontSize=11
+    )
+    right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT, firstLineIndent=0)
+
+    story: list[Any] = [Paragraph(publicity_title(), title_style), Spacer(1, 6 * mm)]
+    story.append(
+        Paragraph(
+            _(
+                "After expert review and the inter-departmental joint meeting's decision, the "
+                "units below are proposed as the first provincial and municipal pilots. They are "
+                "published for public comment."
+            ),
+            body,
+        )
+    )
+    headers = [_("No."), _("Lead applicant"), _("Platform name"), _("Direction"), _("Level")]
+    widths = [12 * mm, 42 * mm, 62 * mm, 36 * mm, 22 * mm]
+    chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
+    for index, level in enumerate(LEVELS):
+        entries = listing.of_level(level)
+        story.append(
+            Paragraph(tr("{title} ({count})", title=chapter[index], count=len(entries)), heading)
+        )
+        if not entries:
+            story.append(Paragraph(_("None."), body))
+            continue
+        data = [[Paragraph(h, head_cell) for h in headers]]
+        for entry in entries:
+            data.append(
+                [
+                    Paragraph(str(entry.number), ParagraphStyle("n", parent=cell, alignment=1)),
+                    Paragraph(entry.applicant, cell),
+                    Paragraph(entry.platform, cell),
+                    Paragraph(entry.direction, cell),
+                    Paragraph(level_label(entry.level), cell),
+                ]
+            )
+        table = Table(data, colWidths=widths, repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
+                    ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#5B7A99")),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    (
+                        "ROWBACKGROUNDS",
+                        (0, 1),
+                        (-1, -1),
+                        [colors.white, colors.HexColor("#F2F6FA")],
+                    ),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
+        story.append(table)
+    story.append(Spacer(1, 6 * mm))
+    story.extend(Paragraph(text, body) for text in notice_paragraphs(notice))
+    story.append(Spacer(1, 12 * mm))
+    if notice.issuer.strip():
+        story.append(Paragraph(notice.issuer.strip(), right))
+    story.append(Paragraph(_chinese_date(notice.issued_on or notice.start), right))
+
+    footer = tr("List hash {hash}", hash=listing.content_hash)
+
+    def on_page(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(_FONT, 8)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.drawString(20 * mm, 12 * mm, footer)
+        canvas.drawRightString(A4[0] - 20 * mm, 12 * mm, tr("Page {page}", page=document.page))
+        canvas.restoreState()
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        document = SimpleDocTemplate(
+            str(partial),
+            pagesize=A4,
+            leftMargin=20 * mm,
+            rightMargin=20 * mm,
+            topMargin=22 * mm,
+            bottomMargin=22 * mm,
+            title=publicity_title(),
+            author=notice.issuer or notice.contact_office,
+            subject=footer,
+            creator="Review Desk",
+            invariant=True,
+        )
+        document.build(story, onFirstPage=on_page, onLaterPages=on_page)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_publicity_xlsx(target: Path, listing: PublicityList, notice: PublicityNotice) -> None:
+    """Write the publicity list as one printable Excel sheet (title, list, notice)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    from review_desk.results.xlsx_tables import FONT_NAME, display_width
+
+    notice.check()
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Publicity list")
+    side = Side(style="thin", color="5B7A99")
+    border = Border(left=side, right=side, top=side, bottom=side)
+    sheet.merge_cells("A1:E1")
+    sheet["A1"] = publicity_title()
+    sheet["A1"].font = Font(name=FONT_NAME, size=16, bold=True)
+    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.row_dimensions[1].height = 48
+    headers = [_("No."), _("Lead applicant"), _("Platform name"), _("Direction"), _("Level")]
+    widths = [display_width(h) + 2 for h in headers]
+    chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
+    row = 3
+    for index, level in enumerate(LEVELS):
+        entries = listing.of_level(level)
+        sheet.cell(row, 1, tr("{title} ({count})", title=chapter[index], count=len(entries)))
+        sheet.cell(row, 1).font = Font(name=FONT_NAME, size=12, bold=True)
+        row += 1
+        for column, header in enumerate(headers, start=1):
+            item = sheet.cell(row, column, header)
+            item.font = Font(name=FONT_NAME, bold=True, color="FFFFFF")
+            item.fill = PatternFill("solid", fgColor="1F4E79")
+            item.alignment = Alignment(horizontal="center", vertical="center")
+            item.border = border
+        row += 1
+        for entry in entries:
+            values = [
+                entry.number,
+                entry.applicant,
+                entry.platform,
+                entry.direction,
+                level_label(entry.level),
+            ]
+            for column, value in enumerate(values, start=1):
+                item = sheet.cell(row, column, value)
+                item.font = Font(name=FONT_NAME)
+                item.border = border
+                item.alignment = Alignment(vertical="center", wrap_text=column > 1)
+                widths[column - 1] = max(widths[column - 1], display_width(value) + 2)
+            row += 1
+        row += 1
+    for text in notice_paragraphs(notice):
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
+        sheet.cell(row, 1, text).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.cell(row, 1).font = Font(name=FONT_NAME, size=11)
+        sheet.row_dimensions[row].height = 36
+        row += 1
+    row += 1
+    for text in (notice.issuer.strip(), _chinese_date(notice.issued_on or notice.start)):
+        if text:
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
+            sheet.cell(row, 1, text).alignment = Alignment(horizontal="right")
+            row += 1
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions["ABCDE"[column - 1]].width = min(width, 46)
+    sheet.page_setup.orientation = "portrait"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.oddFooter.center.text = _("Page &P of &N")
+    sheet.oddFooter.right.text = tr("List hash {hash}", hash=listing.content_hash[:16])
+    workbook.properties.title = publicity_title()
+    workbook.properties.creator = notice.issuer or notice.contact_office
+    workbook.properties.description = listing.content_hash
+    naive = utc_now().astimezone().replace(tzinfo=None)
+    workbook.properties.created = workbook.properties.modified = naive
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        workbook.save(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)

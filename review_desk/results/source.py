@@ -1,0 +1,43 @@
+"""The ranked list the results show: the finalised one when the committee has locked
+it (computed again with its settings), otherwise today's list with the project's
+settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from review_desk import ranking
+from review_desk.project import Project
+from review_desk.storage import models as m
+
+# FinalList.config keys -> ranking.compute parameters.
+_OPTION_KEYS = {
+    "method": "method",
+    "trim_min_experts": "trim_min",
+    "normalise": "normalise",
+    "deviation_percent": "deviation_percent",
+    "deviation_sd": "deviation_sd",
+    "provincial_target": "target",
+    "direction_cap": "cap",
+    "min_score": "min_score",
+}
+
+
+def final_list(project: Project) -> m.FinalList | None:
+    """The latest finalised list, if any."""
+    with project.reading() as session:
+        return session.scalars(select(m.FinalList).order_by(m.FinalList.id.desc())).first()
+
+
+def options_of(config: dict[str, Any]) -> dict[str, Any]:
+    """The ``ranking.compute`` parameters a finalised list was computed with."""
+    return {option: config[key] for key, option in _OPTION_KEYS.items() if key in config}
+
+
+def results_ranking(project: Project, *, resamples: int = 1000) -> ranking.RankResult:
+    """The list to report: computed with the finalised list's settings when there is one."""
+    final = final_list(project)
+    options = options_of(final.config) if final is not None else {}
+    return ranking.compute(project, resamples=resamples, **options)

@@ -1,0 +1,306 @@
+"""The results workbook (评审结果汇总表): one .xlsx holding the provincial list, the
+ranking by direction, the municipal recommendations, the score summary and detail,
+the deviation flags, the formal review, the defense and inspection records, the
+reliability analysis, the committee's adjustments and the parameters, with the
+finalised list's content hash on every printed page.
+
+The file is written beside the target and moved into place when complete, so an
+interrupted or cancelled export never leaves a half-written workbook."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from review_desk import __version__, defense, formal_review
+from review_desk.audit import utc_now
+from review_desk.i18n import _, tr
+from review_desk.project import Project
+from review_desk.ranking import RankResult, tier_label
+from review_desk.results import workbook_sheets as sheets
+from review_desk.results.criterion_scores import criterion_scores, submission_times
+from review_desk.results.source import results_ranking
+from review_desk.results.xlsx_tables import write_table
+from review_desk.rubrics import active_rubric
+from review_desk.storage import models as m
+
+# progress(done, total, what) -> False to cancel
+Progress = Callable[[int, int, str], bool]
+
+
+class ExportCancelled(Exception):
+    """The user cancelled the export; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What an export wrote."""
+
+    path: Path
+    sheets: list[str]
+    rows: dict[str, int]
+    content_hash: str | None
+    changed_since: list[str]
+
+
+def hash_note(result: RankResult) -> str:
+    """What every printed page says about the list: its content hash, or that it is
+    not finalised."""
+    if result.finalised is None:
+        return _("List not finalised")
+    return tr("List hash {hash}", hash=result.finalised["content_hash"][:16])
+
+
+def export_workbook(
+    project: Project,
+    target: Path,
+    *,
+    result: RankResult | None = None,
+    progress: Progress | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> ExportSummary:
+    """Write the results workbook to ``target``; return what was written."""
+    from openpyxl import Workbook
+
+    def step(done: int, total: int, what: str) -> None:
+        if progress is not None and progress(done, total, what) is False:
+            raise ExportCancelled
+
+    step(0, 14, _("Computing the ranking"))
+    result = result or results_ranking(project)
+    step(1, 14, _("Reading the records"))
+    rubric = active_rubric(project)
+    table = result.table
+    with project.reading() as session:
+        info = session.scalars(select(m.ReviewProject)).one()
+        platforms = dict(session.execute(select(m.Dossier.id, m.Dossier.platform_name)).all())
+        panel_names = dict(session.execute(select(m.Panel.id, m.Panel.name)).all())
+        codes = dict(
+            session.execute(
+                select(m.Dossier.id, m.Dossier.code).where(
+                    m.Dossier.id.in_(select(m.CommitteeAdjustment.dossier_id))
+                )
+            ).all()
+        )
+        applicants = dict(zip(table["dossier_id"], table["applicant"], strict=True))
+        adjustment_records = [
+            {
+                "decided_at": a.decided_at,
+                "code": codes.get(a.dossier_id, ""),
+                "applicant": applicants.get(a.dossier_id, ""),
+                "from_tier": a.from_tier,
+                "to_tier": a.to_tier,
+                "reason": a.reason,
+                "decided_by": a.decided_by,
+            }
+            for a in session.scalars(
+                select(m.CommitteeAdjustment).order_by(m.CommitteeAdjustment.id)
+            )
+        ]
+        chain = project.verify_audit()
+        head = session.scalars(select(m.AuditLog).order_by(m.AuditLog.id.desc())).first()
+    scores = criterion_scores(project, rubric.content_hash)
+    generated = clock()
+    title = info.round_name or info.name
+    builders: list[Callable[[], sheets.Sheet]] = [
+        lambda: sheets.provincial_list(table, platforms),
+        lambda: sheets.direction_ranking(table),
+        lambda: sheets.municipal_list(table, platforms),
+        lambda: sheets.score_summary(result),
+        lambda: sheets.criterion_detail(scores, rubric, table, result, submission_times(project)),
+        lambda: sheets.deviations(result, table),
+        lambda: sheets.formal_reviews(formal_review.reviews(project)),
+        lambda: sheets.defense_records(defense.sessions(project), defense.inspections(project)),
+        lambda: sheets.reliability(result, panel_names),
+        lambda: sheets.adjustments(adjustment_records),
+    ]
+    note = hash_note(result)
+    workbook = Workbook(write_only=True)
+    written: list[str] = []
+    counts: dict[str, int] = {}
+    total = len(builders) + 3
+    for index, build in enumerate(builders, start=2):
+        sheet = build()
+        step(index, total, sheet.title)
+        write_table(
+            workbook,
+            sheet.title,
+            sheet.columns,
+            sheet.rows,
+            print_title=f"{title}　{sheet.title}",
+            footer_note=note,
+            freeze_columns=sheet.freeze_columns,
+        )
+        written.append(sheet.title)
+        counts[sheet.title] = len(sheet.rows)
+    params = sheets.parameters(
+        _parameter_items(project, info, rubric, result, generated, chain, head)
+    )
+    write_table(
+        workbook,
+        params.title,
+        params.columns,
+        params.rows,
+        print_title=f"{title}　{params.title}",
+        footer_note=note,
+    )
+    written.append(params.title)
+    counts[params.title] = len(params.rows)
+    _properties(workbook, title, info.agency, result, generated)
+    step(total - 1, total, _("Saving the workbook"))
+    _save(workbook, target)
+    step(total, total, _("Done"))
+    final = result.finalised or {}
+    return ExportSummary(
+        target, written, counts, final.get("content_hash"), list(final.get("changed_since", []))
+    )
+
+
+def _parameter_items(
+    project: Project,
+    info: m.ReviewProject,
+    rubric: Any,
+    result: RankResult,
+    generated: datetime,
+    chain: Any,
+    head: m.AuditLog | None,
+) -> list[tuple[str, Any]]:
+    config = result.config
+    method = {
+        "mean": _("mean"),
+        "median": _("median"),
+        "trimmed": _("trimmed mean (drop the highest and lowest)"),
+    }.get(config.get("method", ""), config.get("method", ""))
+    final = result.finalised
+    caps = config.get("direction_caps") or {}
+    items: list[tuple[str, Any]] = [
+        (_("Project"), info.name),
+        (_("Round"), info.round_name),
+        (_("Organiser"), info.organiser),
+        (_("Third-party agency"), info.agency),
+        (_("Rubric"), f"{rubric.name}（{rubric.version}）"),
+        (_("Rubric content hash"), rubric.content_hash),
+        (
+            _("Stage weights"),
+            "；".join(f"{s.name} {s.weight:g}" for s in rubric.stages),
+        ),
+        (_("Consolidation method"), method),
+        (_("Experts needed to trim"), config.get("trim_min_experts")),
+        (_("Scores normalised per expert"), _("yes") if config.get("normalise") else _("no")),
+        (
+            _("Deviation flag thresholds"),
+            tr(
+                "{percent:g}% from the others' mean, or {sd:g} standard deviations",
+                percent=config.get("deviation_percent", 0),
+                sd=config.get("deviation_sd", 0),
+            ),
+        ),
+        (
+            _("Provincial places"),
+            tr(
+                "about {target} (±{tolerance})",
+                target=config.get("provincial_target"),
+                tolerance=info.provincial_tolerance,
+            ),
+        ),
+        (_("Provincial places per direction"), config.get("direction_cap")),
+        (
+            _("Directions with their own cap"),
+            "；".join(f"{k}: {v}" for k, v in caps.items()) or _("none"),
+        ),
+        (
+            _("Lowest score to recommend"),
+            config.get("min_score") if config.get("min_score") is not None else _("none"),
+        ),
+        (
+            _("Tie-breaks"),
+            "；".join(
+                {
+                    "double_high_rank": _("double-high institution"),
+                    "tech_transfer": _("major technology transfer"),
+                }.get(t, t)
+                for t in config.get("tie_breaks", [])
+            ),
+        ),
+        (
+            _("Stability analysis"),
+            tr(
+                "{resamples} bootstrap resamples over the experts, seed {seed}",
+                resamples=config.get("stability", {}).get("resamples", 0),
+                seed=config.get("stability", {}).get("seed", ""),
+            ),
+        ),
+        (
+            _("Provincial bases in the list"),
+            int((result.table["adjusted_tier"] == "provincial").sum()),
+        ),
+        (
+            _("Municipal/county bases in the list"),
+            int((result.table["adjusted_tier"] == "municipal").sum()),
+        ),
+        (_("Generated at"), generated),
+        (_("Generated by"), f"Review Desk {__version__}"),
+        (_("Finalised"), _("yes") if final else _("no (this is a working list)")),
+    ]
+    if final:
+        items += [
+            (_("Finalised at"), datetime.fromisoformat(final["finalised_at"])),
+            (_("Finalised by"), final["finalised_by"]),
+            (_("List content hash (SHA-256)"), final["content_hash"]),
+            (
+                _("Changed since finalising"),
+                "、".join(final["changed_since"]) or _("nothing"),
+            ),
+        ]
+    items += [
+        (_("Audit log entries"), chain.entries),
+        (_("Audit chain intact"), _("yes") if chain.intact else f"{_('no')}：{chain.reason}"),
+        (_("Audit chain head (SHA-256)"), head.entry_hash if head else ""),
+        (
+            _("How to check"),
+            _(
+                "review-desk audit verify PROJECT checks the audit chain; the list hash is "
+                "printed in the footer of every page and must equal the finalised list's."
+            ),
+        ),
+        (_("Tier colours"), "；".join(tier_label(t) for t in sheets.TIER_FILLS)),
+    ]
+    return items
+
+
+def _properties(
+    workbook: Any, title: str, agency: str, result: RankResult, generated: datetime
+) -> None:
+    """Document properties shown by File › Info in Excel and WPS."""
+    props = workbook.properties
+    props.title = f"{title} {_('results')}"
+    props.subject = _("Expert review results")
+    props.creator = agency or "Review Desk"
+    props.lastModifiedBy = props.creator
+    props.keywords = hash_note(result)
+    props.description = (
+        result.finalised["content_hash"] if result.finalised else _("List not finalised")
+    )
+    props.category = _("Review results")
+    naive = generated.astimezone().replace(tzinfo=None) if generated.tzinfo else generated
+    props.created = props.modified = naive
+
+
+def _save(workbook: Any, target: Path) -> None:
+    """Write next to ``target`` and move into place: never a half-written file."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        workbook.save(partial)
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -1,0 +1,495 @@
+"""The sheets of the results workbook, each as a title, its columns and its rows, built
+from the ranking and the project's records. ``workbook.py`` writes them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from review_desk import defense, formal_review, reference
+from review_desk.domain import ApplicantKind, Level
+from review_desk.formal_review import verdict_label
+from review_desk.i18n import _, tr
+from review_desk.ranking import RankResult, reliability_reading, tier_label
+from review_desk.results.xlsx_tables import (
+    DATETIME_FORMAT,
+    INTEGER_FORMAT,
+    PERCENT_FORMAT,
+    SCORE_FORMAT,
+    TIER_FILLS,
+    Column,
+)
+from scoring_models.rubric import Rubric
+
+
+@dataclass
+class Sheet:
+    """One table of the workbook."""
+
+    title: str
+    columns: list[Column]
+    rows: list[Sequence[Any]]
+    print_title: str = ""
+    freeze_columns: int = 0
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if np.isfinite(number) else None
+
+
+def _score_key(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sorted by score, best first; dossiers without a score last."""
+    return frame.assign(_s=frame["score"].fillna(-np.inf)).sort_values(
+        ["_s", "code"], ascending=[False, True], kind="stable"
+    )
+
+
+def provincial_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
+    """推荐名单（省级）: the candidates the (adjusted) list makes provincial bases."""
+    chosen = _score_key(table[table["adjusted_tier"] == "provincial"])
+    rows = []
+    for number, r in enumerate(chosen.itertuples(index=False), start=1):
+        rows.append(
+            [
+                number,
+                r.code,
+                r.applicant,
+                platforms.get(int(r.dossier_id), ""),
+                f"{int(r.direction_id):02d} {r.direction}",
+                r.city,
+                _number(r.score),
+                int(r.rank) if pd.notna(r.rank) else None,
+                tier_label(r.tier),
+                tier_label(r.adjusted_tier),
+                r.adjustment_reason or "",
+                _number(r.p_provincial),
+            ]
+        )
+    columns = [
+        Column(_("No."), INTEGER_FORMAT, min_width=6),
+        Column(_("Dossier no.")),
+        Column(_("Lead applicant"), max_width=36),
+        Column(_("Platform name"), max_width=40),
+        Column(_("Direction"), max_width=24),
+        Column(_("City")),
+        Column(_("Overall score"), SCORE_FORMAT),
+        Column(_("Overall rank"), INTEGER_FORMAT),
+        Column(_("Computed tier"), fill=_tier_code(rows, 8)),
+        Column(_("Committee's tier"), fill=_tier_code(rows, 9)),
+        Column(_("Adjustment reason"), max_width=40, wrap=True),
+        Column(_("Selection probability"), PERCENT_FORMAT),
+    ]
+    return Sheet(_("Recommended list (provincial)"), columns, rows, freeze_columns=3)
+
+
+def _tier_code(rows: list[Sequence[Any]], index: int) -> Any:
+    """A fill rule for a column holding tier labels: colour by the label's tier."""
+    codes = {tier_label(code): code for code in TIER_FILLS}
+    return lambda row: TIER_FILLS.get(codes.get(row[index], ""))
+
+
+def direction_ranking(table: pd.DataFrame) -> Sheet:
+    """分方向排名: every dossier, by direction, best first within each."""
+    ordered = _score_key(table).sort_values("direction_id", kind="stable")
+    rows = []
+    place: dict[int, int] = {}
+    for r in ordered.itertuples(index=False):
+        direction = int(r.direction_id)
+        place[direction] = place.get(direction, 0) + 1
+        rows.append(
+            [
+                direction,
+                r.direction,
+                place[direction],
+                r.code,
+                r.applicant,
+                r.city,
+                Level(r.requested_level).label,
+                _number(r.score),
+                int(r.rank) if pd.notna(r.rank) else None,
+                tier_label(r.tier),
+                tier_label(r.adjusted_tier),
+                r.reason or "",
+            ]
+        )
+    columns = [
+        Column(_("Direction no."), INTEGER_FORMAT),
+        Column(_("Direction"), max_width=24),
+        Column(_("Place in direction"), INTEGER_FORMAT),
+        Column(_("Dossier no.")),
+        Column(_("Lead applicant"), max_width=36),
+        Column(_("City")),
+        Column(_("Requested level")),
+        Column(_("Overall score"), SCORE_FORMAT),
+        Column(_("Overall rank"), INTEGER_FORMAT),
+        Column(_("Computed tier"), fill=_tier_code(rows, 9)),
+        Column(_("Committee's tier"), fill=_tier_code(rows, 10)),
+        Column(_("Explanation"), max_width=60, wrap=True),
+    ]
+    return Sheet(_("Ranking by direction"), columns, rows, freeze_columns=4)
+
+
+def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
+    """市级推荐: the municipal/county candidates, grouped by city (the notice's order)."""
+    order = {city.name: i for i, city in enumerate(reference.cities())}
+    chosen = _score_key(table[table["adjusted_tier"] == "municipal"])
+    chosen = chosen.assign(_c=chosen["city"].map(order).fillna(len(order))).sort_values(
+        ["_c", "city"], kind="stable"
+    )
+    rows = []
+    place: dict[str, int] = {}
+    for r in chosen.itertuples(index=False):
+        place[r.city] = place.get(r.city, 0) + 1
+        rows.append(
+            [
+                r.city,
+                place[r.city],
+                r.code,
+                r.applicant,
+                platforms.get(int(r.dossier_id), ""),
+                f"{int(r.direction_id):02d} {r.direction}",
+                _number(r.score),
+                int(r.rank) if pd.notna(r.rank) else None,
+                r.adjustment_reason or r.reason or "",
+            ]
+        )
+    columns = [
+        Column(_("City")),
+        Column(_("No. in city"), INTEGER_FORMAT),
+        Column(_("Dossier no.")),
+        Column(_("Lead applicant"), max_width=36),
+        Column(_("Platform name"), max_width=40),
+        Column(_("Direction"), max_width=24),
+        Column(_("Overall score"), SCORE_FORMAT),
+        Column(_("Overall rank"), INTEGER_FORMAT),
+        Column(_("Explanation"), max_width=60, wrap=True),
+    ]
+    return Sheet(_("Municipal recommendations"), columns, rows, freeze_columns=3)
+
+
+def score_summary(result: RankResult) -> Sheet:
+    """评分汇总: per dossier each expert's total, max, min, spread, the consolidated
+    score, flags."""
+    totals = result.totals
+    experts = (
+        totals[["expert_id", "expert"]].drop_duplicates().sort_values("expert_id")
+        if len(totals)
+        else pd.DataFrame(columns=["expert_id", "expert"])
+    )
+    names = list(experts["expert"])
+    duplicate = {n for n in names if names.count(n) > 1}
+    headers = [
+        f"{name}（{int(eid)}）" if name in duplicate else str(name)
+        for eid, name in zip(experts["expert_id"], names, strict=True)
+    ]
+    slot = {int(e): i for i, e in enumerate(experts["expert_id"])}
+    by_dossier = {int(d): part for d, part in totals.groupby("dossier_id")} if len(totals) else {}
+    rows = []
+    for r in _score_key(result.table).itertuples(index=False):
+        part = by_dossier.get(int(r.dossier_id))
+        cells: list[Any] = [None] * len(headers)
+        high = low = spread = None
+        if part is not None and len(part):
+            for eid, total in zip(part["expert_id"], part["total"], strict=True):
+                cells[slot[int(eid)]] = _number(total)
+            high, low = float(part["total"].max()), float(part["total"].min())
+            spread = high - low
+        rows.append(
+            [
+                r.code,
+                r.applicant,
+                f"{int(r.direction_id):02d} {r.direction}",
+                int(r.experts),
+                *cells,
+                high,
+                low,
+                spread,
+                _number(r.base),
+                _number(r.bonus),
+                _number(r.score),
+                int(r.flags),
+                _("yes") if r.vetoed else "",
+                tier_label(r.adjusted_tier),
+            ]
+        )
+    n = len(headers)
+    columns = [
+        Column(_("Dossier no.")),
+        Column(_("Lead applicant"), max_width=36),
+        Column(_("Direction"), max_width=24),
+        Column(_("Experts scoring"), INTEGER_FORMAT),
+        *[Column(h, SCORE_FORMAT, max_width=14) for h in headers],
+        Column(_("Highest"), SCORE_FORMAT),
+        Column(_("Lowest"), SCORE_FORMAT),
+        Column(_("Spread"), SCORE_FORMAT),
+        Column(_("Consolidated"), SCORE_FORMAT),
+        Column(_("Bonus"), SCORE_FORMAT),
+        Column(_("Overall score"), SCORE_FORMAT),
+        Column(_("Deviation flags"), INTEGER_FORMAT),
+        Column(_("Vetoed")),
+        Column(_("Tier"), fill=_tier_code(rows, 4 + n + 8)),
+    ]
+    return Sheet(_("Score summary"), columns, rows, freeze_columns=2)
+
+
+def criterion_detail(
+    scores: pd.DataFrame,
+    rubric: Rubric,
+    table: pd.DataFrame,
+    result: RankResult,
+    submitted: dict[int, datetime],
+) -> Sheet:
+    """专家评分明细: every criterion score of every expert, a row per score sheet."""
+    criteria = rubric.criteria
+    stages = [s.key for s in rubric.stages]
+    names = {
+        int(d): (c, a)
+        for d, c, a in zip(table["dossier_id"], table["code"], table["applicant"], strict=True)
+    }
+    expert_names = dict(
+        zip(result.totals.get("expert_id", []), result.totals.get("expert", []), strict=True)
+    )
+    weighted = {
+        (int(d), int(e)): float(t)
+        for d, e, t in zip(
+            result.totals.get("dossier_id", []),
+            result.totals.get("expert_id", []),
+            result.totals.get("total", []),
+            strict=True,
+        )
+    }
+    stage_of = {c.id: c.stage for c in criteria}
+    slot = {c.id: i for i, c in enumerate(criteria)}
+    rows = []
+    for (sheet_id, dossier_id, expert_id), part in scores.groupby(
+        ["sheet_id", "dossier_id", "expert_id"], sort=False
+    ):
+        values: list[Any] = [None] * len(criteria)
+        sums = dict.fromkeys(stages, 0.0)
+        for criterion, points in zip(part["criterion_id"], part["points"], strict=True):
+            if criterion in slot and np.isfinite(points):
+                values[slot[criterion]] = float(points)
+                sums[stage_of[criterion]] += float(points)
+        code, applicant = names.get(int(dossier_id), ("", ""))
+        rows.append(
+            [
+                code,
+                applicant,
+                expert_names.get(expert_id, str(expert_id)),
+                submitted.get(int(sheet_id)),
+                *values,
+                *[sums[s] for s in stages],
+                weighted.get((int(dossier_id), int(expert_id))),
+            ]
+        )
+    rows.sort(key=lambda row: (row[0], row[2]))
+    columns = [
+        Column(_("Dossier no.")),
+        Column(_("Lead applicant"), max_width=30),
+        Column(_("Expert")),
+        Column(_("Submitted"), DATETIME_FORMAT, min_width=17),
+        *[
+            Column(f"{c.id} {c.name}（{c.max:g}）", SCORE_FORMAT, min_width=8, max_width=18)
+            for c in criteria
+        ],
+        *[Column(tr("{stage} subtotal", stage=s.name), SCORE_FORMAT) for s in rubric.stages],
+        Column(_("Weighted total"), SCORE_FORMAT),
+    ]
+    return Sheet(_("Scores by criterion"), columns, rows, freeze_columns=3)
+
+
+def deviations(result: RankResult, table: pd.DataFrame) -> Sheet:
+    """偏离预警: the flagged scores with their explanations."""
+    names = dict(
+        zip(table["dossier_id"], zip(table["code"], table["applicant"], strict=True), strict=True)
+    )
+    rows = []
+    for r in result.experts.itertuples(index=False):
+        code, applicant = names.get(r.dossier_id, ("", ""))
+        rows.append(
+            [
+                code,
+                applicant,
+                r.expert,
+                _number(r.total),
+                _number(r.mean_others),
+                _number(r.gap_percent / 100.0),
+                _("high") if r.direction == "high" else _("low"),
+                _("yes") if r.explained else _("no"),
+                r.note,
+            ]
+        )
+    rows.sort(key=lambda row: (row[0], str(row[2])))
+    columns = [
+        Column(_("Dossier no.")),
+        Column(_("Lead applicant"), max_width=30),
+        Column(_("Expert")),
+        Column(_("Expert's total"), SCORE_FORMAT),
+        Column(_("Others' mean"), SCORE_FORMAT),
+        Column(_("Deviation"), PERCENT_FORMAT),
+        Column(_("High or low")),
+        Column(_("Explained"), fill=lambda row: None if row[7] == _("yes") else "FFC7CE"),
+        Column(_("Explanation"), max_width=60, wrap=True),
+    ]
+    return Sheet(_("Deviation flags"), columns, rows, freeze_columns=2)
+
+
+def formal_reviews(reviews: list[formal_review.ReviewRow]) -> Sheet:
+    """形式审查: the verdict of every dossier with the reviewing department and reasons."""
+    fills = {
+        verdict_label("passed"): "C6EFCE",
+        verdict_label("failed"): "FFC7CE",
+        verdict_label("supplement"): "FFEB9C",
+        verdict_label(None): "DDEBF7",
+    }
+    rows = [
+        [
+            r.code,
+            r.applicant,
+            ApplicantKind(r.applicant_kind).label if r.applicant_kind != "unknown" else "",
+            f"{r.direction_number:02d} {r.direction}",
+            Level(r.level).label,
+            r.department,
+            verdict_label(r.verdict),
+            r.supplement_deadline,
+            "\n".join(r.reasons),
+        ]
+        for r in reviews
+    ]
+    columns = [
+        Column(_("Dossier no.")),
+        Column(_("Lead applicant"), max_width=30),
+        Column(_("Kind")),
+        Column(_("Direction"), max_width=24),
+        Column(_("Level")),
+        Column(_("Reviewing department"), max_width=30),
+        Column(_("Verdict"), fill=lambda row: fills.get(row[6])),
+        Column(_("Supplement by"), DATETIME_FORMAT, min_width=17),
+        Column(_("Reasons"), max_width=80, wrap=True),
+    ]
+    return Sheet(_("Formal review"), columns, rows, freeze_columns=2)
+
+
+def defense_records(
+    sessions: list[defense.SessionRow], inspections: list[defense.InspectionRow]
+) -> Sheet:
+    """答辩与考察记录: each dossier's defense record, then each inspection."""
+    rows: list[Sequence[Any]] = []
+    for session in sessions:
+        where = session.room or " ".join(p for p in (session.platform, session.meeting_id) if p)
+        for record in session.records:
+            questions = "\n".join(
+                f"{q.get('asker', '')}：{q.get('question', '')} —— {q.get('answer', '')}"
+                for q in record.questions
+            )
+            rows.append(
+                [
+                    _("Defense"),
+                    record.code,
+                    record.applicant,
+                    session.starts_at,
+                    f"{session.name}（{where}）" if where else session.name,
+                    record.attendees,
+                    record.presentation_minutes,
+                    questions,
+                    record.notes,
+                ]
+            )
+    for item in inspections:
+        if item.id is None:
+            continue
+        rows.append(
+            [
+                _("Inspection"),
+                item.code,
+                item.applicant,
+                item.inspected_at,
+                item.site,
+                item.shown,
+                None,
+                item.findings,
+                item.notes,
+            ]
+        )
+    columns = [
+        Column(_("Record")),
+        Column(_("Dossier no.")),
+        Column(_("Lead applicant"), max_width=30),
+        Column(_("Time"), DATETIME_FORMAT, min_width=17),
+        Column(_("Session or site"), max_width=36, wrap=True),
+        Column(_("Attendees or what was shown"), max_width=40, wrap=True),
+        Column(_("Presentation (min)"), "0.0"),
+        Column(_("Questions and answers or findings"), max_width=60, wrap=True),
+        Column(_("Notes"), max_width=50, wrap=True),
+    ]
+    return Sheet(_("Defense and inspection records"), columns, rows, freeze_columns=3)
+
+
+def reliability(result: RankResult, panel_names: dict[int, str]) -> Sheet:
+    """信度分析: ICC and Kendall's W per panel, with a plain reading."""
+    keys = ("ICC(1,1)", "ICC(2,1)", "ICC(3,1)", "ICC(1,k)", "ICC(2,k)", "ICC(3,k)")
+    rows = []
+    for entry in result.reliability:
+        icc = entry.get("icc") or {}
+        rows.append(
+            [
+                panel_names.get(entry["panel"], str(entry["panel"])),
+                entry["dossiers"],
+                entry["experts"],
+                *[_number(icc.get(k)) for k in keys],
+                _number(entry.get("kendall_w")),
+                reliability_reading(entry),
+            ]
+        )
+    columns = [
+        Column(_("Panel")),
+        Column(_("Dossiers scored by all"), INTEGER_FORMAT),
+        Column(_("Experts in the block"), INTEGER_FORMAT),
+        *[Column(k, "0.000") for k in keys],
+        Column(_("Kendall's W"), "0.000"),
+        Column(_("Reading"), max_width=70, wrap=True),
+    ]
+    return Sheet(_("Reliability analysis"), columns, rows, freeze_columns=1)
+
+
+def adjustments(records: list[dict[str, Any]]) -> Sheet:
+    """委员会调整记录: every adjustment the committee made, in order."""
+    rows = [
+        [
+            r["decided_at"],
+            r["code"],
+            r["applicant"],
+            tier_label(r["from_tier"]),
+            tier_label(r["to_tier"]),
+            r["reason"],
+            r["decided_by"],
+        ]
+        for r in records
+    ]
+    columns = [
+        Column(_("Time"), DATETIME_FORMAT, min_width=17),
+        Column(_("Dossier no.")),
+        Column(_("Lead applicant"), max_width=30),
+        Column(_("From tier")),
+        Column(_("To tier"), fill=_tier_code(rows, 4)),
+        Column(_("Reason"), max_width=70, wrap=True),
+        Column(_("Decided by")),
+    ]
+    return Sheet(_("Committee adjustments"), columns, rows, freeze_columns=0)
+
+
+def parameters(items: list[tuple[str, Any]]) -> Sheet:
+    """参数与说明: how the list was computed and how to check it."""
+    columns = [
+        Column(_("Parameter or note"), max_width=30),
+        Column(_("Content"), max_width=90, wrap=True),
+    ]
+    return Sheet(_("Parameters and notes"), columns, [list(item) for item in items])

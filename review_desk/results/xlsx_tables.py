@@ -1,0 +1,217 @@
+"""Styled, printable tables in a streaming (write-only) openpyxl workbook.
+
+Every sheet of the results workbook is one table: a styled header row, frozen panes,
+an autofilter, column widths measured by display width (a CJK character counts
+double), number formats per column, fills per cell (tier colours), and print setup
+(A4 landscape, fit to width, the header row repeated, the sheet's title in the page
+header, page x of y and a signature line in the footer).
+
+Write-only mode keeps memory flat for national rounds; it means every setting has to
+be made before the first row is written, which is why ``write_table`` takes the whole
+table at once."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from review_desk.i18n import _
+
+HEADER_FILL = "1F4E79"
+HEADER_FONT = "FFFFFF"
+FONT_NAME = "宋体"  # what Chinese government tables print in; Excel, WPS and LO map it
+SCORE_FORMAT = "0.00"
+PERCENT_FORMAT = "0.0%"
+INTEGER_FORMAT = "0"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+TIER_FILLS = {
+    "provincial": "C6EFCE",
+    "municipal": "DDEBF7",
+    "not_recommended": "EDEDED",
+    "ineligible": "FFC7CE",
+    "tied": "FFEB9C",
+}
+_INVALID_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def display_width(value: Any) -> int:
+    """The width of a value as shown in a cell, in Latin character widths: a wide
+    (CJK, full-width) character counts two; the longest line of a multi-line text."""
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        text = f"{value:.2f}"
+    elif isinstance(value, datetime):
+        text = "0000-00-00 00:00"
+    else:
+        text = str(value)
+    if text.isascii():
+        return max(len(line) for line in text.split("\n"))
+    return max(
+        sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        for line in text.split("\n")
+    )
+
+
+def sheet_title(text: str) -> str:
+    """A valid worksheet name: at most 31 characters, none of []:*?/\\."""
+    return text.translate(_INVALID_TITLE)[:31]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its header and how its cells look."""
+
+    header: str
+    number_format: str | None = None
+    min_width: float = 6
+    max_width: float = 50
+    wrap: bool = False
+    # The fill colour (RGB hex) of a cell from its row, or None.
+    fill: Callable[[Sequence[Any]], str | None] | None = None
+
+
+def excel_value(value: Any) -> Any:
+    """A Python value as Excel stores it: local naive times, no NaN, text for the rest."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, (bool, int, float, str, date)):
+        return value
+    if hasattr(value, "item"):  # numpy scalars
+        return excel_value(value.item())
+    return str(value)
+
+
+class _Styles:
+    """The cell styles of one sheet, made once: openpyxl registers a style the first
+    time it sees it, so reusing the objects keeps the per-cell cost low."""
+
+    def __init__(self) -> None:
+        side = Side(style="thin", color="8EA9C1")
+        self.border = Border(left=side, right=side, top=side, bottom=side)
+        self.header_font = Font(name=FONT_NAME, bold=True, color=HEADER_FONT, size=11)
+        self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+        self.header_alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.fills: dict[str, PatternFill] = {}
+
+    def fill(self, colour: str) -> PatternFill:
+        if colour not in self.fills:
+            self.fills[colour] = PatternFill("solid", fgColor=colour)
+        return self.fills[colour]
+
+
+def write_table(
+    workbook: Workbook,
+    title: str,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Any]],
+    *,
+    print_title: str,
+    footer_note: str = "",
+    freeze_columns: int = 0,
+) -> WriteOnlyWorksheet:
+    """Add a sheet named ``title`` holding ``rows`` under ``columns``' headers.
+
+    ``print_title`` heads every printed page; ``footer_note`` (the list's content hash)
+    goes to the right of the footer. ``freeze_columns`` columns stay in view when
+    scrolling sideways."""
+    sheet: WriteOnlyWorksheet = workbook.create_sheet(sheet_title(title))
+    styles = _Styles()
+    count = len(columns)
+    last = get_column_letter(max(count, 1))
+    # Widths: the header's and every value's display width, within the column's limits.
+    # A value can be at most twice its length wide, which skips most measurements.
+    widths = [display_width(c.header) + 2 for c in columns]
+    for row in rows:
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                if len(value) * 2 + 2 <= widths[index]:
+                    continue
+            elif widths[index] >= 14:
+                continue
+            measured = display_width(value) + 2
+            if measured > widths[index]:
+                widths[index] = measured
+    for index, column in enumerate(columns, start=1):
+        width = min(max(widths[index - 1], column.min_width), column.max_width)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = f"{get_column_letter(freeze_columns + 1)}2"
+    if rows:
+        sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    _print_setup(sheet, print_title, footer_note, len(rows))
+
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, column.header)
+        cell.font, cell.fill = styles.header_font, styles.header_fill
+        cell.alignment, cell.border = styles.header_alignment, styles.border
+        header.append(cell)
+    sheet.row_dimensions[1].height = 30
+    sheet.append(header)
+
+    plain = [c.number_format is None and not c.wrap and c.fill is None for c in columns]
+    for row in rows:
+        values: list[Any] = []
+        for index, value in enumerate(row):
+            value = excel_value(value)
+            if plain[index] or value is None:
+                values.append(value)
+                continue
+            column = columns[index]
+            cell = WriteOnlyCell(sheet, value)
+            if column.number_format is not None and not isinstance(value, str):
+                cell.number_format = column.number_format
+            if column.wrap:
+                cell.alignment = styles.wrap
+            if column.fill is not None:
+                colour = column.fill(row)
+                if colour:
+                    cell.fill = styles.fill(colour)
+            values.append(cell)
+        sheet.append(values)
+    return sheet
+
+
+def _print_setup(sheet: WriteOnlyWorksheet, title: str, note: str, count: int) -> None:
+    """A4 landscape, one page wide, header row on every page, title and footer."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.print_options.gridLines = True
+    sheet.page_margins.top, sheet.page_margins.bottom = 0.9, 0.9
+    sheet.page_margins.header, sheet.page_margins.footer = 0.4, 0.4
+    sheet.print_title_rows = "1:1"
+    sheet.oddHeader.center.text = _header_text(title)
+    sheet.oddHeader.center.size = 14
+    sheet.oddHeader.center.font = f"{FONT_NAME},Bold"
+    sheet.oddFooter.left.text = _("Signature: ____________  Date: ____________")
+    sheet.oddFooter.center.text = _("Page &P of &N")
+    if note:
+        sheet.oddFooter.right.text = note
+    for part in (sheet.oddFooter.left, sheet.oddFooter.center, sheet.oddFooter.right):
+        part.size = 9
+        part.font = FONT_NAME
+
+
+def _header_text(text: str) -> str:
+    """Header and footer text treat & as a code: double it."""
+    return text.replace("&", "&&")
