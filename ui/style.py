@@ -38,8 +38,7 @@ QMainWindow {{ background: #f3f5f8; }}
 #pageTitle {{ font-size: 20px; font-weight: 600; color: #101828; }}
 #welcomeTitle {{ font-size: 28px; font-weight: 600; color: {ACCENT}; }}
 #pageSubtitle {{ color: #475467; }}
-#card, #plannedCard {{ background: white; border: 1px solid #dde3ea; border-radius: 6px; }}
-#plannedCard {{ background: #f8fafc; border: 1px dashed #b8c4d4; }}
+#card {{ background: white; border: 1px solid #dde3ea; border-radius: 6px; }}
 #cardTitle {{ font-weight: 600; color: #1f2937; font-size: 14px; }}
 #statTile {{ background: #f5f8fc; border: 1px solid #e4eaf2; border-radius: 6px; }}
 #statValue {{ font-size: 22px; font-weight: 600; color: {ACCENT}; min-width: 48px; }}

@@ -19,6 +19,7 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from review_desk.charts import KINDS
 from review_desk.charts.data import ChartData
 from review_desk.charts.fonts import configure
 from review_desk.i18n import _, tr
@@ -462,7 +463,7 @@ BUILDERS: dict[str, Builder] = {
     "radar": radar,
     "stability": stability_chart,
 }
-KINDS = tuple(BUILDERS)
+assert tuple(BUILDERS) == KINDS
 
 
 def kind_title(kind: str) -> str:

@@ -20,6 +20,7 @@ from review_desk.cli import (
     package_cmd,
     project_cmd,
     rank_cmd,
+    results_cmd,
     rubric_cmd,
     sheets_cmd,
 )
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sheets_cmd.register(commands)
     package_cmd.register(commands)
     rank_cmd.register(commands)
+    results_cmd.register(commands)
     audit_cmd.register(commands)
     return parser
 

@@ -38,6 +38,23 @@ class Sheet:
     freeze_columns: int = 0
 
 
+def sheet_titles() -> list[str]:
+    """The workbook's sheet names, in order (as the user's language names them)."""
+    return [
+        _("Recommended list (provincial)"),
+        _("Ranking by direction"),
+        _("Municipal recommendations"),
+        _("Score summary"),
+        _("Scores by criterion"),
+        _("Deviation flags"),
+        _("Formal review"),
+        _("Defense and inspection records"),
+        _("Reliability analysis"),
+        _("Committee adjustments"),
+        _("Parameters and notes"),
+    ]
+
+
 def _number(value: Any) -> float | None:
     if value is None:
         return None

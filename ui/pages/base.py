@@ -3,9 +3,6 @@ show a project."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from review_desk.project import Project
@@ -62,15 +59,3 @@ def card(title: str, parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout
         label.setObjectName("cardTitle")
         layout.addWidget(label)
     return frame, layout
-
-
-def planned_card(heading: str, items: Sequence[str], parent: QWidget | None = None) -> QFrame:
-    """Return a card that says what a page will hold once its feature is built."""
-    frame, layout = card(heading, parent)
-    frame.setObjectName("plannedCard")
-    for item in items:
-        label = QLabel("•  " + item, frame)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(label)
-    return frame

@@ -199,6 +199,13 @@ class MaterialsPage(Page):
         ):
             self.table.select_first()
 
+    def select_dossier(self, dossier_id: int) -> bool:
+        """Select the dossier with ``dossier_id`` (clearing the filters if they hide it)."""
+        if self.table.select_where(lambda r: r.id == dossier_id):
+            return True
+        self.filters.clear()
+        return self.table.select_where(lambda r: r.id == dossier_id)
+
     def show_dossier(self, row: queries.DossierRow) -> None:
         """Show the dossier's details, checklist and first current file."""
         if self.project is None:

@@ -63,8 +63,8 @@ def page_specs() -> tuple[PageSpec, ...]:
             (AGENCY, COMMITTEE),
             "ui.pages.ranking:RankingPage",
         ),
-        PageSpec("charts", _("Charts"), (AGENCY, COMMITTEE), "ui.pages.planned:ChartsPage"),
-        PageSpec("export", _("Export"), (AGENCY, COMMITTEE), "ui.pages.planned:ExportPage"),
+        PageSpec("charts", _("Charts"), (AGENCY, COMMITTEE), "ui.pages.charts:ChartsPage"),
+        PageSpec("export", _("Export"), (AGENCY, COMMITTEE), "ui.pages.export:ExportPage"),
     )
 
 

@@ -60,6 +60,11 @@ class FilterBar(QWidget):
             box.blockSignals(False)
             self._apply(name)
 
+    def clear(self) -> None:
+        """Show every row again ("all" in each drop-down)."""
+        for box in self.boxes.values():
+            box.setCurrentIndex(0)
+
     def _apply(self, name: str) -> None:
         value = self.boxes[name].currentData()
         key = self._keys[name]
