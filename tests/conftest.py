@@ -4,6 +4,8 @@ against tests that leave threads running."""
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,3 +48,45 @@ def no_leftover_threads() -> Iterator[None]:
     yield
     leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not leftover, f"threads left running: {leftover}"
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """Copy a project file and its file store."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    shutil.copytree(
+        source.with_name(source.name + ".files"), target.with_name(target.name + ".files")
+    )
+    return target
+
+
+@pytest.fixture(scope="session")
+def finalised_source(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from review_desk import ranking
+    from review_desk.project import Project
+
+    path = copy_project(demo_source, tmp_path_factory.mktemp("final") / "final.rdp")
+    with Project(path) as project:
+        result = ranking.compute(project, resamples=0)
+        for flag in result.experts.itertuples():
+            ranking.explain_deviation(
+                project, int(flag.dossier_id), int(flag.expert_id), "专家书面说明：已复核材料"
+            )
+        best_municipal = result.table[result.table["tier"] == "municipal"].iloc[0]
+        ranking.adjust(
+            project,
+            int(best_municipal["dossier_id"]),
+            "provincial",
+            "联席会议认定其示范作用突出",
+            actor="联席会议",
+        )
+        ranking.finalise(project, actor="联席会议")
+    return path
+
+
+@pytest.fixture
+def finalised_project(finalised_source: Path, tmp_path: Path) -> Path:
+    """A private copy of the finalised demo project."""
+    return copy_project(finalised_source, tmp_path / "final.rdp")

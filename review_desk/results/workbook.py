@@ -26,7 +26,7 @@ from review_desk.ranking import RankResult, tier_label
 from review_desk.results import workbook_sheets as sheets
 from review_desk.results.criterion_scores import criterion_scores, submission_times
 from review_desk.results.source import results_ranking
-from review_desk.results.xlsx_tables import write_table
+from review_desk.results.xlsx_tables import discard, write_table
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
 
@@ -125,37 +125,40 @@ def export_workbook(
     written: list[str] = []
     counts: dict[str, int] = {}
     total = len(builders) + 3
-    for index, build in enumerate(builders, start=2):
-        sheet = build()
-        step(index, total, sheet.title)
+    try:
+        for index, build in enumerate(builders, start=2):
+            sheet = build()
+            step(index, total, sheet.title)
+            write_table(
+                workbook,
+                sheet.title,
+                sheet.columns,
+                sheet.rows,
+                print_title=f"{title}　{sheet.title}",
+                footer_note=note,
+                freeze_columns=sheet.freeze_columns,
+            )
+            written.append(sheet.title)
+            counts[sheet.title] = len(sheet.rows)
+        params = sheets.parameters(
+            _parameter_items(project, info, rubric, result, generated, chain, head)
+        )
         write_table(
             workbook,
-            sheet.title,
-            sheet.columns,
-            sheet.rows,
-            print_title=f"{title}　{sheet.title}",
+            params.title,
+            params.columns,
+            params.rows,
+            print_title=f"{title}　{params.title}",
             footer_note=note,
-            freeze_columns=sheet.freeze_columns,
         )
-        written.append(sheet.title)
-        counts[sheet.title] = len(sheet.rows)
-    params = sheets.parameters(
-        _parameter_items(project, info, rubric, result, generated, chain, head)
-    )
-    write_table(
-        workbook,
-        params.title,
-        params.columns,
-        params.rows,
-        print_title=f"{title}　{params.title}",
-        footer_note=note,
-    )
-    written.append(params.title)
-    counts[params.title] = len(params.rows)
-    _properties(workbook, title, info.agency, result, generated)
-    step(total - 1, total, _("Saving the workbook"))
-    _save(workbook, target)
-    step(total, total, _("Done"))
+        written.append(params.title)
+        counts[params.title] = len(params.rows)
+        _properties(workbook, title, info.agency, result, generated)
+        step(total - 1, total, _("Saving the workbook"))
+    except BaseException:
+        discard(workbook)
+        raise
+    _save(workbook, target)  # not cancellable from here: the file is complete
     final = result.finalised or {}
     return ExportSummary(
         target, written, counts, final.get("content_hash"), list(final.get("changed_since", []))

@@ -40,6 +40,9 @@ TIER_FILLS = {
     "ineligible": "FFC7CE",
     "tied": "FFEB9C",
 }
+# Excel measures columns in widths of "0" in the default font; CJK glyphs of 宋体 are a
+# little wider than two of those.
+WIDE = 1.1
 _INVALID_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -135,17 +138,17 @@ def write_table(
     last = get_column_letter(max(count, 1))
     # Widths: the header's and every value's display width, within the column's limits.
     # A value can be at most twice its length wide, which skips most measurements.
-    widths = [display_width(c.header) + 2 for c in columns]
+    widths = [display_width(c.header) * WIDE + 2 for c in columns]
     for row in rows:
         for index, value in enumerate(row):
             if value is None:
                 continue
             if isinstance(value, str):
-                if len(value) * 2 + 2 <= widths[index]:
+                if len(value) * 2 * WIDE + 2 <= widths[index]:
                     continue
             elif widths[index] >= 14:
                 continue
-            measured = display_width(value) + 2
+            measured = display_width(value) * WIDE + 2
             if measured > widths[index]:
                 widths[index] = measured
     for index, column in enumerate(columns, start=1):
@@ -186,6 +189,25 @@ def write_table(
             values.append(cell)
         sheet.append(values)
     return sheet
+
+
+def discard(workbook: Workbook) -> None:
+    """Drop a write-only workbook that will not be saved (an export cancelled or
+    failed half-way): end its sheets' row streams and remove their temporary files.
+
+    openpyxl has no public call for this; without it the streams complain when they
+    are garbage-collected and the temporary files stay behind until the process ends."""
+    for sheet in workbook.worksheets:
+        rows = getattr(sheet, "_rows", None)
+        writer = getattr(sheet, "_writer", None)
+        try:
+            if rows is not None:
+                rows.close()
+            if writer is not None:
+                writer.close()
+                writer.cleanup()
+        except (OSError, ValueError, KeyError):
+            continue
 
 
 def _print_setup(sheet: WriteOnlyWorksheet, title: str, note: str, count: int) -> None:

@@ -48,7 +48,7 @@ class ChartsPage(Page):
         super().__init__(
             _(
                 "The ranking and its evidence as charts. Point at a mark for its details; "
-                "click a dossier to see its summary. F5 starts the presentation."
+                "click a dossier to see its summary. F11 starts the presentation."
             ),
             parent,
         )
@@ -65,7 +65,7 @@ class ChartsPage(Page):
         bar.addWidget(self.status, 1)
         self.refresh_button = QPushButton(_("Recompute"), self)
         self.export_button = QPushButton(_("Save chart…"), self)
-        self.present_button = QPushButton(_("Presentation (F5)"), self)
+        self.present_button = QPushButton(_("Presentation (F11)"), self)
         self.present_button.setObjectName("primaryButton")
         for button in (self.refresh_button, self.export_button, self.present_button):
             bar.addWidget(button)
@@ -131,7 +131,7 @@ class ChartsPage(Page):
         self.present_button.clicked.connect(self.present)
         self.radar_button.clicked.connect(self._show_radar_of_selected)
         self.open_button.clicked.connect(self._open_dossier)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.present)
+        QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.present)
         self._set_enabled(False)
         self.kinds.setCurrentRow(0)
 

@@ -68,7 +68,7 @@ class ChartCanvas(QWidget):
 
     def item_at(self, event: Any) -> tuple[int | None, str] | None:
         """The dossier and details under a matplotlib mouse event."""
-        if self.chart is None or event.inaxes is None:
+        if self.chart is None or event.x is None or event.y is None:
             return None
         return self.chart.item_at(event)
 
@@ -76,11 +76,18 @@ class ChartCanvas(QWidget):
         item = self.item_at(event)
         if item is None:
             self.last_hover = ""
+            if self.canvas is not None:
+                self.canvas.setToolTip("")
             QToolTip.hideText()
             self.setCursor(Qt.CursorShape.ArrowCursor)
             return
         self.last_hover = item[1]
-        QToolTip.showText(QCursor.pos(), item[1], self)
+        # Qt shows the widget's tooltip after the usual hover delay; one already shown
+        # is updated in place as the mouse moves from mark to mark.
+        if self.canvas is not None:
+            self.canvas.setToolTip(item[1])
+        if QToolTip.isVisible():
+            QToolTip.showText(QCursor.pos(), item[1], self.canvas)
         self.setCursor(
             Qt.CursorShape.PointingHandCursor if item[0] is not None else Qt.CursorShape.ArrowCursor
         )

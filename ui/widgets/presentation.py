@@ -11,7 +11,7 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from review_desk.charts.figures import Chart
-from review_desk.i18n import _, tr
+from review_desk.i18n import _
 
 from ui.widgets.chart_canvas import ChartCanvas
 
@@ -69,7 +69,7 @@ class PresentationWindow(QWidget):
     def _show_current(self) -> None:
         kind = self.kinds[self.index]
         self.title.setText(self.titles[self.index])
-        self.count.setText(tr("{n} / {total}", n=self.index + 1, total=len(self.kinds)))
+        self.count.setText(f"{self.index + 1} / {len(self.kinds)}")
         self.canvas.set_chart(self._build(kind))
 
     def go(self, index: int) -> None:

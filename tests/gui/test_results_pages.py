@@ -1,0 +1,121 @@
+"""The 图表 and 导出 pages: charts computed off the UI thread, hover details and
+click-through, presentation mode keys, and exports written from the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.backend_bases import MouseEvent
+from openpyxl import load_workbook
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from review_desk.charts import KINDS
+
+
+def _charts(window, project: Path, role: str = "committee"):  # type: ignore[no-untyped-def]
+    assert window.open_project(str(project))
+    window.set_role(role)
+    window.show_page("charts")
+    page = window.pages["charts"]
+    page.wait()
+    return page
+
+
+def test_dashboard_shows_every_chart_with_hover_and_click(
+    window, finalised_project: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    page = _charts(window, finalised_project)
+    assert page.data is not None and page.canvas.chart is not None
+    assert "已定稿" in page.status.text()
+    assert not page.open_button.isVisible()  # the committee does not see the dossiers page
+    for row in range(len(KINDS)):
+        page.kinds.setCurrentRow(row)
+        assert page.canvas.chart is not None and page.canvas.chart.kind == KINDS[row]
+    page.kinds.setCurrentRow(0)
+    chart = page.canvas.chart
+    canvas = page.canvas.canvas
+    canvas.draw()
+    bar = chart.hits[0].artist
+    x, y = bar.axes.transData.transform(
+        (bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2)
+    )
+    MouseEvent("motion_notify_event", canvas, x, y)._process()
+    top = page.data.table.sort_values("score", ascending=False).iloc[0]
+    assert top["code"] in page.canvas.last_hover
+    with qtbot.waitSignal(page.canvas.dossier_clicked) as clicked:
+        MouseEvent("button_press_event", canvas, x, y, button=1)._process()
+    assert clicked.args == [int(top["dossier_id"])]
+    assert top["code"] in page.detail_title.text()
+    assert page.fields["tier"].text() == "省级基地"
+    page.radar_button.click()
+    assert page.current_kind() == "radar"
+    assert top["code"] in page.canvas.chart.figure.get_suptitle()
+
+
+def test_agency_clicks_through_to_the_dossier(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    page = _charts(window, demo_project, role="agency")
+    assert "工作稿" in page.status.text()
+    target = int(page.data.table.dropna(subset=["score"]).iloc[3]["dossier_id"])
+    page.canvas.dossier_clicked.emit(target)
+    assert page.open_button.isEnabled()
+    page.open_button.click()
+    assert window.current_page_key() == "materials"
+    assert window.pages["materials"].table.selected_row().id == target
+
+
+def test_presentation_mode_keys(window, finalised_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    page = _charts(window, finalised_project)
+    qtbot.keyClick(page, Qt.Key.Key_F11)
+    presentation = page.presentation
+    assert presentation is not None and presentation.isFullScreen()
+    assert presentation.index == 0 and presentation.count.text() == f"1 / {len(KINDS)}"
+    qtbot.keyClick(presentation, Qt.Key.Key_Right)
+    assert presentation.index == 1 and presentation.canvas.chart.kind == KINDS[1]
+    qtbot.keyClick(presentation, Qt.Key.Key_Left)
+    qtbot.keyClick(presentation, Qt.Key.Key_Left)  # stays on the first
+    assert presentation.index == 0
+    qtbot.keyClick(presentation, Qt.Key.Key_End)
+    qtbot.keyClick(presentation, Qt.Key.Key_Space)  # stays on the last
+    assert presentation.index == len(KINDS) - 1
+    assert presentation.title.text() == "入选概率（稳定性分析）"
+    qtbot.keyClick(presentation, Qt.Key.Key_Home)
+    qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
+    qtbot.keyClick(presentation, Qt.Key.Key_Escape)
+    assert page.presentation is None
+    assert page.kinds.currentRow() == 1
+
+
+def test_export_page_writes_the_workbook_and_publicity(
+    window, finalised_project: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *args: shown.append(args[2]))
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append("warning:" + args[2]))
+    assert window.open_project(str(finalised_project))
+    window.set_role("committee")
+    window.show_page("export")
+    page = window.pages["export"]
+    assert page.pdf_button.isEnabled() and "已定稿" in page.state.text()
+    page.export_workbook(str(tmp_path / "结果.xlsx"))
+    page.wait()
+    assert (tmp_path / "结果.xlsx").exists(), shown
+    assert "定稿名单校验码" in shown[-1]
+    assert load_workbook(tmp_path / "结果.xlsx").sheetnames[0] == "推荐名单（省级）"
+    page.phone.setText("0351-1234567")
+    assert page.write_publicity(".pdf", str(tmp_path / "公示.pdf"))
+    assert (tmp_path / "公示.pdf").read_bytes().startswith(b"%PDF")
+    assert page.write_publicity(".xlsx", str(tmp_path / "公示.xlsx"))
+    page.days.setValue(1)
+    page.office.setText("")
+    assert not page.write_publicity(".pdf", str(tmp_path / "no.pdf"))
+    assert shown[-1].startswith("warning:") and not (tmp_path / "no.pdf").exists()
+
+
+def test_export_page_without_a_finalised_list(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_project(str(demo_project))
+    window.set_role("agency")
+    window.show_page("export")
+    page = window.pages["export"]
+    assert not page.pdf_button.isEnabled() and not page.xlsx_button.isEnabled()
+    assert "定稿后" in page.publicity_state.text()

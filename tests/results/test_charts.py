@@ -1,0 +1,110 @@
+"""Every chart kind renders for the demo and for an empty project, with Chinese drawn
+from a real font (a missing-glyph warning fails the test), and is written as PNG, SVG
+and PDF; marks know the dossier they stand for."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from pypdf import PdfReader
+
+from review_desk.charts import KINDS
+from review_desk.charts.data import chart_data
+from review_desk.charts.figures import build_chart
+from review_desk.charts.fonts import chinese_font
+from review_desk.project import Project
+from review_desk.results.source import results_ranking
+from tests.support import run_cli
+
+
+@pytest.fixture(scope="module")
+def demo_data(demo_source: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from tests.conftest import copy_project
+
+    path = copy_project(demo_source, tmp_path_factory.mktemp("charts") / "demo.rdp")
+    with Project(path) as project:
+        return chart_data(project, results_ranking(project, resamples=100))
+
+
+def test_a_chinese_font_is_resolved() -> None:
+    from matplotlib import font_manager
+
+    family = chinese_font()
+    path = font_manager.findfont(family, fallback_to_default=False)
+    from matplotlib.ft2font import FT2Font
+
+    charmap = FT2Font(path).get_charmap()
+    assert all(ord(ch) in charmap for ch in "评审排名省级市县基地")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_chart_renders_for_the_demo(kind: str, demo_data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" is a warning
+        chart = build_chart(kind, demo_data)
+        for suffix in (".png", ".svg", ".pdf"):
+            chart.save(tmp_path / f"{kind}{suffix}", dpi=100)
+    assert chart.hits, "a chart of the demo has marks to point at"
+    png = (tmp_path / f"{kind}.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    assert b"<svg" in (tmp_path / f"{kind}.svg").read_bytes()[:500]
+    assert len(PdfReader(tmp_path / f"{kind}.pdf").pages) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_chart_renders_for_an_empty_project(kind: str, tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "empty.rdp", name="空项目")
+    try:
+        data = chart_data(project)
+    finally:
+        project.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chart = build_chart(kind, data)
+        chart.save(tmp_path / f"{kind}.png", dpi=60)
+    assert chart.hits == []
+
+
+def test_marks_name_their_dossier(demo_data) -> None:  # type: ignore[no-untyped-def]
+    chart = build_chart("ranking", demo_data)
+    chart.figure.canvas.draw()
+    top = demo_data.table.sort_values("score", ascending=False).iloc[0]
+    bar = chart.hits[0].artist
+    x, y = bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2
+    px, py = bar.axes.transData.transform((x, y))
+    event = SimpleNamespace(x=px, y=py, inaxes=bar.axes, canvas=chart.figure.canvas)
+    dossier_id, text = chart.item_at(event)
+    assert dossier_id == top["dossier_id"] and top["code"] in text
+
+
+def test_radar_of_a_chosen_dossier(demo_data) -> None:  # type: ignore[no-untyped-def]
+    chosen = demo_data.table.dropna(subset=["score"]).iloc[-1]
+    chart = build_chart("radar", demo_data, dossier_id=int(chosen["dossier_id"]))
+    assert chosen["code"] in chart.figure.get_suptitle()
+
+
+def test_chart_command(demo_project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "ranking.png"
+    done = run_cli(
+        "chart", str(demo_project), "--kind", "ranking", "--out", str(target), module="review_desk"
+    )
+    assert done.returncode == 0, done.stderr
+    from PIL import Image
+
+    with Image.open(target) as image:
+        assert image.info.get("dpi", (0, 0))[0] == pytest.approx(300, abs=1)
+    unknown = run_cli(
+        "chart",
+        str(demo_project),
+        "--kind",
+        "radar",
+        "--dossier",
+        "NOPE",
+        "--out",
+        str(tmp_path / "r.svg"),
+        module="review_desk",
+    )
+    assert unknown.returncode == 2 and "NOPE" in unknown.stderr

@@ -1,0 +1,286 @@
+"""The results workbook: content against the consolidation results cell by cell,
+formatting spot checks, reading back with openpyxl and pandas, LibreOffice conversion,
+the empty project, cancelling, and the CLI."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from review_desk.project import Project
+from review_desk.ranking import tier_label
+from review_desk.results.criterion_scores import criterion_scores
+from review_desk.results.source import results_ranking
+from review_desk.results.workbook import ExportCancelled, export_workbook
+from review_desk.results.xlsx_tables import TIER_FILLS, display_width
+from review_desk.rubrics import active_rubric
+from review_desk.storage import models as m
+from tests.support import run_cli
+
+SHEETS = [
+    "推荐名单（省级）",
+    "分方向排名",
+    "市级推荐",
+    "评分汇总",
+    "专家评分明细",
+    "偏离预警",
+    "形式审查",
+    "答辩与考察记录",
+    "信度分析",
+    "委员会调整记录",
+    "参数与说明",
+]
+
+
+def _header(sheet) -> list[str]:  # type: ignore[no-untyped-def]
+    return [c.value for c in sheet[1]]
+
+
+def _records(sheet) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    header = _header(sheet)
+    return [
+        dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+
+
+def _close(a: object, b: object) -> bool:
+    if a is None or b is None or (isinstance(b, float) and math.isnan(b)):
+        return a is None and (b is None or (isinstance(b, float) and math.isnan(b)))
+    return abs(float(a) - float(b)) < 1e-9  # type: ignore[arg-type]
+
+
+def test_workbook_matches_the_consolidation_cell_by_cell(
+    finalised_project: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "结果.xlsx"
+    with Project(finalised_project) as project:
+        result = results_ranking(project, resamples=200)
+        summary = export_workbook(project, target, result=result)
+        rubric = active_rubric(project)
+        scores = criterion_scores(project, rubric.content_hash)
+        with project.reading() as session:
+            head = session.scalars(select(m.AuditLog).order_by(m.AuditLog.id.desc())).first()
+            platforms = dict(session.execute(select(m.Dossier.id, m.Dossier.platform_name)).all())
+    assert summary.content_hash and summary.content_hash == result.finalised["content_hash"]
+    book = load_workbook(target)
+    assert book.sheetnames == SHEETS
+    table = result.table
+
+    # 推荐名单（省级）: the adjusted provincial list, best first, with its scores.
+    provincial = table[table["adjusted_tier"] == "provincial"].sort_values("score", ascending=False)
+    rows = _records(book["推荐名单（省级）"])
+    assert [r["申报编号"] for r in rows] == list(provincial["code"])
+    assert [r["序号"] for r in rows] == list(range(1, len(provincial) + 1))
+    for row, expected in zip(rows, provincial.itertuples(), strict=True):
+        assert _close(row["综合得分"], expected.score)
+        assert row["牵头申报主体"] == expected.applicant
+        assert row["平台载体名称"] == platforms[expected.dossier_id]
+        assert row["联席会议确定层级"] == tier_label("provincial")
+        assert row["计算层级"] == tier_label(expected.tier)
+        assert _close(row["入选概率"], expected.p_provincial)
+    adjusted = [r for r in rows if r["计算层级"] != r["联席会议确定层级"]]
+    assert len(adjusted) == 1 and adjusted[0]["调整理由"] == "联席会议认定其示范作用突出"
+
+    # 分方向排名: every dossier once, grouped by direction, best first within each.
+    by_direction = _records(book["分方向排名"])
+    assert sorted(r["申报编号"] for r in by_direction) == sorted(table["code"])
+    for direction, part in pd.DataFrame(by_direction).groupby("方向序号"):
+        scores_in = [s for s in part["综合得分"] if s is not None and not pd.isna(s)]
+        assert scores_in == sorted(scores_in, reverse=True), direction
+        assert list(part["方向内名次"]) == list(range(1, len(part) + 1))
+
+    # 市级推荐: the municipal candidates grouped by city.
+    municipal = _records(book["市级推荐"])
+    assert sorted(r["申报编号"] for r in municipal) == sorted(
+        table[table["adjusted_tier"] == "municipal"]["code"]
+    )
+    cities = [r["所在城市"] for r in municipal]
+    assert cities == sorted(cities, key=cities.index)  # contiguous groups
+    for city in set(cities):
+        numbers = [r["市内序号"] for r in municipal if r["所在城市"] == city]
+        assert numbers == list(range(1, len(numbers) + 1))
+
+    # 评分汇总: each expert's total, max, min, spread, consolidated score, flags.
+    totals = result.totals
+    summary_rows = {r["申报编号"]: r for r in _records(book["评分汇总"])}
+    assert len(summary_rows) == len(table)
+    for dossier in table.itertuples():
+        row = summary_rows[dossier.code]
+        assert _close(row["综合得分"], dossier.score)
+        assert _close(row["合成分"], dossier.base)
+        assert row["偏离预警"] == dossier.flags
+        mine = totals[totals["dossier_id"] == dossier.dossier_id]
+        for expert, total in zip(mine["expert"], mine["total"], strict=True):
+            assert _close(row[expert], total)
+        if len(mine):
+            assert _close(row["最高分"], mine["total"].max())
+            assert _close(row["最低分"], mine["total"].min())
+            assert _close(row["极差"], mine["total"].max() - mine["total"].min())
+
+    # 专家评分明细: every criterion score of every submitted sheet.
+    detail = book["专家评分明细"]
+    header = _header(detail)
+    detail_rows = list(detail.iter_rows(min_row=2, values_only=True))
+    assert len(detail_rows) == scores["sheet_id"].nunique()
+    columns = {c.id: header.index(f"{c.id} {c.name}（{c.max:g}）") for c in rubric.criteria}
+    cells = {
+        (row[0], row[2], rubric_id): row[index]
+        for row in detail_rows
+        for rubric_id, index in columns.items()
+    }
+    codes = dict(zip(table["dossier_id"], table["code"], strict=True))
+    names = dict(zip(totals["expert_id"], totals["expert"], strict=True))
+    for score in scores.itertuples():
+        key = (codes[score.dossier_id], names[score.expert_id], score.criterion_id)
+        assert _close(cells[key], score.points)
+
+    # 偏离预警: every flag with its explanation.
+    flags = _records(book["偏离预警"])
+    assert len(flags) == len(result.experts)
+    assert all(r["已说明"] == "是" and r["说明"] == "专家书面说明：已复核材料" for r in flags)
+
+    adjustments = _records(book["委员会调整记录"])
+    assert len(adjustments) == 1
+    assert adjustments[0]["调整为"] == tier_label("provincial")
+    assert adjustments[0]["决定人"] == "联席会议"
+
+    params = {r["参数/说明"]: r["内容"] for r in _records(book["参数与说明"])}
+    assert params["名单校验码（SHA-256）"] == summary.content_hash
+    assert params["指导标准校验码"] == rubric.content_hash
+    assert params["审计链末端哈希（SHA-256）"] == head.entry_hash
+    assert params["审计链完整"] == "是"
+    assert params["每方向省级名额上限"] == 2
+
+    reliability = _records(book["信度分析"])
+    assert [r["专家组"] for r in reliability] and all(0 <= r["ICC(2,k)"] <= 1 for r in reliability)
+
+
+def test_workbook_formatting(finalised_project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "results.xlsx"
+    with Project(finalised_project) as project:
+        summary = export_workbook(project, target, result=results_ranking(project, resamples=50))
+    book = load_workbook(target)
+    sheet = book["推荐名单（省级）"]
+    header = sheet[1]
+    assert all(c.font.bold for c in header)
+    assert header[0].fill.fgColor.rgb.endswith("1F4E79")
+    assert sheet.freeze_panes == "D2"
+    assert sheet.auto_filter.ref == f"A1:L{sheet.max_row}"
+    assert sheet["G2"].number_format == "0.00"
+    assert sheet["L2"].number_format == "0.0%"
+    assert sheet["I2"].fill.fgColor.rgb.endswith(TIER_FILLS["provincial"])
+    longest = max(display_width(c.value) for c in sheet["C"])
+    assert sheet.column_dimensions["C"].width >= longest
+    # Columns of Latin text are not made wide for nothing.
+    assert sheet.column_dimensions["A"].width < 10
+    assert sheet.page_setup.orientation == "landscape"
+    assert str(sheet.page_setup.paperSize) == "9"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
+    assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
+    assert "签字" in sheet.oddFooter.left.text
+    assert summary.content_hash[:16] in sheet.oddFooter.right.text
+    assert "推荐名单（省级）" in sheet.oddHeader.center.text
+    for name in book.sheetnames:
+        assert summary.content_hash[:16] in book[name].oddFooter.right.text, name
+    assert book.properties.description == summary.content_hash
+    assert book.properties.title and book.properties.creator
+    # pandas reads every sheet with its header in the first row.
+    frames = pd.read_excel(target, sheet_name=None)
+    assert list(frames) == SHEETS
+    assert list(frames["推荐名单（省级）"]["申报编号"]) == [c.value for c in sheet["B"][1:]]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_workbook(finalised_project: Path, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    target = tmp_path / "results.xlsx"
+    with Project(finalised_project) as project:
+        export_workbook(project, target, result=results_ranking(project, resamples=0))
+    out = tmp_path / "lo"
+    done = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    pdf = PdfReader(out / "results.pdf")
+    assert len(pdf.pages) >= len(SHEETS)
+    text = pdf.pages[0].extract_text()
+    assert "推荐名单" in text and "第 1 页" in text
+
+
+def test_unfinalised_and_empty_projects_export(demo_project: Path, tmp_path: Path) -> None:
+    with Project(demo_project) as project:
+        summary = export_workbook(
+            project, tmp_path / "w.xlsx", result=results_ranking(project, resamples=0)
+        )
+    assert summary.content_hash is None
+    book = load_workbook(tmp_path / "w.xlsx")
+    assert "未定稿" in book["推荐名单（省级）"].oddFooter.right.text
+    params = {r["参数/说明"]: r["内容"] for r in _records(book["参数与说明"])}
+    assert params["是否定稿"] == "否（工作稿）"
+
+    empty = Project.create(tmp_path / "empty.rdp", name="空项目")
+    try:
+        summary = export_workbook(empty, tmp_path / "empty.xlsx")
+    finally:
+        empty.close()
+    book = load_workbook(tmp_path / "empty.xlsx")
+    assert book.sheetnames == SHEETS
+    assert book["推荐名单（省级）"].max_row == 1
+    assert summary.rows["推荐名单（省级）"] == 0
+
+
+def test_cancelled_export_leaves_the_earlier_file(demo_project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "w.xlsx"
+    target.write_bytes(b"earlier")
+    calls = []
+
+    def progress(done: int, total: int, what: str) -> bool:
+        calls.append(what)
+        return done < 5
+
+    with Project(demo_project) as project, pytest.raises(ExportCancelled):
+        export_workbook(
+            project, target, result=results_ranking(project, resamples=0), progress=progress
+        )
+    assert target.read_bytes() == b"earlier"
+    assert not list(tmp_path.glob(".*.part"))
+    assert len(calls) == 6  # stopped at the sixth step
+
+
+def test_export_command(finalised_project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    done = run_cli(
+        "export",
+        str(finalised_project),
+        "--out",
+        str(target),
+        "--resamples",
+        "0",
+        module="review_desk",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "定稿名单校验码" in done.stdout and target.exists()
+    wrong = run_cli("export", str(finalised_project), "--out", str(tmp_path / "x.csv"))
+    assert wrong.returncode == 2 and ".xlsx" in wrong.stderr
