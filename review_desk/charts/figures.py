@@ -175,7 +175,7 @@ def direction_multiples(data: ChartData) -> Chart:
     if data.empty:
         return _empty("directions", title, _("No scores yet."))
     table = _scored(data)
-    groups = [(d, part) for d, part in table.groupby("direction_id", sort=True)]
+    groups: list[tuple[Any, pd.DataFrame]] = list(table.groupby("direction_id", sort=True))
     cap = int(data.config.get("direction_cap") or 2)
     caps = {int(k): int(v) for k, v in (data.config.get("direction_caps") or {}).items()}
     columns = 6
@@ -360,8 +360,8 @@ def radar(data: ChartData, dossier_id: int | None = None) -> Chart:
         return np.concatenate([values, values[:1]])
 
     figure = _figure((10, 7.2))
-    axes = figure.add_subplot(projection="polar")
-    mine, peer = shares(means.loc[dossier_id]), shares(peer_means)
+    axes: Any = figure.add_subplot(projection="polar")  # PolarAxes
+    mine, peer = shares(pd.Series(means.loc[dossier_id])), shares(peer_means)
     (line,) = axes.plot(closed, mine, color="#1F4E79", linewidth=2, label=row["code"])
     axes.fill(closed, mine, color="#1F4E79", alpha=0.18)
     axes.plot(

@@ -26,7 +26,7 @@ from review_desk.ranking import RankResult, tier_label
 from review_desk.results import workbook_sheets as sheets
 from review_desk.results.criterion_scores import criterion_scores, submission_times
 from review_desk.results.source import results_ranking
-from review_desk.results.xlsx_tables import discard, write_table
+from review_desk.results.xlsx_tables import TIER_FILLS, discard, write_table
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
 
@@ -272,7 +272,7 @@ def _parameter_items(
                 "printed in the footer of every page and must equal the finalised list's."
             ),
         ),
-        (_("Tier colours"), "；".join(tier_label(t) for t in sheets.TIER_FILLS)),
+        (_("Tier colours"), "；".join(tier_label(t) for t in TIER_FILLS)),
     ]
     return items
 

@@ -33,7 +33,7 @@ class Sheet:
 
     title: str
     columns: list[Column]
-    rows: list[Sequence[Any]]
+    rows: Sequence[Sequence[Any]]
     print_title: str = ""
     freeze_columns: int = 0
 
@@ -55,6 +55,12 @@ def sheet_titles() -> list[str]:
     ]
 
 
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    """The frame's rows as named tuples, typed loosely: pandas types each field as the
+    union of every scalar type, which no call accepts."""
+    return list(frame.itertuples(index=False))
+
+
 def _number(value: Any) -> float | None:
     if value is None:
         return None
@@ -73,7 +79,7 @@ def provincial_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
     """推荐名单（省级）: the candidates the (adjusted) list makes provincial bases."""
     chosen = _score_key(table[table["adjusted_tier"] == "provincial"])
     rows = []
-    for number, r in enumerate(chosen.itertuples(index=False), start=1):
+    for number, r in enumerate(_rows(chosen), start=1):
         rows.append(
             [
                 number,
@@ -99,15 +105,15 @@ def provincial_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
         Column(_("City")),
         Column(_("Overall score"), SCORE_FORMAT),
         Column(_("Overall rank"), INTEGER_FORMAT),
-        Column(_("Computed tier"), fill=_tier_code(rows, 8)),
-        Column(_("Committee's tier"), fill=_tier_code(rows, 9)),
+        Column(_("Computed tier"), fill=_tier_code(8)),
+        Column(_("Committee's tier"), fill=_tier_code(9)),
         Column(_("Adjustment reason"), max_width=40, wrap=True),
         Column(_("Selection probability"), PERCENT_FORMAT),
     ]
     return Sheet(_("Recommended list (provincial)"), columns, rows, freeze_columns=3)
 
 
-def _tier_code(rows: list[Sequence[Any]], index: int) -> Any:
+def _tier_code(index: int) -> Any:
     """A fill rule for a column holding tier labels: colour by the label's tier."""
     codes = {tier_label(code): code for code in TIER_FILLS}
     return lambda row: TIER_FILLS.get(codes.get(row[index], ""))
@@ -118,7 +124,7 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
     ordered = _score_key(table).sort_values("direction_id", kind="stable")
     rows = []
     place: dict[int, int] = {}
-    for r in ordered.itertuples(index=False):
+    for r in _rows(ordered):
         direction = int(r.direction_id)
         place[direction] = place.get(direction, 0) + 1
         rows.append(
@@ -147,8 +153,8 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
         Column(_("Requested level")),
         Column(_("Overall score"), SCORE_FORMAT),
         Column(_("Overall rank"), INTEGER_FORMAT),
-        Column(_("Computed tier"), fill=_tier_code(rows, 9)),
-        Column(_("Committee's tier"), fill=_tier_code(rows, 10)),
+        Column(_("Computed tier"), fill=_tier_code(9)),
+        Column(_("Committee's tier"), fill=_tier_code(10)),
         Column(_("Explanation"), max_width=60, wrap=True),
     ]
     return Sheet(_("Ranking by direction"), columns, rows, freeze_columns=4)
@@ -163,7 +169,7 @@ def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
     )
     rows = []
     place: dict[str, int] = {}
-    for r in chosen.itertuples(index=False):
+    for r in _rows(chosen):
         place[r.city] = place.get(r.city, 0) + 1
         rows.append(
             [
@@ -208,9 +214,10 @@ def score_summary(result: RankResult) -> Sheet:
         for eid, name in zip(experts["expert_id"], names, strict=True)
     ]
     slot = {int(e): i for i, e in enumerate(experts["expert_id"])}
-    by_dossier = {int(d): part for d, part in totals.groupby("dossier_id")} if len(totals) else {}
+    grouped: Any = totals.groupby("dossier_id") if len(totals) else []
+    by_dossier = {int(d): part for d, part in grouped}
     rows = []
-    for r in _score_key(result.table).itertuples(index=False):
+    for r in _rows(_score_key(result.table)):
         part = by_dossier.get(int(r.dossier_id))
         cells: list[Any] = [None] * len(headers)
         high = low = spread = None
@@ -252,7 +259,7 @@ def score_summary(result: RankResult) -> Sheet:
         Column(_("Overall score"), SCORE_FORMAT),
         Column(_("Deviation flags"), INTEGER_FORMAT),
         Column(_("Vetoed")),
-        Column(_("Tier"), fill=_tier_code(rows, 4 + n + 8)),
+        Column(_("Tier"), fill=_tier_code(4 + n + 8)),
     ]
     return Sheet(_("Score summary"), columns, rows, freeze_columns=2)
 
@@ -286,9 +293,8 @@ def criterion_detail(
     stage_of = {c.id: c.stage for c in criteria}
     slot = {c.id: i for i, c in enumerate(criteria)}
     rows = []
-    for (sheet_id, dossier_id, expert_id), part in scores.groupby(
-        ["sheet_id", "dossier_id", "expert_id"], sort=False
-    ):
+    groups: Any = scores.groupby(["sheet_id", "dossier_id", "expert_id"], sort=False)
+    for (sheet_id, dossier_id, expert_id), part in groups:
         values: list[Any] = [None] * len(criteria)
         sums = dict.fromkeys(stages, 0.0)
         for criterion, points in zip(part["criterion_id"], part["points"], strict=True):
@@ -329,7 +335,7 @@ def deviations(result: RankResult, table: pd.DataFrame) -> Sheet:
         zip(table["dossier_id"], zip(table["code"], table["applicant"], strict=True), strict=True)
     )
     rows = []
-    for r in result.experts.itertuples(index=False):
+    for r in _rows(result.experts):
         code, applicant = names.get(r.dossier_id, ("", ""))
         rows.append(
             [
@@ -496,7 +502,7 @@ def adjustments(records: list[dict[str, Any]]) -> Sheet:
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=30),
         Column(_("From tier")),
-        Column(_("To tier"), fill=_tier_code(rows, 4)),
+        Column(_("To tier"), fill=_tier_code(4)),
         Column(_("Reason"), max_width=70, wrap=True),
         Column(_("Decided by")),
     ]

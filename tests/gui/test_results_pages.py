@@ -7,6 +7,7 @@ from pathlib import Path
 
 from matplotlib.backend_bases import MouseEvent
 from openpyxl import load_workbook
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
