@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from review_desk.charts import KINDS
 from review_desk.charts.data import ChartData
-from review_desk.charts.fonts import configure
+from review_desk.charts.fonts import font_rc
 from review_desk.i18n import _, tr
 from review_desk.ranking import tier_label
 
@@ -68,11 +69,11 @@ class Chart:
         """Write the chart as PNG, SVG or PDF (by the file's suffix)."""
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        self.figure.savefig(target, dpi=dpi, format=target.suffix.lstrip(".").lower())
+        with rc_context(font_rc()):
+            self.figure.savefig(target, dpi=dpi, format=target.suffix.lstrip(".").lower())
 
 
 def _figure(size: tuple[float, float] = (11, 6.2)) -> Figure:
-    configure()
     return Figure(figsize=size, layout="constrained", facecolor="white")
 
 
@@ -479,7 +480,8 @@ def kind_title(kind: str) -> str:
 
 
 def build_chart(kind: str, data: ChartData, *, dossier_id: int | None = None) -> Chart:
-    """Build the chart of ``kind`` (one of ``KINDS``)."""
-    if kind == "radar":
-        return radar(data, dossier_id)
-    return BUILDERS[kind](data)
+    """Build the chart of ``kind`` (one of ``KINDS``), its texts in a Chinese font."""
+    with rc_context(font_rc()):
+        if kind == "radar":
+            return radar(data, dossier_id)
+        return BUILDERS[kind](data)

@@ -4,8 +4,7 @@ Windows, macOS and Linux first, then any installed font that has the glyphs."""
 from __future__ import annotations
 
 from functools import cache
-
-import matplotlib as mpl
+from typing import Any
 
 from review_desk.i18n import _
 
@@ -61,13 +60,14 @@ def chinese_font() -> str:
     )
 
 
-def configure() -> None:
-    """Make matplotlib draw Chinese (set once per process; cheap to call again)."""
-    family = chinese_font()
-    if mpl.rcParams["font.sans-serif"][:1] == [family]:
-        return
-    mpl.rcParams["font.family"] = ["sans-serif"]
-    mpl.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
-    mpl.rcParams["axes.unicode_minus"] = False  # the Unicode minus is missing in some fonts
-    mpl.rcParams["svg.fonttype"] = "path"  # SVG text as outlines: no font needed to view
-    mpl.rcParams["pdf.fonttype"] = 42  # embed TrueType/OpenType outlines
+def font_rc() -> dict[str, Any]:
+    """The matplotlib settings that make figures draw Chinese. Applied with
+    ``matplotlib.rc_context`` while a figure is built and saved, not set globally:
+    texts keep the font they were made with, and the process's defaults stay as
+    they were for any other matplotlib user."""
+    return {
+        "font.family": [chinese_font(), "DejaVu Sans"],
+        "axes.unicode_minus": False,  # the Unicode minus is missing in some CJK fonts
+        "svg.fonttype": "path",  # SVG text as outlines: no font needed to view it
+        "pdf.fonttype": 42,  # embed TrueType/OpenType outlines
+    }

@@ -18,7 +18,6 @@ from review_desk.i18n import _, tr
 from review_desk.ranking import RankResult, reliability_reading, tier_label
 from review_desk.results.xlsx_tables import (
     DATETIME_FORMAT,
-    INTEGER_FORMAT,
     PERCENT_FORMAT,
     SCORE_FORMAT,
     TIER_FILLS,
@@ -97,14 +96,14 @@ def provincial_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
             ]
         )
     columns = [
-        Column(_("No."), INTEGER_FORMAT, min_width=6),
+        Column(_("No."), min_width=6),
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=36),
         Column(_("Platform name"), max_width=40),
         Column(_("Direction"), max_width=24),
         Column(_("City")),
         Column(_("Overall score"), SCORE_FORMAT),
-        Column(_("Overall rank"), INTEGER_FORMAT),
+        Column(_("Overall rank")),
         Column(_("Computed tier"), fill=_tier_code(8)),
         Column(_("Committee's tier"), fill=_tier_code(9)),
         Column(_("Adjustment reason"), max_width=40, wrap=True),
@@ -144,16 +143,17 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
             ]
         )
     columns = [
-        Column(_("Direction no."), INTEGER_FORMAT),
+        Column(_("Direction no.")),
         Column(_("Direction"), max_width=24),
-        Column(_("Place in direction"), INTEGER_FORMAT),
+        Column(_("Place in direction")),
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=36),
         Column(_("City")),
         Column(_("Requested level")),
         Column(_("Overall score"), SCORE_FORMAT),
-        Column(_("Overall rank"), INTEGER_FORMAT),
-        Column(_("Computed tier"), fill=_tier_code(9)),
+        Column(_("Overall rank")),
+        Column(_("Computed tier")),
+        # One coloured tier column per row: this sheet has every dossier of a round.
         Column(_("Committee's tier"), fill=_tier_code(10)),
         Column(_("Explanation"), max_width=60, wrap=True),
     ]
@@ -186,13 +186,13 @@ def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
         )
     columns = [
         Column(_("City")),
-        Column(_("No. in city"), INTEGER_FORMAT),
+        Column(_("No. in city")),
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=36),
         Column(_("Platform name"), max_width=40),
         Column(_("Direction"), max_width=24),
         Column(_("Overall score"), SCORE_FORMAT),
-        Column(_("Overall rank"), INTEGER_FORMAT),
+        Column(_("Overall rank")),
         Column(_("Explanation"), max_width=60, wrap=True),
     ]
     return Sheet(_("Municipal recommendations"), columns, rows, freeze_columns=3)
@@ -249,7 +249,7 @@ def score_summary(result: RankResult) -> Sheet:
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=36),
         Column(_("Direction"), max_width=24),
-        Column(_("Experts scoring"), INTEGER_FORMAT),
+        Column(_("Experts scoring")),
         *[Column(h, SCORE_FORMAT, max_width=14) for h in headers],
         Column(_("Highest"), SCORE_FORMAT),
         Column(_("Lowest"), SCORE_FORMAT),
@@ -257,7 +257,7 @@ def score_summary(result: RankResult) -> Sheet:
         Column(_("Consolidated"), SCORE_FORMAT),
         Column(_("Bonus"), SCORE_FORMAT),
         Column(_("Overall score"), SCORE_FORMAT),
-        Column(_("Deviation flags"), INTEGER_FORMAT),
+        Column(_("Deviation flags")),
         Column(_("Vetoed")),
         Column(_("Tier"), fill=_tier_code(4 + n + 8)),
     ]
@@ -474,8 +474,8 @@ def reliability(result: RankResult, panel_names: dict[int, str]) -> Sheet:
         )
     columns = [
         Column(_("Panel")),
-        Column(_("Dossiers scored by all"), INTEGER_FORMAT),
-        Column(_("Experts in the block"), INTEGER_FORMAT),
+        Column(_("Dossiers scored by all")),
+        Column(_("Experts in the block")),
         *[Column(k, "0.000") for k in keys],
         Column(_("Kendall's W"), "0.000"),
         Column(_("Reading"), max_width=70, wrap=True),

@@ -67,7 +67,8 @@ def test_agency_clicks_through_to_the_dossier(window, demo_project: Path) -> Non
 
 def test_presentation_mode_keys(window, finalised_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     page = _charts(window, finalised_project)
-    qtbot.keyClick(page, Qt.Key.Key_F11)
+    assert page.present_shortcut.key().toString() == "F11"
+    page.present_shortcut.activated.emit()
     presentation = page.presentation
     assert presentation is not None and presentation.isFullScreen()
     assert presentation.index == 0 and presentation.count.text() == f"1 / {len(KINDS)}"

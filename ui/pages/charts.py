@@ -131,7 +131,7 @@ class ChartsPage(Page):
         self.present_button.clicked.connect(self.present)
         self.radar_button.clicked.connect(self._show_radar_of_selected)
         self.open_button.clicked.connect(self._open_dossier)
-        QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.present)
+        self.present_shortcut = QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.present)
         self._set_enabled(False)
         self.kinds.setCurrentRow(0)
 
