@@ -60,7 +60,7 @@ def chinese_font() -> str:
     )
 
 
-def font_rc() -> dict[str, Any]:
+def font_rc() -> dict[Any, Any]:
     """The matplotlib settings that make figures draw Chinese. Applied with
     ``matplotlib.rc_context`` while a figure is built and saved, not set globally:
     texts keep the font they were made with, and the process's defaults stay as
