@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from review_desk.i18n import current_locale, tr
 
@@ -71,13 +71,13 @@ def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
     window.resize(*SCREENSHOT_SIZE)
     written: list[Path] = []
 
-    def grab(name: str) -> None:
+    def grab(name: str, widget: QWidget | None = None) -> None:
         # Let asynchronous work (PDF pages render in the background) finish first.
         loop = QEventLoop()
         QTimer.singleShot(400, loop.quit)
         loop.exec()
         path = directory / f"{len(written):02d}_{name}.png"
-        if not window.grab().save(str(path)):
+        if not (widget or window).grab().save(str(path)):
             raise OSError(f"could not write {path}")
         written.append(path)
 
@@ -108,6 +108,11 @@ def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
                         tabs.setCurrentIndex(index)
                         grab(f"{role}_{key}_{index}")
                 tabs.setCurrentIndex(0)
+            # Pages with further views of their own (charts, the presentation window).
+            views = getattr(window.pages[key], "screenshot_views", None)
+            if callable(views):
+                for suffix, widget in views():
+                    grab(f"{role}_{key}_{suffix}", widget)
     window.set_role("agency")
     return written
 

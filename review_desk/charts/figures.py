@@ -100,12 +100,12 @@ def _legend(axes: Any, tiers: list[str], **options: Any) -> None:
     axes.legend(handles=handles, frameon=False, **options)
 
 
-def ranking_bars(data: ChartData) -> Chart:
+def ranking_bars(data: ChartData, top: int = TOP) -> Chart:
     """Scores of the best candidates, coloured by (adjusted) tier, the cutoff marked."""
     title = _("Ranking")
     if data.empty:
         return _empty("ranking", title, _("No scores yet."))
-    table = _scored(data).head(TOP)
+    table = _scored(data).head(top)
     figure = _figure((11, max(5.5, 0.24 * len(table) + 1.6)))
     axes = figure.add_subplot()
     positions = np.arange(len(table))
@@ -301,12 +301,13 @@ def leniency(data: ChartData) -> Chart:
         positions,
         [f"{e}（{int(n)}）" for e, n in zip(frame["expert"], frame["dossiers"], strict=True)],
     )
+    axes.set_ylabel(_("Expert (dossiers scored)"))
     axes.axvline(0, color="#333333", linewidth=0.8)
     for bar, value in zip(bars, percent, strict=True):
         axes.text(
             value + (0.2 if value >= 0 else -0.2),
             bar.get_y() + bar.get_height() / 2,
-            f"{value:+.1f}%",
+            f"{value + 0.0 if abs(value) >= 0.05 else 0.0:+.1f}%",
             va="center",
             ha="left" if value >= 0 else "right",
             fontsize=8,
@@ -402,7 +403,7 @@ def radar(data: ChartData, dossier_id: int | None = None) -> Chart:
     return Chart("radar", title, figure, hits)
 
 
-def stability_chart(data: ChartData) -> Chart:
+def stability_chart(data: ChartData, top: int = TOP) -> Chart:
     """How often each candidate is a provincial base when the experts are resampled."""
     title = _("Selection probability (stability analysis)")
     table = data.table
@@ -411,7 +412,7 @@ def stability_chart(data: ChartData) -> Chart:
     frame = (
         table[table["p_provincial"] > 0]
         .sort_values(["p_provincial", "score"], ascending=[False, False])
-        .head(TOP)
+        .head(top)
     )
     figure = _figure((11, max(5.0, 0.26 * len(frame) + 1.8)))
     axes = figure.add_subplot()
@@ -479,9 +480,15 @@ def kind_title(kind: str) -> str:
     }[kind]
 
 
-def build_chart(kind: str, data: ChartData, *, dossier_id: int | None = None) -> Chart:
-    """Build the chart of ``kind`` (one of ``KINDS``), its texts in a Chinese font."""
+def build_chart(
+    kind: str, data: ChartData, *, dossier_id: int | None = None, top: int | None = None
+) -> Chart:
+    """Build the chart of ``kind`` (one of ``KINDS``), its texts in a Chinese font.
+    ``top`` limits the bars of the ranking and stability charts (fewer, larger bars
+    for the meeting room)."""
     with rc_context(font_rc()):
         if kind == "radar":
             return radar(data, dossier_id)
+        if top is not None and kind in ("ranking", "stability"):
+            return BUILDERS[kind](data, top)
         return BUILDERS[kind](data)

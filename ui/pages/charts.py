@@ -5,6 +5,7 @@ nothing here changes the project."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ from ui.operations import Operation, run_operation
 from ui.pages.base import Page, card
 from ui.widgets.chart_canvas import ChartCanvas
 from ui.widgets.presentation import PresentationWindow
+
+PRESENTATION_TOP = 20  # bars in the meeting room: readable from the back of the room
 
 
 class ChartsPage(Page):
@@ -83,7 +86,7 @@ class ChartsPage(Page):
         centre_layout.setContentsMargins(0, 0, 0, 0)
         self.dossier_box = QComboBox(centre)
         self.dossier_box.setMinimumWidth(320)
-        self.dossier_label = QLabel(_("Dossier") + "：", centre)
+        self.dossier_label = QLabel(_("Dossier shown") + "：", centre)
         centre_layout.addRow(self.dossier_label, self.dossier_box)
         self.canvas = ChartCanvas(centre)
         self.canvas.setMinimumSize(520, 360)
@@ -332,7 +335,7 @@ class ChartsPage(Page):
         self.presentation = PresentationWindow(
             KINDS,
             [kind_title(k) for k in KINDS],
-            lambda kind: build_chart(kind, data, dossier_id=dossier),
+            lambda kind: build_chart(kind, data, dossier_id=dossier, top=PRESENTATION_TOP),
             start=self.kinds.currentRow(),
             subtitle=self.status.text(),
         )
@@ -340,6 +343,24 @@ class ChartsPage(Page):
         self.presentation.showFullScreen()
         self.presentation.activateWindow()
         self.presentation.setFocus()
+
+    def screenshot_views(self) -> Iterator[tuple[str, QWidget | None]]:
+        """Show each further chart, a dossier's summary and the presentation window in
+        turn, for ``review-desk gui --screenshots``."""
+        if self.data is None or self.data.empty:
+            return
+        top = self.data.table.sort_values("score", ascending=False).iloc[0]
+        self.select_dossier(int(top["dossier_id"]))
+        for row in range(1, len(KINDS)):
+            self.kinds.setCurrentRow(row)
+            yield KINDS[row], None
+        self.kinds.setCurrentRow(0)
+        self.present()
+        if self.presentation is not None:
+            self.presentation.showNormal()
+            self.presentation.resize(1440, 900)
+            yield "presentation", self.presentation
+            self.presentation.close()
 
     def _presentation_closed(self, index: int) -> None:
         self.presentation = None
