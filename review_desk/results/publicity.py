@@ -295,7 +295,7 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-    from review_desk.results.xlsx_tables import FONT_NAME, display_width
+    from review_desk.results.xlsx_tables import FONT_NAME, clean_text, display_width
 
     notice.check()
     workbook = Workbook()
@@ -333,7 +333,11 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
                 level_label(entry.level),
             ]
             for column, value in enumerate(values, start=1):
+                if isinstance(value, str):
+                    value = clean_text(value)
                 item = sheet.cell(row, column, value)
+                if isinstance(value, str) and value.startswith("="):
+                    item.data_type = "s"  # text, never a formula
                 item.font = Font(name=FONT_NAME)
                 item.border = border
                 item.alignment = Alignment(vertical="center", wrap_text=column > 1)

@@ -22,6 +22,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -108,6 +109,7 @@ def excel_value(value: Any) -> Any:
     return str(value)
 
 
+MAX_CELL_TEXT = 32_767  # Excel's limit on the text of a cell
 # Types Excel stores as they are; floats go through excel_value, which drops NaN.
 _NATIVE = frozenset({str, int, bool})
 
@@ -151,21 +153,36 @@ def write_table(
     count = len(columns)
     last = get_column_letter(max(count, 1))
     # Widths: the header's and every value's display width, within the column's limits.
-    # A value can be at most twice its length wide, which skips most measurements.
+    # A value can be at most twice its length wide, an ASCII one exactly its length,
+    # and numbers as shown here fit in 11: most values need no measuring.
     widths = [display_width(c.header) * WIDE + 2 for c in columns]
     caps = [c.max_width for c in columns]
+    extremes: list[float] = [0] * count
     for row in rows:
         for index, value in enumerate(row):
-            if value is None or widths[index] >= caps[index]:
+            current = widths[index]
+            if value is None or current >= caps[index]:
                 continue
-            if isinstance(value, str):
-                if len(value) * 2 * WIDE + 2 <= widths[index]:
+            if type(value) is str:
+                length = len(value)
+                if length * 2 * WIDE + 2 <= current:
                     continue
-            elif widths[index] >= 14:
+                if value.isascii() and "\n" not in value:
+                    measured = length * WIDE + 2
+                else:
+                    measured = display_width(value) * WIDE + 2
+            elif type(value) is int or type(value) is float:
+                # Numbers: only the largest magnitude matters, measured once below.
+                if abs(value) > extremes[index]:
+                    extremes[index] = abs(value)
                 continue
-            measured = display_width(value) * WIDE + 2
-            if measured > widths[index]:
+            else:
+                measured = display_width(value) * WIDE + 2
+            if measured > current:
                 widths[index] = measured
+    for index, extreme in enumerate(extremes):
+        if extreme > 0:
+            widths[index] = max(widths[index], display_width(-extreme) * WIDE + 2)
     for index, column in enumerate(columns, start=1):
         width = min(max(widths[index - 1], column.min_width), column.max_width)
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -189,7 +206,16 @@ def write_table(
     for row in rows:
         values: list[Any] = []
         for index, value in enumerate(row):
-            if type(value) not in _NATIVE:
+            if type(value) is str:
+                if value.startswith("=") or len(value) > MAX_CELL_TEXT:
+                    values.append(text_cell(sheet, value))
+                    continue
+                if not value.isprintable() and _illegal(value):  # isprintable: C-fast
+                    value = clean_text(value)
+            elif type(value) is float:
+                if value != value:  # NaN: an empty cell
+                    value = None
+            elif type(value) not in _NATIVE:
                 value = excel_value(value)
             if plain[index] or value is None:
                 values.append(value)
@@ -216,6 +242,26 @@ def write_table(
             values.append(cell)
         sheet.append(values)
     return sheet
+
+
+_illegal = ILLEGAL_CHARACTERS_RE.search
+
+
+def clean_text(value: str) -> str:
+    """Text without the control characters XML (and so .xlsx) cannot hold (pasted
+    into a register cell, say): openpyxl refuses them."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def text_cell(sheet: Any, value: str) -> WriteOnlyCell:
+    """A cell that shows ``value`` as text: openpyxl would store text starting with
+    "=" as a formula (a malformed one makes Excel offer to repair the file, a crafted
+    one is formula injection), and Excel refuses cells over 32,767 characters."""
+    if len(value) > MAX_CELL_TEXT:
+        value = value[: MAX_CELL_TEXT - 1] + "…"
+    cell = WriteOnlyCell(sheet, clean_text(value))
+    cell.data_type = "s"
+    return cell
 
 
 class _Looks:
@@ -280,7 +326,8 @@ def _print_setup(sheet: WriteOnlyWorksheet, title: str, note: str, count: int) -
     sheet.page_margins.top, sheet.page_margins.bottom = 0.9, 0.9
     sheet.page_margins.header, sheet.page_margins.footer = 0.4, 0.4
     sheet.print_title_rows = "1:1"
-    sheet.oddHeader.center.text = _header_text(title)
+    # Excel refuses (and offers to repair) header or footer text over 255 characters.
+    sheet.oddHeader.center.text = _header_text(title[:120])
     sheet.oddHeader.center.size = 14
     sheet.oddHeader.center.font = f"{FONT_NAME},Bold"
     sheet.oddFooter.left.text = _("Signature: ____________  Date: ____________")

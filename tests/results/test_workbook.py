@@ -284,3 +284,19 @@ def test_export_command(finalised_project: Path, tmp_path: Path) -> None:
     assert "定稿名单校验码" in done.stdout and target.exists()
     wrong = run_cli("export", str(finalised_project), "--out", str(tmp_path / "x.csv"))
     assert wrong.returncode == 2 and ".xlsx" in wrong.stderr
+
+
+def test_hostile_text_stays_text(demo_project: Path, tmp_path: Path) -> None:
+    """Text from a register that looks like a formula, holds a control character or is
+    too long for a cell is written as (clean) text: no formula, no repair prompt."""
+    with Project(demo_project) as project:
+        with project.transaction() as session:
+            applicants = list(session.scalars(select(m.Applicant).order_by(m.Applicant.id)))
+            applicants[0].name = '=HYPERLINK("http://example.com","点我")'
+            applicants[1].name = "山西\x07某某学院"
+        export_workbook(project, tmp_path / "w.xlsx", result=results_ranking(project, resamples=0))
+    sheet = load_workbook(tmp_path / "w.xlsx")["分方向排名"]
+    names = {c.value: c for c in sheet["E"][1:]}
+    assert names['=HYPERLINK("http://example.com","点我")'].data_type == "s"
+    assert "山西某某学院" in names
+    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
