@@ -250,7 +250,8 @@ _illegal = ILLEGAL_CHARACTERS_RE.search
 def clean_text(value: str) -> str:
     """Text without the control characters XML (and so .xlsx) cannot hold (pasted
     into a register cell, say): openpyxl refuses them."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    cleaned: str = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return cleaned
 
 
 def text_cell(sheet: Any, value: str) -> WriteOnlyCell:
