@@ -29,7 +29,7 @@ def test_dashboard_shows_every_chart_with_hover_and_click(
     page = _charts(window, finalised_project)
     assert page.data is not None and page.canvas.chart is not None
     assert "已定稿" in page.status.text()
-    assert not page.open_button.isVisible()  # the committee does not see the dossiers page
+    assert page.open_button.isVisible()  # the committee reads dossiers too
     for row in range(len(KINDS)):
         page.kinds.setCurrentRow(row)
         assert page.canvas.chart is not None and page.canvas.chart.kind == KINDS[row]
@@ -54,8 +54,8 @@ def test_dashboard_shows_every_chart_with_hover_and_click(
     assert top["code"] in page.canvas.chart.figure.get_suptitle()
 
 
-def test_agency_clicks_through_to_the_dossier(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
-    page = _charts(window, demo_project, role="agency")
+def test_clicking_through_to_the_dossier(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    page = _charts(window, demo_project, role="committee")
     assert "工作稿" in page.status.text()
     target = int(page.data.table.dropna(subset=["score"]).iloc[3]["dossier_id"])
     page.canvas.dossier_clicked.emit(target)
@@ -63,6 +63,7 @@ def test_agency_clicks_through_to_the_dossier(window, demo_project: Path) -> Non
     page.open_button.click()
     assert window.current_page_key() == "materials"
     assert window.pages["materials"].table.selected_row().id == target
+    assert not window.pages["materials"].import_button.isVisible()  # read-only
 
 
 def test_presentation_mode_keys(window, finalised_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -141,8 +141,10 @@ class ChartsPage(Page):
     # Loading ---------------------------------------------------------------------
 
     def set_role(self, role: str) -> None:
+        from ui.pages.registry import spec_for
+
         self._role = role
-        self.open_button.setVisible(role == "agency")
+        self.open_button.setVisible(role in spec_for("materials").roles)
 
     def load(self) -> None:
         """Compute the ranking and gather the chart data in the background."""

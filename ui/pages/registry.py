@@ -45,7 +45,14 @@ def page_specs() -> tuple[PageSpec, ...]:
             (EXPERT, AGENCY, COMMITTEE),
             "ui.pages.overview:OverviewPage",
         ),
-        PageSpec("materials", _("Dossiers"), (EXPERT, AGENCY), "ui.pages.materials:MaterialsPage"),
+        # The committee reads dossiers too (read-only: import is the agency's), so that
+        # a click on a dossier in the charts can open it.
+        PageSpec(
+            "materials",
+            _("Dossiers"),
+            (EXPERT, AGENCY, COMMITTEE),
+            "ui.pages.materials:MaterialsPage",
+        ),
         PageSpec(
             "formal_review",
             _("Formal review"),
