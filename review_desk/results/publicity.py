@@ -210,7 +210,7 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
         )
     )
     headers = [_("No."), _("Lead applicant"), _("Platform name"), _("Direction"), _("Level")]
-    widths = [12 * mm, 42 * mm, 62 * mm, 36 * mm, 22 * mm]
+    widths = [12 * mm, 42 * mm, 58 * mm, 34 * mm, 28 * mm]
     chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
     for index, level in enumerate(LEVELS):
         entries = listing.of_level(level)
