@@ -45,6 +45,17 @@ def main() -> int:
         subprocess.run([cli, "demo", str(project)], check=True, env=env)
         subprocess.run([cli, "audit", "verify", str(project)], check=True, env=env)
         subprocess.run([cli, "project", "info", str(project)], check=True, env=env)
+        # Results: the workbook and the charts (matplotlib and its fonts in the build).
+        out = Path(tmp) / "results"
+        subprocess.run(
+            [cli, "export", str(project), "--out", str(out / "results.xlsx")], check=True, env=env
+        )
+        for kind in ("ranking", "radar"):
+            subprocess.run(
+                [cli, "chart", str(project), "--kind", kind, "--out", str(out / f"{kind}.png")],
+                check=True,
+                env=env,
+            )
         shots = Path(tmp) / "shots"
         subprocess.run(
             [cli, "gui", str(project), "--screenshots", str(shots)],
