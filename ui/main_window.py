@@ -356,6 +356,10 @@ class MainWindow(QMainWindow):
         """Let the pages' background computations end (before the project they read
         closes, or the window goes)."""
         for page in self.pages.values():
+            # Work whose result nobody will see is cancelled first, then waited for.
+            canceller = getattr(page, "cancel_work", None)
+            if callable(canceller):
+                canceller()
             waiter = getattr(page, "wait", None)
             if callable(waiter):
                 waiter()

@@ -113,6 +113,7 @@ class Operation(QObject):
     def _on_finished(self, result: object) -> None:
         self._finish()
         self.done.emit(result)
+        self._dispose()
 
     def _on_failed(self, error: object) -> None:
         self._finish()
@@ -120,6 +121,13 @@ class Operation(QObject):
             self.cancelled.emit()
         else:
             self.error.emit(error)
+        self._dispose()
+
+    def _dispose(self) -> None:
+        """Free the dialog and this object once the callbacks have run: they are
+        children of the page, which would otherwise collect one of each per run."""
+        self._dialog.deleteLater()
+        self.deleteLater()
 
 
 def run_operation(

@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from review_desk.project import Project
 from review_desk.ranking import RankResult
-from review_desk.results.criterion_scores import criterion_scores
+from review_desk.results.criterion_scores import criterion_scores, rubric_versions
 from review_desk.results.source import results_ranking
-from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
 
 
@@ -55,8 +54,11 @@ class ChartData:
 def chart_data(project: Project, result: RankResult | None = None) -> ChartData:
     """Gather what every chart needs (the ranking is computed unless given)."""
     result = result or results_ranking(project)
-    rubric = active_rubric(project)
-    scores = criterion_scores(project, rubric.content_hash)
+    scores = criterion_scores(project)
+    criteria: dict[str, CriterionInfo] = {}
+    for version in rubric_versions(project, scores["rubric_hash"].unique()).values():
+        for c in version.criteria:  # the active version's first
+            criteria.setdefault(c.id, CriterionInfo(c.id, c.name, c.max))
     means = (
         scores.pivot_table(
             index="dossier_id", columns="criterion_id", values="points", aggfunc="mean"
@@ -71,7 +73,7 @@ def chart_data(project: Project, result: RankResult | None = None) -> ChartData:
         totals=result.totals,
         leniency=result.leniency,
         config=result.config,
-        criteria=[CriterionInfo(c.id, c.name, c.max) for c in rubric.criteria],
+        criteria=list(criteria.values()),
         criterion_means=means,
         directions={int(k): str(v) for k, v in directions.items()},
         finalised=result.finalised,

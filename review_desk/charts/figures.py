@@ -87,8 +87,11 @@ def _empty(kind: str, title: str, message: str) -> Chart:
 
 
 def _scored(data: ChartData) -> pd.DataFrame:
+    """The scored dossiers, best first; equal scores in rank order (the tie-breaks)."""
     table = data.table[data.table["score"].notna()]
-    return table.sort_values(["score", "code"], ascending=[False, True], kind="stable")
+    return table.assign(_r=table["rank"].astype(float).fillna(np.inf)).sort_values(
+        ["score", "_r", "code"], ascending=[False, True, True], kind="stable"
+    )
 
 
 def _short(text: str, limit: int = 12) -> str:
@@ -344,7 +347,12 @@ def radar(data: ChartData, dossier_id: int | None = None) -> Chart:
     means = data.criterion_means
     if data.empty or means.empty or not data.criteria:
         return _empty("radar", title, _("No scores yet."))
-    if dossier_id is None or dossier_id not in means.index:
+    if dossier_id is not None and dossier_id not in means.index:
+        # Asked for this dossier: say it has no scores rather than show another one.
+        return _empty(
+            "radar", title, tr("{dossier}: no scores yet.", dossier=data.dossier_label(dossier_id))
+        )
+    if dossier_id is None:
         ranked = [d for d in _scored(data)["dossier_id"] if d in means.index]
         if not ranked:
             return _empty("radar", title, _("No scores yet."))

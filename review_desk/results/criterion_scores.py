@@ -3,6 +3,7 @@ workbook's 专家评分明细 sheet and the criterion radar."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import pandas as pd
@@ -10,9 +11,11 @@ from sqlalchemy import select
 
 from review_desk.project import Project
 from review_desk.ranking import _raw_rows
+from review_desk.rubrics import active_rubric, rubric_by_hash
 from review_desk.storage import models as m
+from scoring_models.rubric import Rubric
 
-COLUMNS = ["sheet_id", "dossier_id", "expert_id", "criterion_id", "points"]
+COLUMNS = ["sheet_id", "dossier_id", "expert_id", "rubric_hash", "criterion_id", "points"]
 
 
 def criterion_scores(project: Project, rubric_hash: str | None = None) -> pd.DataFrame:
@@ -23,6 +26,7 @@ def criterion_scores(project: Project, rubric_hash: str | None = None) -> pd.Dat
             m.ScoreSheet.id,
             m.ScoreSheet.dossier_id,
             m.ScoreSheet.expert_id,
+            m.ScoreSheet.rubric_hash,
             m.Score.criterion_id,
             m.Score.points,
         )
@@ -48,3 +52,15 @@ def submission_times(project: Project) -> dict[int, datetime]:
             )
         ).all()
     return {int(sheet_id): at for sheet_id, at in rows if at is not None}
+
+
+def rubric_versions(project: Project, hashes: Iterable[str]) -> dict[str, Rubric]:
+    """The rubric versions the given sheets were scored with, the active one first."""
+    active = active_rubric(project)
+    versions = {active.content_hash: active}
+    for content_hash in hashes:
+        if content_hash not in versions:
+            version = rubric_by_hash(project, content_hash)
+            if version is not None:
+                versions[content_hash] = version
+    return versions

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 
@@ -110,7 +111,15 @@ def publicity_list(project: Project) -> PublicityList:
     entries: list[PublicityEntry] = []
     for level in LEVELS:
         chosen = [r for r in final.rows if r.get("adjusted_tier") == level]
-        chosen.sort(key=lambda r: (-(r["score"] if r["score"] is not None else -1), r["code"]))
+        # The list's order: by rank (which settles equal scores), then score and code.
+        chosen.sort(
+            key=lambda r: (
+                r.get("rank") is None,
+                r.get("rank") or 0,
+                -(r["score"] if r["score"] is not None else -1),
+                r["code"],
+            )
+        )
         for number, row in enumerate(chosen, start=1):
             fact = facts.get(row["dossier_id"])
             entries.append(
@@ -183,6 +192,11 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
 
     notice.check()
     _register_font()
+
+    def para(text: str, style: Any) -> Any:
+        # Paragraph reads its text as markup: names and notes are plain text.
+        return Paragraph(escape(text), style)
+
     title_style = ParagraphStyle(
         "title", fontName=_FONT, fontSize=20, leading=32, alignment=TA_CENTER, wordWrap="CJK"
     )
@@ -198,9 +212,9 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
     )
     right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT, firstLineIndent=0)
 
-    story: list[Any] = [Paragraph(publicity_title(), title_style), Spacer(1, 6 * mm)]
+    story: list[Any] = [para(publicity_title(), title_style), Spacer(1, 6 * mm)]
     story.append(
-        Paragraph(
+        para(
             _(
                 "After expert review and the inter-departmental joint meeting's decision, the "
                 "units below are proposed as the first provincial and municipal pilots. They are "
@@ -215,20 +229,20 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
     for index, level in enumerate(LEVELS):
         entries = listing.of_level(level)
         story.append(
-            Paragraph(tr("{title} ({count})", title=chapter[index], count=len(entries)), heading)
+            para(tr("{title} ({count})", title=chapter[index], count=len(entries)), heading)
         )
         if not entries:
-            story.append(Paragraph(_("None."), body))
+            story.append(para(_("None."), body))
             continue
-        data = [[Paragraph(h, head_cell) for h in headers]]
+        data = [[para(h, head_cell) for h in headers]]
         for entry in entries:
             data.append(
                 [
-                    Paragraph(str(entry.number), ParagraphStyle("n", parent=cell, alignment=1)),
-                    Paragraph(entry.applicant, cell),
-                    Paragraph(entry.platform, cell),
-                    Paragraph(entry.direction, cell),
-                    Paragraph(level_label(entry.level), cell),
+                    para(str(entry.number), ParagraphStyle("n", parent=cell, alignment=1)),
+                    para(entry.applicant, cell),
+                    para(entry.platform, cell),
+                    para(entry.direction, cell),
+                    para(level_label(entry.level), cell),
                 ]
             )
         table = Table(data, colWidths=widths, repeatRows=1)
@@ -251,11 +265,11 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
         )
         story.append(table)
     story.append(Spacer(1, 6 * mm))
-    story.extend(Paragraph(text, body) for text in notice_paragraphs(notice))
+    story.extend(para(text, body) for text in notice_paragraphs(notice))
     story.append(Spacer(1, 12 * mm))
     if notice.issuer.strip():
-        story.append(Paragraph(notice.issuer.strip(), right))
-    story.append(Paragraph(_chinese_date(notice.issued_on or notice.start), right))
+        story.append(para(notice.issuer.strip(), right))
+    story.append(para(_chinese_date(notice.issued_on or notice.start), right))
 
     footer = tr("List hash {hash}", hash=listing.content_hash)
 
@@ -369,8 +383,8 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
     workbook.properties.title = publicity_title()
     workbook.properties.creator = notice.issuer or notice.contact_office
     workbook.properties.description = listing.content_hash
-    naive = utc_now().astimezone().replace(tzinfo=None)
-    workbook.properties.created = workbook.properties.modified = naive
+    now = utc_now().replace(tzinfo=None)  # openpyxl writes it as UTC
+    workbook.properties.created = workbook.properties.modified = now
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.part")

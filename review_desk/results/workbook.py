@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,11 @@ from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.ranking import RankResult, tier_label
 from review_desk.results import workbook_sheets as sheets
-from review_desk.results.criterion_scores import criterion_scores, submission_times
+from review_desk.results.criterion_scores import (
+    criterion_scores,
+    rubric_versions,
+    submission_times,
+)
 from review_desk.results.source import results_ranking
 from review_desk.results.xlsx_tables import TIER_FILLS, discard, write_table
 from review_desk.rubrics import active_rubric
@@ -54,7 +58,11 @@ def hash_note(result: RankResult) -> str:
     not finalised."""
     if result.finalised is None:
         return _("List not finalised")
-    return tr("List hash {hash}", hash=result.finalised["content_hash"][:16])
+    short = result.finalised["content_hash"][:16]
+    if result.finalised.get("changed_since"):
+        # Today's scores give another list than the one locked: these pages are not it.
+        return tr("Working list, differs from the finalised list {hash}", hash=short)
+    return tr("List hash {hash}", hash=short)
 
 
 def export_workbook(
@@ -105,7 +113,7 @@ def export_workbook(
         ]
         chain = project.verify_audit()
         head = session.scalars(select(m.AuditLog).order_by(m.AuditLog.id.desc())).first()
-    scores = criterion_scores(project, rubric.content_hash)
+    scores = criterion_scores(project)
     generated = clock()
     title = info.round_name or info.name
     builders: list[Callable[[], sheets.Sheet]] = [
@@ -113,7 +121,13 @@ def export_workbook(
         lambda: sheets.direction_ranking(table),
         lambda: sheets.municipal_list(table, platforms),
         lambda: sheets.score_summary(result),
-        lambda: sheets.criterion_detail(scores, rubric, table, result, submission_times(project)),
+        lambda: sheets.criterion_detail(
+            scores,
+            rubric_versions(project, scores["rubric_hash"].unique()),
+            table,
+            result,
+            submission_times(project),
+        ),
         lambda: sheets.deviations(result, table),
         lambda: sheets.formal_reviews(formal_review.reviews(project)),
         lambda: sheets.defense_records(defense.sessions(project), defense.inspections(project)),
@@ -288,11 +302,14 @@ def _properties(
     props.lastModifiedBy = props.creator
     props.keywords = hash_note(result)
     props.description = (
-        result.finalised["content_hash"] if result.finalised else _("List not finalised")
+        result.finalised["content_hash"]
+        if result.finalised and not result.finalised.get("changed_since")
+        else hash_note(result)
     )
     props.category = _("Review results")
-    naive = generated.astimezone().replace(tzinfo=None) if generated.tzinfo else generated
-    props.created = props.modified = naive
+    # openpyxl writes these as UTC ("Z"), so hand it UTC, not local time.
+    utc = generated.astimezone(UTC).replace(tzinfo=None) if generated.tzinfo else generated
+    props.created = props.modified = utc
 
 
 def _save(workbook: Any, target: Path) -> None:

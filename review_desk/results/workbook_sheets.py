@@ -68,10 +68,25 @@ def _number(value: Any) -> float | None:
 
 
 def _score_key(frame: pd.DataFrame) -> pd.DataFrame:
-    """Sorted by score, best first; dossiers without a score last."""
-    return frame.assign(_s=frame["score"].fillna(-np.inf)).sort_values(
-        ["_s", "code"], ascending=[False, True], kind="stable"
-    )
+    """In list order: ranked candidates by their rank (which applies the tie-breaks
+    between equal scores), then the unranked (ineligible) by score; no score last."""
+    rank = frame["rank"] if "rank" in frame else pd.Series(np.nan, index=frame.index)
+    return frame.assign(
+        _r=rank.astype(float).fillna(np.inf), _s=frame["score"].astype(float).fillna(-np.inf)
+    ).sort_values(["_r", "_s", "code"], ascending=[True, False, True], kind="stable")
+
+
+def expert_labels(totals: pd.DataFrame) -> dict[int, str]:
+    """Each expert's name as the sheets show it; two experts of the same name are told
+    apart by their id."""
+    if totals.empty:
+        return {}
+    pairs = totals[["expert_id", "expert"]].drop_duplicates().sort_values("expert_id")
+    names = [str(n) for n in pairs["expert"]]
+    return {
+        int(e): f"{n}（{int(e)}）" if names.count(n) > 1 else n
+        for e, n in zip(pairs["expert_id"], names, strict=True)
+    }
 
 
 def provincial_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
@@ -125,12 +140,14 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
     place: dict[int, int] = {}
     for r in _rows(ordered):
         direction = int(r.direction_id)
-        place[direction] = place.get(direction, 0) + 1
+        ranked = pd.notna(r.rank)
+        if ranked:
+            place[direction] = place.get(direction, 0) + 1
         rows.append(
             [
                 direction,
                 r.direction,
-                place[direction],
+                place[direction] if ranked else None,
                 r.code,
                 r.applicant,
                 r.city,
@@ -202,18 +219,9 @@ def score_summary(result: RankResult) -> Sheet:
     """评分汇总: per dossier each expert's total, max, min, spread, the consolidated
     score, flags."""
     totals = result.totals
-    experts = (
-        totals[["expert_id", "expert"]].drop_duplicates().sort_values("expert_id")
-        if len(totals)
-        else pd.DataFrame(columns=["expert_id", "expert"])
-    )
-    names = list(experts["expert"])
-    duplicate = {n for n in names if names.count(n) > 1}
-    headers = [
-        f"{name}（{int(eid)}）" if name in duplicate else str(name)
-        for eid, name in zip(experts["expert_id"], names, strict=True)
-    ]
-    slot = {int(e): i for i, e in enumerate(experts["expert_id"])}
+    labels = expert_labels(totals)
+    headers = list(labels.values())
+    slot = {e: i for i, e in enumerate(labels)}
     grouped: Any = totals.groupby("dossier_id") if len(totals) else []
     by_dossier = {int(d): part for d, part in grouped}
     rows = []
@@ -266,21 +274,29 @@ def score_summary(result: RankResult) -> Sheet:
 
 def criterion_detail(
     scores: pd.DataFrame,
-    rubric: Rubric,
+    rubrics: dict[str, Rubric],
     table: pd.DataFrame,
     result: RankResult,
     submitted: dict[int, datetime],
 ) -> Sheet:
-    """专家评分明细: every criterion score of every expert, a row per score sheet."""
-    criteria = rubric.criteria
-    stages = [s.key for s in rubric.stages]
+    """专家评分明细: every criterion score of every expert, a row per score sheet.
+    ``rubrics`` are the versions the sheets were scored with, the active one first;
+    the columns are their criteria (the active version's first)."""
+    criteria: dict[str, Any] = {}
+    stages: dict[str, str] = {}
+    for version in rubrics.values():
+        for criterion in version.criteria:
+            criteria.setdefault(criterion.id, criterion)
+        for step in version.stages:
+            stages.setdefault(step.key, step.name)
+    stage_of: dict[tuple[str, str], str] = {
+        (h, c.id): c.stage for h, version in rubrics.items() for c in version.criteria
+    }
     names = {
         int(d): (c, a)
         for d, c, a in zip(table["dossier_id"], table["code"], table["applicant"], strict=True)
     }
-    expert_names = dict(
-        zip(result.totals.get("expert_id", []), result.totals.get("expert", []), strict=True)
-    )
+    labels = expert_labels(result.totals)
     weighted = {
         (int(d), int(e)): float(t)
         for d, e, t in zip(
@@ -290,40 +306,47 @@ def criterion_detail(
             strict=True,
         )
     }
-    stage_of = {c.id: c.stage for c in criteria}
-    slot = {c.id: i for i, c in enumerate(criteria)}
+    slot = {cid: i for i, cid in enumerate(criteria)}
+    stage_slot = {key: i for i, key in enumerate(stages)}
     rows = []
-    groups: Any = scores.groupby(["sheet_id", "dossier_id", "expert_id"], sort=False)
-    for (sheet_id, dossier_id, expert_id), part in groups:
+    order = []
+    groups: Any = scores.groupby(["sheet_id", "dossier_id", "expert_id", "rubric_hash"], sort=False)
+    for (sheet_id, dossier_id, expert_id, rubric_hash), part in groups:
         values: list[Any] = [None] * len(criteria)
-        sums = dict.fromkeys(stages, 0.0)
+        sums: list[Any] = [None] * len(stages)
         for criterion, points in zip(part["criterion_id"], part["points"], strict=True):
-            if criterion in slot and np.isfinite(points):
+            key = stage_of.get((rubric_hash, criterion))
+            if criterion in slot and key is not None and np.isfinite(points):
                 values[slot[criterion]] = float(points)
-                sums[stage_of[criterion]] += float(points)
+                index = stage_slot[key]
+                sums[index] = (sums[index] or 0.0) + float(points)
         code, applicant = names.get(int(dossier_id), ("", ""))
+        used = rubrics.get(rubric_hash)
         rows.append(
             [
                 code,
                 applicant,
-                expert_names.get(expert_id, str(expert_id)),
+                labels.get(int(expert_id), str(expert_id)),
                 submitted.get(int(sheet_id)),
+                used.version if used else rubric_hash[:12],
                 *values,
-                *[sums[s] for s in stages],
+                *sums,
                 weighted.get((int(dossier_id), int(expert_id))),
             ]
         )
-    rows.sort(key=lambda row: (row[0], row[2]))
+        order.append((code, int(expert_id)))
+    rows = [row for _key, row in sorted(zip(order, rows, strict=True), key=lambda p: p[0])]
     columns = [
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=30),
         Column(_("Expert")),
         Column(_("Submitted"), DATETIME_FORMAT, min_width=17),
+        Column(_("Rubric version")),
         *[
             Column(f"{c.id} {c.name}（{c.max:g}）", SCORE_FORMAT, min_width=8, max_width=18)
-            for c in criteria
+            for c in criteria.values()
         ],
-        *[Column(tr("{stage} subtotal", stage=s.name), SCORE_FORMAT) for s in rubric.stages],
+        *[Column(tr("{stage} subtotal", stage=name), SCORE_FORMAT) for name in stages.values()],
         Column(_("Weighted total"), SCORE_FORMAT),
     ]
     return Sheet(_("Scores by criterion"), columns, rows, freeze_columns=3)
@@ -334,14 +357,15 @@ def deviations(result: RankResult, table: pd.DataFrame) -> Sheet:
     names = dict(
         zip(table["dossier_id"], zip(table["code"], table["applicant"], strict=True), strict=True)
     )
+    labels = expert_labels(result.totals)
     rows = []
-    for r in _rows(result.experts):
+    for r in _rows(result.experts.sort_values(["dossier_id", "expert_id"])):
         code, applicant = names.get(r.dossier_id, ("", ""))
         rows.append(
             [
                 code,
                 applicant,
-                r.expert,
+                labels.get(int(r.expert_id), r.expert),
                 _number(r.total),
                 _number(r.mean_others),
                 _number(r.gap_percent / 100.0),
@@ -350,7 +374,7 @@ def deviations(result: RankResult, table: pd.DataFrame) -> Sheet:
                 r.note,
             ]
         )
-    rows.sort(key=lambda row: (row[0], str(row[2])))
+    rows.sort(key=lambda row: row[0])  # stable: experts stay in id order
     columns = [
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=30),

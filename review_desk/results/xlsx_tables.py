@@ -109,6 +109,7 @@ def excel_value(value: Any) -> Any:
     return str(value)
 
 
+HEADER_TEXT_LIMIT = 200  # of Excel's 255 per header; font and size codes take the rest
 MAX_CELL_TEXT = 32_767  # Excel's limit on the text of a cell
 # Types Excel stores as they are; floats go through excel_value, which drops NaN.
 _NATIVE = frozenset({str, int, bool})
@@ -193,7 +194,7 @@ def write_table(
 
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, column.header)
+        cell = text_cell(sheet, column.header)  # expert and criterion names are data
         cell.font, cell.fill = styles.header_font, styles.header_fill
         cell.alignment, cell.border = styles.header_alignment, styles.border
         header.append(cell)
@@ -327,8 +328,7 @@ def _print_setup(sheet: WriteOnlyWorksheet, title: str, note: str, count: int) -
     sheet.page_margins.top, sheet.page_margins.bottom = 0.9, 0.9
     sheet.page_margins.header, sheet.page_margins.footer = 0.4, 0.4
     sheet.print_title_rows = "1:1"
-    # Excel refuses (and offers to repair) header or footer text over 255 characters.
-    sheet.oddHeader.center.text = _header_text(title[:120])
+    sheet.oddHeader.center.text = _header_text(title)
     sheet.oddHeader.center.size = 14
     sheet.oddHeader.center.font = f"{FONT_NAME},Bold"
     sheet.oddFooter.left.text = _("Signature: ____________  Date: ____________")
@@ -340,6 +340,14 @@ def _print_setup(sheet: WriteOnlyWorksheet, title: str, note: str, count: int) -
         part.font = FONT_NAME
 
 
-def _header_text(text: str) -> str:
-    """Header and footer text treat & as a code: double it."""
-    return text.replace("&", "&&")
+def _header_text(text: str, limit: int = HEADER_TEXT_LIMIT) -> str:
+    """Header and footer text treat & as a code: double it; and keep the whole header
+    (with its font codes) within the 255 characters Excel accepts, or Excel offers to
+    repair the file."""
+    escaped = clean_text(text).replace("&", "&&")
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    if (len(cut) - len(cut.rstrip("&"))) % 2:  # do not split an escaped "&&"
+        cut = cut[:-1]
+    return cut + "…"

@@ -122,3 +122,34 @@ def test_export_page_without_a_finalised_list(window, demo_project: Path) -> Non
     page = window.pages["export"]
     assert not page.pdf_button.isEnabled() and not page.xlsx_button.isEnabled()
     assert "定稿后" in page.publicity_state.text()
+
+
+def test_presentation_closes_with_the_project(window, finalised_project: Path) -> None:  # type: ignore[no-untyped-def]
+    page = _charts(window, finalised_project)
+    page.present()
+    assert page.presentation is not None and page.presentation.parent() is window
+    window.close_project()
+    assert page.presentation is None
+
+
+def test_pages_follow_a_finalisation_made_elsewhere(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    from review_desk import ranking
+
+    charts = _charts(window, demo_project)
+    assert "工作稿" in charts.status.text()
+    window.show_page("export")
+    export = window.pages["export"]
+    assert not export.pdf_button.isEnabled()
+    project = window.project
+    result = ranking.compute(project, resamples=0)
+    for flag in result.experts.itertuples():
+        ranking.explain_deviation(
+            project, int(flag.dossier_id), int(flag.expert_id), "已书面说明理由"
+        )
+    ranking.finalise(project)
+    window.show_page("overview")
+    window.show_page("export")
+    assert export.pdf_button.isEnabled() and "已定稿" in export.state.text()
+    window.show_page("charts")
+    charts.wait()
+    assert "已定稿" in charts.status.text()

@@ -108,3 +108,10 @@ def test_chart_command(demo_project: Path, tmp_path: Path) -> None:
         module="review_desk",
     )
     assert unknown.returncode == 2 and "NOPE" in unknown.stderr
+
+
+def test_radar_of_a_dossier_without_scores_says_so(demo_data) -> None:  # type: ignore[no-untyped-def]
+    unscored = demo_data.table[demo_data.table["score"].isna()].iloc[0]
+    chart = build_chart("radar", demo_data, dossier_id=int(unscored["dossier_id"]))
+    texts = [t.get_text() for t in chart.figure.axes[0].texts]
+    assert any(unscored["code"] in t and "暂无评分" in t for t in texts)

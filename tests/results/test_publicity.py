@@ -118,3 +118,17 @@ def test_publicity_command(finalised_project: Path, tmp_path: Path) -> None:
     assert "2026年12月1日至2026年12月5日" in text and "0351-7654321" in text
     bad = run_cli("publicity", str(finalised_project), "--out", str(target), "--start", "12/01")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_markup_in_names_is_printed_as_text(finalised_project: Path, tmp_path: Path) -> None:
+    with Project(finalised_project) as project:
+        listing = publicity_list(project)
+    first = listing.entries[0]
+    odd = type(first)(**{**first.__dict__, "applicant": "A&B <i>科技</i> <x"})
+    listing = type(listing)(
+        (odd, *listing.entries[1:]), listing.content_hash, listing.finalised_at, listing.title
+    )
+    notice = PublicityNotice(date(2026, 12, 1), date(2026, 12, 7), "R&D <办公室>")
+    write_publicity_pdf(tmp_path / "p.pdf", listing, notice)
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "p.pdf").pages)
+    assert "A&B <i>科技</i> <x" in text and "R&D <办公室>" in text

@@ -92,9 +92,12 @@ def test_workbook_matches_the_consolidation_cell_by_cell(
     by_direction = _records(book["分方向排名"])
     assert sorted(r["申报编号"] for r in by_direction) == sorted(table["code"])
     for direction, part in pd.DataFrame(by_direction).groupby("方向序号"):
-        scores_in = [s for s in part["综合得分"] if s is not None and not pd.isna(s)]
-        assert scores_in == sorted(scores_in, reverse=True), direction
-        assert list(part["方向内名次"]) == list(range(1, len(part) + 1))
+        ranked = part[part["综合排名"].notna()]
+        assert list(ranked["综合排名"]) == sorted(ranked["综合排名"]), direction
+        assert list(ranked["方向内名次"]) == list(range(1, len(ranked) + 1))
+        unranked = part[part["综合排名"].isna()]
+        assert unranked["方向内名次"].isna().all()
+        assert list(part.index) == list(ranked.index) + list(unranked.index)
 
     # 市级推荐: the municipal candidates grouped by city.
     municipal = _records(book["市级推荐"])
@@ -300,3 +303,81 @@ def test_hostile_text_stays_text(demo_project: Path, tmp_path: Path) -> None:
     assert names['=HYPERLINK("http://example.com","点我")'].data_type == "s"
     assert "山西某某学院" in names
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_a_list_changed_after_finalising_is_not_stamped_as_final(
+    finalised_project: Path, tmp_path: Path
+) -> None:
+    with Project(finalised_project) as project:
+        with project.transaction() as session:
+            for sheet in session.scalars(
+                select(m.ScoreSheet).where(m.ScoreSheet.status == "submitted")
+            ).all()[:12]:
+                for score in sheet.scores:
+                    score.points = 0
+        result = results_ranking(project, resamples=0)
+        assert result.finalised["changed_since"]
+        export_workbook(project, tmp_path / "w.xlsx", result=result)
+    book = load_workbook(tmp_path / "w.xlsx")
+    footer = book["推荐名单（省级）"].oddFooter.right.text
+    assert "不一致" in footer and result.finalised["content_hash"][:16] in footer
+    assert book.properties.description != result.finalised["content_hash"]
+
+
+def test_names_in_headers_are_text(demo_project: Path, tmp_path: Path) -> None:
+    with Project(demo_project) as project:
+        with project.transaction() as session:
+            experts = list(session.scalars(select(m.Expert).order_by(m.Expert.id)))
+            experts[0].name = '=HYPERLINK("http://example.com")'
+            experts[1].name = "李\x07秀梅"
+            experts[2].name = experts[3].name  # two experts of one name
+        export_workbook(project, tmp_path / "w.xlsx", result=results_ranking(project, resamples=0))
+    book = load_workbook(tmp_path / "w.xlsx")
+    header = book["评分汇总"][1]
+    assert all(c.data_type == "s" for c in header)
+    values = [c.value for c in header]
+    assert '=HYPERLINK("http://example.com")' in values and "李秀梅" in values
+    duplicated = [v for v in values if v and v.startswith(experts[3].name)]
+    assert len(duplicated) == 2 and duplicated[0] != duplicated[1]
+
+
+def test_ties_follow_the_rank_and_unranked_have_no_place() -> None:
+    from review_desk.results import workbook_sheets as sheets
+
+    table = pd.DataFrame(
+        {
+            "dossier_id": [1, 2, 3],
+            "code": ["A-1", "B-2", "C-3"],
+            "applicant": ["甲", "乙", "丙"],
+            "direction_id": [1, 1, 1],
+            "direction": ["智能建造"] * 3,
+            "city": ["太原市"] * 3,
+            "requested_level": ["provincial"] * 3,
+            "score": [80.0, 80.0, 95.0],
+            "rank": [2, 1, None],  # B-2 wins the tie-break; C-3 is ineligible
+            "tier": ["municipal", "provincial", "ineligible"],
+            "adjusted_tier": ["municipal", "provincial", "ineligible"],
+            "reason": ["", "", "不符合条件"],
+        }
+    )
+    rows = sheets.direction_ranking(table).rows
+    assert [r[3] for r in rows] == ["B-2", "A-1", "C-3"]
+    assert [r[2] for r in rows] == [1, 2, None]
+
+
+def test_scores_of_an_earlier_rubric_version_stay_in_the_detail(
+    demo_project: Path, tmp_path: Path
+) -> None:
+    from review_desk.rubrics import active_rubric, default_rubric_text, use_rubric
+
+    with Project(demo_project) as project:
+        before = active_rubric(project)
+        text = default_rubric_text().replace(f'version = "{before.version}"', 'version = "9.9"', 1)
+        use_rubric(project, text)
+        assert active_rubric(project).version == "9.9"
+        summary = export_workbook(
+            project, tmp_path / "w.xlsx", result=results_ranking(project, resamples=0)
+        )
+    detail = _records(load_workbook(tmp_path / "w.xlsx")["专家评分明细"])
+    assert summary.rows["专家评分明细"] == len(detail) > 100
+    assert {r["指导标准版本"] for r in detail} == {before.version}

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from PySide6.QtCore import QEventLoop, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -32,7 +32,7 @@ from review_desk.charts.data import ChartData, chart_data
 from review_desk.charts.figures import Chart, build_chart, kind_title
 from review_desk.i18n import _, tr
 from review_desk.ranking import tier_label
-from review_desk.results.source import results_ranking
+from review_desk.results.source import final_list, results_ranking
 
 from ui.operations import Operation, run_operation
 from ui.pages.base import Page, card
@@ -163,7 +163,35 @@ class ChartsPage(Page):
         self._operation = run_operation(
             self, _("Preparing the charts"), work, self._loaded, self._failed
         )
-        self._operation.cancelled.connect(self._done)
+        self._operation.cancelled.connect(self._cancelled)
+
+    def set_project(self, project: Any) -> None:
+        self.close_presentation()
+        self.data = None
+        self._charts.clear()
+        super().set_project(project)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Coming back to the page after the list was finalised (or reopened elsewhere):
+        the charts and their status follow."""
+        super().showEvent(event)
+        if self.project is None or self.data is None or self._operation is not None:
+            return
+        final = final_list(self.project)
+        shown = (self.data.finalised or {}).get("content_hash")
+        if (final.content_hash if final else None) != shown:
+            self.load()
+
+    def cancel_work(self) -> None:
+        """Stop a running computation (the project is closing) and the presentation."""
+        self.close_presentation()
+        if self._operation is not None:
+            self._operation.cancel()
+
+    def close_presentation(self) -> None:
+        """Close the presentation window, if open."""
+        if self.presentation is not None:
+            self.presentation.close()
 
     def wait(self) -> None:
         """Block until a running computation has ended (tests, screenshots, shutdown)."""
@@ -175,6 +203,15 @@ class ChartsPage(Page):
     def _done(self) -> None:
         self._operation = None
         self.refresh_button.setEnabled(True)
+
+    def _cancelled(self) -> None:
+        """Back to the charts shown before, if any."""
+        self._done()
+        if self.data is not None:
+            self._set_enabled(True)
+            self.show_current()
+        else:
+            self.canvas.show_message(_("Cancelled. Recompute to draw the charts."))
 
     def _failed(self, error: BaseException) -> None:
         self._done()
@@ -335,6 +372,7 @@ class ChartsPage(Page):
             return
         data, dossier = self.data, self._radar_dossier()
         self.presentation = PresentationWindow(
+            self.window(),
             KINDS,
             [kind_title(k) for k in KINDS],
             lambda kind: build_chart(kind, data, dossier_id=dossier, top=PRESENTATION_TOP),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
@@ -183,6 +183,17 @@ class ExportPage(Page):
             )
         for widget in (self.pdf_button, self.xlsx_button):
             widget.setEnabled(finalised)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The list may have been finalised since: read its state again (cheap)."""
+        super().showEvent(event)
+        if self.project is not None:
+            self.load()
+
+    def cancel_work(self) -> None:
+        """Stop a running export (the project is closing); nothing is written."""
+        if self._operation is not None:
+            self._operation.cancel()
 
     def wait(self) -> None:
         """Block until a running export has ended (tests, screenshots, shutdown)."""

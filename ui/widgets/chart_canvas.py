@@ -50,6 +50,9 @@ class ChartCanvas(QWidget):
             # Larger type for the meeting room: the canvas fits the figure to the widget
             # in pixels, so a higher dpi makes everything in it larger.
             chart.figure.set_dpi(chart.figure.get_dpi() * self._scale)
+            # The Qt canvas recomputes the dpi from this when the screen's pixel ratio
+            # changes (HiDPI): scale it too, or the large type is lost there.
+            chart.figure._original_dpi = chart.figure.get_dpi()
         self.canvas = FigureCanvasQTAgg(chart.figure)
         self.canvas.setParent(self)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)

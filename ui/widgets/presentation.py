@@ -27,13 +27,15 @@ class PresentationWindow(QWidget):
 
     def __init__(
         self,
+        parent: QWidget | None,
         kinds: Sequence[str],
         titles: Sequence[str],
         build: Callable[[str], Chart],
         start: int = 0,
         subtitle: str = "",
     ) -> None:
-        super().__init__(None, Qt.WindowType.Window)
+        # A window of its own, owned by the main window: it goes when the app does.
+        super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("presentation")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(_("Presentation"))
