@@ -6,6 +6,7 @@ readers supply for Chinese) and as a printable Excel sheet."""
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -304,12 +305,22 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
         partial.unlink(missing_ok=True)
 
 
+def _entry_values(entry: PublicityEntry) -> list[Any]:
+    return [
+        entry.number,
+        entry.applicant,
+        entry.platform,
+        entry.direction,
+        level_label(entry.level),
+    ]
+
+
 def write_publicity_xlsx(target: Path, listing: PublicityList, notice: PublicityNotice) -> None:
     """Write the publicity list as one printable Excel sheet (title, list, notice)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-    from review_desk.results.xlsx_tables import FONT_NAME, clean_text, display_width
+    from review_desk.results.xlsx_tables import FONT_NAME, WIDE, clean_text, display_width
 
     notice.check()
     workbook = Workbook()
@@ -323,7 +334,13 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.row_dimensions[1].height = 48
     headers = [_("No."), _("Lead applicant"), _("Platform name"), _("Direction"), _("Level")]
-    widths = [display_width(h) + 2 for h in headers]
+    # Widths first (from every entry), so that each row can be given the height its
+    # wrapped text needs: not every spreadsheet program grows rows by itself.
+    widths = [display_width(h) * WIDE + 2 for h in headers]
+    for entry in listing.entries:
+        for column, value in enumerate(_entry_values(entry)):
+            widths[column] = max(widths[column], display_width(value) * WIDE + 2)
+    widths = [min(width, 46) for width in widths]
     chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
     row = 3
     for index, level in enumerate(LEVELS):
@@ -339,13 +356,12 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
             item.border = border
         row += 1
         for entry in entries:
-            values = [
-                entry.number,
-                entry.applicant,
-                entry.platform,
-                entry.direction,
-                level_label(entry.level),
-            ]
+            values = _entry_values(entry)
+            lines = max(
+                math.ceil(display_width(v) / max(w - 2, 1))
+                for v, w in zip(values, widths, strict=True)
+            )
+            sheet.row_dimensions[row].height = 16 * max(lines, 1) + 4
             for column, value in enumerate(values, start=1):
                 if isinstance(value, str):
                     value = clean_text(value)
@@ -355,7 +371,6 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
                 item.font = Font(name=FONT_NAME)
                 item.border = border
                 item.alignment = Alignment(vertical="center", wrap_text=column > 1)
-                widths[column - 1] = max(widths[column - 1], display_width(value) + 2)
             row += 1
         row += 1
     for text in notice_paragraphs(notice):
@@ -371,7 +386,7 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
             sheet.cell(row, 1, text).alignment = Alignment(horizontal="right")
             row += 1
     for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions["ABCDE"[column - 1]].width = min(width, 46)
+        sheet.column_dimensions["ABCDE"[column - 1]].width = width
     sheet.page_setup.orientation = "portrait"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
