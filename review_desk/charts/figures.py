@@ -20,7 +20,7 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from review_desk.charts import KINDS
+from review_desk.charts import KINDS, kind_title
 from review_desk.charts.data import ChartData
 from review_desk.charts.fonts import font_rc
 from review_desk.i18n import _, tr
@@ -474,18 +474,7 @@ BUILDERS: dict[str, Builder] = {
     "stability": stability_chart,
 }
 assert tuple(BUILDERS) == KINDS
-
-
-def kind_title(kind: str) -> str:
-    """A chart kind's name as shown to users."""
-    return {
-        "ranking": _("Ranking"),
-        "directions": _("Directions and the per-direction cap"),
-        "dispersion": _("Score dispersion per dossier"),
-        "leniency": _("Expert leniency"),
-        "radar": _("Criterion profile"),
-        "stability": _("Selection probability (stability analysis)"),
-    }[kind]
+__all__ = ["KINDS", "Chart", "Hit", "build_chart", "kind_title"]
 
 
 def build_chart(

@@ -5,11 +5,10 @@ nothing here changes the project."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
@@ -27,9 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk.charts import KINDS
-from review_desk.charts.data import ChartData, chart_data
-from review_desk.charts.figures import Chart, build_chart, kind_title
+from review_desk.charts import KINDS, kind_title
 from review_desk.i18n import _, tr
 from review_desk.ranking import tier_label
 from review_desk.results.source import final_list, results_ranking
@@ -38,6 +35,11 @@ from ui.operations import Operation, run_operation
 from ui.pages.base import Page, card
 from ui.widgets.chart_canvas import ChartCanvas
 from ui.widgets.presentation import PresentationWindow
+
+if TYPE_CHECKING:
+    # matplotlib and pandas come with the first chart, not with the page.
+    from review_desk.charts.data import ChartData
+    from review_desk.charts.figures import Chart
 
 PRESENTATION_TOP = 20  # bars in the meeting room: readable from the back of the room
 
@@ -155,6 +157,8 @@ class ChartsPage(Page):
         self._set_enabled(False)
 
         def work(progress: Any) -> ChartData:
+            from review_desk.charts.data import chart_data
+
             progress(0, 2, _("Consolidating the scores…"))
             result = results_ranking(project)
             progress(1, 2, _("Gathering the chart data…"))
@@ -267,6 +271,8 @@ class ChartsPage(Page):
 
     def chart(self, kind: str) -> Chart:
         """The chart of ``kind`` for the page (built once per data load)."""
+        from review_desk.charts.figures import build_chart
+
         assert self.data is not None
         if kind == "radar":
             return build_chart(kind, self.data, dossier_id=self._radar_dossier())
@@ -306,6 +312,8 @@ class ChartsPage(Page):
         target = Path(path)
         if target.suffix.lower() not in (".png", ".svg", ".pdf"):
             target = target.with_suffix(".png")
+        from review_desk.charts.figures import build_chart
+
         try:
             build_chart(kind, self.data, dossier_id=self._radar_dossier()).save(target)
         except OSError as error:
@@ -336,8 +344,8 @@ class ChartsPage(Page):
         mine = totals[totals["dossier_id"] == dossier_id] if len(totals) else totals
         self.fields["platform"].setText(self._platforms.get(dossier_id, "-"))
         self.fields["direction"].setText(f"{int(row['direction_id']):02d} {row['direction']}")
-        self.fields["score"].setText("-" if pd.isna(row["score"]) else f"{row['score']:.2f}")
-        self.fields["rank"].setText("-" if pd.isna(row["rank"]) else str(int(row["rank"])))
+        self.fields["score"].setText("-" if _missing(row["score"]) else f"{row['score']:.2f}")
+        self.fields["rank"].setText("-" if _missing(row["rank"]) else str(int(row["rank"])))
         self.fields["tier"].setText(tier_label(row["adjusted_tier"]))
         self.fields["experts"].setText(
             "；".join(f"{e} {t:.2f}" for e, t in zip(mine["expert"], mine["total"], strict=True))
@@ -370,6 +378,8 @@ class ChartsPage(Page):
         """Show the charts full screen for the meeting room."""
         if self.data is None or self.presentation is not None:
             return
+        from review_desk.charts.figures import build_chart
+
         data, dossier = self.data, self._radar_dossier()
         self.presentation = PresentationWindow(
             self.window(),
@@ -405,3 +415,8 @@ class ChartsPage(Page):
     def _presentation_closed(self, index: int) -> None:
         self.presentation = None
         self.kinds.setCurrentRow(index)
+
+
+def _missing(value: Any) -> bool:
+    """No value: None or NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))

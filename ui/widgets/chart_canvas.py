@@ -4,17 +4,14 @@ mouse as a tooltip, and a signal when a dossier's mark is clicked."""
 from __future__ import annotations
 
 import os
-from typing import Any
-
-os.environ.setdefault("QT_API", "pyside6")
-
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
-from review_desk.charts.figures import Chart
+if TYPE_CHECKING:
+    from review_desk.charts.figures import Chart
 
 
 class ChartCanvas(QWidget):
@@ -25,7 +22,7 @@ class ChartCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None, *, scale: float = 1.0) -> None:
         super().__init__(parent)
         self.chart: Chart | None = None
-        self.canvas: FigureCanvasQTAgg | None = None
+        self.canvas: Any = None  # FigureCanvasQTAgg, imported with the first chart
         self._scale = scale
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -53,6 +50,9 @@ class ChartCanvas(QWidget):
             # The Qt canvas recomputes the dpi from this when the screen's pixel ratio
             # changes (HiDPI): scale it too, or the large type is lost there.
             chart.figure._original_dpi = chart.figure.get_dpi()
+        os.environ.setdefault("QT_API", "pyside6")  # matplotlib's Qt binding: ours
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
         self.canvas = FigureCanvasQTAgg(chart.figure)
         self.canvas.setParent(self)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
