@@ -41,11 +41,18 @@ def register(commands: Any) -> None:
     publicity.add_argument("--issuer", help=_("who issues the list (default: the organiser)"))
     publicity.set_defaults(handler=run_publicity)
 
-    from review_desk.charts import KINDS
+    from review_desk.charts import KINDS, canonical_kind
 
     chart = commands.add_parser("chart", help=_("draw a chart (PNG, SVG or PDF, 300 dpi)"))
     chart.add_argument("project", help=_("project file"))
-    chart.add_argument("--kind", required=True, choices=KINDS, help=_("which chart"))
+    chart.add_argument(
+        "--kind",
+        required=True,
+        type=canonical_kind,
+        choices=KINDS,
+        metavar="{" + ",".join(KINDS) + "}",
+        help=_("which chart"),
+    )
     chart.add_argument("--out", required=True, help=_("the file to write (.png, .svg, .pdf)"))
     chart.add_argument("--dossier", help=_("dossier code (for the criterion radar)"))
     chart.add_argument("--dpi", type=int, default=300, help=_("resolution of PNG output"))

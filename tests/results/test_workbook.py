@@ -381,3 +381,33 @@ def test_scores_of_an_earlier_rubric_version_stay_in_the_detail(
     detail = _records(load_workbook(tmp_path / "w.xlsx")["专家评分明细"])
     assert summary.rows["专家评分明细"] == len(detail) > 100
     assert {r["指导标准版本"] for r in detail} == {before.version}
+
+
+def test_an_independent_reader_sees_the_same_workbook(
+    finalised_project: Path, tmp_path: Path
+) -> None:
+    """calamine (a Rust reader that shares no code with openpyxl) reads every sheet to
+    the same values as openpyxl."""
+    pytest.importorskip("python_calamine")
+    target = tmp_path / "results.xlsx"
+    with Project(finalised_project) as project:
+        export_workbook(project, target, result=results_ranking(project, resamples=50))
+    ours = pd.read_excel(target, sheet_name=None, engine="openpyxl")
+    theirs = pd.read_excel(target, sheet_name=None, engine="calamine")
+    assert list(ours) == list(theirs) == SHEETS
+    for name in SHEETS:
+        a, b = ours[name], theirs[name]
+        assert list(a.columns) == list(b.columns), name
+        assert a.shape == b.shape, name
+        for column in a.columns:
+            left, right = a[column].tolist(), b[column].tolist()
+            for x, y in zip(left, right, strict=True):
+                if isinstance(x, float) or isinstance(y, float):
+                    assert (pd.isna(x) and pd.isna(y)) or abs(float(x) - float(y)) < 1e-9, (
+                        name,
+                        column,
+                    )
+                elif hasattr(x, "to_pydatetime") or hasattr(y, "to_pydatetime"):
+                    assert pd.Timestamp(x).floor("s") == pd.Timestamp(y).floor("s"), (name, column)
+                else:
+                    assert x == y, (name, column, x, y)
