@@ -188,8 +188,7 @@ def write_table(
         width = min(max(widths[index - 1], column.min_width), column.max_width)
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = f"{get_column_letter(freeze_columns + 1)}2"
-    if rows:
-        sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"  # the header alone when empty
     _print_setup(sheet, print_title, footer_note, len(rows))
 
     header = []

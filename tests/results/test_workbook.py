@@ -196,7 +196,7 @@ def test_workbook_formatting(finalised_project: Path, tmp_path: Path) -> None:
     assert book.properties.description == summary.content_hash
     assert book.properties.title and book.properties.creator
     # pandas reads every sheet with its header in the first row.
-    frames = pd.read_excel(target, sheet_name=None)
+    frames = pd.read_excel(target, sheet_name=None, engine="openpyxl")
     assert list(frames) == SHEETS
     assert list(frames["推荐名单（省级）"]["申报编号"]) == [c.value for c in sheet["B"][1:]]
 
