@@ -153,3 +153,35 @@ def test_pages_follow_a_finalisation_made_elsewhere(window, demo_project: Path) 
     window.show_page("charts")
     charts.wait()
     assert "已定稿" in charts.status.text()
+
+
+def test_export_page_saves_every_chart(
+    window, demo_project: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *args: shown.append(args[2]))
+    assert window.open_project(str(demo_project))
+    window.show_page("export")
+    page = window.pages["export"]
+    folder = tmp_path / "图表"
+    folder.mkdir()
+    page.export_charts(str(folder))
+    page.wait()
+    files = sorted(p.name for p in folder.iterdir())
+    assert len(files) == 3 * len(KINDS), shown
+    assert {Path(f).suffix for f in files} == {".png", ".svg", ".pdf"}
+    assert any("综合排名" in f for f in files)
+    assert "18" in shown[-1]
+
+
+def test_charts_page_saves_the_current_chart(
+    window, demo_project: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog
+
+    page = _charts(window, demo_project, role="agency")
+    page.kinds.setCurrentRow(KINDS.index("directions"))
+    target = tmp_path / "分方向.svg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
+    page.save_chart()
+    assert target.read_bytes().startswith(b"<?xml")
