@@ -80,9 +80,11 @@ def export_workbook(
         if progress is not None and progress(done, total, what) is False:
             raise ExportCancelled
 
-    step(0, 14, _("Computing the ranking"))
+    # Steps: the ranking, the records, one per sheet, saving.
+    total = 2 + len(sheets.sheet_titles()) + 1
+    step(0, total, _("Computing the ranking"))
     result = result or results_ranking(project)
-    step(1, 14, _("Reading the records"))
+    step(1, total, _("Reading the records"))
     rubric = active_rubric(project)
     table = result.table
     with project.reading() as session:
@@ -138,7 +140,6 @@ def export_workbook(
     workbook = Workbook(write_only=True)
     written: list[str] = []
     counts: dict[str, int] = {}
-    total = len(builders) + 3
     try:
         for index, build in enumerate(builders, start=2):
             sheet = build()
