@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from review_desk.i18n import _
@@ -128,6 +128,19 @@ class Operation(QObject):
         children of the page, which would otherwise collect one of each per run."""
         self._dialog.deleteLater()
         self.deleteLater()
+
+
+def wait_while(busy: Callable[[], bool]) -> None:
+    """Keep the UI thread's event loop turning until ``busy()`` is false: how a page
+    waits for its operation (tests, screenshots, shutdown). The worker hands its result
+    to the UI thread, so blocking on the thread would wait for itself.
+
+    Short nested event loops, not a processEvents() spin: with PySide6 6.12 a tight
+    loop of processEvents() calls aborted the interpreter ("none_dealloc")."""
+    while busy():
+        loop = QEventLoop()
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
 
 
 def run_operation(

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from review_desk import __version__, audit
+from review_desk.atomic_file import replacing
 from review_desk.audit import Clock, utc_now
 from review_desk.exchange.keys import KeyError_, load_or_create_key, load_public, verify
 from review_desk.exchange.zipsafe import UnsafeArchive, check_exact_layout, check_names, read_member
@@ -178,15 +179,17 @@ def make_return(
             "utf-8"
         )
         signature = load_or_create_key(expert_project_path).sign(manifest_bytes)
-        tmp = target.with_name(target.name + ".part")
         # Stored, not deflated: a deflate stream's padding bits can change without changing
-        # the content, and every byte of a return is meant to count (see zipsafe).
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+        # the content, and every byte of a return is meant to count (see zipsafe). Written
+        # whole or not at all: the archive closes, then replaces the target.
+        with (
+            replacing(target) as tmp,
+            zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive,
+        ):
             archive.writestr(MANIFEST, manifest_bytes)
             archive.writestr(SIGNATURE, signature)
             for name, data in contents.items():
                 archive.writestr(name, data)
-        tmp.replace(target)
         with project.transaction() as session:
             audit.record(
                 session,

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from review_desk import __version__, audit
+from review_desk.atomic_file import replacing
 from review_desk.audit import Clock, utc_now
 from review_desk.exchange.keys import load_or_create_key
 from review_desk.exchange.zipsafe import UnsafeArchive, check_names, read_member
@@ -204,27 +205,26 @@ def make_work_package(
         for h, t in texts.items()
     }
     manifest["members"].update({f"files/{sha}.pdf": sha for sha in files})
-    tmp = target.with_name(target.name + ".part")
-    total = len(files)
-    written = 0
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-        for content_hash, text in texts.items():
-            archive.writestr(f"rubrics/{content_hash}.toml", text or "")
-        for number, (sha, size) in enumerate(sorted(files.items()), start=1):
-            info = zipfile.ZipInfo(f"files/{sha}.pdf", date_time=(2022, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_STORED  # PDFs are compressed already
-            info.file_size = size
-            with (
-                project.files.path_for(sha).open("rb") as source,
-                archive.open(info, "w", force_zip64=size > 2**31) as member,
-            ):
-                while chunk := source.read(1 << 20):
-                    member.write(chunk)
-            written += size
-            if progress:
-                progress(number, total, sha[:12])
-    tmp.replace(target)
+    with replacing(target) as tmp:  # whole or not at all, even on cancel
+        total = len(files)
+        written = 0
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+            for content_hash, text in texts.items():
+                archive.writestr(f"rubrics/{content_hash}.toml", text or "")
+            for number, (sha, size) in enumerate(sorted(files.items()), start=1):
+                info = zipfile.ZipInfo(f"files/{sha}.pdf", date_time=(2022, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_STORED  # PDFs are compressed already
+                info.file_size = size
+                with (
+                    project.files.path_for(sha).open("rb") as source,
+                    archive.open(info, "w", force_zip64=size > 2**31) as member,
+                ):
+                    while chunk := source.read(1 << 20):
+                        member.write(chunk)
+                written += size
+                if progress:
+                    progress(number, total, sha[:12])
     with project.transaction() as session:
         audit.record(
             session,

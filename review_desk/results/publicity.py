@@ -7,7 +7,6 @@ readers supply for Chinese) and as a printable Excel sheet."""
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 
+from review_desk.atomic_file import replacing
 from review_desk.audit import utc_now
 from review_desk.i18n import _, tr
 from review_desk.project import Project
@@ -282,10 +282,7 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
         canvas.drawRightString(A4[0] - 20 * mm, 12 * mm, tr("Page {page}", page=document.page))
         canvas.restoreState()
 
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.part")
-    try:
+    with replacing(target) as partial:
         document = SimpleDocTemplate(
             str(partial),
             pagesize=A4,
@@ -300,9 +297,6 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
             invariant=True,
         )
         document.build(story, onFirstPage=on_page, onLaterPages=on_page)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _entry_values(entry: PublicityEntry) -> list[Any]:
@@ -400,11 +394,5 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
     workbook.properties.description = listing.content_hash
     now = utc_now().replace(tzinfo=None)  # openpyxl writes it as UTC
     workbook.properties.created = workbook.properties.modified = now
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.part")
-    try:
+    with replacing(target) as partial:
         workbook.save(partial)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)

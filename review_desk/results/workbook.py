@@ -9,7 +9,6 @@ interrupted or cancelled export never leaves a half-written workbook."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from review_desk import __version__, defense, formal_review
+from review_desk.atomic_file import replacing
 from review_desk.audit import utc_now
 from review_desk.i18n import _, tr
 from review_desk.project import Project
@@ -314,14 +314,6 @@ def _properties(
 
 
 def _save(workbook: Any, target: Path) -> None:
-    """Write next to ``target`` and move into place: never a half-written file."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.part")
-    try:
+    """Write the workbook whole or not at all."""
+    with replacing(target) as partial:
         workbook.save(partial)
-        with open(partial, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)

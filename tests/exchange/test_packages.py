@@ -296,3 +296,20 @@ def test_cli_flow(exchange: dict[str, object]) -> None:
     (tmp / "bad.rdreturn").write_bytes(io.BytesIO(b"x").read())
     refused = run_cli("package", "import", str(agency), str(tmp / "bad.rdreturn"))
     assert refused.returncode == 1
+
+
+def test_a_cancelled_work_package_leaves_nothing_behind(demo_project: Path, tmp_path: Path) -> None:
+    class Stop(Exception):
+        pass
+
+    def progress(done: int, total: int, what: str) -> None:
+        if done >= 2:
+            raise Stop
+
+    target = tmp_path / "out" / "work.rdwork"
+    with Project(demo_project) as agency:
+        with agency.reading() as s:
+            expert = s.scalars(select(m.Expert).where(m.Expert.name == "张志强")).one().id
+        with pytest.raises(Stop):
+            make_work_package(agency, expert, target, progress=progress)
+    assert list(target.parent.iterdir()) == []

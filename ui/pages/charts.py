@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,7 +31,7 @@ from review_desk.i18n import _, tr
 from review_desk.ranking import tier_label
 from review_desk.results.source import final_list, results_ranking
 
-from ui.operations import Operation, run_operation
+from ui.operations import Operation, run_operation, wait_while
 from ui.pages.base import Page, card
 from ui.widgets.chart_canvas import ChartCanvas
 from ui.widgets.presentation import PresentationWindow
@@ -199,10 +199,7 @@ class ChartsPage(Page):
 
     def wait(self) -> None:
         """Block until a running computation has ended (tests, screenshots, shutdown)."""
-        while self._operation is not None:
-            loop = QEventLoop()
-            QTimer.singleShot(20, loop.quit)
-            loop.exec()
+        wait_while(lambda: self._operation is not None)
 
     def _done(self) -> None:
         self._operation = None

@@ -35,7 +35,7 @@ from review_desk.results.source import final_list
 from review_desk.results.workbook import ExportCancelled, ExportSummary, export_workbook
 from review_desk.results.workbook_sheets import sheet_titles
 
-from ui.operations import Operation, run_operation
+from ui.operations import Operation, run_operation, wait_while
 from ui.pages.base import Page, card
 
 
@@ -197,12 +197,7 @@ class ExportPage(Page):
 
     def wait(self) -> None:
         """Block until a running export has ended (tests, screenshots, shutdown)."""
-        from PySide6.QtCore import QEventLoop, QTimer
-
-        while self._operation is not None:
-            loop = QEventLoop()
-            QTimer.singleShot(20, loop.quit)
-            loop.exec()
+        wait_while(lambda: self._operation is not None)
 
     # Workbook ----------------------------------------------------------------------
 

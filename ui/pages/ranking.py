@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,7 +30,7 @@ from scoring_models.rubric import N_
 from ui.current_user import current_user
 from ui.dialogs.reason_dialog import ReasonDialog
 from ui.models.row_table import Column
-from ui.operations import Operation, run_operation
+from ui.operations import Operation, run_operation, wait_while
 from ui.pages.base import Page, card
 from ui.widgets.data_table import DataTable
 from ui.widgets.filter_bar import FilterBar
@@ -430,14 +430,7 @@ class RankingPage(Page):
 
     def wait(self) -> None:
         """Block until a running computation has ended (tests, screenshots, shutdown)."""
-        # The worker thread ends only once the UI thread has taken its result, so keep
-        # the event loop turning rather than block on the thread.
-        # (Not a processEvents() spin: with PySide6 6.12 a tight loop of processEvents()
-        # calls aborted the interpreter with "none_dealloc: deallocating None".)
-        while self._operation is not None:
-            loop = QEventLoop()
-            QTimer.singleShot(20, loop.quit)
-            loop.exec()
+        wait_while(lambda: self._operation is not None)
 
     def _show(self, results: tuple[ranking.RankResult, ranking.RankResult]) -> None:
         self._done()
