@@ -92,3 +92,40 @@ def test_record_appends_linked_entries(tmp_path: Path) -> None:
         assert second.prev_hash == first.entry_hash
         assert second.id == first.id + 1
         assert project.verify_audit().intact
+
+
+APPENDER = """
+import sys
+from review_desk import audit
+from review_desk.project import Project
+failed = 0
+with Project(sys.argv[1]) as project:
+    for number in range(30):
+        try:
+            with project.transaction() as session:
+                audit.record(session, actor="t", action="test", entity="x", entity_id=number)
+        except Exception:
+            failed += 1
+print(failed)
+"""
+
+
+def test_processes_appending_at_once_all_succeed(tmp_path: Path) -> None:
+    """Two agency seats (or two imports) writing at the same moment: every append
+    lands, in one unbroken chain."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "p.rdp"
+    Project.create(path, name="并发").close()
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", APPENDER, str(path)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    assert [p.communicate()[0].strip() for p in runs] == ["0"] * 4
+    with Project(path) as project:
+        report = project.verify_audit()
+    assert report.intact
+    assert report.entries >= 4 * 30
