@@ -1,5 +1,6 @@
-"""Reading untrusted zip archives safely: no absolute or ``..`` paths, no links, bounded
-declared and actual sizes, members read with a hard cap."""
+"""Reading untrusted zip archives safely: no absolute or ``..`` paths, no links, no two
+members of the same name, bounded declared and actual sizes, members read with a hard
+cap."""
 
 from __future__ import annotations
 
@@ -16,13 +17,21 @@ class UnsafeArchive(Exception):
 
 
 def check_names(archive: zipfile.ZipFile, *, max_total: int, max_members: int = 10_000) -> None:
-    """Refuse unsafe member names and unreasonable declared sizes."""
+    """Refuse unsafe member names, duplicate names and unreasonable declared sizes."""
     infos = archive.infolist()
     if len(infos) > max_members:
         raise UnsafeArchive(tr("The package has too many members ({count}).", count=len(infos)))
     total = 0
+    seen: set[str] = set()
     for info in infos:
         name = info.filename
+        # zipfile reads the last of two same-named members, other tools the first: the
+        # package would not be one thing. Case-blind, as a Windows folder would be.
+        if name.casefold() in seen:
+            raise UnsafeArchive(
+                tr("The package has two members with the same name: {name}", name=name)
+            )
+        seen.add(name.casefold())
         path = PurePosixPath(name)
         if (
             name.startswith(("/", "\\"))
