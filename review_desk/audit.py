@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review_desk.i18n import tr
+from review_desk.storage.locking import lock_for_write
 from review_desk.storage.models import AuditLog
 
 GENESIS_HASH = "0" * 64
@@ -76,16 +77,8 @@ def record(
 ) -> AuditLog:
     """Append an entry to the audit log inside the caller's transaction."""
     # Serialise appends (across seats and processes) so that two entries never share a
-    # predecessor: take the database's write lock before reading the chain's head.
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-    elif dialect == "sqlite":
-        # A write statement that changes no row starts the write transaction (waiting
-        # up to busy_timeout for another writer) without touching the log; its
-        # triggers fire per row, so none fires. Without it two processes could read
-        # the same head, and the second append would fail on the entry id.
-        session.execute(text("UPDATE audit_log SET id = id WHERE 0"))
+    # predecessor: take the write lock before reading the chain's head.
+    lock_for_write(session, key="audit")
     last = session.execute(
         select(AuditLog.id, AuditLog.entry_hash).order_by(AuditLog.id.desc()).limit(1)
     ).first()

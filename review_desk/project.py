@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,8 +28,10 @@ from review_desk.storage.database import (
     url_for,
 )
 from review_desk.storage.filestore import FileStore
+from review_desk.storage.locking import ProjectBusy, lock_for_write
 
 PROJECT_SUFFIX = ".rdp"
+T = TypeVar("T")
 
 
 def files_dir_for(location: str | Path) -> Path:
@@ -143,6 +146,37 @@ class Project:
         """A session whose work is committed on success and rolled back on error."""
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def writing(self, *, key: str = "project") -> Iterator[Session]:
+        """A transaction that holds the write lock for ``key`` from its first statement,
+        so that what it reads to decide cannot change before it commits. Raises
+        :class:`ProjectBusy` when another writer keeps the lock past the busy timeout."""
+        with self._sessions.begin() as session:
+            lock_for_write(session, key=key)
+            yield session
+
+    def write(
+        self,
+        work: Callable[[Session], T],
+        *,
+        key: str = "project",
+        attempts: int = 6,
+        on_busy: Callable[[int], None] | None = None,
+    ) -> T:
+        """Run ``work`` in a :meth:`writing` transaction, trying again (up to
+        ``attempts`` times in all) while another writer holds the lock; ``on_busy`` is
+        told each retry's number, so that the user sees "busy, retrying"."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.writing(key=key) as session:
+                    return work(session)
+            except ProjectBusy:
+                if attempt >= attempts:
+                    raise
+                if on_busy is not None:
+                    on_busy(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

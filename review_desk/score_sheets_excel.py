@@ -9,20 +9,25 @@ per cell, and nothing stored unless the whole workbook is valid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
-from review_desk import audit, scoring
+from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.rubrics import active_rubric, rubric_by_hash
+from review_desk.scoring import Change, Field, ScoringError, SheetBusy, Source
+from review_desk.scoring.service import apply_in_session
+from review_desk.scoring.state import SUBMITTED, current_sheet, missing_for_submit, state_of
 from review_desk.storage import models as m
+from review_desk.storage.locking import ProjectBusy
 from scoring_models.rubric import Rubric
 
 SHEET, META, NOTES = "评分表", "_meta", "填写说明"
@@ -48,6 +53,18 @@ class CellIssue:
         return {"cell": self.cell, "value": self.value, "problem": self.problem}
 
 
+@dataclass(frozen=True)
+class DraftRow:
+    """A row of an imported workbook that stays a draft when submitting, and why."""
+
+    code: str
+    reasons: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the row as plain JSON-ready data."""
+        return {"code": self.code, "reasons": list(self.reasons)}
+
+
 @dataclass
 class SheetsImport:
     """The outcome of importing a score workbook."""
@@ -57,6 +74,10 @@ class SheetsImport:
     sheets: int = 0
     values: int = 0
     stored: bool = False
+    submitted: int = 0
+    already_submitted: int = 0
+    drafts: list[DraftRow] = field(default_factory=list)
+    sha256: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the outcome as plain JSON-ready data."""
@@ -65,6 +86,10 @@ class SheetsImport:
             "stored": self.stored,
             "sheets": self.sheets,
             "values": self.values,
+            "submitted": self.submitted,
+            "already_submitted": self.already_submitted,
+            "drafts": [d.as_dict() for d in self.drafts],
+            "sha256": self.sha256,
             "issues": [i.as_dict() for i in self.issues],
         }
 
@@ -258,9 +283,20 @@ def _number(value: Any) -> float | str | None:
 
 
 def import_sheets(
-    project: Project, source: Path, *, actor: str = "agency", clock: Clock = utc_now
+    project: Project,
+    source: Path,
+    *,
+    actor: str = "agency",
+    submit: bool = False,
+    clock: Clock = utc_now,
 ) -> SheetsImport:
-    """Check a filled score workbook cell by cell and store it when it is all valid."""
+    """Check a filled score workbook cell by cell and store it when it is all valid.
+
+    With ``submit``, every complete row (all applicable criteria, an opinion of the
+    minimum length, a reason for each veto) is submitted: the expert who returned the
+    workbook has finished. Rows that are not complete stay drafts and are reported with
+    what they lack. Each sheet records the workbook's SHA-256 and who imported it.
+    """
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
@@ -310,6 +346,7 @@ def import_sheets(
     )
     if [str(h) if h is not None else "" for h in headers[: len(expected)]] != expected:
         raise SheetsError(_("The workbook's columns were changed; export a fresh one."))
+    result.sha256 = _sha256(source)
     planned: list[tuple[int, dict[str, float], str, dict[str, str]]] = []
     for r, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
         code = row[0]
@@ -373,8 +410,16 @@ def import_sheets(
         planned.append((dossier_id, values, opinion, vetoes))
     if result.issues:
         return result
-    _store(project, expert_id, rubric, planned, result, actor, clock)
+    _store(project, expert_id, rubric, planned, result, actor, submit, clock)
     return result
+
+
+def _sha256(source: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _store(
@@ -384,13 +429,20 @@ def _store(
     planned: list[tuple[int, dict[str, float], str, dict[str, str]]],
     result: SheetsImport,
     actor: str,
+    submit: bool,
     clock: Clock,
 ) -> None:
+    def work(session: Session) -> None:
+        _write(session, expert_id, rubric, planned, result, actor, submit, clock)
+
     try:
-        _write(project, expert_id, rubric, planned, result, actor, clock)
+        project.write(work, key=f"expert:{expert_id}")
     except _Refused:
-        result.sheets = result.values = 0
+        result.sheets = result.values = result.submitted = result.already_submitted = 0
+        result.drafts.clear()
         return
+    except ProjectBusy as busy:
+        raise SheetBusy(busy) from busy
     result.stored = True
 
 
@@ -399,67 +451,84 @@ class _Refused(Exception):
 
 
 def _write(
-    project: Project,
+    session: Session,
     expert_id: int,
     rubric: Rubric,
     planned: list[tuple[int, dict[str, float], str, dict[str, str]]],
     result: SheetsImport,
     actor: str,
+    submit: bool,
     clock: Clock,
 ) -> None:
-    with project.transaction() as session:
-        for dossier_id, values, opinion, vetoes in planned:
-            if not values and not opinion and not vetoes:
-                continue
-            existing = scoring._sheet(session, expert_id, dossier_id)
-            if existing is not None and existing.status == scoring.SUBMITTED:
-                stored = {x.criterion_id: x.points for x in existing.scores if x.points is not None}
-                same = stored == values and (not opinion or opinion == existing.opinion)
-                if same and vetoes == {v.veto_id: v.reason for v in existing.vetoes}:
-                    continue  # the workbook repeats what was submitted
-            try:
-                sheet = scoring._editable_sheet(session, project, expert_id, dossier_id, clock)
-            except scoring.ScoringError as error:
-                code = session.get(m.Dossier, dossier_id).code  # type: ignore[union-attr]
-                result.issues.append(CellIssue(code, "", str(error)))
-                continue
-            if sheet.rubric_hash != rubric.content_hash:
-                code = session.get(m.Dossier, dossier_id).code  # type: ignore[union-attr]
-                result.issues.append(
-                    CellIssue(code, "", _("the sheet is scored against another rubric version"))
+    info = session.scalars(select(m.ReviewProject)).one()
+    for dossier_id, values, opinion, vetoes in planned:
+        if not values and not opinion and not vetoes:
+            continue
+        dossier = session.get(m.Dossier, dossier_id)
+        assert dossier is not None
+        existing = current_sheet(session, expert_id, dossier_id)
+        if existing is not None and existing.status == SUBMITTED:
+            state = state_of(existing)
+            same = {k: state.scores.get(k) for k in values} == values
+            same = same and (not opinion or opinion == state.opinion)
+            if same and all(state.vetoes.get(k) == v for k, v in vetoes.items()):
+                result.already_submitted += 1
+                continue  # the workbook repeats what was submitted
+        changes = [Change(Field.SCORE, k, v) for k, v in values.items()]
+        if opinion:
+            changes.append(Change(Field.OPINION, "", opinion))
+        changes += [Change(Field.VETO, k, v) for k, v in vetoes.items()]
+        try:
+            applied = apply_in_session(
+                session,
+                expert_id,
+                dossier_id,
+                changes,
+                actor=actor,
+                source=Source.EXCEL,
+                source_sha256=result.sha256,
+                rubric_hash=rubric.content_hash,
+                clock=clock,
+            )
+            if submit:
+                missing = missing_for_submit(
+                    applied.state, rubric, dossier.lead_applicant.kind, info.min_opinion_length
                 )
-                continue
-            rows = {s.criterion_id: s for s in sheet.scores}
-            for criterion_id, points in values.items():
-                if criterion_id in rows:
-                    rows[criterion_id].points = points
+                if missing:
+                    result.drafts.append(DraftRow(dossier.code, tuple(missing)))
                 else:
-                    sheet.scores.append(
-                        m.Score(criterion_id=criterion_id, points=points, comment="")
+                    apply_in_session(
+                        session,
+                        expert_id,
+                        dossier_id,
+                        (),
+                        actor=actor,
+                        source=Source.EXCEL,
+                        source_sha256=result.sha256,
+                        submit=True,
+                        clock=clock,
                     )
-            if opinion:
-                sheet.opinion = opinion
-            current = {v.veto_id: v for v in sheet.vetoes}
-            for veto_id, reason in vetoes.items():
-                if veto_id in current:
-                    current[veto_id].reason = reason
-                else:
-                    sheet.vetoes.append(m.VetoFlag(veto_id=veto_id, reason=reason))
-            sheet.updated_at = clock()
-            result.sheets += 1
-            result.values += len(values)
-        if result.issues:
-            raise _Refused
-        audit.record(
-            session,
-            actor=actor,
-            action="sheets.import",
-            entity="expert",
-            entity_id=expert_id,
-            after={
-                "sheets": result.sheets,
-                "values": result.values,
-                "rubric_hash": rubric.content_hash,
-            },
-            clock=clock,
-        )
+                    result.submitted += 1
+        except ScoringError as error:
+            result.issues.append(CellIssue(dossier.code, "", str(error)))
+            continue
+        result.sheets += 1
+        result.values += len(values)
+    if result.issues:
+        raise _Refused
+    audit.record(
+        session,
+        actor=actor,
+        action="sheets.import",
+        entity="expert",
+        entity_id=expert_id,
+        after={
+            "sheets": result.sheets,
+            "values": result.values,
+            "submitted": result.submitted,
+            "drafts": [d.code for d in result.drafts],
+            "rubric_hash": rubric.content_hash,
+            "workbook_sha256": result.sha256,
+        },
+        clock=clock,
+    )

@@ -9,7 +9,7 @@ from typing import Any
 from review_desk import scoring
 from review_desk.project import Project
 
-SCORE, COMMENT, OPINION, VETO = "score", "comment", "opinion", "veto"
+SCORE, COMMENT, OPINION, VETO = (f.value for f in scoring.Field)
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,14 @@ class SheetChange:
         )
 
     def apply(self, project: Project, actor: str = "") -> None:
-        """Write the change (one durable transaction)."""
-        args = (project, self.expert_id, self.dossier_id)
-        if self.field == SCORE:
-            scoring.set_score(*args, self.key, self.new, actor=actor)
-        elif self.field == COMMENT:
-            scoring.set_comment(*args, self.key, self.new or "", actor=actor)
-        elif self.field == OPINION:
-            scoring.set_opinion(*args, self.new or "", actor=actor)
-        elif self.field == VETO:
-            scoring.set_veto(*args, self.key, self.new, actor=actor)
-        else:
-            raise ValueError(f"unknown field {self.field!r}")
+        """Write the change through the score-sheet service (one durable transaction)."""
+        value = self.new
+        if self.field in (COMMENT, OPINION):
+            value = value or ""
+        scoring.apply(
+            project,
+            self.expert_id,
+            self.dossier_id,
+            [scoring.Change(scoring.Field(self.field), self.key, value)],
+            actor=actor,
+        )

@@ -15,12 +15,14 @@ from sqlalchemy import (
     Boolean,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from review_desk.storage.types import UTCDateTime
@@ -327,6 +329,11 @@ class ScoreSheet(Base):
     opinion: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
+    # Where the sheet's content last came from: desk, excel (a returned workbook),
+    # return_package (a signed return), with the file's SHA-256 and who entered it.
+    source: Mapped[str] = mapped_column(String(20), default="desk")
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    entered_by: Mapped[str] = mapped_column(String(100), default="")
 
     expert: Mapped[Expert] = relationship()
     dossier: Mapped[Dossier] = relationship()
@@ -408,6 +415,52 @@ class DefenseRecord(Base):
     session: Mapped[DefenseSession | None] = relationship(back_populates="records")
 
 
+class DefenseNote(Base):
+    """One expert's own record of a dossier's defense, as returned in their package.
+
+    Kept per expert, apart from the panel's shared :class:`DefenseRecord`, so that two
+    panel members' returns never overwrite each other.
+    """
+
+    __tablename__ = "defense_note"
+    __table_args__ = (UniqueConstraint("expert_id", "dossier_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    presentation_minutes: Mapped[float | None] = mapped_column(Float)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    package_id: Mapped[str] = mapped_column(String(36), default="")
+    updated_at: Mapped[datetime]
+
+    expert: Mapped[Expert] = relationship()
+    dossier: Mapped[Dossier] = relationship()
+
+
+class InspectionNote(Base):
+    """One expert's own record of a dossier's video inspection, as returned in their
+    package (kept per expert, apart from the shared :class:`InspectionRecord`)."""
+
+    __tablename__ = "inspection_note"
+    __table_args__ = (UniqueConstraint("expert_id", "dossier_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    inspected_at: Mapped[datetime | None]
+    site: Mapped[str] = mapped_column(String(200), default="")
+    shown: Mapped[str] = mapped_column(Text, default="")
+    findings: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    package_id: Mapped[str] = mapped_column(String(36), default="")
+    updated_at: Mapped[datetime]
+
+    expert: Mapped[Expert] = relationship()
+    dossier: Mapped[Dossier] = relationship()
+
+
 class InspectionRecord(Base):
     """The record of a dossier's video inspection (视频转播考察)."""
 
@@ -472,6 +525,18 @@ class ReturnPackage(Base):
     """A signed score return taken in at the agency (kept, with its file, for history)."""
 
     __tablename__ = "return_package"
+    # One package per expert and sequence number: two imports racing cannot both take
+    # the same place (rows left by an earlier version's race are "conflicted").
+    __table_args__ = (
+        Index(
+            "uq_return_package_expert_sequence",
+            "expert_id",
+            "sequence",
+            unique=True,
+            sqlite_where=sql_text("status IN ('accepted', 'superseded')"),
+            postgresql_where=sql_text("status IN ('accepted', 'superseded')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     package_id: Mapped[str] = mapped_column(String(36), unique=True)
@@ -479,7 +544,7 @@ class ReturnPackage(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     file_sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(20))  # accepted, superseded
+    status: Mapped[str] = mapped_column(String(20))  # accepted, superseded, conflicted
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 

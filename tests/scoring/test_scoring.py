@@ -101,7 +101,7 @@ def test_submit_needs_everything_then_locks_until_reopened(demo_project: Path) -
         assert scoring.set_score(project, expert, dossier, "A1", 1) is not None
         with project.reading() as s:
             actions = s.scalars(select(m.AuditLog.action)).all()
-        assert {"scoresheet.submit", "scoresheet.reopen", "sheet.veto"} <= set(actions)
+        assert {"scoresheet.submit", "scoresheet.reopen", "sheet.change"} <= set(actions)
 
 
 def test_changes_undo_through_their_inverse(demo_project: Path) -> None:

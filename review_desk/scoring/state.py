@@ -1,0 +1,139 @@
+"""What a score sheet holds, read for the desk, and what keeps it from being submitted.
+
+Reading only: every change goes through :mod:`review_desk.scoring.service`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from review_desk.i18n import _, tr
+from review_desk.project import Project
+from review_desk.rubrics import active_rubric, rubric_by_hash
+from review_desk.storage import models as m
+from review_desk.storage.locking import ProjectBusy
+from scoring_models.rubric import Rubric
+
+DRAFT, SUBMITTED, NOT_STARTED = "draft", "submitted", "not_started"
+
+
+class ScoringError(Exception):
+    """A scoring action that is not allowed or not valid; the message is for the user."""
+
+
+class SheetBusy(ScoringError):
+    """The project's write lock was held elsewhere for too long: nothing was saved, and
+    the same change can be tried again."""
+
+    def __init__(self, busy: ProjectBusy | None = None) -> None:
+        super().__init__(str(busy) if busy else str(ProjectBusy()))
+
+
+@dataclass
+class SheetState:
+    """What a score sheet holds, for the desk."""
+
+    expert_id: int
+    dossier_id: int
+    sheet_id: int | None
+    status: str
+    rubric_hash: str
+    scores: dict[str, float] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+    opinion: str = ""
+    vetoes: dict[str, str] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+    @property
+    def locked(self) -> bool:
+        """True when the sheet has been submitted."""
+        return self.status == SUBMITTED
+
+
+def assignment_problem(session: Session, expert_id: int, dossier_id: int) -> str | None:
+    """Return why the expert may not score the dossier (recused, not assigned), or None."""
+    recused = session.scalar(
+        select(m.Recusal.id).where(
+            m.Recusal.expert_id == expert_id, m.Recusal.dossier_id == dossier_id
+        )
+    )
+    if recused is not None:
+        return _("You have recused yourself from this dossier and cannot score it.")
+    assigned = session.scalar(
+        select(m.Assignment.id).where(
+            m.Assignment.expert_id == expert_id, m.Assignment.dossier_id == dossier_id
+        )
+    )
+    if assigned is None:
+        return _("This dossier is not assigned to you.")
+    return None
+
+
+def current_sheet(session: Session, expert_id: int, dossier_id: int) -> m.ScoreSheet | None:
+    """Return the expert's newest sheet for a dossier (one per rubric version)."""
+    return session.scalars(
+        select(m.ScoreSheet)
+        .where(m.ScoreSheet.expert_id == expert_id, m.ScoreSheet.dossier_id == dossier_id)
+        .order_by(m.ScoreSheet.id.desc())
+    ).first()
+
+
+def state_of(sheet: m.ScoreSheet) -> SheetState:
+    """Return the desk's view of a stored sheet."""
+    return SheetState(
+        expert_id=sheet.expert_id,
+        dossier_id=sheet.dossier_id,
+        sheet_id=sheet.id,
+        status=sheet.status,
+        rubric_hash=sheet.rubric_hash,
+        scores={s.criterion_id: s.points for s in sheet.scores if s.points is not None},
+        comments={s.criterion_id: s.comment for s in sheet.scores if s.comment},
+        opinion=sheet.opinion,
+        vetoes={v.veto_id: v.reason for v in sheet.vetoes},
+        updated_at=sheet.updated_at,
+    )
+
+
+def load_sheet(project: Project, expert_id: int, dossier_id: int) -> SheetState:
+    """Return the expert's sheet for a dossier (an empty one when not started)."""
+    with project.reading() as session:
+        problem = assignment_problem(session, expert_id, dossier_id)
+        if problem:
+            raise ScoringError(problem)
+        sheet = current_sheet(session, expert_id, dossier_id)
+        if sheet is not None:
+            return state_of(sheet)
+    return SheetState(expert_id, dossier_id, None, NOT_STARTED, active_rubric(project).content_hash)
+
+
+def rubric_of(project: Project, state: SheetState) -> Rubric:
+    """Return the rubric version a sheet is scored against."""
+    rubric = rubric_by_hash(project, state.rubric_hash)
+    return rubric if rubric is not None else active_rubric(project)
+
+
+def missing_for_submit(state: SheetState, rubric: Rubric, kind: str, min_opinion: int) -> list[str]:
+    """Return what still keeps a sheet from being submitted (empty when it can be)."""
+    missing = [
+        tr("{id} {name} has no score", id=c.id, name=c.name)
+        for c in rubric.criteria
+        if c.applies(kind) and c.id not in state.scores
+    ]
+    if len(state.opinion.strip()) < min_opinion:
+        missing.append(
+            tr(
+                "the review opinion has {n} characters; at least {min} are needed",
+                n=len(state.opinion.strip()),
+                min=min_opinion,
+            )
+        )
+    missing += [
+        tr("veto {id} needs a reason", id=veto_id)
+        for veto_id, reason in state.vetoes.items()
+        if not reason.strip()
+    ]
+    return missing
