@@ -10,7 +10,7 @@ running the checks again. Every verdict change and override goes to the audit lo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -183,11 +183,18 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
     return checks
 
 
+# A condition's outcome: the result, its reason and its severity.
+_Outcome = tuple[str, str, str]
+
+
 def _rule_checks(dossier: m.Dossier) -> list[dict[str, Any]]:
+    try:
+        rules = reference.eligibility_rules()
+    except reference.RulesError as error:
+        raise ReviewError(str(error)) from error
     applicant = dossier.lead_applicant
-    majors = set(dossier.direction.majors)
     checks = []
-    for rule in reference.eligibility_rules():
+    for rule in rules:
         if "all" not in rule.applies_to and applicant.kind not in rule.applies_to:
             continue
         label = tr("Condition {clause}", clause=rule.clause)
@@ -214,108 +221,85 @@ def _rule_checks(dossier: m.Dossier) -> list[dict[str, Any]]:
                 )
             )
             continue
-        if rule.fact == "has_policy_list":
-            ok = dossier.has_policy_list
-            checks.append(
-                _check(
-                    check_id,
-                    label,
-                    PASS if ok else FAIL,
-                    (
-                        _("The register states a city government support policy list.")
-                        if ok
-                        else tr("No city government support policy list: {quote}", quote=quote)
-                    ),
-                )
-            )
-        elif rule.fact == "pilot_enterprise_status":
-            status = applicant.pilot_enterprise_status
-            if status in rule.expect_any:
-                reason = (
-                    _("In the provincial pilot-enterprise pool.")
-                    if status == "in_pool"
-                    else _("Applying to enter the provincial pilot-enterprise pool.")
-                )
-                checks.append(_check(check_id, label, PASS, reason))
-            else:
-                checks.append(
-                    _check(
-                        check_id,
-                        label,
-                        FAIL,
-                        tr(
-                            "Neither in the pilot-enterprise pool nor applying to enter it: "
-                            "{quote} Supplement the application to enter the pool.",
-                            quote=quote,
-                        ),
-                    )
-                )
-        elif rule.fact == "local_presence":
-            presence = applicant.local_presence
-            if presence in rule.expect_any or (applicant.in_shanxi and applicant.city):
-                checks.append(
-                    _check(check_id, label, PASS, _("Based in Shanxi or has a Shanxi subsidiary."))
-                )
-            else:
-                checks.append(
-                    _check(
-                        check_id,
-                        label,
-                        FAIL,
-                        tr("No Shanxi subsidiary or local service team: {quote}", quote=quote),
-                        severity=HARD,
-                    )
-                )
-        elif rule.fact == "major_categories_match_direction":
-            own = set(applicant.major_categories or [])
-            if not majors:
-                checks.append(
-                    _check(
-                        check_id,
-                        label,
-                        MANUAL,
-                        _("The direction lists no majors to compare: judge by hand."),
-                    )
-                )
-            elif not own:
-                checks.append(
-                    _check(
-                        check_id,
-                        label,
-                        FAIL,
-                        tr("The register gives no discipline group: {quote}", quote=quote),
-                    )
-                )
-            elif own & majors:
-                checks.append(
-                    _check(
-                        check_id,
-                        label,
-                        PASS,
-                        tr(
-                            "Discipline group {own} matches the direction ({majors}).",
-                            own="、".join(sorted(own & majors)),
-                            majors="、".join(sorted(majors)),
-                        ),
-                    )
-                )
-            else:
-                checks.append(
-                    _check(
-                        check_id,
-                        label,
-                        FAIL,
-                        tr(
-                            "Discipline group {own} does not match the direction's majors "
-                            "({majors}): {quote}",
-                            own="、".join(sorted(own)),
-                            majors="、".join(sorted(majors)),
-                            quote=quote,
-                        ),
-                        severity=HARD,
-                    )
-                )
+        # The rules were checked when they loaded: every condition's fact has a check.
+        result, reason, severity = CONDITION_CHECKS[rule.fact or ""](dossier, rule, quote)
+        checks.append(_check(check_id, label, result, reason, severity=severity))
     return checks
+
+
+def _policy_list(dossier: m.Dossier, rule: reference.EligibilityRule, quote: str) -> _Outcome:
+    if dossier.has_policy_list:
+        return PASS, _("The register states a city government support policy list."), SOFT
+    return FAIL, tr("No city government support policy list: {quote}", quote=quote), SOFT
+
+
+def _pilot_enterprise(dossier: m.Dossier, rule: reference.EligibilityRule, quote: str) -> _Outcome:
+    status = dossier.lead_applicant.pilot_enterprise_status
+    if status in rule.expect_any:
+        reason = (
+            _("In the provincial pilot-enterprise pool.")
+            if status == "in_pool"
+            else _("Applying to enter the provincial pilot-enterprise pool.")
+        )
+        return PASS, reason, SOFT
+    return (
+        FAIL,
+        tr(
+            "Neither in the pilot-enterprise pool nor applying to enter it: "
+            "{quote} Supplement the application to enter the pool.",
+            quote=quote,
+        ),
+        SOFT,
+    )
+
+
+def _local_presence(dossier: m.Dossier, rule: reference.EligibilityRule, quote: str) -> _Outcome:
+    applicant = dossier.lead_applicant
+    if applicant.local_presence in rule.expect_any or (applicant.in_shanxi and applicant.city):
+        return PASS, _("Based in Shanxi or has a Shanxi subsidiary."), SOFT
+    return (
+        FAIL,
+        tr("No Shanxi subsidiary or local service team: {quote}", quote=quote),
+        HARD,
+    )
+
+
+def _majors_match(dossier: m.Dossier, rule: reference.EligibilityRule, quote: str) -> _Outcome:
+    majors = set(dossier.direction.majors)
+    own = set(dossier.lead_applicant.major_categories or [])
+    if not majors:
+        return MANUAL, _("The direction lists no majors to compare: judge by hand."), SOFT
+    if not own:
+        return FAIL, tr("The register gives no discipline group: {quote}", quote=quote), SOFT
+    if own & majors:
+        return (
+            PASS,
+            tr(
+                "Discipline group {own} matches the direction ({majors}).",
+                own="、".join(sorted(own & majors)),
+                majors="、".join(sorted(majors)),
+            ),
+            SOFT,
+        )
+    return (
+        FAIL,
+        tr(
+            "Discipline group {own} does not match the direction's majors ({majors}): {quote}",
+            own="、".join(sorted(own)),
+            majors="、".join(sorted(majors)),
+            quote=quote,
+        ),
+        HARD,
+    )
+
+
+# The check of each condition fact a rule may name (``reference.CONDITION_FACTS``).
+CONDITION_CHECKS: dict[str, Callable[[m.Dossier, reference.EligibilityRule, str], _Outcome]] = {
+    "has_policy_list": _policy_list,
+    "pilot_enterprise_status": _pilot_enterprise,
+    "local_presence": _local_presence,
+    "major_categories_match_direction": _majors_match,
+}
 
 
 def apply_overrides(

@@ -1,5 +1,10 @@
 """Reference data of the notice, read from ``data/reference``: directions, checklist,
-eligibility rules and quota rules."""
+eligibility rules and quota rules.
+
+The eligibility rules fail closed: a rule that names a fact, a kind of check or an
+applicant kind the application does not know is refused when the rules load
+(:class:`RulesError`), never left out of the formal review in silence.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,26 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from review_desk.domain import ApplicantKind
+from review_desk.i18n import _, tr
 from review_desk.paths import data_path
+
+# The facts a "machine" rule may name: conditions are checked by the formal review
+# (``formal_review.CONDITION_CHECKS``); preferences are shown to the experts and used by
+# the rubric's bonus and tie-breaks.
+CONDITION_FACTS = frozenset(
+    {
+        "has_policy_list",
+        "pilot_enterprise_status",
+        "local_presence",
+        "major_categories_match_direction",
+    }
+)
+PREFERENCE_FACTS = frozenset({"double_high", "major_tech_transfer"})
+CHECK_KINDS = ("machine", "expert")
 
 
 @dataclass(frozen=True)
@@ -109,28 +131,91 @@ def checklist() -> tuple[ChecklistItem, ...]:
     )
 
 
+class RulesError(ValueError):
+    """Eligibility rules the application cannot apply as written; the message, for the
+    user, names the rule and what is wrong with it."""
+
+
+def _rule(raw: dict[str, Any], number: int) -> EligibilityRule:
+    """One rule of the TOML file, checked against what the application knows."""
+    rule_id = str(raw.get("id") or tr("number {n}", n=number))
+    for key in ("id", "clause", "text", "applies_to", "check"):
+        if key not in raw:
+            raise RulesError(
+                tr("Eligibility rule {rule} lacks the field “{field}”.", rule=rule_id, field=key)
+            )
+    check = raw["check"]
+    if check not in CHECK_KINDS:
+        raise RulesError(
+            tr(
+                "Eligibility rule {rule}: check must be “machine” or “expert”, not “{check}”.",
+                rule=rule_id,
+                check=check,
+            )
+        )
+    kinds = {k.value for k in ApplicantKind} | {"all"}
+    for kind in raw["applies_to"]:
+        if kind not in kinds:
+            raise RulesError(
+                tr(
+                    "Eligibility rule {rule} applies to an unknown applicant kind “{kind}”.",
+                    rule=rule_id,
+                    kind=kind,
+                )
+            )
+    fact = raw.get("fact")
+    preference = bool(raw.get("preference", False))
+    if check == "machine":
+        if not fact:
+            raise RulesError(
+                tr(
+                    "Eligibility rule {rule} is checked by the application but names no fact.",
+                    rule=rule_id,
+                )
+            )
+        known = PREFERENCE_FACTS if preference else CONDITION_FACTS
+        if fact not in known:
+            raise RulesError(
+                tr(
+                    "Eligibility rule {rule} names the fact “{fact}”, which the application "
+                    "cannot check as a {kind}; the facts it knows: {known}.",
+                    rule=rule_id,
+                    fact=fact,
+                    kind=_("preference") if preference else _("condition"),
+                    known=", ".join(sorted(known)),
+                )
+            )
+    return EligibilityRule(
+        id=raw["id"],
+        clause=raw["clause"],
+        text=raw["text"],
+        applies_to=tuple(raw["applies_to"]),
+        check=check,
+        fact=fact,
+        preference=preference,
+        expect=raw.get("expect"),
+        expect_any=tuple(raw.get("expect_any", ())),
+        evidence=raw.get("evidence"),
+        note=raw.get("note", ""),
+    )
+
+
+def load_eligibility_rules(path: Path) -> tuple[EligibilityRule, ...]:
+    """Read and check an eligibility rules file; :class:`RulesError` if the application
+    could not apply a rule as written."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise RulesError(
+            tr("The eligibility rules {path} cannot be read: {problem}", path=path, problem=error)
+        ) from error
+    return tuple(_rule(r, number) for number, r in enumerate(raw.get("rule", []), start=1))
+
+
 @cache
 def eligibility_rules() -> tuple[EligibilityRule, ...]:
     """Return the eligibility rules, each marked machine-checkable or for the experts."""
-    raw = tomllib.loads(
-        data_path("reference", "eligibility_rules.toml").read_text(encoding="utf-8")
-    )
-    return tuple(
-        EligibilityRule(
-            id=r["id"],
-            clause=r["clause"],
-            text=r["text"],
-            applies_to=tuple(r["applies_to"]),
-            check=r["check"],
-            fact=r.get("fact"),
-            preference=bool(r.get("preference", False)),
-            expect=r.get("expect"),
-            expect_any=tuple(r.get("expect_any", ())),
-            evidence=r.get("evidence"),
-            note=r.get("note", ""),
-        )
-        for r in raw["rule"]
-    )
+    return load_eligibility_rules(data_path("reference", "eligibility_rules.toml"))
 
 
 @cache
