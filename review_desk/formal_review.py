@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -21,10 +22,19 @@ from sqlalchemy.orm import Session, selectinload
 from review_desk import audit, reference
 from review_desk.audit import Clock, utc_now
 from review_desk.domain import ApplicantKind
-from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.project import Project
+from review_desk.reasons import (
+    RESULT_LABELS,
+    CheckLabel,
+    CheckReason,
+    Reason,
+    decode,
+    encode,
+    render,
+)
 from review_desk.storage import models as m
+from scoring_models.rubric import N_
 
 PASS, FAIL, MANUAL, INFO = "pass", "fail", "manual", "info"
 HARD, SOFT = "hard", "soft"
@@ -43,13 +53,34 @@ class ReviewError(Exception):
     """A formal-review action that cannot be done; the message is for the user."""
 
 
+# The departments that review each applicant kind (the notice's section 四), stored as
+# these codes and named when shown.
+EDUCATION, INDUSTRY, DEVELOPMENT = "education", "industry", "development"
+_DEPARTMENTS = {
+    EDUCATION: N_("Provincial Department of Education"),
+    INDUSTRY: N_("Provincial SASAC / Dept. of Industry and IT / SME Bureau"),
+    DEVELOPMENT: N_("Provincial Development and Reform Commission"),
+}
+
+
+def department_code(kind: str) -> str:
+    """Return the code of the department that reviews an applicant kind."""
+    if kind in _SCHOOLS:
+        return EDUCATION
+    if kind in _ENTERPRISES:
+        return INDUSTRY
+    return DEVELOPMENT
+
+
+def department_label(code: str) -> str:
+    """Return a department as shown (a name stored by an older version as it is)."""
+    label = _DEPARTMENTS.get(code)
+    return _(label) if label is not None else code
+
+
 def department_for(kind: str) -> str:
     """Return the department that reviews an applicant kind (the notice's section 四)."""
-    if kind in _SCHOOLS:
-        return _("Provincial Department of Education")
-    if kind in _ENTERPRISES:
-        return _("Provincial SASAC / Dept. of Industry and IT / SME Bureau")
-    return _("Provincial Development and Reform Commission")
+    return department_label(department_code(kind))
 
 
 def verdict_label(verdict: str | None) -> str:
@@ -64,19 +95,14 @@ def verdict_label(verdict: str | None) -> str:
 
 def result_label(result: str) -> str:
     """Return a check result as shown."""
-    return {
-        PASS: _("Met"),
-        FAIL: _("Not met"),
-        MANUAL: _("Check by hand"),
-        INFO: _("For the experts"),
-    }[result]
+    return _(RESULT_LABELS[result])
 
 
 def _check(
     check_id: str,
-    label: str,
+    label: Reason,
     result: str,
-    reason: str,
+    reason: Reason,
     *,
     severity: str = SOFT,
     page: int | None = None,
@@ -93,9 +119,14 @@ def _check(
     }
 
 
+def _say(code: str, **params: Any) -> Reason:
+    return Reason(code, params)
+
+
 def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, Any]]:
     """Return the automatic checks of one dossier (lead applicant, direction and
-    materials loaded)."""
+    materials loaded). Each check's ``label`` and ``reason`` are :class:`Reason` records;
+    :func:`encode_checks` makes them the JSON a project stores."""
     checks: list[dict[str, Any]] = []
     materials = [x for x in dossier.materials if x.is_current]
     readable = [x for x in materials if x.text_status == "ok"]
@@ -105,18 +136,23 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
         checks.append(
             _check(
                 f"file:{x.id}",
-                tr("File {name}", name=x.filename),
+                _say(CheckLabel.FILE, name=x.filename),
                 FAIL,
-                tr("The file cannot be read: {problem}.", problem=x.problem),
+                _say(CheckReason.FILE_UNREADABLE, problem=x.problem),
                 material_id=x.id,
             )
         )
     if not materials:
         checks.append(
-            _check("file:none", _("Material files"), FAIL, _("No material file was received."))
+            _check(
+                "file:none",
+                _say(CheckLabel.MATERIAL_FILES),
+                FAIL,
+                _say(CheckReason.NO_MATERIAL),
+            )
         )
     for item in reference.checklist():
-        label = f"{item.number} {item.short_title}"
+        label = _say(CheckLabel.CHECKLIST_ITEM, number=item.number, title=item.short_title)
         found = next(
             (
                 (x, (x.found_items or {}).get(item.key))
@@ -132,7 +168,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
                     f"item:{item.key}",
                     label,
                     PASS,
-                    tr("Found on page {page} of {file}.", page=page, file=material.filename),
+                    _say(CheckReason.ITEM_FOUND, page=page, file=material.filename),
                     page=page,
                     material_id=material.id,
                 )
@@ -144,13 +180,8 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
                     f"item:{item.key}",
                     label,
                     MANUAL,
-                    tr(
-                        "{file} has not been searched for the items: look for this item by hand.",
-                        file=scans[0].filename,
-                    )
-                    if unread
-                    else tr(
-                        "{file} has no text layer (a scan): look for this item by hand.",
+                    _say(
+                        CheckReason.ITEM_UNSEARCHED if unread else CheckReason.ITEM_SCAN,
                         file=scans[0].filename,
                     ),
                     material_id=scans[0].id,
@@ -162,7 +193,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
                     f"item:{item.key}",
                     label,
                     FAIL,
-                    tr("Not found in the material files (附件3: {title}).", title=item.title),
+                    _say(CheckReason.ITEM_MISSING, title=item.title),
                 )
             )
     checks.extend(_rule_checks(dossier))
@@ -170,13 +201,12 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
         checks.append(
             _check(
                 "late",
-                _("Submission deadline"),
+                _say(CheckLabel.DEADLINE),
                 MANUAL,
-                tr(
-                    "Received {received}, after the deadline {deadline}: decide whether to "
-                    "accept it.",
-                    received=local_time(dossier.received_at),
-                    deadline=local_time(deadline),
+                _say(
+                    CheckReason.LATE,
+                    received=dossier.received_at.isoformat(),
+                    deadline=deadline.isoformat(),
                 ),
             )
         )
@@ -184,7 +214,14 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
 
 
 # A condition's outcome: the result, its reason and its severity.
-_Outcome = tuple[str, str, str]
+_Outcome = tuple[str, Reason, str]
+
+
+def _preference_value(value: object) -> str:
+    """The recorded value of a preference fact, as a PREFERENCE_VALUES code."""
+    if value in ("national", "provincial"):
+        return str(value)
+    return "tech_transfer" if value is True else "not_recorded"
 
 
 def _rule_checks(dossier: m.Dossier) -> list[dict[str, Any]]:
@@ -197,104 +234,69 @@ def _rule_checks(dossier: m.Dossier) -> list[dict[str, Any]]:
     for rule in rules:
         if "all" not in rule.applies_to and applicant.kind not in rule.applies_to:
             continue
-        label = tr("Condition {clause}", clause=rule.clause)
-        quote = f"“{rule.text}”"
+        label = _say(CheckLabel.CONDITION, clause=rule.clause)
         check_id = f"rule:{rule.id}"
         if rule.check == "expert":
             checks.append(
-                _check(check_id, label, INFO, tr("For the experts to judge: {quote}", quote=quote))
+                _check(check_id, label, INFO, _say(CheckReason.FOR_EXPERTS, quote=rule.text))
             )
             continue
         if rule.preference:
-            value = getattr(applicant, rule.fact or "", None)
-            shown = {
-                "national": _("national 双高计划 unit"),
-                "provincial": _("provincial 双高计划 unit"),
-                True: _("has major technology-transfer results"),
-            }.get(value, _("not recorded"))
+            value = _preference_value(getattr(applicant, rule.fact or ""))
             checks.append(
                 _check(
                     check_id,
                     label,
                     INFO,
-                    tr("Preference {quote}: {value}.", quote=quote, value=shown),
+                    _say(CheckReason.PREFERENCE, quote=rule.text, value=value),
                 )
             )
             continue
         # The rules were checked when they loaded: every condition's fact has a check.
-        result, reason, severity = CONDITION_CHECKS[rule.fact or ""](dossier, rule, quote)
+        result, reason, severity = CONDITION_CHECKS[rule.fact or ""](dossier, rule)
         checks.append(_check(check_id, label, result, reason, severity=severity))
     return checks
 
 
-def _policy_list(dossier: m.Dossier, rule: reference.EligibilityRule, quote: str) -> _Outcome:
+def _policy_list(dossier: m.Dossier, rule: reference.EligibilityRule) -> _Outcome:
     if dossier.has_policy_list:
-        return PASS, _("The register states a city government support policy list."), SOFT
-    return FAIL, tr("No city government support policy list: {quote}", quote=quote), SOFT
+        return PASS, _say(CheckReason.POLICY_LIST_STATED), SOFT
+    return FAIL, _say(CheckReason.POLICY_LIST_MISSING, quote=rule.text), SOFT
 
 
-def _pilot_enterprise(dossier: m.Dossier, rule: reference.EligibilityRule, quote: str) -> _Outcome:
+def _pilot_enterprise(dossier: m.Dossier, rule: reference.EligibilityRule) -> _Outcome:
     status = dossier.lead_applicant.pilot_enterprise_status
     if status in rule.expect_any:
-        reason = (
-            _("In the provincial pilot-enterprise pool.")
-            if status == "in_pool"
-            else _("Applying to enter the provincial pilot-enterprise pool.")
-        )
-        return PASS, reason, SOFT
-    return (
-        FAIL,
-        tr(
-            "Neither in the pilot-enterprise pool nor applying to enter it: "
-            "{quote} Supplement the application to enter the pool.",
-            quote=quote,
-        ),
-        SOFT,
-    )
+        code = CheckReason.PILOT_IN_POOL if status == "in_pool" else CheckReason.PILOT_APPLYING
+        return PASS, _say(code), SOFT
+    return FAIL, _say(CheckReason.PILOT_MISSING, quote=rule.text), SOFT
 
 
-def _local_presence(dossier: m.Dossier, rule: reference.EligibilityRule, quote: str) -> _Outcome:
+def _local_presence(dossier: m.Dossier, rule: reference.EligibilityRule) -> _Outcome:
     applicant = dossier.lead_applicant
     if applicant.local_presence in rule.expect_any or (applicant.in_shanxi and applicant.city):
-        return PASS, _("Based in Shanxi or has a Shanxi subsidiary."), SOFT
-    return (
-        FAIL,
-        tr("No Shanxi subsidiary or local service team: {quote}", quote=quote),
-        HARD,
-    )
+        return PASS, _say(CheckReason.LOCAL_PRESENCE), SOFT
+    return FAIL, _say(CheckReason.NO_LOCAL_PRESENCE, quote=rule.text), HARD
 
 
-def _majors_match(dossier: m.Dossier, rule: reference.EligibilityRule, quote: str) -> _Outcome:
+def _majors_match(dossier: m.Dossier, rule: reference.EligibilityRule) -> _Outcome:
     majors = set(dossier.direction.majors)
     own = set(dossier.lead_applicant.major_categories or [])
     if not majors:
-        return MANUAL, _("The direction lists no majors to compare: judge by hand."), SOFT
+        return MANUAL, _say(CheckReason.NO_MAJORS_TO_COMPARE), SOFT
     if not own:
-        return FAIL, tr("The register gives no discipline group: {quote}", quote=quote), SOFT
+        return FAIL, _say(CheckReason.NO_DISCIPLINE_GROUP, quote=rule.text), SOFT
     if own & majors:
-        return (
-            PASS,
-            tr(
-                "Discipline group {own} matches the direction ({majors}).",
-                own="、".join(sorted(own & majors)),
-                majors="、".join(sorted(majors)),
-            ),
-            SOFT,
-        )
-    return (
-        FAIL,
-        tr(
-            "Discipline group {own} does not match the direction's majors ({majors}): {quote}",
-            own="、".join(sorted(own)),
-            majors="、".join(sorted(majors)),
-            quote=quote,
-        ),
-        HARD,
+        reason = _say(CheckReason.MAJORS_MATCH, own=sorted(own & majors), majors=sorted(majors))
+        return PASS, reason, SOFT
+    reason = _say(
+        CheckReason.MAJORS_MISMATCH, own=sorted(own), majors=sorted(majors), quote=rule.text
     )
+    return FAIL, reason, HARD
 
 
 # The check of each condition fact a rule may name (``reference.CONDITION_FACTS``).
-CONDITION_CHECKS: dict[str, Callable[[m.Dossier, reference.EligibilityRule, str], _Outcome]] = {
+CONDITION_CHECKS: dict[str, Callable[[m.Dossier, reference.EligibilityRule], _Outcome]] = {
     "has_policy_list": _policy_list,
     "pilot_enterprise_status": _pilot_enterprise,
     "local_presence": _local_presence,
@@ -318,16 +320,33 @@ def apply_overrides(
                     **check,
                     "automatic": check["result"],
                     "result": override.result,
-                    "reason": tr(
-                        "{reason} (decided by {who}; automatic result: {auto})",
+                    "reason": _say(
+                        CheckReason.OVERRIDDEN,
                         reason=override.reason,
                         who=override.decided_by,
-                        auto=result_label(check["result"]),
+                        auto=check["result"],
                     ),
                     "overridden": True,
                 }
             )
     return result
+
+
+def encode_checks(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The checks as a project stores them: labels and reasons as JSON records."""
+    return [{**c, "label": encode(c["label"]), "reason": encode(c["reason"])} for c in checks]
+
+
+def render_check(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored check as shown: its label and reason as text in the current language
+    (``reason_record`` keeps the record, None for text an older version stored)."""
+    reason = decode(stored.get("reason"))
+    return {
+        **stored,
+        "label": render(decode(stored.get("label"))),
+        "reason": render(reason),
+        "reason_record": encode(reason) if isinstance(reason, Reason) else None,
+    }
 
 
 def verdict_of(checks: list[dict[str, Any]]) -> str | None:
@@ -344,7 +363,8 @@ def verdict_of(checks: list[dict[str, Any]]) -> str | None:
 
 @dataclass(frozen=True)
 class ReviewRow:
-    """The formal review of one dossier, for the table and the CLI."""
+    """The formal review of one dossier, for the table and the CLI. ``records`` are the
+    checks as stored; ``checks`` and ``department`` are shown in the current language."""
 
     dossier_id: int
     code: str
@@ -354,11 +374,21 @@ class ReviewRow:
     direction: str
     direction_number: int
     level: str
-    department: str
+    department_code: str
     verdict: str | None
-    checks: list[dict[str, Any]]
+    records: list[dict[str, Any]]
     supplement_deadline: datetime | None
     reviewed_at: datetime
+
+    @property
+    def department(self) -> str:
+        """The reviewing department as shown."""
+        return department_label(self.department_code)
+
+    @cached_property
+    def checks(self) -> list[dict[str, Any]]:
+        """The checks with their labels and reasons as text (see :func:`render_check`)."""
+        return [render_check(c) for c in self.records]
 
     @property
     def reasons(self) -> list[str]:
@@ -409,7 +439,8 @@ def _review_in_session(
     for dossier in dossiers:
         checks = apply_overrides(evaluate(dossier, deadline), overrides.get(dossier.id, []))
         verdict = verdict_of(checks)
-        department = department_for(dossier.lead_applicant.kind)
+        checks = encode_checks(checks)
+        department = department_code(dossier.lead_applicant.kind)
         review = existing.get(dossier.id)
         if review is None:
             review = m.FormalReview(
@@ -483,9 +514,9 @@ def reviews(project: Project) -> list[ReviewRow]:
                     direction=d.direction.short_name,
                     direction_number=d.direction_id,
                     level=d.requested_level,
-                    department=review.department,
+                    department_code=review.department,
                     verdict=review.verdict,
-                    checks=review.checks,
+                    records=review.checks,
                     supplement_deadline=review.supplement_deadline,
                     reviewed_at=review.reviewed_at,
                 )

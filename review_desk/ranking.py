@@ -1,7 +1,12 @@
 """The ranked list (汇总排名): scores read from the project in bulk (SQL does the
 summing), consolidated and allocated by ``scoring_models``, with reliability per panel,
 deviation flags and their explanations, the committee's adjustments beside the computed
-tiers, and finalisation that locks the list under a content hash."""
+tiers, and finalisation that locks the list under a content hash.
+
+Each candidate's reason is a record (``reason_record``: a code with parameters, see
+``review_desk.reasons``) and, for showing, its text in the current language
+(``reason``). A finalised list stores and hashes the records only, so its hash is the
+same whatever language the list was computed in."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.i18n import _, tr
 from review_desk.project import Project
+from review_desk.reasons import Reason, encode, render
 from review_desk.rubrics import active_rubric, load_rubric, rubric_text
 from review_desk.storage import models as m
 from scoring_models.aggregation import ConsolidationConfig, ConsolidationError, consolidate
@@ -103,12 +109,17 @@ class RankResult:
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def rows(self) -> list[dict[str, Any]]:
-        """The table as plain JSON-ready rows."""
+        """The table as plain JSON-ready rows (each reason as its text in the current
+        language, ``reason``, and as its record, ``reason_record``)."""
         frame = self.table.replace({np.nan: None})
-        return [
-            {str(k): (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-            for row in frame.to_dict("records")
-        ]
+        return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    """A table value as JSON data."""
+    if isinstance(value, Reason):
+        return encode(value)
+    return value.item() if hasattr(value, "item") else value
 
 
 def _raw_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:
@@ -320,12 +331,13 @@ def compute(
     allocation = allocate(
         ranked,
         rules,
-        translate=_,
         direction_names=dict(
             zip(candidates["direction_id"], candidates["direction"], strict=False)
         ),
-    )
+    ).rename(columns={"reason": "reason_record"})
     table = allocation.merge(candidates, on="dossier_id", how="left")
+    # The text is for showing only; what is kept and hashed is the record.
+    table["reason"] = [render(record) for record in table["reason_record"]]
     if resamples > 0 and len(result["experts"]):
         steady = stability(
             result["experts"][["dossier_id", "expert_id", "total"]],
@@ -573,10 +585,21 @@ FINAL_COLUMNS = (
 
 
 def final_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows a finalised list keeps, as plain JSON values (NaN as null)."""
+    """The rows a finalised list keeps, as plain JSON values (NaN as null); each reason
+    as its record (code and parameters), never as text in some language."""
+    frame = table.assign(reason=table["reason_record"])[list(FINAL_COLUMNS)]
     rows = [
-        {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-        for r in table[list(FINAL_COLUMNS)].astype(object).to_dict("records")
+        {
+            k: (
+                encode(v)
+                if isinstance(v, Reason)
+                else None
+                if isinstance(v, float) and not np.isfinite(v)
+                else v
+            )
+            for k, v in r.items()
+        }
+        for r in frame.astype(object).to_dict("records")
     ]
     result: list[dict[str, Any]] = json.loads(json.dumps(rows, ensure_ascii=False, default=str))
     return result

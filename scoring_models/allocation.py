@@ -9,9 +9,11 @@ by name, id or input order: when tied candidates compete for fewer remaining pla
 they are, all of them are ``tied``, the contested places are held for the committee, and
 no lower-ranked candidate takes a place the tie contests.
 
-Every row gets a reason. Reasons are part of the list the committee signs, so they come
-in Chinese by default (``REASONS_ZH``); pass ``translate`` for another language — the
-templates are marked with ``N_`` and also in the application's catalog.
+Every row gets a reason: a :class:`~scoring_models.reasons.Reason`, a code of
+:class:`AllocationReason` with its parameters, never text. The application renders it in
+the user's language when it shows it; the record itself (and the hash of a finalised
+list) is the same in every language. A tie's reason names the tied candidates by their
+``code`` column when the candidates have one (the dossier codes), else by ``dossier_id``.
 """
 
 from __future__ import annotations
@@ -23,38 +25,18 @@ from typing import Any
 
 import pandas as pd
 
-from scoring_models.rubric import N_
+from scoring_models.reasons import AllocationReason, Reason
 
 PROVINCIAL, MUNICIPAL = "provincial", "municipal"
 NOT_RECOMMENDED, INELIGIBLE, TIED = "not_recommended", "ineligible", "tied"
 
-R_SELECTED = N_("selected: ranked {rank} with {score}")
-R_DIRECTION_FULL = N_(
-    "direction {direction} already has its {cap} provincial places, taken by higher scores"
-)
-R_APPLICANT_FULL = N_("the applicant already has {cap} provincial places")
-R_TOTAL_FULL = N_("the {target} provincial places are taken by higher scores")
-R_TIED = N_("tied with {others} at {score} for the last contested place; the committee decides")
-R_HELD = N_("the place a tie above contests is held for the committee")
-R_REQUESTED_MUNICIPAL = N_("applied for the municipal/county level")
-R_BELOW_MIN = N_("score {score} is below the minimum {min}")
-R_INELIGIBLE = N_("not eligible (formal review or veto)")
 
-REASONS_ZH = {
-    R_SELECTED: "入选：综合排名第{rank}，得分{score}",
-    R_DIRECTION_FULL: "{direction}方向已有{cap}个省级名额由得分更高的申报获得",
-    R_APPLICANT_FULL: "该申报主体已获得{cap}个省级名额",
-    R_TOTAL_FULL: "{target}个省级名额已由得分更高的申报获得",
-    R_TIED: "与{others}同分（{score}），争夺剩余名额，由委员会决定",
-    R_HELD: "上方同分申报所争夺的名额留待委员会决定",
-    R_REQUESTED_MUNICIPAL: "申报市县级",
-    R_BELOW_MIN: "得分{score}低于最低分{min}",
-    R_INELIGIBLE: "不符合条件（形式审查未通过或被否决）",
-}
+def _silent(code: AllocationReason, **values: Any) -> None:
+    return None
 
 
-def _silent(template: str, **values: Any) -> str:
-    return ""
+def _record(code: AllocationReason, **values: Any) -> Reason:
+    return Reason(code, values)
 
 
 def tiers_only(
@@ -68,13 +50,8 @@ def tiers_only(
     """The tiers alone, without reasons or a DataFrame: the fast path for reruns."""
     keys: list[tuple[float, ...]] = [(float(x),) for x in scores]
     return _core(
-        keys, eligible, directions, applicants, levels, list(range(len(scores))), rules, _silent, {}
+        keys, eligible, directions, applicants, levels, [""] * len(scores), rules, _silent, {}
     )[0]
-
-
-def chinese(template: str) -> str:
-    """The default translation of the reason templates."""
-    return REASONS_ZH.get(template, template)
 
 
 @dataclass
@@ -104,18 +81,14 @@ REQUIRED = (
 )
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
 def allocate(
     candidates: pd.DataFrame,
     rules: AllocationRules,
-    translate: Callable[[str], str] = chinese,
     direction_names: dict[Any, str] | None = None,
 ) -> pd.DataFrame:
     """Allocate the tiers; return one row per candidate (dossier_id, tier, rank, tied,
-    reason), in rank order (ineligible last, then input order)."""
+    reason), in rank order (ineligible last, then input order). ``reason`` holds
+    :class:`Reason` records; ``direction_names`` name the directions in them."""
     missing = [c for c in (*REQUIRED, *rules.tie_breaks) if c not in candidates.columns]
     if missing:
         raise ValueError(f"candidate columns missing: {', '.join(missing)}")
@@ -131,18 +104,16 @@ def allocate(
     applicant_of = rows["applicant_id"].tolist()
     level_of = rows["requested_level"].tolist()
 
-    def say_(template: str, **values: Any) -> str:
-        return translate(template).format(**values)
-
+    labels = rows["code"] if "code" in rows.columns else rows["dossier_id"]
     tier, reason, tied, rank = _core(
         keys,
         eligible,
         direction_of,
         applicant_of,
         level_of,
-        rows["dossier_id"].tolist(),
+        [str(label) for label in labels],
         rules,
-        say_,
+        _record,
         names,
     )
     result = pd.DataFrame(
@@ -166,16 +137,16 @@ def _core(
     direction_of: list[Any],
     applicant_of: list[Any],
     level_of: list[str],
-    dossier_ids: list[Any],
+    labels: list[str],
     rules: AllocationRules,
-    say: Callable[..., str],
+    say: Callable[..., Reason | None],
     names: dict[Any, str],
-) -> tuple[list[str], list[str], list[bool], list[int | None]]:
+) -> tuple[list[str], list[Reason | None], list[bool], list[int | None]]:
     """The allocation itself on plain lists (also used, reasons off, by the stability
-    analysis's thousands of reruns)."""
+    analysis's thousands of reruns). ``labels`` name the candidates in tie reasons."""
     n = len(keys)
     tier: list[str] = [""] * n
-    reason: list[str] = [""] * n
+    reason: list[Reason | None] = [None] * n
     tied = [False] * n
     rank: list[int | None] = [None] * n
 
@@ -187,12 +158,12 @@ def _core(
         )
     for i in range(n):
         if not eligible[i]:
-            tier[i], reason[i] = INELIGIBLE, say(R_INELIGIBLE)
+            tier[i], reason[i] = INELIGIBLE, say(AllocationReason.INELIGIBLE)
         elif rules.min_score is not None and keys[i][0] < rules.min_score:
             tier[i] = NOT_RECOMMENDED
-            reason[i] = say(R_BELOW_MIN, score=_fmt(keys[i][0]), min=_fmt(rules.min_score))
+            reason[i] = say(AllocationReason.BELOW_MIN, score=keys[i][0], min=rules.min_score)
         elif level_of[i] != PROVINCIAL:
-            tier[i], reason[i] = MUNICIPAL, say(R_REQUESTED_MUNICIPAL)
+            tier[i], reason[i] = MUNICIPAL, say(AllocationReason.REQUESTED_MUNICIPAL)
     contenders = [i for i in order if not tier[i]]
     direction_room: Counter[Any] = Counter()
     applicant_room: Counter[Any] = Counter()
@@ -222,8 +193,8 @@ def _core(
             return "held_applicant" if a in held_applicants else "applicant"
         return None
 
-    full_text = say(R_TOTAL_FULL, target=rules.provincial_target)
-    held_text = say(R_HELD)
+    full_text = say(AllocationReason.TOTAL_FULL, target=rules.provincial_target)
+    held_text = say(AllocationReason.HELD)
     for group in groups:
         if remaining <= 0:
             # Every place is given or held: the rest is municipal, for the same reason
@@ -250,13 +221,13 @@ def _core(
                 if rules.applicant_cap is not None:
                     applicant_room[applicant_of[i]] -= 1
                 remaining -= 1
-                reason[i] = say(R_SELECTED, rank=rank[i], score=_fmt(keys[i][0]))
+                reason[i] = say(AllocationReason.SELECTED, rank=rank[i], score=keys[i][0])
         else:
             # An exact tie for fewer places than tied candidates: hold what it contests.
             for i in feasible:
                 tier[i], tied[i] = TIED, True
-                others = "、".join(sorted(str(dossier_ids[j]) for j in feasible if j != i))
-                reason[i] = say(R_TIED, others=others, score=_fmt(keys[i][0]))
+                others = tuple(sorted(labels[j] for j in feasible if j != i))
+                reason[i] = say(AllocationReason.TIED, others=others, score=keys[i][0])
             possible = 0
             for d, n in demand_d.items():
                 possible += min(n, direction_room[d])
@@ -278,11 +249,15 @@ def _core(
             why = blocked[i]
             d = direction_of[i]
             if why == "direction":
-                reason[i] = say(R_DIRECTION_FULL, direction=names.get(d, d), cap=rules.cap_for(d))
+                reason[i] = say(
+                    AllocationReason.DIRECTION_FULL,
+                    direction=names.get(d, d),
+                    cap=rules.cap_for(d),
+                )
             elif why == "applicant":
-                reason[i] = say(R_APPLICANT_FULL, cap=rules.applicant_cap)
+                reason[i] = say(AllocationReason.APPLICANT_FULL, cap=rules.applicant_cap)
             elif why in ("held_direction", "held_applicant") or (why == "total" and total_held):
-                reason[i] = say(R_HELD)
+                reason[i] = say(AllocationReason.HELD)
             else:
-                reason[i] = say(R_TOTAL_FULL, target=rules.provincial_target)
+                reason[i] = say(AllocationReason.TOTAL_FULL, target=rules.provincial_target)
     return tier, reason, tied, rank

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring_models.allocation import PROVINCIAL, TIED, AllocationRules, allocate
+from scoring_models.reasons import AllocationReason, Reason
 
 
 def frame(rows: list[tuple[int, int, float, bool, bool]]) -> pd.DataFrame:
@@ -148,7 +149,20 @@ def test_ties_never_broken_by_order_and_tie_breaks_do_break_them() -> None:
     )
     tiers = dict(zip(broken["dossier_id"], broken["tier"], strict=True))
     assert tiers == {3: PROVINCIAL, 2: PROVINCIAL, 1: "municipal"}
-    assert "方向已有2个省级名额" in broken.loc[broken["dossier_id"] == 1, "reason"].iloc[0]
+    reason = broken.loc[broken["dossier_id"] == 1, "reason"].iloc[0]
+    assert reason == Reason(AllocationReason.DIRECTION_FULL, {"direction": 1, "cap": 2})
+
+
+def test_reasons_are_records_and_a_tie_names_the_codes() -> None:
+    df = frame([(1, 1, 90.0, True, True), (1, 2, 90.0, True, True), (1, 3, 90.0, True, True)])
+    df["code"] = ["SX-01-0003", "SX-01-0001", "SX-01-0002"]
+    result = allocate(df, AllocationRules(provincial_target=10, direction_cap=2))
+    reasons = dict(zip(result["dossier_id"], result["reason"], strict=True))
+    assert reasons[1] == Reason(
+        AllocationReason.TIED, {"others": ("SX-01-0001", "SX-01-0002"), "score": 90.0}
+    )
+    selected = allocate(df.iloc[:1], AllocationRules())["reason"].iloc[0]
+    assert selected == Reason(AllocationReason.SELECTED, {"rank": 1, "score": 90.0})
 
 
 def test_same_inputs_give_byte_identical_results() -> None:
