@@ -325,7 +325,6 @@ def import_sheets(
             raise SheetsError(_("The workbook does not say which expert it is for.")) from error
         if session.get(m.Expert, expert_id) is None:
             raise SheetsError(tr("No expert with id {id}.", id=expert_id))
-        min_opinion = info.min_opinion_length
         dossiers = {
             d.code: (d.id, d.lead_applicant.kind)
             for d in session.scalars(
@@ -380,18 +379,8 @@ def import_sheets(
             values[c.id] = number
         opinion_index = len(FIXED) + len(criteria)
         opinion = str(row[opinion_index] or "").strip()
-        if opinion and len(opinion) < min_opinion:
-            result.issues.append(
-                CellIssue(
-                    f"{get_column_letter(opinion_index + 1)}{r}",
-                    opinion[:20] + "…",
-                    tr(
-                        "the review opinion has {n} characters; at least {min} are needed",
-                        n=len(opinion),
-                        min=min_opinion,
-                    ),
-                )
-            )
+        # A short opinion is a draft's opinion, not an error: it keeps the row from
+        # being submitted, and the report says so (as on the desk).
         vetoes: dict[str, str] = {}
         veto_text = str(row[opinion_index + 1] or "").strip()
         known = {v.id for v in rubric.vetoes}

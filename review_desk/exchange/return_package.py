@@ -8,33 +8,44 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from review_desk import __version__, audit
 from review_desk.atomic_file import replacing
 from review_desk.audit import Clock, utc_now
 from review_desk.exchange.keys import KeyError_, load_or_create_key, load_public, verify
+from review_desk.exchange.return_content import (
+    MalformedContent,
+    ReturnContent,
+    ReturnedSheet,
+    parse_content,
+)
 from review_desk.exchange.zipsafe import UnsafeArchive, check_exact_layout, check_names, read_member
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.rubrics import rubric_by_hash
+from review_desk.scoring import Change, Field, ScoringError, Source
+from review_desk.scoring.service import apply_in_session
+from review_desk.scoring.state import SUBMITTED, current_sheet, state_of
 from review_desk.storage import models as m
+from review_desk.storage.locking import ProjectBusy
 
 FORMAT = "review-desk-return/1"
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 MEMBERS = ("scores.json", "recusals.json", "records.json")
 MAX_RETURN = 64 * 1024**2
-ACCEPTED, DUPLICATE, REFUSED = "accepted", "duplicate", "refused"
+ACCEPTED, DUPLICATE, REFUSED, SUPERSEDED = "accepted", "duplicate", "refused", "superseded"
+_PACKAGE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class ReturnError(Exception):
@@ -265,42 +276,56 @@ def import_return(
     project: Project, path: Path, *, actor: str = "agency", clock: Clock = utc_now
 ) -> ImportOutcome:
     """Verify and import one return package. A refused package writes nothing but its
-    audit entry; the same package twice is a no-op."""
+    audit entry (not even its file); the same package twice is a no-op."""
     outcome = ImportOutcome(file=path.name, status=REFUSED)
     try:
-        file_bytes = path.read_bytes() if path.stat().st_size <= MAX_RETURN else b""
-        if not file_bytes:
-            raise _Refusal(_("the package is too large"))
+        try:
+            size = path.stat().st_size
+        except OSError as error:
+            raise _Refusal(tr("the file cannot be read ({error})", error=error.strerror)) from error
+        if size > MAX_RETURN:
+            raise _Refusal(_("the package is too large"), code="unsafe")
         manifest, manifest_bytes, signature, members = _read(path)
-        outcome.package_id = str(manifest.get("package_id", ""))
+        outcome.package_id = str(manifest.get("package_id", ""))[:36]
         _verify(project, manifest, manifest_bytes, signature, members, outcome)
-        data = {name: json.loads(members[name]) for name in MEMBERS}
-        _apply(
-            project,
-            manifest,
-            data,
-            hashlib.sha256(file_bytes).hexdigest(),
-            file_bytes,
-            outcome,
-            actor,
-            clock,
-        )
+        try:
+            content = parse_content(members)
+        except MalformedContent as error:
+            raise _Refusal(
+                tr("the package's content is malformed ({error})", error=error)
+            ) from error
+        file_bytes = path.read_bytes()
+        _apply(project, manifest, content, file_bytes, outcome, actor, clock)
     except _Refusal as refusal:
         outcome.status, outcome.reason, outcome.details = REFUSED, refusal.reason, refusal.details
         outcome.code = refusal.code
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as error:
-        outcome.status, outcome.reason = (
-            REFUSED,
-            tr("the package's content is malformed ({error})", error=error),
-        )
-    if outcome.status != ACCEPTED:
+    except OSError as error:
+        outcome.status, outcome.code = REFUSED, "malformed"
+        outcome.reason = tr("the file cannot be read ({error})", error=error.strerror)
+    if outcome.status != ACCEPTED and outcome.status != DUPLICATE:
         with project.transaction() as session:
             audit.record(
                 session,
                 actor=actor,
                 action=f"return_package.{outcome.status}",
                 entity="return_package",
-                entity_id=outcome.package_id or path.name,
+                entity_id=outcome.package_id or path.name[:50],
+                after={
+                    "file": path.name,
+                    "reason": outcome.reason,
+                    "code": outcome.code,
+                    "expert_id": outcome.expert_id,
+                },
+                clock=clock,
+            )
+    elif outcome.status == DUPLICATE:
+        with project.transaction() as session:
+            audit.record(
+                session,
+                actor=actor,
+                action="return_package.duplicate",
+                entity="return_package",
+                entity_id=outcome.package_id,
                 after={"file": path.name, "reason": outcome.reason, "expert_id": outcome.expert_id},
                 clock=clock,
             )
@@ -316,8 +341,11 @@ def _verify(
     outcome: ImportOutcome,
 ) -> None:
     expert_id = manifest.get("expert_id")
-    if not isinstance(expert_id, int):
+    if isinstance(expert_id, bool) or not isinstance(expert_id, int):
         raise _Refusal(_("the manifest names no expert"))
+    package_id = manifest.get("package_id")
+    if not isinstance(package_id, str) or not _PACKAGE_ID.fullmatch(package_id):
+        raise _Refusal(_("the manifest has no valid package id"))
     outcome.expert_id = expert_id
     with project.reading() as session:
         expert = session.get(m.Expert, expert_id)
@@ -341,8 +369,11 @@ def _verify(
             tr("the signature does not verify with the key enrolled for {name}", name=expert.name),
             code="signature",
         )
+    declared = manifest.get("members")
+    if not isinstance(declared, dict):
+        raise _Refusal(_("the manifest lists no members"))
     for name in MEMBERS:
-        if manifest.get("members", {}).get(name) != hashlib.sha256(members[name]).hexdigest():
+        if declared.get(name) != hashlib.sha256(members[name]).hexdigest():
             raise _Refusal(
                 tr("member {name} was changed after signing", name=name), code="member_changed"
             )
@@ -352,7 +383,8 @@ def _verify(
         raise _Refusal(
             _("the package was scored against a rubric this project does not have"), code="rubric"
         )
-    if not isinstance(manifest.get("sequence"), int) or manifest["sequence"] < 1:
+    sequence = manifest.get("sequence")
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 < sequence < 2**31:
         raise _Refusal(_("the package has no valid sequence number"))
     outcome.sequence = manifest["sequence"]
 
@@ -360,210 +392,256 @@ def _verify(
 def _apply(
     project: Project,
     manifest: dict[str, Any],
-    data: dict[str, Any],
-    file_sha: str,
+    content: ReturnContent,
     file_bytes: bytes,
     outcome: ImportOutcome,
     actor: str,
     clock: Clock,
 ) -> None:
+    """Apply every member of a verified package in one transaction under the expert's
+    write lock: the sequence and duplicate checks, recusals, sheets (through the
+    score-sheet service), the expert's defense and inspection notes, the package row and
+    its file. Any problem rolls all of it back."""
     expert_id, sequence, package_id = (
         manifest["expert_id"],
         manifest["sequence"],
         manifest["package_id"],
     )
-    rubric = rubric_by_hash(project, manifest["rubric_hash"])
-    assert rubric is not None
-    with project.reading() as session:
+    file_sha = hashlib.sha256(file_bytes).hexdigest()
+    had_file = project.files.contains(file_sha)
+
+    def work(session: Session) -> None:
         seen = session.scalars(
             select(m.ReturnPackage).where(m.ReturnPackage.package_id == package_id)
         ).first()
+        if seen is not None:
+            if seen.file_sha256 == file_sha:
+                raise _Duplicate
+            raise _Refusal(
+                _("another package with the same id was imported before"), code="sequence"
+            )
         latest = session.scalar(
-            select(func.max(m.ReturnPackage.sequence)).where(m.ReturnPackage.expert_id == expert_id)
-        )
-        assigned = set(
-            session.scalars(
-                select(m.Assignment.dossier_id).where(m.Assignment.expert_id == expert_id)
+            select(func.max(m.ReturnPackage.sequence)).where(
+                m.ReturnPackage.expert_id == expert_id,
+                m.ReturnPackage.status.in_((ACCEPTED, SUPERSEDED)),
             )
         )
-        recused = set(
-            session.scalars(select(m.Recusal.dossier_id).where(m.Recusal.expert_id == expert_id))
-        )
-        kinds = {
-            d.id: d.lead_applicant.kind
-            for d in session.scalars(
-                select(m.Dossier).options(selectinload(m.Dossier.lead_applicant))
-            )
-        }
-    if seen is not None:
-        if seen.file_sha256 == file_sha:
-            outcome.status, outcome.reason = DUPLICATE, _("already imported; nothing changed")
-            return
-        raise _Refusal(_("another package with the same id was imported before"), code="sequence")
-    if latest is not None and sequence <= latest:
-        raise _Refusal(
-            tr(
-                "sequence {sequence} is not newer than {latest}, already imported",
-                sequence=sequence,
-                latest=latest,
-            ),
-            code="sequence",
-        )
-    problems: list[str] = []
-    new_recusals = {r["dossier_id"] for r in data["recusals.json"]}
-    for sheet in data["scores.json"]:
-        dossier_id = sheet["dossier_id"]
-        where = f"{sheet.get('dossier_code', dossier_id)}"
-        if dossier_id not in assigned:
-            problems.append(tr("{where}: not assigned to this expert", where=where))
-            continue
-        if dossier_id in recused or (dossier_id in new_recusals and sheet["scores"]):
-            problems.append(tr("{where}: the expert is recused", where=where))
-            continue
-        if sheet["rubric_hash"] != rubric.content_hash:
-            problems.append(tr("{where}: scored against another rubric version", where=where))
-            continue
-        for criterion_id, points in sheet["scores"].items():
-            try:
-                criterion = rubric.criterion(criterion_id)
-            except KeyError:
-                problems.append(tr("{where}: no criterion {id}", where=where, id=criterion_id))
-                continue
-            if not isinstance(points, int | float) or isinstance(points, bool):
-                problems.append(tr("{where} {id}: not a number", where=where, id=criterion_id))
-                continue
-            problem = criterion.check(float(points))
-            if problem is not None:
-                problems.append(f"{where} {criterion_id}: {tr(problem[0], **problem[1])}")
-            elif not criterion.applies(kinds.get(dossier_id, "")):
-                problems.append(
-                    tr(
-                        "{where} {id}: does not apply to this applicant",
-                        where=where,
-                        id=criterion_id,
-                    )
-                )
-        for veto_id in sheet["vetoes"]:
-            if veto_id not in {v.id for v in rubric.vetoes}:
-                problems.append(tr("{where}: no veto item {id}", where=where, id=veto_id))
-        if sheet["status"] not in ("draft", "submitted"):
-            problems.append(tr("{where}: unknown status", where=where))
-    if problems:
-        raise _Refusal(_("the scores do not pass the checks"), problems, code="content")
-    sha, _size = project.files.put_bytes(file_bytes)
-    try:
-        with project.transaction() as session:
-            # The package row first: a concurrent import of the same package fails here.
-            session.add(
-                m.ReturnPackage(
-                    package_id=package_id,
-                    expert_id=expert_id,
+        if latest is not None and sequence <= latest:
+            raise _Refusal(
+                tr(
+                    "sequence {sequence} is not newer than {latest}, already imported",
                     sequence=sequence,
-                    file_sha256=file_sha,
-                    received_at=clock(),
-                    status=ACCEPTED,
-                    manifest=manifest,
-                )
+                    latest=latest,
+                ),
+                code="sequence",
             )
-            session.flush()
-            for older in session.scalars(
-                select(m.ReturnPackage).where(
-                    m.ReturnPackage.expert_id == expert_id,
-                    m.ReturnPackage.package_id != package_id,
-                    m.ReturnPackage.status == ACCEPTED,
-                )
-            ):
-                older.status = "superseded"
-            for r in data["recusals.json"]:
-                exists = session.scalar(
-                    select(m.Recusal.id).where(
-                        m.Recusal.expert_id == expert_id, m.Recusal.dossier_id == r["dossier_id"]
-                    )
-                )
-                if exists is None and r["dossier_id"] in assigned:
-                    session.add(
-                        m.Recusal(
-                            expert_id=expert_id,
-                            dossier_id=r["dossier_id"],
-                            reason=r["reason"],
-                            source="expert",
-                            declared_at=clock(),
-                        )
-                    )
-            for data_sheet in data["scores.json"]:
-                _store_sheet(session, expert_id, data_sheet, clock)
-                outcome.sheets += 1
-            for record in data["records.json"].get("defense", []):
-                row = session.scalars(
-                    select(m.DefenseRecord).where(
-                        m.DefenseRecord.dossier_id == record["dossier_id"]
-                    )
-                ).first()
-                if row is not None and record["dossier_id"] in assigned:
-                    for key in ("attendees", "presentation_minutes", "questions", "notes"):
-                        if record.get(key):
-                            setattr(row, key, record[key])
-            audit.record(
-                session,
-                actor=actor,
-                action="return_package.accepted",
-                entity="return_package",
-                entity_id=package_id,
-                after={
-                    "expert_id": expert_id,
-                    "sequence": sequence,
-                    "sheets": outcome.sheets,
-                    "file_sha256": sha,
-                },
-                clock=clock,
+        for older in session.scalars(
+            select(m.ReturnPackage).where(
+                m.ReturnPackage.expert_id == expert_id, m.ReturnPackage.status == ACCEPTED
             )
-    except IntegrityError:
-        outcome.status, outcome.reason, outcome.sheets = (
-            DUPLICATE,
-            _("already imported; nothing changed"),
-            0,
+        ):
+            older.status = SUPERSEDED
+        session.add(
+            m.ReturnPackage(
+                package_id=package_id,
+                expert_id=expert_id,
+                sequence=sequence,
+                file_sha256=file_sha,
+                received_at=clock(),
+                status=ACCEPTED,
+                manifest=manifest,
+            )
         )
+        session.flush()
+        problems = _apply_content(session, manifest, content, file_sha, outcome, actor, clock)
+        if problems:
+            raise _Refusal(_("the scores do not pass the checks"), problems, code="content")
+        project.files.put_bytes(file_bytes)
+        audit.record(
+            session,
+            actor=actor,
+            action="return_package.accepted",
+            entity="return_package",
+            entity_id=package_id,
+            after={
+                "expert_id": expert_id,
+                "sequence": sequence,
+                "sheets": outcome.sheets,
+                "defense": len(content.defense),
+                "inspection": len(content.inspection),
+                "recusals": len(content.recusals),
+                "file_sha256": file_sha,
+            },
+            clock=clock,
+        )
+
+    try:
+        project.write(work, key=f"expert:{expert_id}")
+    except _Duplicate:
+        outcome.status, outcome.reason = DUPLICATE, _("already imported; nothing changed")
         return
+    except ProjectBusy as busy:
+        _forget_file(project, file_sha, had_file)
+        raise _Refusal(str(busy), code="busy") from busy
+    except BaseException:
+        _forget_file(project, file_sha, had_file)
+        raise
     outcome.status = ACCEPTED
 
 
-def _store_sheet(session: Session, expert_id: int, data: dict[str, Any], clock: Clock) -> None:
-    """Make the agency's copy of a sheet exactly what the expert returned."""
-    sheet = session.scalars(
-        select(m.ScoreSheet).where(
-            m.ScoreSheet.expert_id == expert_id,
-            m.ScoreSheet.dossier_id == data["dossier_id"],
-            m.ScoreSheet.rubric_hash == data["rubric_hash"],
-        )
-    ).first()
-    if sheet is None:
-        sheet = m.ScoreSheet(
-            expert_id=expert_id,
-            dossier_id=data["dossier_id"],
-            rubric_hash=data["rubric_hash"],
-            updated_at=clock(),
-        )
-        session.add(sheet)
-    sheet.status, sheet.opinion = data["status"], data["opinion"]
-    sheet.submitted_at = (
-        datetime.fromisoformat(data["submitted_at"]) if data["submitted_at"] else None
+class _Duplicate(Exception):
+    """The very same package was imported before."""
+
+
+def _forget_file(project: Project, file_sha: str, had_file: bool) -> None:
+    if not had_file:
+        project.files.discard(file_sha)
+
+
+def _apply_content(
+    session: Session,
+    manifest: dict[str, Any],
+    content: ReturnContent,
+    file_sha: str,
+    outcome: ImportOutcome,
+    actor: str,
+    clock: Clock,
+) -> list[str]:
+    """Write a package's content inside the import's transaction; return the problems
+    (each naming its dossier) that refuse the whole package."""
+    expert_id, package_id = manifest["expert_id"], manifest["package_id"]
+    problems: list[str] = []
+    assigned = set(
+        session.scalars(select(m.Assignment.dossier_id).where(m.Assignment.expert_id == expert_id))
     )
-    sheet.updated_at = datetime.fromisoformat(data["updated_at"]) if data["updated_at"] else clock()
-    sheet.scores.clear()
-    session.flush()
-    criteria = set(data["scores"]) | set(data["comments"])
-    for criterion in sorted(criteria):
-        sheet.scores.append(
-            m.Score(
-                criterion_id=criterion,
-                points=data["scores"].get(criterion),
-                comment=data["comments"].get(criterion, ""),
+    codes: dict[int, str] = {
+        row.id: row.code for row in session.execute(select(m.Dossier.id, m.Dossier.code))
+    }
+    for recusal in content.recusals:
+        if recusal.dossier_id not in assigned:
+            continue  # a dossier taken away from the expert since the work package
+        exists = session.scalar(
+            select(m.Recusal.id).where(
+                m.Recusal.expert_id == expert_id, m.Recusal.dossier_id == recusal.dossier_id
             )
         )
-    sheet.vetoes.clear()
+        if exists is None:
+            session.add(
+                m.Recusal(
+                    expert_id=expert_id,
+                    dossier_id=recusal.dossier_id,
+                    reason=recusal.reason,
+                    source="expert",
+                    declared_at=clock(),
+                )
+            )
     session.flush()
-    for veto_id, reason in data["vetoes"].items():
-        sheet.vetoes.append(m.VetoFlag(veto_id=veto_id, reason=reason))
+    recused = set(
+        session.scalars(select(m.Recusal.dossier_id).where(m.Recusal.expert_id == expert_id))
+    )
+    for sheet in content.sheets:
+        where = codes.get(sheet.dossier_id, sheet.dossier_code or str(sheet.dossier_id))
+        if sheet.dossier_id in recused and sheet.empty:
+            continue
+        if sheet.rubric_hash != manifest["rubric_hash"]:
+            problems.append(tr("{where}: scored against another rubric version", where=where))
+            continue
+        try:
+            if _store_sheet(session, expert_id, sheet, file_sha, actor, clock):
+                outcome.sheets += 1
+        except ScoringError as error:
+            problems.append(f"{where}: {error}")
+    now = clock()
+    for defense in content.defense:
+        where = codes.get(defense.dossier_id, str(defense.dossier_id))
+        if defense.dossier_id not in assigned:
+            problems.append(tr("{where}: not assigned to this expert", where=where))
+            continue
+        if (
+            defense.presentation_minutes is not None
+            and not 0 <= defense.presentation_minutes <= 600
+        ):
+            problems.append(
+                tr(
+                    "{where}: the presentation length must be between 0 and 600 minutes",
+                    where=where,
+                )
+            )
+            continue
+        note = _note(session, m.DefenseNote, expert_id, defense.dossier_id)
+        note.attendees, note.presentation_minutes = defense.attendees, defense.presentation_minutes
+        note.questions, note.notes = [dict(q) for q in defense.questions], defense.notes
+        note.package_id, note.updated_at = package_id, now
+    for inspection in content.inspection:
+        where = codes.get(inspection.dossier_id, str(inspection.dossier_id))
+        if inspection.dossier_id not in assigned:
+            problems.append(tr("{where}: not assigned to this expert", where=where))
+            continue
+        found = _note(session, m.InspectionNote, expert_id, inspection.dossier_id)
+        found.inspected_at, found.site = inspection.inspected_at, inspection.site
+        found.shown, found.findings = inspection.shown, inspection.findings
+        found.notes, found.package_id, found.updated_at = inspection.notes, package_id, now
+    session.flush()
+    return problems
+
+
+_Note = TypeVar("_Note", m.DefenseNote, m.InspectionNote)
+
+
+def _note(session: Session, model: type[_Note], expert_id: int, dossier_id: int) -> _Note:
+    """Return the expert's note of a dossier, new when there is none yet."""
+    note = session.scalars(
+        select(model).where(model.expert_id == expert_id, model.dossier_id == dossier_id)
+    ).first()
+    if note is None:
+        note = model(
+            expert_id=expert_id, dossier_id=dossier_id, package_id="", updated_at=utc_now()
+        )
+        session.add(note)
+    return note
+
+
+def _store_sheet(
+    session: Session,
+    expert_id: int,
+    returned: ReturnedSheet,
+    file_sha: str,
+    actor: str,
+    clock: Clock,
+) -> bool:
+    """Make the agency's copy of a sheet what the expert returned, through the
+    score-sheet service; return False when it already was."""
+    sheet = current_sheet(session, expert_id, returned.dossier_id)
+    state = state_of(sheet) if sheet is not None else None
+    changes: list[Change] = []
+    for key in sorted(set(returned.scores) | set(state.scores if state else {})):
+        if (state.scores.get(key) if state else None) != returned.scores.get(key):
+            changes.append(Change(Field.SCORE, key, returned.scores.get(key)))
+    for key in sorted(set(returned.comments) | set(state.comments if state else {})):
+        if (state.comments.get(key, "") if state else "") != returned.comments.get(key, ""):
+            changes.append(Change(Field.COMMENT, key, returned.comments.get(key, "")))
+    if (state.opinion if state else "") != returned.opinion:
+        changes.append(Change(Field.OPINION, "", returned.opinion))
+    for key in sorted(set(returned.vetoes) | set(state.vetoes if state else {})):
+        if (state.vetoes.get(key) if state else None) != returned.vetoes.get(key):
+            changes.append(Change(Field.VETO, key, returned.vetoes.get(key)))
+    submit = returned.status == SUBMITTED and (state is None or not state.locked)
+    if not changes and not submit:
+        return False
+    apply_in_session(
+        session,
+        expert_id,
+        returned.dossier_id,
+        changes,
+        actor=actor,
+        source=Source.RETURN_PACKAGE,
+        source_sha256=file_sha,
+        submit=submit,
+        rubric_hash=returned.rubric_hash,
+        submitted_at=returned.submitted_at,
+        clock=clock,
+    )
+    return True
 
 
 def enrol_key(

@@ -72,6 +72,14 @@ class FileStore:
         with source.open("rb") as stream:
             return self.put_stream(stream)
 
+    def discard(self, sha256: str) -> None:
+        """Remove a file this caller has just stored and whose use was rolled back
+        (only for that: stored files are otherwise never removed)."""
+        path = self.path_for(sha256)
+        if path.is_file():
+            path.chmod(0o644)
+            path.unlink()
+
     def verify(self, sha256: str) -> bool:
         """Return True when the stored file still has the digest it is stored under."""
         digest = hashlib.sha256()
