@@ -153,7 +153,10 @@ class FormalReviewPage(Page):
         selected = self.table.selected_row()
         self._rows = fr.reviews(self.project)
         if not self._rows and self.project.summary().dossiers:
-            self._rows = fr.run_review(self.project)
+            try:
+                self._rows = fr.run_review(self.project)
+            except fr.ReviewError as error:  # e.g. eligibility rules it cannot apply
+                QMessageBox.warning(self, _("Run the checks again"), str(error))
         self.table.set_rows(self._rows)
         self.filters.set_rows(self._rows)
         counts = {
@@ -188,7 +191,11 @@ class FormalReviewPage(Page):
     def run_again(self) -> None:
         """Run the automatic checks again (reviewers' decisions are kept)."""
         if self.project is not None:
-            fr.run_review(self.project)
+            try:
+                fr.run_review(self.project)
+            except fr.ReviewError as error:  # e.g. eligibility rules it cannot apply
+                QMessageBox.warning(self, _("Run the checks again"), str(error))
+                return
             self._reload()
 
     def decide_check(self) -> None:
