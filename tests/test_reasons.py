@@ -175,3 +175,16 @@ def test_the_codec_keeps_records_and_old_text() -> None:
     assert decode("旧的理由") == "旧的理由" and render("旧的理由") == "旧的理由"
     assert render(decode(stored)) == "与SX-15-0031同分（81.5），争夺剩余名额，由委员会决定"
     assert render(None) == ""
+
+
+def test_a_list_finalised_with_text_reasons_still_reads(finalised_project: Path) -> None:
+    """A list finalised by an older version holds its reasons as text."""
+    with Project(finalised_project) as project:
+        with project.transaction() as session:
+            final = session.scalars(select(m.FinalList)).one()
+            final.rows = [{**row, "reason": "入选：旧版本的理由"} for row in final.rows]
+        result = ranking.compute(project, resamples=0)
+        assert result.finalised is not None and result.finalised["changed_since"] == []
+    target = finalised_project.with_name("publicity.xlsx")
+    done = _cli("publicity", str(finalised_project), "--out", str(target))
+    assert done.returncode == 0, done.stderr
