@@ -10,6 +10,7 @@ per cell, and nothing stored unless the whole workbook is valid.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -288,6 +289,7 @@ def import_sheets(
     *,
     actor: str = "agency",
     submit: bool = False,
+    on_busy: Callable[[int], None] | None = None,
     clock: Clock = utc_now,
 ) -> SheetsImport:
     """Check a filled score workbook cell by cell and store it when it is all valid.
@@ -399,7 +401,7 @@ def import_sheets(
         planned.append((dossier_id, values, opinion, vetoes))
     if result.issues:
         return result
-    _store(project, expert_id, rubric, planned, result, actor, submit, clock)
+    _store(project, expert_id, rubric, planned, result, actor, submit, on_busy, clock)
     return result
 
 
@@ -419,13 +421,14 @@ def _store(
     result: SheetsImport,
     actor: str,
     submit: bool,
+    on_busy: Callable[[int], None] | None,
     clock: Clock,
 ) -> None:
     def work(session: Session) -> None:
         _write(session, expert_id, rubric, planned, result, actor, submit, clock)
 
     try:
-        project.write(work, key=f"expert:{expert_id}")
+        project.write(work, key=f"expert:{expert_id}", on_busy=on_busy)
     except _Refused:
         result.sheets = result.values = result.submitted = result.already_submitted = 0
         result.drafts.clear()

@@ -36,3 +36,12 @@ def open_project(location: str | Path) -> Project:
         return Project(location)
     except ProjectOpenError as error:
         raise CommandError(str(error)) from error
+
+
+def say_busy(attempt: int) -> None:
+    """Tell the user a write is waiting for another one (the attempt is retried)."""
+    print(
+        tr("The project is busy (another user is saving); retrying ({n})…", n=attempt),
+        file=sys.stderr,
+        flush=True,
+    )

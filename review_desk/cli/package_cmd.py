@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.cli.common import CommandError, open_project, print_json, say_busy
 from review_desk.i18n import _, tr
 
 
@@ -71,8 +71,10 @@ def run_make(args: argparse.Namespace) -> int:
 
 
 def run_open(args: argparse.Namespace) -> int:
-    """Open a work package on the expert's side."""
-    from review_desk.exchange.keys import fingerprint, load_or_create_key
+    """Open a work package on the expert's side. Whatever is wrong with the package is a
+    PackageError with the reason (exit 2); it leaves no new project behind and an
+    existing one unchanged."""
+    from review_desk.exchange.keys import KeyError_, fingerprint, load_or_create_key
     from review_desk.exchange.work_package import PackageError, open_work_package
     from review_desk.storage.database import ProjectOpenError
 
@@ -81,14 +83,20 @@ def run_open(args: argparse.Namespace) -> int:
         project = open_work_package(Path(args.work_file), target)
     except (PackageError, ProjectOpenError) as error:
         raise CommandError(str(error)) from error
-    summary = project.summary()
-    project.close()
+    try:
+        summary = project.summary()
+    finally:
+        project.close()
+    try:
+        fp = fingerprint(load_or_create_key(target))
+    except (KeyError_, OSError) as error:
+        raise CommandError(str(error)) from error
     print(
         tr(
             "Opened into {path}: {dossiers} dossiers. Your key fingerprint: {fp}",
             path=target,
             dossiers=summary.dossiers,
-            fp=fingerprint(load_or_create_key(target)),
+            fp=fp,
         )
     )
     return 0
@@ -118,7 +126,7 @@ def run_import(args: argparse.Namespace) -> int:
         for file in args.files:
             path = Path(file)
             files = sorted(path.glob("*.rdreturn")) if path.is_dir() else [path]
-            outcomes += [import_return(project, f) for f in files]
+            outcomes += [import_return(project, f, on_busy=say_busy) for f in files]
     if args.json:
         print_json([o.as_dict() for o in outcomes])
     else:

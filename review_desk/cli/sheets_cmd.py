@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.cli.common import CommandError, open_project, print_json, say_busy
 from review_desk.i18n import _, tr
 
 
@@ -69,7 +69,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise CommandError(tr("File not found: {path}", path=source))
     with open_project(args.project) as project:
         try:
-            result = import_sheets(project, source, submit=args.submit)
+            result = import_sheets(project, source, submit=args.submit, on_busy=say_busy)
         except (SheetsError, ScoringError) as error:
             raise CommandError(str(error)) from error
     if args.json:

@@ -12,6 +12,7 @@ import re
 import uuid
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -273,10 +274,16 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes, bytes, dict[str, bytes]]:
 
 
 def import_return(
-    project: Project, path: Path, *, actor: str = "agency", clock: Clock = utc_now
+    project: Project,
+    path: Path,
+    *,
+    actor: str = "agency",
+    on_busy: Callable[[int], None] | None = None,
+    clock: Clock = utc_now,
 ) -> ImportOutcome:
     """Verify and import one return package. A refused package writes nothing but its
-    audit entry (not even its file); the same package twice is a no-op."""
+    audit entry (not even its file); the same package twice is a no-op. While another
+    writer holds the project, ``on_busy`` hears of each retry."""
     outcome = ImportOutcome(file=path.name, status=REFUSED)
     try:
         try:
@@ -295,7 +302,7 @@ def import_return(
                 tr("the package's content is malformed ({error})", error=error)
             ) from error
         file_bytes = path.read_bytes()
-        _apply(project, manifest, content, file_bytes, outcome, actor, clock)
+        _apply(project, manifest, content, file_bytes, outcome, actor, on_busy, clock)
     except _Refusal as refusal:
         outcome.status, outcome.reason, outcome.details = REFUSED, refusal.reason, refusal.details
         outcome.code = refusal.code
@@ -396,6 +403,7 @@ def _apply(
     file_bytes: bytes,
     outcome: ImportOutcome,
     actor: str,
+    on_busy: Callable[[int], None] | None,
     clock: Clock,
 ) -> None:
     """Apply every member of a verified package in one transaction under the expert's
@@ -476,7 +484,7 @@ def _apply(
         )
 
     try:
-        project.write(work, key=f"expert:{expert_id}")
+        project.write(work, key=f"expert:{expert_id}", on_busy=on_busy)
     except _Duplicate:
         outcome.status, outcome.reason = DUPLICATE, _("already imported; nothing changed")
         return

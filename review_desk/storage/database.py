@@ -8,6 +8,7 @@ opening an up-to-date project stays fast.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +49,13 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url[len(prefix) :]) if url.startswith(prefix) else None
 
 
+def busy_timeout_ms() -> int:
+    """How long a writer waits for another one's lock before the attempt fails (and is
+    retried by :meth:`Project.write`): 10 s, or ``REVIEW_DESK_BUSY_TIMEOUT_MS``."""
+    value = os.environ.get("REVIEW_DESK_BUSY_TIMEOUT_MS", "")
+    return int(value) if value.isdigit() else 10_000
+
+
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the UI read while a worker writes; FULL makes each commit durable
     # across power loss, which matters more here than write speed.
@@ -55,7 +63,7 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cursor.close()
 
 

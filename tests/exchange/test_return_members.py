@@ -13,6 +13,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from review_desk import defense, scoring
@@ -29,6 +30,7 @@ from review_desk.panels import declare_recusal
 from review_desk.project import Project
 from review_desk.storage import models as m
 from tests.exchange.test_packages import _rezip, dump
+from tests.support import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 OPINION = "离线评分：申报材料完整，建设目标明确，任务可行，保障有力。" * 2
@@ -431,3 +433,42 @@ def test_two_saves_creating_the_same_sheet_at_once(demo_project: Path) -> None:
             c.close()
     finally:
         _stop(workers)
+
+
+LOCKER = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("LOCKED", flush=True)
+time.sleep(float(sys.argv[2]))
+connection.execute("COMMIT")
+"""
+
+
+def hold_write_lock(project: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another program holding the project's write lock for a while."""
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(project), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert locker.stdout is not None and locker.stdout.readline().strip() == "LOCKED"
+    return locker
+
+
+def test_an_import_waiting_for_another_writer_says_busy_and_retries(
+    demo_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expert, _other, dossier = shared_dossier(demo_project)
+    own = offline_expert(demo_project, expert, tmp_path / "laptop")
+    score_fully(own, expert, dossier)
+    make_return(own, tmp_path / "r.rdreturn")
+    monkeypatch.setenv("REVIEW_DESK_BUSY_TIMEOUT_MS", "300")
+    locker = hold_write_lock(demo_project, 1.5)
+    imported = run_cli("package", "import", str(demo_project), str(tmp_path / "r.rdreturn"))
+    locker.wait()
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert "正忙" in imported.stderr and "重试" in imported.stderr
+    assert "Traceback" not in imported.stderr and "OperationalError" not in imported.stderr
+    with Project(demo_project) as agency:
+        assert scoring.load_sheet(agency, expert, dossier).status == scoring.SUBMITTED

@@ -200,3 +200,22 @@ def test_one_audit_entry_per_call_with_texts_kept_linear(demo_project: Path) -> 
             "length": len(OPINION),
             "sha256": hashlib.sha256(OPINION.encode()).hexdigest(),
         }
+
+
+def test_a_save_blocked_by_another_writer_is_a_clear_busy_error(
+    demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.exchange.test_return_members import hold_write_lock
+
+    monkeypatch.setenv("REVIEW_DESK_BUSY_TIMEOUT_MS", "200")
+    expert, _other, dossier = shared_dossier(demo_project)
+    with Project(demo_project) as project:
+        locker = hold_write_lock(demo_project, 2.0)
+        try:
+            with pytest.raises(scoring.SheetBusy, match="正忙"):
+                scoring.set_score(project, expert, dossier, "A1", 5)
+        finally:
+            locker.wait()
+        assert scoring.load_sheet(project, expert, dossier).status == scoring.NOT_STARTED
+        scoring.set_score(project, expert, dossier, "A1", 5)  # free again: saved
+        assert scoring.load_sheet(project, expert, dossier).scores == {"A1": 5.0}
