@@ -356,7 +356,7 @@ def _copy_files(
     copied = []
     for done, (sha, (size, filename)) in enumerate(sorted(files.items()), start=1):
         name = f"files/{sha}.pdf"
-        with _refusing(name):
+        with _refusing(filename):  # the name the expert knows the file by
             if archive.getinfo(name).file_size != size:
                 raise PackageError(tr("A file of the package is damaged: {name}", name=filename))
             with archive.open(name) as member:
