@@ -78,6 +78,18 @@ def action_specs() -> list[ActionSpec]:
             None,
             _("Agency: enrol an expert's public key"),
         ),
+        ActionSpec(
+            "export_score_workbook",
+            _("Export an Excel score workbook…"),
+            None,
+            _("Agency: an expert's score sheets as an Excel workbook, for experts without the app"),
+        ),
+        ActionSpec(
+            "import_score_workbooks",
+            _("Import Excel score workbooks…"),
+            None,
+            _("Agency: take returned Excel score workbooks back, submitting complete rows"),
+        ),
         ActionSpec("quit", _("&Quit"), QKeySequence.StandardKey.Quit, _("Quit Review Desk")),
         ActionSpec(
             "refresh", _("&Refresh"), QKeySequence.StandardKey.Refresh, _("Read the project again")

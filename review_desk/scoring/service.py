@@ -250,17 +250,20 @@ def apply_in_session(
     problem = assignment_problem(session, expert_id, dossier_id)
     if problem:
         raise ScoringError(problem)
-    dossier = session.get(m.Dossier, dossier_id)
-    if dossier is None:
+    kind = session.scalar(
+        select(m.Applicant.kind)
+        .join(m.Dossier, m.Dossier.lead_applicant_id == m.Applicant.id)
+        .where(m.Dossier.id == dossier_id)
+    )
+    if kind is None:
         raise ScoringError(tr("No dossier with id {id}.", id=dossier_id))
-    kind = dossier.lead_applicant.kind
     sheet = current_sheet(session, expert_id, dossier_id)
     if sheet is not None and rubric_hash and sheet.rubric_hash != rubric_hash:
         raise ScoringError(_("the sheet is scored against another rubric version"))
     info = session.scalars(select(m.ReviewProject)).one()
     content_hash = sheet.rubric_hash if sheet else (rubric_hash or info.active_rubric_hash)
     if not content_hash:
-        raise ScoringError(_("The project has no rubric in use yet."))
+        raise _NoActiveRubric(_("The project has no rubric in use yet."))
     rubric = _rubric(session, content_hash)
     state = (
         state_of(sheet)
@@ -336,6 +339,10 @@ def apply_in_session(
     return Applied(final, tuple(changed), submit)
 
 
+class _NoActiveRubric(ScoringError):
+    """No rubric has been made active yet (a new project): the default is installed."""
+
+
 def apply(
     project: Project,
     expert_id: int,
@@ -354,22 +361,25 @@ def apply(
     busy timeout, the call is tried ``attempts`` times in all, then raises SheetBusy.
     """
     changes = tuple(changes)
-    active_rubric(project)  # installs the default rubric the first time
-    try:
-        return project.write(
-            lambda session: apply_in_session(
-                session,
-                expert_id,
-                dossier_id,
-                changes,
-                actor=actor or f"expert:{expert_id}",
-                source=source,
-                submit=submit,
-                clock=clock,
-            ),
-            key=f"expert:{expert_id}",
-            attempts=attempts,
+
+    def work(session: Session) -> Applied:
+        return apply_in_session(
+            session,
+            expert_id,
+            dossier_id,
+            changes,
+            actor=actor or f"expert:{expert_id}",
+            source=source,
+            submit=submit,
+            clock=clock,
         )
+
+    try:
+        try:
+            return project.write(work, key=f"expert:{expert_id}", attempts=attempts)
+        except _NoActiveRubric:
+            active_rubric(project)  # a new project: install the default rubric, once
+            return project.write(work, key=f"expert:{expert_id}", attempts=attempts)
     except ProjectBusy as busy:
         raise SheetBusy(busy) from busy
 
