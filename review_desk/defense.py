@@ -72,6 +72,80 @@ class InspectionRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ExpertNoteRow:
+    """One expert's own defense or inspection record of a dossier (from a return)."""
+
+    kind: str  # defense, inspection
+    dossier_id: int
+    code: str
+    applicant: str
+    expert: str
+    at: datetime | None
+    attendees_or_shown: str
+    presentation_minutes: float | None
+    questions_or_findings: str
+    notes: str
+    site: str = ""
+
+
+def expert_notes(project: Project) -> list[ExpertNoteRow]:
+    """Return every expert's own defense and inspection notes, by dossier and expert.
+
+    They arrive in the experts' return packages and are kept per expert, apart from the
+    panel's shared records, so that one expert's import never overwrites another's.
+    """
+    rows: list[ExpertNoteRow] = []
+    with project.reading() as session:
+        for note in session.scalars(
+            select(m.DefenseNote).options(
+                selectinload(m.DefenseNote.dossier).selectinload(m.Dossier.lead_applicant),
+                selectinload(m.DefenseNote.expert),
+            )
+        ):
+            questions = "\n".join(
+                f"{q.get('asker', '')}：{q.get('question', '')} —— {q.get('answer', '')}"
+                for q in note.questions or ()
+            )
+            rows.append(
+                ExpertNoteRow(
+                    "defense",
+                    note.dossier_id,
+                    note.dossier.code,
+                    note.dossier.lead_applicant.name,
+                    note.expert.name,
+                    note.updated_at,
+                    note.attendees,
+                    note.presentation_minutes,
+                    questions,
+                    note.notes,
+                )
+            )
+        for found in session.scalars(
+            select(m.InspectionNote).options(
+                selectinload(m.InspectionNote.dossier).selectinload(m.Dossier.lead_applicant),
+                selectinload(m.InspectionNote.expert),
+            )
+        ):
+            rows.append(
+                ExpertNoteRow(
+                    "inspection",
+                    found.dossier_id,
+                    found.dossier.code,
+                    found.dossier.lead_applicant.name,
+                    found.expert.name,
+                    found.inspected_at,
+                    found.shown,
+                    None,
+                    found.findings,
+                    found.notes,
+                    found.site,
+                )
+            )
+    rows.sort(key=lambda r: (r.code, r.kind, r.expert))
+    return rows
+
+
 def create_session(
     project: Project,
     *,

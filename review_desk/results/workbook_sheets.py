@@ -426,9 +426,12 @@ def formal_reviews(reviews: list[formal_review.ReviewRow]) -> Sheet:
 
 
 def defense_records(
-    sessions: list[defense.SessionRow], inspections: list[defense.InspectionRow]
+    sessions: list[defense.SessionRow],
+    inspections: list[defense.InspectionRow],
+    notes: Sequence[defense.ExpertNoteRow] = (),
 ) -> Sheet:
-    """答辩与考察记录: each dossier's defense record, then each inspection."""
+    """答辩与考察记录: each dossier's defense record, then each inspection, then each
+    expert's own notes from their return packages (named by the expert)."""
     rows: list[Sequence[Any]] = []
     for session in sessions:
         where = session.room or " ".join(p for p in (session.platform, session.meeting_id) if p)
@@ -464,6 +467,21 @@ def defense_records(
                 None,
                 item.findings,
                 item.notes,
+            ]
+        )
+    for note in notes:
+        label = _("Defense") if note.kind == "defense" else _("Inspection")
+        rows.append(
+            [
+                tr("{record} (expert {name})", record=label, name=note.expert),
+                note.code,
+                note.applicant,
+                note.at,
+                note.site,
+                note.attendees_or_shown,
+                note.presentation_minutes,
+                note.questions_or_findings,
+                note.notes,
             ]
         )
     columns = [

@@ -190,6 +190,18 @@ def test_every_member_reaches_the_agency_field_by_field(demo_project: Path, tmp_
             )
             assert sheet_row.entered_by == "agency"
         assert agency.verify_audit().intact
+    # The expert's notes reach the agency's results workbook, named by the expert.
+    exported = run_cli(
+        "export", str(demo_project), "--out", str(tmp_path / "结果.xlsx"), "--resamples", "0"
+    )
+    assert exported.returncode == 0, exported.stderr
+    from openpyxl import load_workbook
+
+    records = load_workbook(tmp_path / "结果.xlsx", read_only=True)["答辩与考察记录"]
+    lines = [[str(v or "") for v in row] for row in records.iter_rows(values_only=True)]
+    own_rows = [r for r in lines if r[0].startswith(("答辩（专家", "考察（专家"))]
+    assert any("专家甲的答辩记录" in r for r in own_rows)
+    assert any("专家甲：设备与申报一致" in r for r in own_rows)
 
 
 def test_two_panel_members_notes_do_not_overwrite_each_other(
