@@ -401,3 +401,28 @@ def expert_assignments(project: Project, expert_id: int) -> list[AssignmentRow]:
             if a.dossier_id not in recused
         ]
         return sorted(result, key=lambda r: r.dossier_code)
+
+
+@dataclass(frozen=True)
+class SheetContext:
+    """What the score form shows about a dossier beside the sheet itself."""
+
+    dossier_code: str
+    platform_name: str
+    applicant_kind: str
+    min_opinion_length: int
+
+
+def sheet_context(project: Project, dossier_id: int) -> SheetContext:
+    """Return the dossier's code, name and lead applicant's kind (which criteria apply),
+    and the project's minimum opinion length, for the score form."""
+    with project.reading() as s:
+        dossier = s.get(m.Dossier, dossier_id)
+        if dossier is None:
+            raise KeyError(dossier_id)
+        return SheetContext(
+            dossier_code=dossier.code,
+            platform_name=dossier.platform_name,
+            applicant_kind=dossier.lead_applicant.kind,
+            min_opinion_length=s.scalars(select(m.ReviewProject)).one().min_opinion_length,
+        )
