@@ -32,9 +32,11 @@ from review_desk.storage.database import ProjectOpenError
 from ui.actions import create_actions
 from ui.operations import Operation, run_operation
 from ui.pages.base import Page
-from ui.pages.registry import page_specs
+from ui.pages.registry import page_shortcut, page_specs
 from ui.pages.welcome import WelcomePage
 from ui.settings import ROLES, Settings
+
+DEFAULT_SIZE = (1360, 860)
 
 
 def role_label(role: str) -> str:
@@ -60,7 +62,7 @@ class MainWindow(QMainWindow):
         self._operation: Operation | None = None
         self._loaded: set[str] = set()
         self.setWindowTitle(_("Review Desk"))
-        self.resize(1360, 860)
+        self.resize(*DEFAULT_SIZE)
         self.setMinimumSize(1024, 680)
 
         self.actions = create_actions(self)
@@ -189,10 +191,10 @@ class MainWindow(QMainWindow):
         self._update_recent_menu()
 
     def _wire_actions(self) -> None:
-        # Ctrl+1 … Ctrl+9 go to the n-th page of the navigation, whatever the role.
-        for number in range(1, 10):
-            shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
-            shortcut.activated.connect(lambda n=number: self._go_to_nth_page(n))
+        # Ctrl+1 … Ctrl+9: each page has its own key, the same whatever the role.
+        for spec in page_specs():
+            shortcut = QShortcut(QKeySequence(page_shortcut(spec.key)), self)
+            shortcut.activated.connect(lambda k=spec.key: self._go_to_page(k))
         a = self.actions
         a["new_project"].triggered.connect(self.create_project)
         a["open_project"].triggered.connect(self.choose_and_open)
@@ -241,6 +243,15 @@ class MainWindow(QMainWindow):
             if role in spec.roles:
                 item = QListWidgetItem(spec.title)
                 item.setData(Qt.ItemDataRole.UserRole, spec.key)
+                item.setToolTip(
+                    tr(
+                        "{page} ({shortcut})",
+                        page=spec.title,
+                        shortcut=QKeySequence(page_shortcut(spec.key)).toString(
+                            QKeySequence.SequenceFormat.NativeText
+                        ),
+                    )
+                )
                 self.navigation.addItem(item)
         self.navigation.blockSignals(False)
         if self.project is not None:
@@ -287,10 +298,9 @@ class MainWindow(QMainWindow):
         if item is not None and self.project is not None:
             self.show_page(item.data(Qt.ItemDataRole.UserRole))
 
-    def _go_to_nth_page(self, number: int) -> None:
-        keys = self.visible_page_keys()
-        if self.project is not None and number <= len(keys):
-            self.show_page(keys[number - 1])
+    def _go_to_page(self, key: str) -> None:
+        if self.project is not None and key in self.visible_page_keys():
+            self.show_page(key)
             self.navigation.setFocus()
 
     def _show_welcome(self) -> None:
