@@ -28,16 +28,14 @@ from review_desk.exchange.keys import KeyError_, load_or_create_key, load_public
 from review_desk.exchange.return_content import (
     MalformedContent,
     ReturnContent,
-    ReturnedSheet,
     parse_content,
 )
 from review_desk.exchange.zipsafe import UnsafeArchive, check_exact_layout, check_names, read_member
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.rubrics import rubric_by_hash
-from review_desk.scoring import Change, Field, ScoringError, Source
-from review_desk.scoring.service import apply_in_session
-from review_desk.scoring.state import SUBMITTED, current_sheet, state_of
+from review_desk.scoring import ScoringError, Source
+from review_desk.scoring.service import match_in_session
 from review_desk.storage import models as m
 from review_desk.storage.locking import ProjectBusy
 
@@ -555,7 +553,16 @@ def _apply_content(
             problems.append(tr("{where}: scored against another rubric version", where=where))
             continue
         try:
-            if _store_sheet(session, expert_id, sheet, file_sha, actor, clock):
+            if match_in_session(
+                session,
+                expert_id,
+                sheet.dossier_id,
+                sheet,
+                actor=actor,
+                source=Source.RETURN_PACKAGE,
+                source_sha256=file_sha,
+                clock=clock,
+            ):
                 outcome.sheets += 1
         except ScoringError as error:
             problems.append(f"{where}: {error}")
@@ -607,49 +614,6 @@ def _note(session: Session, model: type[_Note], expert_id: int, dossier_id: int)
         )
         session.add(note)
     return note
-
-
-def _store_sheet(
-    session: Session,
-    expert_id: int,
-    returned: ReturnedSheet,
-    file_sha: str,
-    actor: str,
-    clock: Clock,
-) -> bool:
-    """Make the agency's copy of a sheet what the expert returned, through the
-    score-sheet service; return False when it already was."""
-    sheet = current_sheet(session, expert_id, returned.dossier_id)
-    state = state_of(sheet) if sheet is not None else None
-    changes: list[Change] = []
-    for key in sorted(set(returned.scores) | set(state.scores if state else {})):
-        if (state.scores.get(key) if state else None) != returned.scores.get(key):
-            changes.append(Change(Field.SCORE, key, returned.scores.get(key)))
-    for key in sorted(set(returned.comments) | set(state.comments if state else {})):
-        if (state.comments.get(key, "") if state else "") != returned.comments.get(key, ""):
-            changes.append(Change(Field.COMMENT, key, returned.comments.get(key, "")))
-    if (state.opinion if state else "") != returned.opinion:
-        changes.append(Change(Field.OPINION, "", returned.opinion))
-    for key in sorted(set(returned.vetoes) | set(state.vetoes if state else {})):
-        if (state.vetoes.get(key) if state else None) != returned.vetoes.get(key):
-            changes.append(Change(Field.VETO, key, returned.vetoes.get(key)))
-    submit = returned.status == SUBMITTED and (state is None or not state.locked)
-    if not changes and not submit:
-        return False
-    apply_in_session(
-        session,
-        expert_id,
-        returned.dossier_id,
-        changes,
-        actor=actor,
-        source=Source.RETURN_PACKAGE,
-        source_sha256=file_sha,
-        submit=submit,
-        rubric_hash=returned.rubric_hash,
-        submitted_at=returned.submitted_at,
-        clock=clock,
-    )
-    return True
 
 
 def enrol_key(

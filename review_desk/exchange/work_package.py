@@ -34,6 +34,8 @@ from review_desk.exchange.zipsafe import UnsafeArchive, check_names, read_member
 from review_desk.i18n import _, tr
 from review_desk.project import Project, files_dir_for
 from review_desk.rubrics import load_rubric, problem_text, rubric_in_use, rubric_text
+from review_desk.scoring import ScoringError, Source
+from review_desk.scoring.service import match_in_session
 from review_desk.storage import models as m
 from review_desk.storage.filestore import FileStore
 from scoring_models.rubric import RubricError
@@ -667,6 +669,19 @@ def _store_rubrics(
     )
 
 
+@dataclass(frozen=True)
+class _PackagedSheet:
+    """A sheet the agency already holds for the expert, as the package carries it."""
+
+    rubric_hash: str
+    status: str
+    opinion: str
+    submitted_at: datetime | None
+    scores: dict[str, float]
+    comments: dict[str, str]
+    vetoes: dict[str, str]
+
+
 def _load_into(
     session: Session, manifest: dict[str, Any], rubrics: dict[str, str], clock: Clock
 ) -> None:
@@ -742,29 +757,36 @@ def _load_into(
         s.dossier_id
         for s in session.scalars(select(m.ScoreSheet).where(m.ScoreSheet.expert_id == expert["id"]))
     }
+    session.flush()
     for s in manifest["sheets"]:
         if s["dossier_id"] in existing:
             continue  # the expert's own copy is newer
-        sheet = m.ScoreSheet(
-            expert_id=expert["id"],
-            dossier_id=s["dossier_id"],
-            rubric_hash=s["rubric_hash"],
-            status=s["status"],
-            opinion=s["opinion"],
-            updated_at=_dt(s.get("updated_at")) or clock(),
-            submitted_at=_dt(s.get("submitted_at")),
-        )
-        for criterion, points in s["scores"].items():
-            sheet.scores.append(
-                m.Score(
-                    criterion_id=criterion,
-                    points=points,
-                    comment=s["comments"].get(criterion, ""),
-                )
+        try:
+            match_in_session(
+                session,
+                expert["id"],
+                s["dossier_id"],
+                _PackagedSheet(
+                    rubric_hash=s["rubric_hash"],
+                    status=s["status"],
+                    opinion=s["opinion"],
+                    submitted_at=_dt(s.get("submitted_at")),
+                    scores={k: float(v) for k, v in s["scores"].items()},
+                    comments=dict(s["comments"]),
+                    vetoes=dict(s["vetoes"]),
+                ),
+                actor=actor,
+                source=Source.WORK_PACKAGE,
+                clock=clock,
             )
-        for veto, reason in s["vetoes"].items():
-            sheet.vetoes.append(m.VetoFlag(veto_id=veto, reason=reason))
-        session.add(sheet)
+        except ScoringError as error:
+            raise PackageError(
+                tr(
+                    "The work package's sheet of dossier {id} is not valid: {error}",
+                    id=s["dossier_id"],
+                    error=error,
+                )
+            ) from error
     for s in manifest["defense_sessions"]:
         if session.get(m.DefenseSession, s["id"]) is not None:
             continue

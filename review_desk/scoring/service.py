@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,6 +62,7 @@ class Source(StrEnum):
     DESK = "desk"
     EXCEL = "excel"
     RETURN_PACKAGE = "return_package"
+    WORK_PACKAGE = "work_package"
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,77 @@ def apply_in_session(
     )
     final = replace(state, sheet_id=sheet.id, status=sheet.status, updated_at=now)
     return Applied(final, tuple(changed), submit)
+
+
+class SheetContent(Protocol):
+    """A whole sheet as another copy of the project holds it (a return package's sheet,
+    a work package's)."""
+
+    @property
+    def rubric_hash(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def opinion(self) -> str: ...
+    @property
+    def submitted_at(self) -> datetime | None: ...
+    @property
+    def scores(self) -> dict[str, float]: ...
+    @property
+    def comments(self) -> dict[str, str]: ...
+    @property
+    def vetoes(self) -> dict[str, str]: ...
+
+
+def match_in_session(
+    session: Session,
+    expert_id: int,
+    dossier_id: int,
+    content: SheetContent,
+    *,
+    actor: str,
+    source: Source,
+    source_sha256: str | None = None,
+    clock: Clock = utc_now,
+) -> bool:
+    """Make this copy's sheet hold exactly ``content`` (submitted when it is), as the
+    changes that take it there, through :func:`apply_in_session`; return False when it
+    already did."""
+    sheet = current_sheet(session, expert_id, dossier_id)
+    state = (
+        state_of(sheet)
+        if sheet is not None
+        else SheetState(expert_id, dossier_id, None, NOT_STARTED, content.rubric_hash)
+    )
+    changes: list[Change] = []
+    for key in sorted(set(content.scores) | set(state.scores)):
+        if state.scores.get(key) != content.scores.get(key):
+            changes.append(Change(Field.SCORE, key, content.scores.get(key)))
+    for key in sorted(set(content.comments) | set(state.comments)):
+        if state.comments.get(key, "") != content.comments.get(key, ""):
+            changes.append(Change(Field.COMMENT, key, content.comments.get(key, "")))
+    if state.opinion != content.opinion:
+        changes.append(Change(Field.OPINION, "", content.opinion))
+    for key in sorted(set(content.vetoes) | set(state.vetoes)):
+        if state.vetoes.get(key) != content.vetoes.get(key):
+            changes.append(Change(Field.VETO, key, content.vetoes.get(key)))
+    submit = content.status == SUBMITTED and not state.locked
+    if not changes and not submit:
+        return False
+    apply_in_session(
+        session,
+        expert_id,
+        dossier_id,
+        changes,
+        actor=actor,
+        source=source,
+        source_sha256=source_sha256,
+        submit=submit,
+        rubric_hash=content.rubric_hash,
+        submitted_at=content.submitted_at,
+        clock=clock,
+    )
+    return True
 
 
 class _NoActiveRubric(ScoringError):
