@@ -1,5 +1,6 @@
 """The scoring desk, driven with the keyboard alone: a whole dossier scored, the opinion
-written, and the sheet submitted; undo and redo; invalid values refused as typed."""
+written, and the sheet submitted; undo and redo; invalid values refused as typed. Saves
+run in the background: a test waits for 已保存 before it reads the database."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ def _desk(window, demo_project: Path, qtbot):  # type: ignore[no-untyped-def]
     return page, expert, dossier
 
 
+def _saved(form, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: form.status.text().startswith("已保存"))
+
+
 def test_score_a_whole_dossier_with_the_keyboard(
     window, demo_project: Path, qtbot, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -48,14 +53,15 @@ def test_score_a_whole_dossier_with_the_keyboard(
     typed = QInputMethodEvent()
     typed.setCommitString("建设基础扎实，目标明确，任务具体，经费预算合理，保障措施有力，" * 2)
     QApplication.sendEvent(form.opinion, typed)
-    assert form.status.text().startswith("已保存")
+    _saved(form, qtbot)
     qtbot.keyClick(form.opinion, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: form.state.locked)
     with Project(demo_project) as project:
         state = scoring.load_sheet(project, expert, dossier)
     assert state.status == scoring.SUBMITTED
     assert len(state.scores) == len(edits)
     assert all(edit.isReadOnly() for edit in edits)
-    assert page.assignments.selected_row().status == "submitted"
+    qtbot.waitUntil(lambda: page.assignments.selected_row().status == "submitted")
 
 
 def test_invalid_values_are_refused_as_typed_and_undo_works(
@@ -74,9 +80,11 @@ def test_invalid_values_are_refused_as_typed_and_undo_works(
     assert first.styleSheet() == ""
     qtbot.keyClick(first, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is second
+    _saved(form, qtbot)
     with Project(demo_project) as project:
         assert scoring.load_sheet(project, expert, dossier).scores == {"A1": 7.5}
     qtbot.keyClick(second, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    form.wait()
     with Project(demo_project) as project:
         assert scoring.load_sheet(project, expert, dossier).scores == {}
     assert first.text() == ""
@@ -85,6 +93,7 @@ def test_invalid_values_are_refused_as_typed_and_undo_works(
         Qt.Key.Key_Z,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
+    form.wait()
     with Project(demo_project) as project:
         assert scoring.load_sheet(project, expert, dossier).scores == {"A1": 7.5}
     assert first.text() == "7.5"

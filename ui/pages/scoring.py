@@ -4,7 +4,9 @@ every sheet and the reopening of submitted ones."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import hashlib
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -22,6 +24,7 @@ from review_desk import queries
 from review_desk.domain import SheetStatus
 from review_desk.formatting import local_time, points
 from review_desk.i18n import _, tr
+from review_desk.sheet_changes import COMMENT, OPINION, VETO, SheetChange
 
 from ui.models.row_table import Column
 from ui.pages.base import Page
@@ -32,6 +35,24 @@ from ui.widgets.score_form import ScoreForm
 STATUS_COLOURS = {"submitted": "#067647", "draft": "#b54708", "not_started": "#667085"}
 
 
+def _describe(change: SheetChange) -> str:
+    """Name the field a change is of, as the user knows it."""
+    if change.field == OPINION:
+        return _("Review opinion")
+    if change.field == COMMENT:
+        return tr("Comment on {id}", id=change.key)
+    if change.field == VETO:
+        return tr("Veto reason {id}", id=change.key)
+    return change.key
+
+
+def remembered_expert_key(project_url: str) -> str:
+    """The QSettings key under which the desk remembers the expert chosen for a project
+    (the project's URL is hashed: a path or a server URL is no settings key)."""
+    digest = hashlib.sha256(project_url.encode()).hexdigest()[:16]
+    return f"scoring_desk/expert/{digest}"
+
+
 class ScoringPage(Page):
     """The scoring desk and the progress of all sheets."""
 
@@ -40,8 +61,9 @@ class ScoringPage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             _(
-                "Score your assigned dossiers with the material beside the form. Every change "
-                "is saved at once; Enter moves to the next criterion; Ctrl+Z undoes."
+                "Score your assigned dossiers with the material beside the form. Scores are "
+                "saved as entered, text when you pause; Enter moves to the next criterion; "
+                "Ctrl+Z undoes."
             ),
             parent,
         )
@@ -72,18 +94,26 @@ class ScoringPage(Page):
                 ),
                 Column(_("Lead applicant"), lambda r: r.applicant),
             ],
-            stretch_column=2,
+            stretch_column=2,  # last, and elided: code and status always show
             parent=splitter,
         )
+        view = self.assignments.view
+        # Tab leaves the list (to the PDF and the form) instead of walking its cells.
+        view.setTabKeyNavigation(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.viewer = PdfViewer(splitter)
         self.viewer.thumbnails_button.setChecked(False)
         self.form = ScoreForm(splitter)
         splitter.addWidget(self.assignments)
         splitter.addWidget(self.viewer)
         splitter.addWidget(self.form)
+        splitter.setCollapsible(0, False)
+        splitter.setCollapsible(2, False)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 2)
-        splitter.setSizes([220, 560, 520])
+        splitter.setSizes([260, 480, 520])
+        self.splitter = splitter
         desk_layout.addWidget(splitter, 1)
         self.tabs.addTab(desk, _("Scoring desk"))
 
@@ -125,12 +155,16 @@ class ScoringPage(Page):
         self.rubric_editor = RubricEditor(self.tabs)
         self.tabs.addTab(self.rubric_editor, _("Guideline rubric (指导标准)"))
 
-        self.expert_box.currentIndexChanged.connect(lambda _index: self._load_assignments())
+        self.expert_box.currentIndexChanged.connect(self._expert_chosen)
         self.assignments.row_selected.connect(self.open_assignment)
+        # Moving through the list shows each dossier and keeps the keyboard in the list;
+        # Enter (or a double click) on a row goes to the form to score it.
+        view.activated.connect(self._enter_form)
         self.form.saved.connect(self._update_status)
         self.form.submitted.connect(self._after_submit)
         self.reopen_button.clicked.connect(self.reopen)
         self._role = "agency"
+        self._shown_project: object = None
 
     def set_role(self, role: str) -> None:
         self._role = role
@@ -141,6 +175,10 @@ class ScoringPage(Page):
         if self.project is None:
             return
         current = self.expert_box.currentData()
+        if self._shown_project is not self.project:  # another project: its own expert
+            self._shown_project = self.project
+            current = QSettings().value(remembered_expert_key(self.project.url))
+            current = int(current) if current is not None else None
         self.expert_box.blockSignals(True)
         self.expert_box.clear()
         for expert in queries.experts(self.project):
@@ -157,14 +195,50 @@ class ScoringPage(Page):
         value = self.expert_box.currentData()
         return int(value) if value is not None else None
 
+    def _expert_chosen(self, _index: int) -> None:
+        expert_id = self.expert_id()
+        if self.project is not None and expert_id is not None:
+            QSettings().setValue(remembered_expert_key(self.project.url), expert_id)
+        self._load_assignments()
+
     def _load_assignments(self) -> None:
         if self.project is None or self.expert_id() is None:
             return
         rows = queries.expert_assignments(self.project, self.expert_id())
         self.assignments.set_rows(rows)
+        self._fit_list()
         done = sum(1 for r in rows if r.status == "submitted")
         self.load_label.setText(tr("{done} of {count} submitted", done=done, count=len(rows)))
         self.assignments.select_first()
+
+    def _fit_list(self) -> None:
+        """Keep the dossier number and the status in view at any window size: the list
+        is never narrower than those two columns and a glimpse of the applicant."""
+        view = self.assignments.view
+        header = view.horizontalHeader()
+        needed = header.sectionSize(0) + header.sectionSize(1)
+        needed += view.verticalScrollBar().sizeHint().width() + 2 * view.frameWidth()
+        needed += view.fontMetrics().horizontalAdvance("申报主体…")
+        self.assignments.setMinimumWidth(needed)
+
+    def wait(self) -> None:
+        """Save what the form still holds (before the project closes or the window
+        goes); say what could not be saved, so that it can be copied."""
+        self.form.wait()
+        failed = self.form.failed_saves()
+        if failed:
+            lines = "\n\n".join(f"{_describe(c)}：{c.new}" for c, _error in failed)
+            QMessageBox.warning(
+                self,
+                _("Not saved"),
+                tr(
+                    "These entries could not be saved ({error}). Copy them before the "
+                    "project closes:\n\n{entries}",
+                    error=failed[-1][1],
+                    entries=lines,
+                ),
+            )
+            self.form.discard_unsaved()
 
     def open_assignment(self, row: queries.AssignmentRow) -> None:
         """Show the dossier's PDF and the expert's sheet."""
@@ -180,9 +254,14 @@ class ScoringPage(Page):
         else:
             self.viewer.clear(_("No material file was received."))
         self.form.load(self.project, expert_id, row.dossier_id, actor=f"expert:{expert_id}")
-        first = next(iter(self.form.inputs.values()), None)
-        if first is not None:
-            first.setFocus()
+
+    def _enter_form(self, _index: QModelIndex) -> None:
+        """Go from the list to the form, at the first criterion still to score."""
+        target = self.form.first_input()
+        if target is None:
+            return
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        target.selectAll()
 
     def _update_status(self) -> None:
         row = self.assignments.selected_row()

@@ -1,11 +1,23 @@
 """The score form of the expert's desk: one input per criterion, keyboard-first (type a
 number, Enter saves and moves on), range and step checked as you type, band descriptors
 and guidance for the current criterion at hand, live totals, the review opinion, veto
-flags, autosave of every change with undo and redo, and submission."""
+flags, autosave with undo and redo, and submission.
+
+Saving works as a text editor's does. A score or a veto flag is saved when it is
+entered. Text (the opinion, a criterion's comment, a veto's reason) is saved when typing
+pauses, when the field loses focus, when another dossier is shown and when the desk
+closes; a burst of typing is one save, one audit entry and one undo step. Every write
+goes through one serial writer off the UI thread, so a busy database never freezes the
+desk; the status line says 保存中… until the write is confirmed, then 已保存 and the
+time, and a failed write is shown, kept and tried again (the text stays as typed)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTime, Signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,19 +30,28 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from review_desk import scoring
+from review_desk import queries, scoring
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.sheet_changes import COMMENT, OPINION, SCORE, VETO, SheetChange
 from scoring_models.rubric import Criterion, Rubric
 
+from ui.serial_writer import Job, SerialWriter
+
 _INVALID = "QLineEdit { border: 2px solid #d92d20; background: #fef3f2; }"
+_ERROR_TEXT = "color: #b42318;"
+PAUSE_MS = 1000  # typing that pauses this long is saved
+MAX_UNSAVED_MS = 1000  # and text typed without a pause is saved at least this often
+RETRY_MS = 5000  # a failed save is tried again after this long, if nothing else did
+
+FieldKey = tuple[int, int, str, str]  # expert, dossier, field, key
 
 
 def parse_points(text: str) -> float | None:
@@ -46,18 +67,34 @@ def parse_points(text: str) -> float | None:
         return float("nan")
 
 
+def _key_of(change: SheetChange) -> FieldKey:
+    return (change.expert_id, change.dossier_id, change.field, change.key)
+
+
+@dataclass
+class _Unsaved:
+    """The latest intended value of one field, not yet confirmed as written, and where
+    it goes (a retry writes to the project it was made in, whatever is shown now)."""
+
+    change: SheetChange
+    seq: int
+    project: Project
+    actor: str
+    error: BaseException | None = None
+
+
 class _ChangeCommand(QUndoCommand):
-    """Wraps a SheetChange: redo writes it, undo writes its inverse."""
+    """Wraps a SheetChange: redo applies it, undo applies its inverse."""
 
     def __init__(self, form: ScoreForm, change: SheetChange) -> None:
         super().__init__(tr("Change {field} {key}", field=change.field, key=change.key))
         self.form, self.change = form, change
 
     def redo(self) -> None:
-        self.form.write(self.change)
+        self.form.apply_change(self.change)
 
     def undo(self) -> None:
-        self.form.write(self.change.inverse())
+        self.form.apply_change(self.change.inverse())
 
 
 class ScoreForm(QWidget):
@@ -77,22 +114,40 @@ class ScoreForm(QWidget):
         self.undo_stack = QUndoStack(self)
         self.inputs: dict[str, QLineEdit] = {}
         self.band_labels: dict[str, QLabel] = {}
+        self.problems: dict[str, QLabel] = {}  # why a typed value is refused
         self.veto_boxes: dict[str, tuple[QCheckBox, QLineEdit]] = {}
         self._current: Criterion | None = None
         self._loading = False
+        # Saving: open bursts of typing (field, key) -> the text before the burst; the
+        # writes not yet confirmed; the time of the last confirmed one.
+        self._bursts: dict[tuple[str, str], str | None] = {}
+        self._unsaved: dict[FieldKey, _Unsaved] = {}
+        self._saved_at: QTime | None = None
+        self._writer = SerialWriter()
+        self._writer.finished.connect(self._on_written)
+        self._burst_timer = QTimer(self)
+        self._burst_timer.setSingleShot(True)
+        self._burst_timer.timeout.connect(self.flush)
+        self._burst_clock = QElapsedTimer()
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.setInterval(RETRY_MS)
+        self._retry_timer.timeout.connect(self.flush)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel("-", self)
         self.title.setObjectName("cardTitle")
         self.title.setWordWrap(True)
+        # The rubric's name and version: in the title's tooltip, not a line of its own,
+        # so that the criteria area keeps the height (at 1360x860 every line counts).
         self.subtitle = QLabel("", self)
         self.subtitle.setObjectName("muted")
-        self.subtitle.setWordWrap(True)
+        self.subtitle.hide()
         self.totals = QLabel("", self)
         self.totals.setObjectName("totals")
         self.totals.setWordWrap(True)
-        for widget in (self.title, self.subtitle, self.totals):
+        for widget in (self.title, self.totals):
             layout.addWidget(widget)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
@@ -104,6 +159,7 @@ class ScoreForm(QWidget):
         self.grid.setColumnStretch(1, 1)
         self.grid.setVerticalSpacing(4)
         self.scroll.setWidget(self.body)
+        self.scroll.viewport().installEventFilter(self)
         split.addWidget(self.scroll)
 
         help_frame = QFrame(split)
@@ -112,19 +168,22 @@ class ScoreForm(QWidget):
         help_layout.setContentsMargins(10, 8, 10, 8)
         self.help_title = QLabel("", help_frame)
         self.help_title.setObjectName("cardTitle")
+        self.help_title.setWordWrap(True)
         self.help_text = QLabel("", help_frame)
         self.help_text.setWordWrap(True)
         self.help_text.setTextFormat(Qt.TextFormat.RichText)
         self.comment = QPlainTextEdit(help_frame)
         self.comment.setPlaceholderText(_("Comment on this criterion (optional)"))
-        self.comment.setMaximumHeight(60)
         self.comment.setTabChangesFocus(True)
+        self.comment.setUndoRedoEnabled(False)  # the sheet's undo, by bursts
         help_scroll = QScrollArea(help_frame)
         help_scroll.setWidgetResizable(True)
         help_scroll.setFrameShape(QFrame.Shape.NoFrame)
         help_scroll.setWidget(self.help_text)
+        help_scroll.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
         for widget in (self.help_title, help_scroll, self.comment):
             help_layout.addWidget(widget)
+        help_layout.setStretchFactor(help_scroll, 1)
         split.addWidget(help_frame)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
@@ -136,6 +195,7 @@ class ScoreForm(QWidget):
         self.opinion.setPlaceholderText(_("Overall review opinion (评审意见)"))
         self.opinion.setMaximumHeight(64)
         self.opinion.setTabChangesFocus(True)
+        self.opinion.setUndoRedoEnabled(False)  # the sheet's undo, by bursts
         self.opinion_count = QLabel("", self)
         self.opinion_count.setObjectName("muted")
         opinion_head = QHBoxLayout()
@@ -156,8 +216,15 @@ class ScoreForm(QWidget):
         layout.addWidget(self.veto_frame)
 
         bottom = QHBoxLayout()
+        # The save status has a line of its own, always there (so that a message does
+        # not shift the form), and wraps: it never widens the form nor squeezes the
+        # buttons.
         self.status = QLabel("", self)
         self.status.setObjectName("muted")
+        self.status.setWordWrap(True)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setMinimumHeight(self.fontMetrics().lineSpacing())
+        layout.addWidget(self.status)
         self.undo_button = QPushButton(_("Undo"), self)
         self.redo_button = QPushButton(_("Redo"), self)
         self.print_button = QPushButton(_("Print…"), self)
@@ -166,24 +233,28 @@ class ScoreForm(QWidget):
         )
         self.submit_button = QPushButton(_("Submit (Ctrl+Enter)"), self)
         self.submit_button.setObjectName("primaryButton")
-        bottom.addWidget(self.status, 1)
+        bottom.addStretch(1)
         bottom.addWidget(self.print_button)
         bottom.addWidget(self.undo_button)
         bottom.addWidget(self.redo_button)
         bottom.addWidget(self.submit_button)
         layout.addLayout(bottom)
 
-        self.undo_button.clicked.connect(self.undo_stack.undo)
-        self.redo_button.clicked.connect(self.undo_stack.redo)
+        self.undo_button.clicked.connect(self.undo)
+        self.redo_button.clicked.connect(self.redo)
         self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
         self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
+        self.undo_button.setEnabled(self.undo_stack.canUndo())
+        self.redo_button.setEnabled(self.undo_stack.canRedo())
         self.submit_button.clicked.connect(self.submit)
         self.print_button.clicked.connect(self.print_sheet)
         self.comment.textChanged.connect(self._comment_changed)
         self.opinion.textChanged.connect(self._opinion_changed)
+        for text_field in (self.comment, self.opinion):
+            text_field.installEventFilter(self)
         for keys, slot in (
-            (QKeySequence.StandardKey.Undo, self.undo_stack.undo),
-            (QKeySequence.StandardKey.Redo, self.undo_stack.redo),
+            (QKeySequence.StandardKey.Undo, self.undo),
+            (QKeySequence.StandardKey.Redo, self.redo),
             (QKeySequence("Ctrl+Return"), self.submit),
             (QKeySequence("Ctrl+Enter"), self.submit),
         ):
@@ -194,29 +265,54 @@ class ScoreForm(QWidget):
 
     # ---------------------------------------------------------------- loading
     def load(self, project: Project, expert_id: int, dossier_id: int, actor: str = "") -> None:
-        """Show an expert's sheet for a dossier."""
-        from sqlalchemy import select
-
-        from review_desk.storage import models as m
-
+        """Show an expert's sheet for a dossier (what is being typed in the one shown
+        before is saved first)."""
+        self.flush()
         self.project, self.actor = project, actor
-        self.state = scoring.load_sheet(project, expert_id, dossier_id)
-        self.rubric = scoring.rubric_of(project, self.state)
-        with project.reading() as session:
-            dossier = session.get(m.Dossier, dossier_id)
-            assert dossier is not None
-            self.kind = dossier.lead_applicant.kind
-            self.title.setText(f"{dossier.code}  {dossier.platform_name}")
-            self.min_opinion = session.scalars(select(m.ReviewProject)).one().min_opinion_length
-        self.subtitle.setText(f"{self.rubric.name} · {self.rubric.version}")
+        state = scoring.load_sheet(project, expert_id, dossier_id)
+        # Writes still on their way (or failed and waiting for a retry) are what the
+        # expert last entered: show them, not the older stored values.
+        for unsaved in self._unsaved.values():
+            change = unsaved.change
+            if (change.expert_id, change.dossier_id) == (expert_id, dossier_id):
+                self._set_value(state, change)
+        self.state = state
+        self.rubric = scoring.rubric_of(project, state)
+        context = queries.sheet_context(project, dossier_id)
+        self.kind = context.applicant_kind
+        self.min_opinion = context.min_opinion_length
+        self.title.setText(f"{context.dossier_code}  {context.platform_name}")
+        rubric_name = f"{self.rubric.name} · {self.rubric.version}"
+        self.subtitle.setText(rubric_name)
+        self.title.setToolTip(rubric_name)
+        self.totals.setToolTip(rubric_name)
         self.undo_stack.clear()
+        self._saved_at = None
         self._build()
         self.setEnabled(True)
         self._refresh()
 
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Widgets set from the sheet, not typed: their signals change nothing. Nests
+        (restores what it found), so that an inner quiet block does not end an outer
+        one too early."""
+        was, self._loading = self._loading, True
+        try:
+            yield
+        finally:
+            self._loading = was
+
     def _build(self) -> None:
         assert self.rubric is not None and self.state is not None
-        self._loading = True
+        with self._quiet():
+            self._build_widgets()
+        first = next(iter(self.inputs.values()), None)
+        if first is not None:
+            self._show_help(self.rubric.criterion(first.objectName().removeprefix("points_")))
+
+    def _build_widgets(self) -> None:
+        assert self.rubric is not None and self.state is not None
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget():
@@ -224,6 +320,7 @@ class ScoreForm(QWidget):
                 item.widget().deleteLater()
         self.inputs.clear()
         self.band_labels.clear()
+        self.problems.clear()
         row = 0
         stage_names = {s.key: s.name for s in self.rubric.stages}
         for group in self.rubric.groups:
@@ -262,14 +359,25 @@ class ScoreForm(QWidget):
                 self.band_labels[criterion.id] = band
                 for widget in (label, edit, maximum, band):
                     widget.show()  # at once, so that focus can go to the new inputs
-                row += 1
+                # The message of a refused value, in full, right under its field: it
+                # scrolls with the field, and the area keeps its height.
+                problem = QLabel("", self.body)
+                problem.setWordWrap(True)
+                problem.setStyleSheet(_ERROR_TEXT)
+                problem.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+                problem.hide()
+                self.grid.addWidget(problem, row + 1, 1, 1, 3)
+                self.problems[criterion.id] = problem
+                row += 2
         self.grid.setRowStretch(row, 1)
+        self.scroll.verticalScrollBar().setValue(0)
         while self.veto_area.count():
             item = self.veto_area.takeAt(0)
             if item.layout():
                 while item.layout().count():
                     child = item.layout().takeAt(0)
                     if child.widget():
+                        child.widget().hide()
                         child.widget().deleteLater()
         self.veto_boxes.clear()
         for veto in self.rubric.vetoes:
@@ -282,8 +390,9 @@ class ScoreForm(QWidget):
             box.setChecked(current is not None)
             reason.setText(current or "")
             reason.setEnabled(current is not None)
+            reason.installEventFilter(self)
             box.toggled.connect(lambda on, v=veto.id: self._veto_toggled(v, on))
-            reason.editingFinished.connect(lambda v=veto.id: self._veto_reason(v))
+            reason.textEdited.connect(lambda _text, v=veto.id: self._typed(VETO, v))
             line.addWidget(box)
             line.addWidget(reason, 1)
             self.veto_area.addLayout(line)
@@ -292,31 +401,51 @@ class ScoreForm(QWidget):
         self._update_veto_toggle()
         self.veto_frame.setVisible(bool(self.state.vetoes))
         self.veto_toggle.setChecked(bool(self.state.vetoes))
-        self._loading = False
-        first = next(iter(self.inputs.values()), None)
-        if first is not None:
-            self._show_help(self.rubric.criterion(first.objectName().removeprefix("points_")))
+
+    def first_input(self) -> QLineEdit | None:
+        """The input where scoring goes on: the first criterion without a score."""
+        edits = list(self.inputs.values())
+        return next((e for e in edits if not e.text().strip()), edits[0] if edits else None)
 
     # ------------------------------------------------------------- behaviour
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if isinstance(watched, QLineEdit) and watched.objectName().startswith("points_"):
-            if event.type() == QEvent.Type.FocusIn and self.rubric is not None:
+        kind = event.type()
+        if watched is self.scroll.viewport():
+            if kind == QEvent.Type.Resize:
+                # The area shrank (a message elsewhere took a line): keep the field
+                # being typed in in view.
+                focused = self.focusWidget()
+                if isinstance(focused, QLineEdit) and focused in self.inputs.values():
+                    self.scroll.ensureWidgetVisible(focused, 8, 24)
+            return super().eventFilter(watched, event)
+        if kind == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            # The sheet's undo, not the field's own: what was saved is undone, a burst
+            # of typing at a time.
+            if event.matches(QKeySequence.StandardKey.Undo):
+                self.undo()
+                return True
+            if event.matches(QKeySequence.StandardKey.Redo):
+                self.redo()
+                return True
+        is_points = isinstance(watched, QLineEdit) and watched.objectName().startswith("points_")
+        if is_points:
+            assert isinstance(watched, QLineEdit)
+            if kind == QEvent.Type.FocusIn and self.rubric is not None and not self._loading:
+                self.scroll.ensureWidgetVisible(watched, 8, 24)
                 self._show_help(self.rubric.criterion(watched.objectName().removeprefix("points_")))
-            elif event.type() == QEvent.Type.KeyPress:
+            elif kind == QEvent.Type.KeyPress:
                 assert isinstance(event, QKeyEvent)
-                # The sheet's undo, not the line edit's own: a keystroke saved is undone.
-                if event.matches(QKeySequence.StandardKey.Undo):
-                    self.undo_stack.undo()
-                    return True
-                if event.matches(QKeySequence.StandardKey.Redo):
-                    self.undo_stack.redo()
-                    return True
                 if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                     self._move(watched, 1 if event.key() == Qt.Key.Key_Down else -1)
                     return True
+        elif kind == QEvent.Type.FocusOut:
+            self.flush()  # leaving a text field ends its burst of typing
         return super().eventFilter(watched, event)
 
     def _show_help(self, criterion: Criterion) -> None:
+        if self._current is not None and self._current.id != criterion.id:
+            self._end_bursts()  # the comment box is about to show another criterion
         self._current = criterion
         self.help_title.setText(
             f"{criterion.id} {criterion.name}（{criterion.max:g} 分，步长 {criterion.step:g}）"
@@ -326,9 +455,32 @@ class ScoreForm(QWidget):
         )
         guidance = f"<i>{criterion.guidance}</i><br>" if criterion.guidance else ""
         self.help_text.setText(guidance + bands)
-        self._loading = True
-        self.comment.setPlainText(self.state.comments.get(criterion.id, "") if self.state else "")
-        self._loading = False
+        with self._quiet():
+            self.comment.setPlainText(
+                self.state.comments.get(criterion.id, "") if self.state else ""
+            )
+
+    @property
+    def problem(self) -> QLabel | None:
+        """The message shown for a refused value (of the current criterion first)."""
+        if self._current is not None and self._current.id in self.problems:
+            current = self.problems[self._current.id]
+            if current.isVisibleTo(self.body):
+                return current
+        shown = [p for p in self.problems.values() if p.isVisibleTo(self.body)]
+        return shown[-1] if shown else None
+
+    def _show_problem(self, criterion: Criterion, text: str | None) -> None:
+        label = self.problems.get(criterion.id)
+        if label is None:
+            return
+        label.setText(text or "")
+        label.setVisible(bool(text))
+        edit = self.inputs[criterion.id]
+        if text and edit.hasFocus():
+            self.body.layout().activate()  # place the message before scrolling to it
+            self.scroll.ensureWidgetVisible(label, 8, 8)
+            self.scroll.ensureWidgetVisible(edit, 8, 8)
 
     def _check_typed(self, criterion: Criterion, text: str) -> str | None:
         """Show whether the typed text is a valid score; return the problem, if any."""
@@ -343,8 +495,9 @@ class ScoreForm(QWidget):
                 problem = tr(checked[0], **checked[1]) if checked else None
         edit.setStyleSheet(_INVALID if problem else "")
         edit.setToolTip(problem or "")
-        self.status.setText(
-            tr("{name}: {problem}", name=criterion.id, problem=problem) if problem else ""
+        self._show_problem(
+            criterion,
+            tr("{name}: {problem}", name=criterion.id, problem=problem) if problem else None,
         )
         return problem
 
@@ -352,7 +505,9 @@ class ScoreForm(QWidget):
         """Save the value in a criterion's input when it changed; False when invalid."""
         if self._loading or self.state is None or self.state.locked:
             return True
-        edit = self.inputs[criterion.id]
+        edit = self.inputs.get(criterion.id)
+        if edit is None:  # an echo from an input of the sheet shown before
+            return True
         if self._check_typed(criterion, edit.text()):
             return False
         value = parse_points(edit.text())
@@ -366,8 +521,9 @@ class ScoreForm(QWidget):
         return True
 
     def _commit_and_move(self, criterion: Criterion) -> None:
-        if self._commit(criterion):
-            self._move(self.inputs[criterion.id], 1)
+        edit = self.inputs.get(criterion.id)
+        if edit is not None and self._commit(criterion):
+            self._move(edit, 1)
 
     def _move(self, edit: QLineEdit, step: int) -> None:
         edits = list(self.inputs.values())
@@ -378,40 +534,91 @@ class ScoreForm(QWidget):
         elif index >= len(edits):
             self.opinion.setFocus()
 
+    # ---------------------------------------------------------- text bursts
     def _comment_changed(self) -> None:
-        if self._loading or self.state is None or self._current is None or self.state.locked:
-            return
-        key = self._current.id
-        old = self.state.comments.get(key, "")
-        new = self.comment.toPlainText()
-        if new != old:
-            self.write(
-                SheetChange(self.state.expert_id, self.state.dossier_id, COMMENT, key, old, new)
-            )
+        if self._current is not None:
+            self._typed(COMMENT, self._current.id)
 
     def _opinion_changed(self) -> None:
         self._update_opinion_count()
+        self._typed(OPINION, "")
+
+    def _typed(self, field: str, key: str) -> None:
+        """Text was typed: open a burst for the field (remembering the text before it)
+        and save when typing pauses, or at the latest after MAX_UNSAVED_MS."""
         if self._loading or self.state is None or self.state.locked:
             return
-        new = self.opinion.toPlainText()
-        if new != self.state.opinion:
-            # Typing is saved as it goes; undo works on scores and flags, not letters.
-            self.write(
-                SheetChange(
-                    self.state.expert_id,
-                    self.state.dossier_id,
-                    OPINION,
-                    "",
-                    self.state.opinion,
-                    new,
-                )
-            )
+        if field == VETO and not self.veto_boxes[key][0].isChecked():
+            return
+        if not self._bursts:
+            self._burst_clock.start()
+        self._bursts.setdefault((field, key), self._value(self.state, field, key))
+        elapsed = self._burst_clock.elapsed()
+        self._burst_timer.start(max(0, min(PAUSE_MS, MAX_UNSAVED_MS - elapsed)))
+        self._update_status()
 
+    def _text_in_widget(self, field: str, key: str) -> str | None:
+        if field == OPINION:
+            return self.opinion.toPlainText()
+        if field == COMMENT:
+            return self.comment.toPlainText()
+        box, reason = self.veto_boxes[key]
+        return reason.text() if box.isChecked() else None
+
+    def _end_bursts(self) -> None:
+        """Make each open burst of typing one change: saved, and one undo step."""
+        self._burst_timer.stop()
+        bursts, self._bursts = self._bursts, {}
+        if self.state is None or self.state.locked:
+            return
+        for (field, key), before in bursts.items():
+            if field == COMMENT and (self._current is None or self._current.id != key):
+                continue  # cannot happen: the box is flushed before it changes criterion
+            if field == VETO and key not in self.veto_boxes:
+                continue
+            text = self._text_in_widget(field, key)
+            if text != before:
+                self._push(
+                    SheetChange(
+                        self.state.expert_id, self.state.dossier_id, field, key, before, text
+                    )
+                )
+        self._update_status()
+
+    def flush(self) -> None:
+        """End every burst of typing now and try failed saves again (on a pause, a
+        focus-out, before another sheet is shown and on close)."""
+        self._end_bursts()
+        self._retry_timer.stop()
+        for unsaved in list(self._unsaved.values()):
+            if unsaved.error is not None:
+                self._send(unsaved.change, unsaved.project, unsaved.actor)
+        self._update_status()
+
+    def wait(self) -> None:
+        """Flush, and return once every save has been written or has failed."""
+        self.flush()
+        self._writer.wait()
+
+    def has_unsaved(self) -> bool:
+        """True while something typed or entered is not yet confirmed as written."""
+        return bool(self._bursts or self._unsaved)
+
+    def failed_saves(self) -> list[tuple[SheetChange, BaseException]]:
+        """The changes whose save failed, with why (kept until saved or discarded)."""
+        return [(u.change, u.error) for u in self._unsaved.values() if u.error is not None]
+
+    def hideEvent(self, event) -> None:
+        self.flush()  # the page is left: what is being typed is saved
+        super().hideEvent(event)
+
+    # --------------------------------------------------------------- vetoes
     def _veto_toggled(self, veto_id: str, on: bool) -> None:
         _box, reason = self.veto_boxes[veto_id]
         reason.setEnabled(on)
         if self._loading or self.state is None or self.state.locked:
             return
+        self._end_bursts()
         old = self.state.vetoes.get(veto_id)
         new = reason.text() if on else None
         if on:
@@ -421,57 +628,147 @@ class ScoreForm(QWidget):
                 SheetChange(self.state.expert_id, self.state.dossier_id, VETO, veto_id, old, new)
             )
 
-    def _veto_reason(self, veto_id: str) -> None:
-        box, reason = self.veto_boxes[veto_id]
-        if self._loading or self.state is None or not box.isChecked() or self.state.locked:
-            return
-        old = self.state.vetoes.get(veto_id)
-        if reason.text() != old:
-            self._push(
-                SheetChange(
-                    self.state.expert_id, self.state.dossier_id, VETO, veto_id, old, reason.text()
-                )
-            )
-
+    # ----------------------------------------------------- changes and saving
     def _push(self, change: SheetChange) -> None:
         self.undo_stack.push(_ChangeCommand(self, change))
 
-    def write(self, change: SheetChange) -> None:
-        """Apply a change durably, then show it as saved (or say why it failed)."""
-        assert self.project is not None and self.state is not None
-        try:
-            change.apply(self.project, self.actor)
-        except scoring.ScoringError as error:
-            self.status.setText(str(error))
-            QMessageBox.warning(self, _("Cannot save"), str(error))
-            return
+    def undo(self) -> None:
+        """Undo the last change (a burst of typing ends first, and is what is undone)."""
+        self._end_bursts()
+        self.undo_stack.undo()
+
+    def redo(self) -> None:
+        """Redo the last change undone."""
+        self._end_bursts()
+        self.undo_stack.redo()
+
+    @staticmethod
+    def _value(state: scoring.SheetState, field: str, key: str) -> object:
+        if field == SCORE:
+            return state.scores.get(key)
+        if field == COMMENT:
+            return state.comments.get(key, "")
+        if field == OPINION:
+            return state.opinion
+        return state.vetoes.get(key)
+
+    @staticmethod
+    def _set_value(state: scoring.SheetState, change: SheetChange) -> None:
         if change.field == SCORE:
             if change.new is None:
-                self.state.scores.pop(change.key, None)
+                state.scores.pop(change.key, None)
             else:
-                self.state.scores[change.key] = change.new
+                state.scores[change.key] = change.new
+        elif change.field == COMMENT:
+            if change.new:
+                state.comments[change.key] = change.new
+            else:
+                state.comments.pop(change.key, None)
+        elif change.field == OPINION:
+            state.opinion = change.new or ""
+        elif change.field == VETO:
+            if change.new is None:
+                state.vetoes.pop(change.key, None)
+            else:
+                state.vetoes[change.key] = change.new
+
+    def apply_change(self, change: SheetChange) -> None:
+        """Make ``change`` what the sheet holds: shown at once, written in the
+        background (redo and undo of the undo stack come here)."""
+        if self.state is None or (change.expert_id, change.dossier_id) != (
+            self.state.expert_id,
+            self.state.dossier_id,
+        ):
+            return
+        self._set_value(self.state, change)
+        with self._quiet():
+            self._show_change(change)
+        assert self.project is not None
+        self._send(change, self.project, self.actor)
+        self._refresh()
+
+    def _show_change(self, change: SheetChange) -> None:
+        if change.field == SCORE:
             edit = self.inputs.get(change.key)
             if edit is not None and parse_points(edit.text()) != change.new:
                 edit.setText("" if change.new is None else f"{change.new:g}")
+                edit.setStyleSheet("")
         elif change.field == COMMENT:
-            self.state.comments[change.key] = change.new or ""
+            if self._current is None or self._current.id != change.key:
+                if self.rubric is not None:
+                    self._show_help(self.rubric.criterion(change.key))
+            elif self.comment.toPlainText() != (change.new or ""):
+                self.comment.setPlainText(change.new or "")
+                self.comment.moveCursor(self.comment.textCursor().MoveOperation.End)
         elif change.field == OPINION:
-            self.state.opinion = change.new or ""
+            if self.opinion.toPlainText() != (change.new or ""):
+                self.opinion.setPlainText(change.new or "")
+                self.opinion.moveCursor(self.opinion.textCursor().MoveOperation.End)
         elif change.field == VETO:
-            if change.new is None:
-                self.state.vetoes.pop(change.key, None)
-            else:
-                self.state.vetoes[change.key] = change.new
             box, reason = self.veto_boxes[change.key]
-            self._loading = True
             box.setChecked(change.new is not None)
-            reason.setText(change.new or "")
-            self._loading = False
-        if self.state.status == scoring.NOT_STARTED:
-            self.state.status = scoring.DRAFT
-        self.status.setText(tr("Saved {time}", time=QTime.currentTime().toString("HH:mm:ss")))
-        self._refresh()
-        self.saved.emit()
+            reason.setEnabled(change.new is not None)
+            if reason.text() != (change.new or ""):
+                reason.setText(change.new or "")
+
+    def _send(self, change: SheetChange, project: Project, actor: str) -> None:
+        """Hand a change to the writer; it stays unsaved until the writer confirms."""
+        job = self._writer.put(lambda: change.apply(project, actor), tag=change)
+        self._unsaved[_key_of(change)] = _Unsaved(change, job.seq, project, actor)
+        self._update_status()
+
+    def discard_unsaved(self) -> None:
+        """Give up the saves that failed (their project is closing)."""
+        self._unsaved = {k: u for k, u in self._unsaved.items() if u.error is None}
+        self._retry_timer.stop()
+        self._update_status()
+
+    def _on_written(self, job: Job, _result: object, error: BaseException | None) -> None:
+        if isinstance(job.tag, tuple):  # a submission
+            self._on_submitted(job, _result, error)
+            return
+        change: SheetChange = job.tag
+        unsaved = self._unsaved.get(_key_of(change))
+        if unsaved is None or unsaved.seq != job.seq:
+            return  # a later write of the same field decides
+        if error is not None:
+            unsaved.error = error  # kept as intended, tried again on the next flush
+            self._retry_timer.start()
+        else:
+            del self._unsaved[_key_of(change)]
+            self._saved_at = QTime.currentTime()
+            state = self.state
+            if (
+                state is not None
+                and (state.expert_id, state.dossier_id) == (change.expert_id, change.dossier_id)
+                and state.status == scoring.NOT_STARTED
+            ):
+                state.status = scoring.DRAFT
+        self._update_status()
+        if error is None:
+            self.saved.emit()
+
+    def _update_status(self) -> None:
+        """Say truthfully where saving stands: failed, saving, saved, or locked."""
+        failed = [u for u in self._unsaved.values() if u.error is not None]
+        if failed:
+            self.status.setStyleSheet(_ERROR_TEXT)
+            self.status.setText(
+                tr(
+                    "Not saved: {error}. What you entered is kept and saved again shortly.",
+                    error=str(failed[-1].error).rstrip("。."),
+                )
+            )
+            return
+        self.status.setStyleSheet("")
+        if self._bursts or self._unsaved:
+            self.status.setText(_("Saving…"))
+        elif self.state is not None and self.state.locked:
+            self.status.setText(_("Submitted: the sheet is locked."))
+        elif self._saved_at is not None:
+            self.status.setText(tr("Saved {time}", time=self._saved_at.toString("HH:mm:ss")))
+        else:
+            self.status.setText("")
 
     def _update_veto_toggle(self) -> None:
         count = len(self.state.vetoes) if self.state else 0
@@ -505,9 +802,8 @@ class ScoreForm(QWidget):
             reason.setReadOnly(locked)
         self.submit_button.setEnabled(not locked)
         self._update_veto_toggle()
-        if locked:
-            self.status.setText(_("Submitted: the sheet is locked."))
         self._update_opinion_count()
+        self._update_status()
 
     def print_sheet(self) -> None:
         """Save the printable score sheet as a PDF where the user chooses."""
@@ -519,6 +815,7 @@ class ScoreForm(QWidget):
 
         if self.project is None or self.state is None:
             return
+        self.wait()  # the PDF shows what was entered
         path, _filter = QFileDialog.getSaveFileName(
             self, _("Save the score sheet"), _("评分表.pdf"), _("PDF files (*.pdf)")
         )
@@ -528,14 +825,16 @@ class ScoreForm(QWidget):
             )
             self.status.setText(tr("Saved {path}", path=path))
 
+    # ------------------------------------------------------------ submission
     def submit(self) -> None:
-        """Submit the sheet after a confirmation."""
+        """Submit the sheet after a confirmation, once everything entered is saved."""
         if self.project is None or self.state is None or self.state.locked:
             return
-        for criterion_id in self.inputs:  # save what is typed but not yet committed
-            if not self._commit(self.rubric.criterion(criterion_id)):  # type: ignore[union-attr]
-                return
         assert self.rubric is not None
+        for criterion_id in self.inputs:  # save what is typed but not yet committed
+            if not self._commit(self.rubric.criterion(criterion_id)):
+                return
+        self._end_bursts()
         missing = scoring.missing_for_submit(self.state, self.rubric, self.kind, self.min_opinion)
         if missing:
             QMessageBox.warning(self, _("Cannot submit yet"), "\n".join(missing))
@@ -547,13 +846,33 @@ class ScoreForm(QWidget):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            self.state = scoring.submit(
-                self.project, self.state.expert_id, self.state.dossier_id, actor=self.actor
-            )
-        except scoring.ScoringError as error:
+        # Only what was written can be submitted: wait for the writes, and stop at a
+        # failed one (its text stays here, unsaved, and is tried again).
+        self.wait()
+        sheet = (self.state.expert_id, self.state.dossier_id)
+        failed = [u for k, u in self._unsaved.items() if (k[0], k[1]) == sheet and u.error]
+        if failed:
+            QMessageBox.warning(self, _("Cannot submit yet"), str(failed[-1].error))
+            return
+        project, actor = self.project, self.actor
+        self._writer.put(
+            lambda: scoring.submit(project, sheet[0], sheet[1], actor=actor), tag=sheet
+        )
+        self.submit_button.setEnabled(False)
+        self.status.setText(_("Submitting…"))
+
+    def _on_submitted(self, job: Job, result: object, error: BaseException | None) -> None:
+        current = self.state
+        here = current is not None and (current.expert_id, current.dossier_id) == job.tag
+        if error is not None:
+            if here:
+                self.submit_button.setEnabled(True)
+                self._update_status()
             QMessageBox.warning(self, _("Cannot submit yet"), str(error))
             return
-        self.undo_stack.clear()
-        self._refresh()
+        if here:
+            assert isinstance(result, scoring.SheetState)
+            self.state = result
+            self.undo_stack.clear()
+            self._refresh()
         self.submitted.emit()
