@@ -165,6 +165,9 @@ class MainWindow(QMainWindow):
             "make_work_packages",
             "import_returns",
             "enrol_key",
+            None,
+            "export_score_workbook",
+            "import_score_workbooks",
         ):
             if key is None:
                 exchange.addSeparator()
@@ -204,15 +207,17 @@ class MainWindow(QMainWindow):
         a["refresh"].triggered.connect(self.refresh)
         a["about"].triggered.connect(self.show_about)
         # The exchange module (and what it imports) loads on first use, not at start-up.
-        for key in (
-            "open_work_package",
-            "make_return",
-            "make_work_packages",
-            "import_returns",
-            "enrol_key",
+        for key, module in (
+            ("open_work_package", "ui.exchange_actions"),
+            ("make_return", "ui.exchange_actions"),
+            ("make_work_packages", "ui.exchange_actions"),
+            ("import_returns", "ui.exchange_actions"),
+            ("enrol_key", "ui.exchange_actions"),
+            ("export_score_workbook", "ui.score_workbook_actions"),
+            ("import_score_workbooks", "ui.score_workbook_actions"),
         ):
             a[key].triggered.connect(
-                lambda _checked=False, k=key: getattr(import_module("ui.exchange_actions"), k)(self)
+                lambda _checked=False, k=key, mod=module: getattr(import_module(mod), k)(self)
             )
 
     # ------------------------------------------------------------------ roles
@@ -234,7 +239,13 @@ class MainWindow(QMainWindow):
             page.set_role(role)
         for key in ("open_work_package", "make_return"):
             self.actions[key].setVisible(role == "expert")
-        for key in ("make_work_packages", "import_returns", "enrol_key"):
+        for key in (
+            "make_work_packages",
+            "import_returns",
+            "enrol_key",
+            "export_score_workbook",
+            "import_score_workbooks",
+        ):
             self.actions[key].setVisible(role == "agency")
         current = self.current_page_key()
         self.navigation.blockSignals(True)

@@ -164,6 +164,7 @@ class WorkbookReport(QDialog):
 
     def __init__(self, rows: list[WorkbookRow], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.rows = rows
         self.setWindowTitle(_("Imported score workbooks"))
         self.resize(900, 380)
         table = DataTable(

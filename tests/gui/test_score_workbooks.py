@@ -1,0 +1,79 @@
+"""The agency's Excel score workbooks in the window: export one for an expert, take it
+back with "the experts have finished", and see which rows were submitted and which
+stay drafts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog
+
+from review_desk import scoring
+from review_desk.project import Project
+from review_desk.score_sheets_excel import SHEET, export_sheets
+from review_desk.storage import models as m
+from tests.scoring.test_sheet_service import OPINION, _expert_with_free_rows
+
+import ui.score_workbook_actions as actions
+
+
+def test_import_with_submit_from_the_menu(  # type: ignore[no-untyped-def]
+    window, demo_project: Path, tmp_path: Path, monkeypatch, qtbot
+) -> None:
+    window.open_project(str(demo_project))
+    window.set_role("agency")
+    assert window.actions["import_score_workbooks"].isVisible()
+    project = window.project
+    expert = _expert_with_free_rows(project)
+    with project.reading() as s:
+        started = {
+            x.dossier_id
+            for x in s.scalars(select(m.ScoreSheet).where(m.ScoreSheet.expert_id == expert))
+        }
+        ids = {d.code: d.id for d in s.scalars(select(m.Dossier))}
+    out = tmp_path / "评分表.xlsx"
+    export_sheets(project, expert, out)
+    workbook = load_workbook(out)
+    sheet = workbook[SHEET]
+    opinion_column = sheet.max_column - 1
+    codes = []
+    for row in range(3, sheet.max_row + 1):
+        code = sheet.cell(row, 1).value
+        if not code or ids[code] in started:
+            continue
+        for column in range(5, opinion_column):
+            if sheet.cell(row, column).value != "—":
+                sheet.cell(row, column).value = 4
+        sheet.cell(row, opinion_column).value = OPINION
+        codes.append(code)
+    workbook.save(out)
+
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(out)], "Excel (*.xlsx)")
+    )
+    seen: dict[str, object] = {}
+
+    def fake_exec(dialog: QDialog) -> int:
+        if isinstance(dialog, actions.WorkbookReport):
+            seen["report"] = dialog
+            return 0
+        box = dialog.findChild(QCheckBox)
+        assert box is not None and box.isChecked()  # "the experts have finished" by default
+        seen["asked"] = box.text()
+        return QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(QDialog, "exec", fake_exec)
+    window.actions["import_score_workbooks"].trigger()
+    qtbot.waitUntil(lambda: "report" in seen, timeout=30_000)
+    assert "提交" in str(seen["asked"])
+    report = seen["report"]
+    assert isinstance(report, actions.WorkbookReport)
+    (line,) = report.rows
+    assert line.ok and line.file == out.name
+    assert f"已提交 {len(codes)} 份" in line.detail
+    with Project(demo_project) as check:
+        for code in codes:
+            assert scoring.load_sheet(check, expert, ids[code]).status == scoring.SUBMITTED
