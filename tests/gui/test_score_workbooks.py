@@ -6,16 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import load_workbook
-from sqlalchemy import select
-
 from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog
 
 from review_desk import scoring
 from review_desk.project import Project
-from review_desk.score_sheets_excel import SHEET, export_sheets
-from review_desk.storage import models as m
-from tests.scoring.test_sheet_service import OPINION, _expert_with_free_rows
+from review_desk.score_sheets_excel import export_sheets
+from tests.scoring.test_sheet_service import _expert_with_free_rows, fill_unscored_rows
 
 import ui.score_workbook_actions as actions
 
@@ -28,28 +24,9 @@ def test_import_with_submit_from_the_menu(  # type: ignore[no-untyped-def]
     assert window.actions["import_score_workbooks"].isVisible()
     project = window.project
     expert = _expert_with_free_rows(project)
-    with project.reading() as s:
-        started = {
-            x.dossier_id
-            for x in s.scalars(select(m.ScoreSheet).where(m.ScoreSheet.expert_id == expert))
-        }
-        ids = {d.code: d.id for d in s.scalars(select(m.Dossier))}
     out = tmp_path / "评分表.xlsx"
     export_sheets(project, expert, out)
-    workbook = load_workbook(out)
-    sheet = workbook[SHEET]
-    opinion_column = sheet.max_column - 1
-    codes = []
-    for row in range(3, sheet.max_row + 1):
-        code = sheet.cell(row, 1).value
-        if not code or ids[code] in started:
-            continue
-        for column in range(5, opinion_column):
-            if sheet.cell(row, column).value != "—":
-                sheet.cell(row, column).value = 4
-        sheet.cell(row, opinion_column).value = OPINION
-        codes.append(code)
-    workbook.save(out)
+    codes, ids = fill_unscored_rows(project, expert, out, 4)
 
     monkeypatch.setattr(
         QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(out)], "Excel (*.xlsx)")

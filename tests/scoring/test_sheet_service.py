@@ -42,40 +42,52 @@ def _info(project: Path) -> dict[str, int]:
     return json.loads(shown.stdout)  # type: ignore[no-any-return]
 
 
-def test_an_expert_who_scores_only_in_excel_is_counted(demo_project: Path, tmp_path: Path) -> None:
-    with Project(demo_project) as project:
-        expert = _expert_with_free_rows(project)
-        with project.reading() as s:
-            started = {
-                x.dossier_id
-                for x in s.scalars(select(m.ScoreSheet).where(m.ScoreSheet.expert_id == expert))
-            }
-    out = tmp_path / "评分表.xlsx"
-    exported = run_cli(
-        "sheets", "export", str(demo_project), "--expert", str(expert), "--out", str(out)
-    )
-    assert exported.returncode == 0, exported.stderr
-    workbook = load_workbook(out)
+def fill_unscored_rows(
+    project: Project, expert: int, workbook_path: Path, points: float
+) -> tuple[list[str], dict[str, int]]:
+    """Fill every row of an exported workbook that the expert has not begun, as an
+    expert typing in Excel would: every white cell and the opinion. Return the codes
+    filled, in order, and the project's dossier ids by code."""
+    with project.reading() as s:
+        started = {
+            x.dossier_id
+            for x in s.scalars(select(m.ScoreSheet).where(m.ScoreSheet.expert_id == expert))
+        }
+        ids = {d.code: d.id for d in s.scalars(select(m.Dossier))}
+    workbook = load_workbook(workbook_path)
     sheet = workbook[SHEET]
     opinion_column = sheet.max_column - 1
-    filled, incomplete = [], None
-    with Project(demo_project) as project, project.reading() as s:
-        ids = {d.code: d.id for d in s.scalars(select(m.Dossier))}
+    codes = []
     for row in range(3, sheet.max_row + 1):
         code = sheet.cell(row, 1).value
         if not code or ids[code] in started:
             continue
         for column in range(5, opinion_column):
             if sheet.cell(row, column).value != "—":
-                sheet.cell(row, column).value = 5
+                sheet.cell(row, column).value = points
         sheet.cell(row, opinion_column).value = OPINION
-        if incomplete is None:  # one row left without its first criterion: stays a draft
-            sheet.cell(row, 5).value = None
-            incomplete = code
-        else:
-            filled.append(code)
-    assert incomplete and len(filled) >= 2
+        codes.append(code)
+    workbook.save(workbook_path)
+    return codes, ids
+
+
+def test_an_expert_who_scores_only_in_excel_is_counted(demo_project: Path, tmp_path: Path) -> None:
+    with Project(demo_project) as project:
+        expert = _expert_with_free_rows(project)
+    out = tmp_path / "评分表.xlsx"
+    exported = run_cli(
+        "sheets", "export", str(demo_project), "--expert", str(expert), "--out", str(out)
+    )
+    assert exported.returncode == 0, exported.stderr
+    with Project(demo_project) as project:
+        codes, ids = fill_unscored_rows(project, expert, out, 5)
+    incomplete, filled = codes[0], codes[1:]
+    workbook = load_workbook(out)  # one row left without its first criterion: stays a draft
+    sheet = workbook[SHEET]
+    row = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == incomplete)
+    sheet.cell(row, 5).value = None
     workbook.save(out)
+    assert len(filled) >= 2
     before = _info(demo_project)
     imported = run_cli("sheets", "import", str(demo_project), str(out), "--submit", "--json")
     assert imported.returncode == 0, imported.stdout + imported.stderr
