@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QElapsedTimer, QPoint, QRect, Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
@@ -227,6 +227,33 @@ def test_undo_in_the_opinion_undoes_the_last_burst(window, demo_project: Path, q
     )
     assert form.opinion.toPlainText() == "第一段"
     qtbot.waitUntil(lambda: _sheet(demo_project, expert, dossier).opinion == "第一段")
+    _wait_saved(form, qtbot)
+
+
+def test_typing_without_a_pause_is_saved_every_second_and_undone_as_one_step(
+    window, demo_project: Path, qtbot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.widgets import score_form
+
+    monkeypatch.setattr(score_form, "PAUSE_MS", 60_000)  # an expert who never pauses
+    expert = 1
+    dossier = _first(demo_project, expert, "not_started")
+    page = _open_desk(window, demo_project, qtbot, expert, dossier)
+    form = page.form
+    form.opinion.setFocus()
+    before = _audit_count(demo_project, "opinion")
+    clock = QElapsedTimer()
+    clock.start()
+    _ime(form.opinion, "第一句")
+    qtbot.waitUntil(lambda: _sheet(demo_project, expert, dossier).opinion == "第一句")
+    assert clock.elapsed() < 3000  # the one-second bound, not the (patched) pause
+    _ime(form.opinion, "第二句")
+    qtbot.waitUntil(lambda: _sheet(demo_project, expert, dossier).opinion == "第一句第二句")
+    assert _audit_count(demo_project, "opinion") == before + 2
+    # One burst of typing, however many saves: one undo step.
+    qtbot.keyClick(form.opinion, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert form.opinion.toPlainText() == ""
+    qtbot.waitUntil(lambda: _sheet(demo_project, expert, dossier).opinion == "")
     _wait_saved(form, qtbot)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
@@ -47,8 +47,9 @@ from ui.serial_writer import Job, SerialWriter
 
 _INVALID = "QLineEdit { border: 2px solid #d92d20; background: #fef3f2; }"
 _ERROR_TEXT = "color: #b42318;"
-PAUSE_MS = 1000  # typing that pauses this long is saved
-MAX_UNSAVED_MS = 1000  # and text typed without a pause is saved at least this often
+PAUSE_MS = 1000  # typing that pauses this long is saved: the burst ends
+MAX_UNSAVED_MS = 1000  # text typed without a pause is saved at least this often (a kill
+# loses at most a second); such saves within one burst stay one undo step
 RETRY_MS = 5000  # a failed save is tried again after this long, if nothing else did
 
 FieldKey = tuple[int, int, str, str]  # expert, dossier, field, key
@@ -84,11 +85,25 @@ class _Unsaved:
 
 
 class _ChangeCommand(QUndoCommand):
-    """Wraps a SheetChange: redo applies it, undo applies its inverse."""
+    """Wraps a SheetChange: redo applies it, undo applies its inverse. The saves of one
+    burst of typing (``burst`` is its number) merge into one command: one undo step."""
 
-    def __init__(self, form: ScoreForm, change: SheetChange) -> None:
+    MERGEABLE = 1
+
+    def __init__(self, form: ScoreForm, change: SheetChange, burst: int | None = None) -> None:
         super().__init__(tr("Change {field} {key}", field=change.field, key=change.key))
-        self.form, self.change = form, change
+        self.form, self.change, self.burst = form, change, burst
+
+    def id(self) -> int:
+        return -1 if self.burst is None else self.MERGEABLE
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, _ChangeCommand) or other.burst != self.burst:
+            return False
+        if _key_of(other.change) != _key_of(self.change):
+            return False
+        self.change = replace(self.change, new=other.change.new)
+        return True
 
     def redo(self) -> None:
         self.form.apply_change(self.change)
@@ -127,8 +142,10 @@ class ScoreForm(QWidget):
         self._writer.finished.connect(self._on_written)
         self._burst_timer = QTimer(self)
         self._burst_timer.setSingleShot(True)
-        self._burst_timer.timeout.connect(self.flush)
+        self._burst_timer.timeout.connect(self._burst_timeout)
         self._burst_clock = QElapsedTimer()
+        self._burst_number = 0  # of the burst of typing going on (for undo merging)
+        self._checkpoint = False  # the timer runs for a save within a burst, not a pause
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.setInterval(RETRY_MS)
@@ -553,9 +570,16 @@ class ScoreForm(QWidget):
         if not self._bursts:
             self._burst_clock.start()
         self._bursts.setdefault((field, key), self._value(self.state, field, key))
-        elapsed = self._burst_clock.elapsed()
-        self._burst_timer.start(max(0, min(PAUSE_MS, MAX_UNSAVED_MS - elapsed)))
+        until_checkpoint = MAX_UNSAVED_MS - self._burst_clock.elapsed()
+        self._checkpoint = until_checkpoint < PAUSE_MS
+        self._burst_timer.start(max(0, min(PAUSE_MS, until_checkpoint)))
         self._update_status()
+
+    def _burst_timeout(self) -> None:
+        if self._checkpoint:
+            self._end_bursts(pause=False)  # saved, and typing goes on in the same step
+        else:
+            self.flush()
 
     def _text_in_widget(self, field: str, key: str) -> str | None:
         if field == OPINION:
@@ -565,10 +589,15 @@ class ScoreForm(QWidget):
         box, reason = self.veto_boxes[key]
         return reason.text() if box.isChecked() else None
 
-    def _end_bursts(self) -> None:
-        """Make each open burst of typing one change: saved, and one undo step."""
+    def _end_bursts(self, *, pause: bool = True) -> None:
+        """Make each open burst of typing one change: saved, and one undo step. With
+        ``pause`` false (a save while typing goes on), the next save of the same field
+        joins this one's undo step."""
         self._burst_timer.stop()
         bursts, self._bursts = self._bursts, {}
+        burst = self._burst_number
+        if pause:
+            self._burst_number += 1
         if self.state is None or self.state.locked:
             return
         for (field, key), before in bursts.items():
@@ -581,7 +610,8 @@ class ScoreForm(QWidget):
                 self._push(
                     SheetChange(
                         self.state.expert_id, self.state.dossier_id, field, key, before, text
-                    )
+                    ),
+                    burst,
                 )
         self._update_status()
 
@@ -629,8 +659,10 @@ class ScoreForm(QWidget):
             )
 
     # ----------------------------------------------------- changes and saving
-    def _push(self, change: SheetChange) -> None:
-        self.undo_stack.push(_ChangeCommand(self, change))
+    def _push(self, change: SheetChange, burst: int | None = None) -> None:
+        if burst is None:
+            self._burst_number += 1  # anything else in between ends a burst's step
+        self.undo_stack.push(_ChangeCommand(self, change, burst))
 
     def undo(self) -> None:
         """Undo the last change (a burst of typing ends first, and is what is undone)."""
