@@ -101,6 +101,10 @@ class ScoringPage(Page):
         # Tab leaves the list (to the PDF and the form) instead of walking its cells.
         view.setTabKeyNavigation(False)
         view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # A narrow applicant column shows the start of its heading, not its middle.
+        view.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.viewer = PdfViewer(splitter)
         self.viewer.thumbnails_button.setChecked(False)
