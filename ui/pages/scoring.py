@@ -285,6 +285,7 @@ class ScoringPage(Page):
         self.assignments.row_selected.disconnect(self.open_assignment)
         rows = queries.expert_assignments(self.project, self.expert_id())
         self.assignments.set_rows(rows)
+        self._fit_list()
         self.assignments.select_where(lambda r: r.dossier_id == dossier_id)
         self.assignments.row_selected.connect(self.open_assignment)
         done = sum(1 for r in rows if r.status == "submitted")
