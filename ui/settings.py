@@ -6,6 +6,8 @@ quotas, deadlines) live in the project database, not here.
 
 from __future__ import annotations
 
+import hashlib
+
 from PySide6.QtCore import QByteArray, QSettings
 
 SETTINGS_VERSION = 1
@@ -69,3 +71,17 @@ class Settings:
     @last_page.setter
     def last_page(self, value: str) -> None:
         self._s.setValue("window/page", value)
+
+    def desk_expert(self, project_url: str) -> int | None:
+        """The expert last chosen on the scoring desk for a project."""
+        value = self._s.value(_desk_expert_key(project_url))
+        return int(value) if value is not None and str(value).isdigit() else None
+
+    def set_desk_expert(self, project_url: str, expert_id: int) -> None:
+        self._s.setValue(_desk_expert_key(project_url), expert_id)
+
+
+def _desk_expert_key(project_url: str) -> str:
+    # The project's URL is hashed: a path or a server URL is no settings key.
+    digest = hashlib.sha256(project_url.encode()).hexdigest()[:16]
+    return f"scoring_desk/expert/{digest}"

@@ -463,17 +463,15 @@ def test_undo_and_redo_start_disabled(window, demo_project: Path, qtbot) -> None
 def test_the_chosen_expert_is_remembered_per_project(
     qtbot, qapp, settings, demo_project: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import QSettings
-
-    from ui.pages.scoring import remembered_expert_key
-
     with Project(demo_project) as project:
-        QSettings().remove(remembered_expert_key(project.url))  # from an earlier run
+        assert settings.desk_expert(project.url) is None  # a fresh settings file
     first = MainWindow(settings)
     qtbot.addWidget(first)
     first.show()
     page = _open_desk(first, demo_project, qtbot, 3)
     assert page.expert_id() == 3
+    with Project(demo_project) as project:
+        assert settings.desk_expert(project.url) == 3  # kept in the window's settings
     first.close()
     second = MainWindow(settings)
     qtbot.addWidget(second)

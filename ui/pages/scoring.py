@@ -4,9 +4,7 @@ every sheet and the reopening of submitted ones."""
 
 from __future__ import annotations
 
-import hashlib
-
-from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,6 +26,7 @@ from review_desk.sheet_changes import COMMENT, OPINION, VETO, SheetChange
 
 from ui.models.row_table import Column
 from ui.pages.base import Page
+from ui.settings import Settings
 from ui.widgets.data_table import DataTable
 from ui.widgets.pdf_viewer import PdfViewer
 from ui.widgets.score_form import ScoreForm
@@ -44,13 +43,6 @@ def _describe(change: SheetChange) -> str:
     if change.field == VETO:
         return tr("Veto reason {id}", id=change.key)
     return change.key
-
-
-def remembered_expert_key(project_url: str) -> str:
-    """The QSettings key under which the desk remembers the expert chosen for a project
-    (the project's URL is hashed: a path or a server URL is no settings key)."""
-    digest = hashlib.sha256(project_url.encode()).hexdigest()[:16]
-    return f"scoring_desk/expert/{digest}"
 
 
 class ScoringPage(Page):
@@ -181,8 +173,7 @@ class ScoringPage(Page):
         current = self.expert_box.currentData()
         if self._shown_project is not self.project:  # another project: its own expert
             self._shown_project = self.project
-            current = QSettings().value(remembered_expert_key(self.project.url))
-            current = int(current) if current is not None else None
+            current = self._settings().desk_expert(self.project.url)
         self.expert_box.blockSignals(True)
         self.expert_box.clear()
         for expert in queries.experts(self.project):
@@ -194,6 +185,11 @@ class ScoringPage(Page):
         self.table.set_rows(queries.score_sheets(self.project))
         self.rubric_editor.set_project(self.project)
 
+    def _settings(self) -> Settings:
+        """The window's settings (a page shown on its own uses the application's)."""
+        settings = getattr(self.window(), "settings", None)
+        return settings if isinstance(settings, Settings) else Settings()
+
     def expert_id(self) -> int | None:
         """Return the expert whose desk is shown."""
         value = self.expert_box.currentData()
@@ -202,7 +198,7 @@ class ScoringPage(Page):
     def _expert_chosen(self, _index: int) -> None:
         expert_id = self.expert_id()
         if self.project is not None and expert_id is not None:
-            QSettings().setValue(remembered_expert_key(self.project.url), expert_id)
+            self._settings().set_desk_expert(self.project.url, expert_id)
         self._load_assignments()
 
     def _load_assignments(self) -> None:
