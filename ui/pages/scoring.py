@@ -166,6 +166,8 @@ class ScoringPage(Page):
         self._role = role
         self.tabs.setTabVisible(1, role == "agency")
         self.tabs.setTabVisible(2, role == "agency")
+        # An expert has the desk alone: no tab bar with a single tab, more room to score.
+        self.tabs.tabBar().setVisible(role == "agency")
 
     def load(self) -> None:
         if self.project is None:

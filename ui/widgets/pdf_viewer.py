@@ -12,7 +12,15 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPointF, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import (
+    QDesktopServices,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPixmap,
+    QResizeEvent,
+    QShortcut,
+)
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -100,13 +108,21 @@ class PdfViewer(QWidget):
         ):
             bar.addWidget(widget)
         bar.addStretch(1)
-        for widget in (
+        # The search tools share the first row when the viewer is wide enough and take a
+        # second row when it is narrow (beside the score form): never overlapping.
+        self._bar = bar
+        self._search_row = QHBoxLayout()
+        self._search_row.setContentsMargins(0, 0, 0, 0)
+        self._search_row.setSpacing(2)
+        self._search_widgets: tuple[QWidget, ...] = (
             self.search_box,
             self.search_previous_button,
             self.search_next_button,
             self.search_status,
             self.open_button,
-        ):
+        )
+        self._search_on_top = True
+        for widget in self._search_widgets:
             bar.addWidget(widget)
 
         self.thumbnails = QListView(self)
@@ -138,6 +154,7 @@ class PdfViewer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addLayout(bar)
+        layout.addLayout(self._search_row)
         layout.addWidget(self.stack, 1)
 
         navigator = self.view.pageNavigator()
@@ -227,6 +244,32 @@ class PdfViewer(QWidget):
                 QIcon(QPixmap.fromImage(image)),
                 Qt.ItemDataRole.DecorationRole,
             )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange_toolbar()
+
+    def _arrange_toolbar(self) -> None:
+        """Put the search tools on the first row when everything fits there."""
+        spacing = self._bar.spacing()
+        needed = sum(
+            self._bar.itemAt(i).sizeHint().width() + spacing for i in range(self._bar.count())
+        )
+        if not self._search_on_top:
+            needed += sum(w.sizeHint().width() + spacing for w in self._search_widgets)
+        on_top = needed + 24 <= self.width()
+        if on_top == self._search_on_top:
+            return
+        source, target = (self._search_row, self._bar) if on_top else (self._bar, self._search_row)
+        for widget in self._search_widgets:
+            source.removeWidget(widget)
+            target.addWidget(widget)
+        if not on_top:
+            self._search_row.insertStretch(4, 1)  # "open externally" to the right
+        else:
+            while self._search_row.count():
+                self._search_row.takeAt(0)  # the stretch
+        self._search_on_top = on_top
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (

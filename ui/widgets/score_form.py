@@ -202,9 +202,11 @@ class ScoreForm(QWidget):
             help_layout.addWidget(widget)
         help_layout.setStretchFactor(help_scroll, 1)
         split.addWidget(help_frame)
-        split.setStretchFactor(0, 3)
+        # The criteria get most of the height: the help panel needs its title, two
+        # lines of guidance and the comment box, and scrolls for the rest.
+        split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 1)
-        split.setSizes([420, 170])
+        split.setSizes([560, 130])
         self.comment.setMaximumHeight(48)
         layout.addWidget(split, 1)
 
