@@ -506,3 +506,34 @@ def test_page_keys_are_the_same_whatever_the_role(
         # A page the role does not see: its key does nothing.
         qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
         assert window.current_page_key() == "overview"
+
+
+@pytest.mark.parametrize("role", ["expert", "agency"])
+def test_the_audit_names_who_sat_at_the_desk(window, demo_project: Path, qtbot, role: str) -> None:  # type: ignore[no-untyped-def]
+    """An expert's own edits are the expert's; an agency operator entering an expert's
+    paper sheet is recorded as the operator, on that expert's behalf."""
+    from ui.current_user import current_user
+
+    expert = 1
+    page = _open_desk(
+        window, demo_project, qtbot, expert, _first(demo_project, expert, "not_started")
+    )
+    window.set_role(role)
+    page.open_assignment(page.assignments.selected_row())
+    edit = next(iter(page.form.inputs.values()))
+    edit.setFocus()
+    qtbot.keyClicks(edit, "1")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    _wait_saved(page.form, qtbot)
+    with Project(demo_project) as project, project.reading() as s:
+        entry = s.scalars(
+            select(m.AuditLog)
+            .where(m.AuditLog.action == "sheet.change")
+            .order_by(m.AuditLog.id.desc())
+        ).first()
+    assert entry is not None
+    if role == "expert":
+        assert entry.actor == f"expert:{expert}" and "on_behalf_of" not in entry.after
+    else:
+        assert entry.actor == current_user()
+        assert entry.after["on_behalf_of"] == f"expert:{expert}"

@@ -24,6 +24,7 @@ from review_desk.formatting import local_time, points
 from review_desk.i18n import _, tr
 from review_desk.sheet_changes import COMMENT, OPINION, VETO, SheetChange
 
+from ui.current_user import current_user
 from ui.models.row_table import Column
 from ui.pages.base import Page
 from ui.settings import Settings
@@ -255,7 +256,10 @@ class ScoringPage(Page):
             self.viewer.load(self.project.files.path_for(material.sha256), material.filename)
         else:
             self.viewer.clear(_("No material file was received."))
-        self.form.load(self.project, expert_id, row.dossier_id, actor=f"expert:{expert_id}")
+        # Who acts is who is at the desk: the expert, or an agency operator entering an
+        # expert's paper sheet (recorded as the operator, on the expert's behalf).
+        actor = f"expert:{expert_id}" if self._role == "expert" else current_user()
+        self.form.load(self.project, expert_id, row.dossier_id, actor=actor)
 
     def _enter_form(self, _index: QModelIndex) -> None:
         """Go from the list to the form, at the first criterion still to score."""
