@@ -57,7 +57,7 @@ OPEN = textwrap.dedent(
     """
     import sys, resource
     from pathlib import Path
-    from review_desk.exchange.work_package import open_work_package
+    from review_desk.exchange.work_package_open import open_work_package
     open_work_package(Path(sys.argv[1]), Path(sys.argv[2])).close()
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     """

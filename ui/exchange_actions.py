@@ -28,7 +28,7 @@ from ui.widgets.data_table import DataTable
 
 def open_work_package(window: Any) -> None:
     """Expert: open a work package into a local project, then show it in the expert role."""
-    from review_desk.exchange.work_package import open_work_package as open_package
+    from review_desk.exchange.work_package_open import open_work_package as open_package
 
     work, _filter = QFileDialog.getOpenFileName(
         window, _("Open work package"), "", _("Work packages (*.rdwork);;All files (*)")

@@ -75,7 +75,8 @@ def run_open(args: argparse.Namespace) -> int:
     PackageError with the reason (exit 2); it leaves no new project behind and an
     existing one unchanged."""
     from review_desk.exchange.keys import KeyError_, fingerprint, load_or_create_key
-    from review_desk.exchange.work_package import PackageError, open_work_package
+    from review_desk.exchange.work_package import PackageError
+    from review_desk.exchange.work_package_open import open_work_package
     from review_desk.storage.database import ProjectOpenError
 
     target = Path(args.expert_project)

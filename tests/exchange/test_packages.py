@@ -24,7 +24,8 @@ from review_desk.exchange.return_package import (
     import_return,
     make_return,
 )
-from review_desk.exchange.work_package import make_work_package, open_work_package
+from review_desk.exchange.work_package import make_work_package
+from review_desk.exchange.work_package_open import open_work_package
 from review_desk.project import Project
 from review_desk.storage import models as m
 

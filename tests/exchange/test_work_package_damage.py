@@ -18,11 +18,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from review_desk.exchange.work_package import (
-    PackageError,
-    make_work_package,
-    open_work_package,
-)
+from review_desk.exchange.work_package import PackageError, make_work_package
+from review_desk.exchange.work_package_open import open_work_package
 from review_desk.project import Project
 from review_desk.storage import models as m
 from tests.conftest import copy_project
