@@ -35,7 +35,9 @@ from review_desk.scoring.state import (
     SheetState,
     assignment_problem,
     current_sheet,
+    field_value,
     missing_for_submit,
+    set_field,
     state_of,
 )
 from review_desk.storage import models as m
@@ -94,32 +96,11 @@ class Applied:
 
 
 def _value_in(state: SheetState, change: Change) -> Any:
-    if change.field == Field.SCORE:
-        return state.scores.get(change.key)
-    if change.field == Field.COMMENT:
-        return state.comments.get(change.key, "")
-    if change.field == Field.OPINION:
-        return state.opinion
-    return state.vetoes.get(change.key)
+    return field_value(state, str(change.field), change.key)
 
 
 def _set_in(state: SheetState, change: Change) -> None:
-    if change.field == Field.SCORE:
-        if change.value is None:
-            state.scores.pop(change.key, None)
-        else:
-            state.scores[change.key] = change.value
-    elif change.field == Field.COMMENT:
-        if change.value:
-            state.comments[change.key] = change.value
-        else:
-            state.comments.pop(change.key, None)
-    elif change.field == Field.OPINION:
-        state.opinion = change.value
-    elif change.value is None:
-        state.vetoes.pop(change.key, None)
-    else:
-        state.vetoes[change.key] = change.value
+    set_field(state, str(change.field), change.key, change.value)
 
 
 def _text(value: Any, limit: int, what: str) -> str:

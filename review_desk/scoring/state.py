@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,6 +53,39 @@ class SheetState:
     def locked(self) -> bool:
         """True when the sheet has been submitted."""
         return self.status == SUBMITTED
+
+
+def field_value(state: SheetState, field: str, key: str) -> Any:
+    """Return what a sheet holds in one field: a criterion's points (``score``) or
+    comment (``comment``), the ``opinion``, or a veto's reason (``veto``, None when not
+    flagged)."""
+    if field == "score":
+        return state.scores.get(key)
+    if field == "comment":
+        return state.comments.get(key, "")
+    if field == "opinion":
+        return state.opinion
+    return state.vetoes.get(key)
+
+
+def set_field(state: SheetState, field: str, key: str, value: Any) -> None:
+    """Put ``value`` into one field of a sheet's state (None clears it)."""
+    if field == "score":
+        if value is None:
+            state.scores.pop(key, None)
+        else:
+            state.scores[key] = value
+    elif field == "comment":
+        if value:
+            state.comments[key] = value
+        else:
+            state.comments.pop(key, None)
+    elif field == "opinion":
+        state.opinion = value or ""
+    elif value is None:
+        state.vetoes.pop(key, None)
+    else:
+        state.vetoes[key] = value
 
 
 def assignment_problem(session: Session, expert_id: int, dossier_id: int) -> str | None:

@@ -233,9 +233,9 @@ def test_undo_in_the_opinion_undoes_the_last_burst(window, demo_project: Path, q
 def test_typing_without_a_pause_is_saved_every_second_and_undone_as_one_step(
     window, demo_project: Path, qtbot, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from ui.widgets import score_form
+    from ui.widgets import sheet_saves
 
-    monkeypatch.setattr(score_form, "PAUSE_MS", 60_000)  # an expert who never pauses
+    monkeypatch.setattr(sheet_saves, "PAUSE_MS", 60_000)  # an expert who never pauses
     expert = 1
     dossier = _first(demo_project, expert, "not_started")
     page = _open_desk(window, demo_project, qtbot, expert, dossier)

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -40,19 +39,15 @@ from PySide6.QtWidgets import (
 from review_desk import queries, scoring
 from review_desk.i18n import _, tr
 from review_desk.project import Project
+from review_desk.scoring.state import field_value, set_field
 from review_desk.sheet_changes import COMMENT, OPINION, SCORE, VETO, SheetChange
 from scoring_models.rubric import Criterion, Rubric
 
-from ui.serial_writer import Job, SerialWriter
+from ui.serial_writer import Job
+from ui.widgets.criteria_grid import ERROR_TEXT, build_criteria, build_vetoes, clear
+from ui.widgets.sheet_saves import ChangeCommand, SheetSaves, TypingBursts, mark_draft
 
 _INVALID = "QLineEdit { border: 2px solid #d92d20; background: #fef3f2; }"
-_ERROR_TEXT = "color: #b42318;"
-PAUSE_MS = 1000  # typing that pauses this long is saved: the burst ends
-MAX_UNSAVED_MS = 1000  # text typed without a pause is saved at least this often (a kill
-# loses at most a second); such saves within one burst stay one undo step
-RETRY_MS = 5000  # a failed save is tried again after this long, if nothing else did
-
-FieldKey = tuple[int, int, str, str]  # expert, dossier, field, key
 
 
 def parse_points(text: str) -> float | None:
@@ -66,50 +61,6 @@ def parse_points(text: str) -> float | None:
         return float(cleaned)
     except ValueError:
         return float("nan")
-
-
-def _key_of(change: SheetChange) -> FieldKey:
-    return (change.expert_id, change.dossier_id, change.field, change.key)
-
-
-@dataclass
-class _Unsaved:
-    """The latest intended value of one field, not yet confirmed as written, and where
-    it goes (a retry writes to the project it was made in, whatever is shown now)."""
-
-    change: SheetChange
-    seq: int
-    project: Project
-    actor: str
-    error: BaseException | None = None
-
-
-class _ChangeCommand(QUndoCommand):
-    """Wraps a SheetChange: redo applies it, undo applies its inverse. The saves of one
-    burst of typing (``burst`` is its number) merge into one command: one undo step."""
-
-    MERGEABLE = 1
-
-    def __init__(self, form: ScoreForm, change: SheetChange, burst: int | None = None) -> None:
-        super().__init__(tr("Change {field} {key}", field=change.field, key=change.key))
-        self.form, self.change, self.burst = form, change, burst
-
-    def id(self) -> int:
-        return -1 if self.burst is None else self.MERGEABLE
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, _ChangeCommand) or other.burst != self.burst:
-            return False
-        if _key_of(other.change) != _key_of(self.change):
-            return False
-        self.change = replace(self.change, new=other.change.new)
-        return True
-
-    def redo(self) -> None:
-        self.form.apply_change(self.change)
-
-    def undo(self) -> None:
-        self.form.apply_change(self.change.inverse())
 
 
 class ScoreForm(QWidget):
@@ -133,23 +84,15 @@ class ScoreForm(QWidget):
         self.veto_boxes: dict[str, tuple[QCheckBox, QLineEdit]] = {}
         self._current: Criterion | None = None
         self._loading = False
-        # Saving: open bursts of typing (field, key) -> the text before the burst; the
-        # writes not yet confirmed; the time of the last confirmed one.
-        self._bursts: dict[tuple[str, str], str | None] = {}
-        self._unsaved: dict[FieldKey, _Unsaved] = {}
-        self._saved_at: QTime | None = None
-        self._writer = SerialWriter()
-        self._writer.finished.connect(self._on_written)
-        self._burst_timer = QTimer(self)
-        self._burst_timer.setSingleShot(True)
-        self._burst_timer.timeout.connect(self._burst_timeout)
-        self._burst_clock = QElapsedTimer()
-        self._burst_number = 0  # of the burst of typing going on (for undo merging)
-        self._checkpoint = False  # the timer runs for a save within a burst, not a pause
-        self._retry_timer = QTimer(self)
-        self._retry_timer.setSingleShot(True)
-        self._retry_timer.setInterval(RETRY_MS)
-        self._retry_timer.timeout.connect(self.flush)
+        # Saving: the writes, confirmed or failed (saves), and the typing not yet
+        # handed to them (bursts).
+        self.saves = SheetSaves(self)
+        self.saves.changed.connect(self._update_status)
+        self.saves.retry_due.connect(self.flush)
+        self.saves.saved.connect(self._on_saved)
+        self.saves.job_done.connect(self._on_submitted)
+        self.bursts = TypingBursts(self)
+        self.bursts.due.connect(self._burst_due)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -158,9 +101,6 @@ class ScoreForm(QWidget):
         self.title.setWordWrap(True)
         # The rubric's name and version: in the title's tooltip, not a line of its own,
         # so that the criteria area keeps the height (at 1360x860 every line counts).
-        self.subtitle = QLabel("", self)
-        self.subtitle.setObjectName("muted")
-        self.subtitle.hide()
         self.totals = QLabel("", self)
         self.totals.setObjectName("totals")
         self.totals.setWordWrap(True)
@@ -291,10 +231,8 @@ class ScoreForm(QWidget):
         state = scoring.load_sheet(project, expert_id, dossier_id)
         # Writes still on their way (or failed and waiting for a retry) are what the
         # expert last entered: show them, not the older stored values.
-        for unsaved in self._unsaved.values():
-            change = unsaved.change
-            if (change.expert_id, change.dossier_id) == (expert_id, dossier_id):
-                self._set_value(state, change)
+        for change in self.saves.intended(expert_id, dossier_id):
+            set_field(state, change.field, change.key, change.new)
         self.state = state
         self.rubric = scoring.rubric_of(project, state)
         context = queries.sheet_context(project, dossier_id)
@@ -302,11 +240,10 @@ class ScoreForm(QWidget):
         self.min_opinion = context.min_opinion_length
         self.title.setText(f"{context.dossier_code}  {context.platform_name}")
         rubric_name = f"{self.rubric.name} · {self.rubric.version}"
-        self.subtitle.setText(rubric_name)
         self.title.setToolTip(rubric_name)
         self.totals.setToolTip(rubric_name)
         self.undo_stack.clear()
-        self._saved_at = None
+        self.saves.saved_at = None
         self._build()
         self.setEnabled(True)
         self._refresh()
@@ -332,90 +269,26 @@ class ScoreForm(QWidget):
 
     def _build_widgets(self) -> None:
         assert self.rubric is not None and self.state is not None
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().hide()  # gives up focus now, not when deleted later
-                item.widget().deleteLater()
+        clear(self.grid)
         self.inputs.clear()
         self.band_labels.clear()
         self.problems.clear()
-        row = 0
-        stage_names = {s.key: s.name for s in self.rubric.stages}
-        for group in self.rubric.groups:
-            applicable = [c for c in group.criteria if c.applies(self.kind)]
-            if not applicable:
-                continue
-            header = QLabel(f"{group.id}  {group.name}", self.body)
-            header.setObjectName("groupHeader")
-            header.show()
-            self.grid.addWidget(header, row, 0, 1, 4)
-            row += 1
-            for criterion in applicable:
-                label = QLabel(f"{criterion.id}  {criterion.name}", self.body)
-                label.setToolTip(stage_names.get(criterion.stage, criterion.stage))
-                edit = QLineEdit(self.body)
-                edit.setObjectName(f"points_{criterion.id}")
-                edit.setFixedWidth(70)
-                edit.setAlignment(Qt.AlignmentFlag.AlignRight)
-                edit.setPlaceholderText("0–" + f"{criterion.max:g}")
-                value = self.state.scores.get(criterion.id)
-                edit.setText("" if value is None else f"{value:g}")
-                edit.installEventFilter(self)
-                edit.textEdited.connect(lambda text, c=criterion: self._check_typed(c, text))
-                edit.returnPressed.connect(lambda c=criterion: self._commit_and_move(c))
-                edit.editingFinished.connect(lambda c=criterion: self._commit(c))
-                label.setBuddy(edit)
-                maximum = QLabel(f"/ {criterion.max:g}", self.body)
-                band = QLabel("", self.body)
-                band.setObjectName("muted")
-                band.setMinimumWidth(28)
-                self.grid.addWidget(label, row, 1)
-                self.grid.addWidget(edit, row, 2)
-                self.grid.addWidget(maximum, row, 3)
-                self.grid.addWidget(band, row, 0)
-                self.inputs[criterion.id] = edit
-                self.band_labels[criterion.id] = band
-                for widget in (label, edit, maximum, band):
-                    widget.show()  # at once, so that focus can go to the new inputs
-                # The message of a refused value, in full, right under its field: it
-                # scrolls with the field, and the area keeps its height.
-                problem = QLabel("", self.body)
-                problem.setWordWrap(True)
-                problem.setStyleSheet(_ERROR_TEXT)
-                problem.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-                problem.hide()
-                self.grid.addWidget(problem, row + 1, 1, 1, 3)
-                self.problems[criterion.id] = problem
-                row += 2
-        self.grid.setRowStretch(row, 1)
+        for row in build_criteria(self.grid, self.body, self.rubric, self.kind, self.state.scores):
+            criterion, edit = row.criterion, row.edit
+            edit.installEventFilter(self)
+            edit.textEdited.connect(lambda text, c=criterion: self._check_typed(c, text))
+            edit.returnPressed.connect(lambda c=criterion: self._commit_and_move(c))
+            edit.editingFinished.connect(lambda c=criterion: self._commit(c))
+            self.inputs[criterion.id] = edit
+            self.band_labels[criterion.id] = row.band
+            self.problems[criterion.id] = row.problem
         self.scroll.verticalScrollBar().setValue(0)
-        while self.veto_area.count():
-            item = self.veto_area.takeAt(0)
-            if item.layout():
-                while item.layout().count():
-                    child = item.layout().takeAt(0)
-                    if child.widget():
-                        child.widget().hide()
-                        child.widget().deleteLater()
-        self.veto_boxes.clear()
-        for veto in self.rubric.vetoes:
-            line = QHBoxLayout()
-            box = QCheckBox(tr("Veto: {name}", name=veto.name), self)
-            box.setToolTip(veto.description)
-            reason = QLineEdit(self)
-            reason.setPlaceholderText(_("reason for the veto"))
-            current = self.state.vetoes.get(veto.id)
-            box.setChecked(current is not None)
-            reason.setText(current or "")
-            reason.setEnabled(current is not None)
+        clear(self.veto_area)
+        self.veto_boxes = build_vetoes(self.veto_area, self, self.rubric, self.state.vetoes)
+        for veto_id, (box, reason) in self.veto_boxes.items():
             reason.installEventFilter(self)
-            box.toggled.connect(lambda on, v=veto.id: self._veto_toggled(v, on))
-            reason.textEdited.connect(lambda _text, v=veto.id: self._typed(VETO, v))
-            line.addWidget(box)
-            line.addWidget(reason, 1)
-            self.veto_area.addLayout(line)
-            self.veto_boxes[veto.id] = (box, reason)
+            box.toggled.connect(lambda on, v=veto_id: self._veto_toggled(v, on))
+            reason.textEdited.connect(lambda _text, v=veto_id: self._typed(VETO, v))
         self.opinion.setPlainText(self.state.opinion)
         self._update_veto_toggle()
         self.veto_frame.setVisible(bool(self.state.vetoes))
@@ -564,24 +437,19 @@ class ScoreForm(QWidget):
 
     def _typed(self, field: str, key: str) -> None:
         """Text was typed: open a burst for the field (remembering the text before it)
-        and save when typing pauses, or at the latest after MAX_UNSAVED_MS."""
+        and save when typing pauses, or at the latest after a second (TypingBursts)."""
         if self._loading or self.state is None or self.state.locked:
             return
         if field == VETO and not self.veto_boxes[key][0].isChecked():
             return
-        if not self._bursts:
-            self._burst_clock.start()
-        self._bursts.setdefault((field, key), self._value(self.state, field, key))
-        until_checkpoint = MAX_UNSAVED_MS - self._burst_clock.elapsed()
-        self._checkpoint = until_checkpoint < PAUSE_MS
-        self._burst_timer.start(max(0, min(PAUSE_MS, until_checkpoint)))
+        self.bursts.typed(field, key, field_value(self.state, field, key))
         self._update_status()
 
-    def _burst_timeout(self) -> None:
-        if self._checkpoint:
-            self._end_bursts(pause=False)  # saved, and typing goes on in the same step
-        else:
+    def _burst_due(self, paused: bool) -> None:
+        if paused:
             self.flush()
+        else:
+            self._end_bursts(pause=False)  # saved, and typing goes on in the same step
 
     def _text_in_widget(self, field: str, key: str) -> str | None:
         if field == OPINION:
@@ -595,11 +463,7 @@ class ScoreForm(QWidget):
         """Make each open burst of typing one change: saved, and one undo step. With
         ``pause`` false (a save while typing goes on), the next save of the same field
         joins this one's undo step."""
-        self._burst_timer.stop()
-        bursts, self._bursts = self._bursts, {}
-        burst = self._burst_number
-        if pause:
-            self._burst_number += 1
+        burst, bursts = self.bursts.take(pause=pause)
         if self.state is None or self.state.locked:
             return
         for (field, key), before in bursts.items():
@@ -621,24 +485,21 @@ class ScoreForm(QWidget):
         """End every burst of typing now and try failed saves again (on a pause, a
         focus-out, before another sheet is shown and on close)."""
         self._end_bursts()
-        self._retry_timer.stop()
-        for unsaved in list(self._unsaved.values()):
-            if unsaved.error is not None:
-                self._send(unsaved.change, unsaved.project, unsaved.actor)
+        self.saves.retry_failed()
         self._update_status()
 
     def wait(self) -> None:
         """Flush, and return once every save has been written or has failed."""
         self.flush()
-        self._writer.wait()
+        self.saves.wait()
 
     def has_unsaved(self) -> bool:
         """True while something typed or entered is not yet confirmed as written."""
-        return bool(self._bursts or self._unsaved)
+        return bool(self.bursts.open) or self.saves.pending()
 
     def failed_saves(self) -> list[tuple[SheetChange, BaseException]]:
         """The changes whose save failed, with why (kept until saved or discarded)."""
-        return [(u.change, u.error) for u in self._unsaved.values() if u.error is not None]
+        return [(u.change, u.error) for u in self.saves.failed() if u.error is not None]
 
     def hideEvent(self, event) -> None:
         self.flush()  # the page is left: what is being typed is saved
@@ -663,8 +524,8 @@ class ScoreForm(QWidget):
     # ----------------------------------------------------- changes and saving
     def _push(self, change: SheetChange, burst: int | None = None) -> None:
         if burst is None:
-            self._burst_number += 1  # anything else in between ends a burst's step
-        self.undo_stack.push(_ChangeCommand(self, change, burst))
+            self.bursts.step()  # anything else in between ends a burst's step
+        self.undo_stack.push(ChangeCommand(self, change, burst))
 
     def undo(self) -> None:
         """Undo the last change (a burst of typing ends first, and is what is undone)."""
@@ -676,36 +537,6 @@ class ScoreForm(QWidget):
         self._end_bursts()
         self.undo_stack.redo()
 
-    @staticmethod
-    def _value(state: scoring.SheetState, field: str, key: str) -> object:
-        if field == SCORE:
-            return state.scores.get(key)
-        if field == COMMENT:
-            return state.comments.get(key, "")
-        if field == OPINION:
-            return state.opinion
-        return state.vetoes.get(key)
-
-    @staticmethod
-    def _set_value(state: scoring.SheetState, change: SheetChange) -> None:
-        if change.field == SCORE:
-            if change.new is None:
-                state.scores.pop(change.key, None)
-            else:
-                state.scores[change.key] = change.new
-        elif change.field == COMMENT:
-            if change.new:
-                state.comments[change.key] = change.new
-            else:
-                state.comments.pop(change.key, None)
-        elif change.field == OPINION:
-            state.opinion = change.new or ""
-        elif change.field == VETO:
-            if change.new is None:
-                state.vetoes.pop(change.key, None)
-            else:
-                state.vetoes[change.key] = change.new
-
     def apply_change(self, change: SheetChange) -> None:
         """Make ``change`` what the sheet holds: shown at once, written in the
         background (redo and undo of the undo stack come here)."""
@@ -714,11 +545,11 @@ class ScoreForm(QWidget):
             self.state.dossier_id,
         ):
             return
-        self._set_value(self.state, change)
+        set_field(self.state, change.field, change.key, change.new)
         with self._quiet():
             self._show_change(change)
         assert self.project is not None
-        self._send(change, self.project, self.actor)
+        self.saves.send(change, self.project, self.actor)
         self._refresh()
 
     def _show_change(self, change: SheetChange) -> None:
@@ -745,64 +576,21 @@ class ScoreForm(QWidget):
             if reason.text() != (change.new or ""):
                 reason.setText(change.new or "")
 
-    def _send(self, change: SheetChange, project: Project, actor: str) -> None:
-        """Hand a change to the writer; it stays unsaved until the writer confirms."""
-        job = self._writer.put(lambda: change.apply(project, actor), tag=change)
-        self._unsaved[_key_of(change)] = _Unsaved(change, job.seq, project, actor)
-        self._update_status()
-
     def discard_unsaved(self) -> None:
         """Give up the saves that failed (their project is closing)."""
-        self._unsaved = {k: u for k, u in self._unsaved.items() if u.error is None}
-        self._retry_timer.stop()
-        self._update_status()
+        self.saves.discard_failed()
 
-    def _on_written(self, job: Job, _result: object, error: BaseException | None) -> None:
-        if isinstance(job.tag, tuple):  # a submission
-            self._on_submitted(job, _result, error)
-            return
-        change: SheetChange = job.tag
-        unsaved = self._unsaved.get(_key_of(change))
-        if unsaved is None or unsaved.seq != job.seq:
-            return  # a later write of the same field decides
-        if error is not None:
-            unsaved.error = error  # kept as intended, tried again on the next flush
-            self._retry_timer.start()
-        else:
-            del self._unsaved[_key_of(change)]
-            self._saved_at = QTime.currentTime()
-            state = self.state
-            if (
-                state is not None
-                and (state.expert_id, state.dossier_id) == (change.expert_id, change.dossier_id)
-                and state.status == scoring.NOT_STARTED
-            ):
-                state.status = scoring.DRAFT
-        self._update_status()
-        if error is None:
-            self.saved.emit()
+    def _on_saved(self, change: SheetChange) -> None:
+        mark_draft(self.state, change)
+        self.saved.emit()
 
     def _update_status(self) -> None:
         """Say truthfully where saving stands: failed, saving, saved, or locked."""
-        failed = [u for u in self._unsaved.values() if u.error is not None]
-        if failed:
-            self.status.setStyleSheet(_ERROR_TEXT)
-            self.status.setText(
-                tr(
-                    "Not saved: {error}. What you entered is kept and saved again shortly.",
-                    error=str(failed[-1].error).rstrip("。."),
-                )
-            )
-            return
-        self.status.setStyleSheet("")
-        if self._bursts or self._unsaved:
-            self.status.setText(_("Saving…"))
-        elif self.state is not None and self.state.locked:
-            self.status.setText(_("Submitted: the sheet is locked."))
-        elif self._saved_at is not None:
-            self.status.setText(tr("Saved {time}", time=self._saved_at.toString("HH:mm:ss")))
-        else:
-            self.status.setText("")
+        text, failed = self.saves.status(
+            typing=bool(self.bursts.open), locked=self.state is not None and self.state.locked
+        )
+        self.status.setStyleSheet(ERROR_TEXT if failed else "")
+        self.status.setText(text)
 
     def _update_veto_toggle(self) -> None:
         count = len(self.state.vetoes) if self.state else 0
@@ -884,14 +672,12 @@ class ScoreForm(QWidget):
         # failed one (its text stays here, unsaved, and is tried again).
         self.wait()
         sheet = (self.state.expert_id, self.state.dossier_id)
-        failed = [u for k, u in self._unsaved.items() if (k[0], k[1]) == sheet and u.error]
+        failed = self.saves.failed(sheet)
         if failed:
             QMessageBox.warning(self, _("Cannot submit yet"), str(failed[-1].error))
             return
         project, actor = self.project, self.actor
-        self._writer.put(
-            lambda: scoring.submit(project, sheet[0], sheet[1], actor=actor), tag=sheet
-        )
+        self.saves.put(lambda: scoring.submit(project, sheet[0], sheet[1], actor=actor), sheet)
         self.submit_button.setEnabled(False)
         self.status.setText(_("Submitting…"))
 
