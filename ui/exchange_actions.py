@@ -111,10 +111,8 @@ def make_return(window: Any) -> None:
 
 def make_work_packages(window: Any) -> None:
     """Agency: one work package per expert with assignments, into a folder."""
-    from sqlalchemy import select
-
+    from review_desk import queries
     from review_desk.exchange.work_package import make_work_package
-    from review_desk.storage import models as m
 
     project = window.project
     if project is None:
@@ -122,16 +120,7 @@ def make_work_packages(window: Any) -> None:
     folder = QFileDialog.getExistingDirectory(window, _("Folder for the work packages"))
     if not folder:
         return
-    with project.reading() as session:
-        experts = [
-            (e.id, e.name)
-            for e in session.scalars(
-                select(m.Expert)
-                .join(m.Assignment, m.Assignment.expert_id == m.Expert.id)
-                .distinct()
-                .order_by(m.Expert.id)
-            )
-        ]
+    experts = sorted((e.id, e.name) for e in queries.experts(project) if e.assigned)
 
     def work_fn(progress: Any) -> list[str]:
         written = []
