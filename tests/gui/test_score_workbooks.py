@@ -54,3 +54,25 @@ def test_import_with_submit_from_the_menu(  # type: ignore[no-untyped-def]
     with Project(demo_project) as check:
         for code in codes:
             assert scoring.load_sheet(check, expert, ids[code]).status == scoring.SUBMITTED
+
+
+def test_work_packages_for_every_expert_with_assignments(  # type: ignore[no-untyped-def]
+    window, demo_project: Path, tmp_path: Path, monkeypatch, qtbot
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from review_desk import queries
+
+    window.open_project(str(demo_project))
+    window.set_role("agency")
+    folder = tmp_path / "packages"
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))
+    window.actions["make_work_packages"].trigger()
+    qtbot.waitUntil(lambda: bool(told), timeout=60_000)
+    expected = [e for e in queries.experts(window.project) if e.assigned]
+    written = sorted(p.name for p in folder.glob("*.rdwork"))
+    assert len(written) == len(expected) > 0
+    assert all(f"_{e.id:03d}_{e.name}.rdwork" in " ".join(written) for e in expected)
