@@ -15,12 +15,13 @@ from sqlalchemy.orm import selectinload
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.domain import DefenseMode
+from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.storage import models as m
 
 
-class DefenseError(Exception):
+class DefenseError(UserError):
     """A defense or inspection action that is not valid; the message is for the user."""
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from review_desk import audit, reference
 from review_desk.audit import Clock, utc_now
 from review_desk.domain import ApplicantKind
+from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.reasons import (
@@ -49,7 +50,7 @@ _SCHOOLS = {
 _ENTERPRISES = {ApplicantKind.ENTERPRISE.value, ApplicantKind.SERVICE_PROVIDER.value}
 
 
-class ReviewError(Exception):
+class ReviewError(UserError):
     """A formal-review action that cannot be done; the message is for the user."""
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.intake.register_reader import cell_text, decode_text
 from review_desk.intake.text_normalize import fold
@@ -31,7 +32,7 @@ _PHONE = re.compile(r"^\+?[\d\- ()]{7,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class PanelError(Exception):
+class PanelError(UserError):
     """An action on experts or panels that cannot be done; the message is for the user."""
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.reasons import Reason, encode, render
@@ -90,7 +91,7 @@ class _DossierRow(NamedTuple):
         return dict(zip(keys, self.facts, strict=True))
 
 
-class RankingError(Exception):
+class RankingError(UserError):
     """A ranking action that cannot be done; the message is for the user."""
 
 

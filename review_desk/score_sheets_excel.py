@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.rubrics import active_rubric, rubric_by_hash
@@ -37,7 +38,7 @@ FIXED = ["申报编号", "牵头申报主体", "平台载体名称", "产业方�
 _GREY = "D9D9D9"
 
 
-class SheetsError(Exception):
+class SheetsError(UserError):
     """The workbook cannot be used at all; the message is for the user."""
 
 

@@ -13,10 +13,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from review_desk.errors import UserError
 from review_desk.i18n import _
 
 
-class KeyError_(Exception):
+class KeyError_(UserError):
     """A key that cannot be used; the message is for the user."""
 
 

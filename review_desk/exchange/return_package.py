@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from review_desk import __version__, audit
 from review_desk.atomic_file import replacing
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import UserError
 from review_desk.exchange.keys import KeyError_, load_or_create_key, load_public, verify
 from review_desk.exchange.return_content import (
     MalformedContent,
@@ -47,7 +48,7 @@ ACCEPTED, DUPLICATE, REFUSED, SUPERSEDED = "accepted", "duplicate", "refused", "
 _PACKAGE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-class ReturnError(Exception):
+class ReturnError(UserError):
     """A return package that cannot be made; the message is for the user."""
 
 

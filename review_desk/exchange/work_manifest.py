@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from review_desk import reference
+from review_desk.errors import UserError
 from review_desk.i18n import tr
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -19,7 +20,7 @@ SHEET_STATUSES = ("draft", "submitted")
 MAX_ID_TEXT = 50  # package and project ids end up in 50-character columns
 
 
-class ManifestError(Exception):
+class ManifestError(UserError):
     """The manifest is malformed; the message is for the user."""
 
 

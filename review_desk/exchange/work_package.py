@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from review_desk import __version__, audit
 from review_desk.atomic_file import replacing
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import UserError
 from review_desk.i18n import tr
 from review_desk.project import Project
 from review_desk.rubrics import rubric_text
@@ -34,7 +35,7 @@ MAX_MANIFEST = 64 * 1024**2
 Progress = Callable[[int, int, str], None]
 
 
-class PackageError(Exception):
+class PackageError(UserError):
     """A package that cannot be made or used; the message is for the user."""
 
 

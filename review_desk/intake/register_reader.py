@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from review_desk.errors import UserError
 from review_desk.i18n import tr
 from review_desk.intake.register_format import COLUMN_BY_KEY, column_for_header
 from review_desk.intake.text_normalize import clean
@@ -19,7 +20,7 @@ MIN_HEADER_MATCHES = 4
 MAX_ROWS = 20_000
 
 
-class RegisterReadError(Exception):
+class RegisterReadError(UserError):
     """The file cannot be read as a register at all; the message says why."""
 
 

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import UserError
 from review_desk.i18n import tr
 from review_desk.intake.pdf_worker import PdfWorkers
 from review_desk.project import Project
 from review_desk.storage import models as m
 
 
-class SupplementError(Exception):
+class SupplementError(UserError):
     """A supplement that cannot be taken; the message is for the user."""
 
 

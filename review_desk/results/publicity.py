@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from review_desk.atomic_file import replacing
 from review_desk.audit import utc_now
+from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.results.source import final_list
@@ -26,7 +27,7 @@ _FONT = "STSong-Light"
 LEVELS = ("provincial", "municipal")
 
 
-class PublicityError(Exception):
+class PublicityError(UserError):
     """The publicity list cannot be made; the message is for the user."""
 
 

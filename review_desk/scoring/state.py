@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.rubrics import active_rubric, rubric_by_hash
@@ -22,7 +23,7 @@ from scoring_models.rubric import Rubric
 DRAFT, SUBMITTED, NOT_STARTED = "draft", "submitted", "not_started"
 
 
-class ScoringError(Exception):
+class ScoringError(UserError):
     """A scoring action that is not allowed or not valid; the message is for the user."""
 
 

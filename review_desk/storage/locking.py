@@ -17,10 +17,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from review_desk.errors import UserError
 from review_desk.i18n import _
 
 
-class ProjectBusy(Exception):
+class ProjectBusy(UserError):
     """Another process held the project's write lock for too long; the message is for
     the user, and the action can simply be tried again."""
 

@@ -1,0 +1,87 @@
+"""The one base type for every error that is meant for the user, and how I/O errors are named.
+
+Every failure the user can do something about (a wrong file, a refused action, a busy
+project) is a :class:`UserError`. It carries a code and parameters and is translated
+through :mod:`review_desk.i18n` when it is shown, so that the CLI, the UI and the logs
+report it the same way; ``str(error)`` is the translated message, so callers that
+print it keep working. Anything that is not a ``UserError`` is unexpected: the CLI and
+the UI log it with its traceback and say where the log is (see :mod:`review_desk.error_log`).
+
+``scoring_models`` cannot import this module (it stays free of the core); its
+``RubricError`` is turned into a message where it crosses into the core or the CLI.
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import Any
+
+from review_desk.i18n import _, tr
+
+
+class UserError(Exception):
+    """A failure whose message is for the user.
+
+    Either a message that is already translated (``UserError(tr("…", x=1))``, what most
+    of the core raises), or a code with an English template and its parameters
+    (``UserError(code="file.missing", template="File not found: {path}", path=p)``),
+    translated each time it is shown, in the language in force then.
+    """
+
+    code: str = "error"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        /,
+        *,
+        code: str | None = None,
+        template: str | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(message if message is not None else (template or ""))
+        self._message = message
+        self.template = template
+        self.params = params
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        """The translated message, rendered now."""
+        if self._message is not None:
+            return self._message
+        if self.template is not None:
+            return tr(self.template, **self.params)
+        return _("Something went wrong.")
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def os_error_message(error: OSError) -> str:
+    """Name an operating-system error as the user should read it: a full disk, a missing
+    permission, a missing file, each with the path involved."""
+    path = error.filename if error.filename is not None else ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return tr("The disk is full: {path}", path=path) if path else _("The disk is full.")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return tr("Permission denied: {path}", path=path) if path else _("Permission denied.")
+    if error.errno == errno.ENOENT:
+        return tr("File not found: {path}", path=path)
+    if error.errno == errno.EISDIR:
+        return tr("{path} is a folder, not a file.", path=path)
+    if error.errno == errno.ENOTDIR:
+        return tr("Not a folder: {path}", path=path)
+    reason = error.strerror or type(error).__name__
+    return tr("Cannot read or write {path}: {reason}", path=path, reason=reason)
+
+
+class IOFailure(UserError):
+    """An operating-system error (full disk, no permission, missing file) named as such."""
+
+    code = "io"
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(os_error_message(error))
+        self.os_error = error
