@@ -185,3 +185,17 @@ def test_charts_page_saves_the_current_chart(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
     page.save_chart()
     assert target.read_bytes().startswith(b"<?xml")
+
+
+def test_selecting_a_dossier_without_a_rank(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
+    """An ineligible dossier has no rank (pd.NA): its summary shows "-", not a crash."""
+    page = _charts(window, demo_project, role="committee")
+    table = page.data.table
+    unranked = table[table["rank"].isna()]
+    assert not unranked.empty  # the demo has ineligible dossiers
+    row = unranked.iloc[0]
+    page.canvas.dossier_clicked.emit(int(row["dossier_id"]))
+    assert row["code"] in page.detail_title.text()
+    assert page.fields["rank"].text() == "-"
+    assert page.fields["tier"].text()
+    assert page.open_button.isEnabled()

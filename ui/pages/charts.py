@@ -5,7 +5,6 @@ nothing here changes the project."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -415,5 +414,7 @@ class ChartsPage(Page):
 
 
 def _missing(value: Any) -> bool:
-    """No value: None or NaN."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """No value: None, NaN, or pandas' NA (an ineligible dossier's rank is ``pd.NA``)."""
+    from pandas import isna  # loaded already: the chart data is a DataFrame
+
+    return value is None or bool(isna(value))
