@@ -12,12 +12,18 @@ from typing import Any
 
 from review_desk.errors import UserError
 from review_desk.i18n import tr
+from review_desk.intake.bounded_read import (
+    MAX_ROWS,
+    FileRefused,
+    read_text,
+    read_xlsx_sheets,
+    run_limited,
+)
 from review_desk.intake.register_format import COLUMN_BY_KEY, column_for_header
 from review_desk.intake.text_normalize import clean
 
 HEADER_SEARCH_ROWS = 30
 MIN_HEADER_MATCHES = 4
-MAX_ROWS = 20_000
 
 
 class RegisterReadError(UserError):
@@ -141,43 +147,14 @@ def _table_from_grid(path: Path, sheet: str, grid: list[list[Any]]) -> RegisterT
 
 
 def _read_xlsx(path: Path) -> RegisterTable:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(path, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise RegisterReadError(
-            tr("{file} cannot be read as an Excel workbook ({error}).", file=path.name, error=error)
-        ) from error
-    except Exception as error:  # zipfile.BadZipFile and parser errors of damaged files
-        raise RegisterReadError(
-            tr("{file} is damaged or not an .xlsx workbook ({error}).", file=path.name, error=error)
-        ) from error
-    try:
-        for sheet in workbook.worksheets:
-            if sheet.max_row > MAX_ROWS:
-                raise RegisterReadError(
-                    tr(
-                        "Sheet {sheet} has more than {limit} rows.",
-                        sheet=sheet.title,
-                        limit=MAX_ROWS,
-                    )
-                )
-            grid = [list(row) for row in sheet.iter_rows(values_only=True)]
-            # A value merged over several cells (an applicant over its direction rows)
-            # belongs to every cell of the range, except in the title rows above.
-            for merged in sheet.merged_cells.ranges:
-                top = grid[merged.min_row - 1][merged.min_col - 1]
-                for r in range(merged.min_row, merged.max_row + 1):
-                    for c in range(merged.min_col, merged.max_col + 1):
-                        if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
-                            grid[r - 1][c - 1] = top
-            table = _table_from_grid(path, sheet.title, grid)
-            if table is not None:
-                return table
-    finally:
-        workbook.close()
+    sheets = read_xlsx_sheets(path, max_rows=MAX_ROWS)
+    for sheet in sheets:
+        # A value merged over several cells (an applicant over its direction rows)
+        # belongs to every cell of the range.
+        sheet.fill_merges()
+        table = _table_from_grid(path, sheet.title, sheet.rows)
+        if table is not None:
+            return table
     raise RegisterReadError(
         tr(
             "No header row found in {file}: a register needs at least a column for the "
@@ -199,7 +176,7 @@ def decode_text(data: bytes) -> str:
 
 
 def _read_csv(path: Path) -> RegisterTable:
-    text = decode_text(path.read_bytes())
+    text = read_text(path)
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
@@ -222,14 +199,16 @@ def _read_csv(path: Path) -> RegisterTable:
 
 
 def read_register(path: Path) -> RegisterTable:
-    """Read a register file (.xlsx or .csv)."""
+    """Read a register file (.xlsx or .csv) in a worker process limited in time and
+    memory (see ``bounded_read``); raise RegisterReadError saying why it cannot be."""
     if not path.is_file():
         raise RegisterReadError(tr("Register file not found: {path}", path=path))
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix in (".csv", ".txt"):
-        return _read_csv(path)
+    if suffix in (".xlsx", ".xlsm", ".csv", ".txt"):
+        try:
+            return run_limited(read_register_here, path, file=path.name)
+        except FileRefused as error:
+            raise RegisterReadError(str(error)) from error
     if suffix in (".xls", ".et", ".ods"):
         raise RegisterReadError(
             tr(
@@ -239,3 +218,11 @@ def read_register(path: Path) -> RegisterTable:
             )
         )
     raise RegisterReadError(tr("{file}: a register must be an .xlsx or .csv file.", file=path.name))
+
+
+def read_register_here(path: Path) -> RegisterTable:
+    """Read a register in this process, with the size limits but no time or memory
+    limit: the worker's function; call :func:`read_register` instead."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    return _read_csv(path)
