@@ -16,7 +16,8 @@ from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
-from review_desk.intake.register_reader import cell_text, decode_text
+from review_desk.intake.bounded_read import FileRefused, first_sheet_rows, run_limited
+from review_desk.intake.register_reader import RegisterReadError, cell_text
 from review_desk.intake.text_normalize import fold
 from review_desk.project import Project
 from review_desk.storage import models as m
@@ -67,23 +68,13 @@ class RosterImport:
 
 
 def _roster_rows(path: Path) -> list[list[Any]]:
-    if path.suffix.lower() in (".csv", ".txt"):
-        import csv
-        import io
-
-        return [list(r) for r in csv.reader(io.StringIO(decode_text(path.read_bytes())))]
-    from openpyxl import load_workbook
-
+    """Read a roster in a worker process limited in time and memory."""
+    if not path.is_file():
+        raise PanelError(tr("File not found: {path}", path=path))
     try:
-        workbook = load_workbook(path, data_only=True, read_only=True)
-    except Exception as error:  # damaged or not a workbook
-        raise PanelError(
-            tr("{file} cannot be read as an Excel workbook ({error}).", file=path.name, error=error)
-        ) from error
-    try:
-        return [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        return run_limited(first_sheet_rows, path, file=path.name)
+    except (FileRefused, RegisterReadError) as error:
+        raise PanelError(str(error)) from error
 
 
 def import_roster(

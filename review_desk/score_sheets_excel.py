@@ -23,6 +23,7 @@ from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
+from review_desk.intake.bounded_read import FileRefused, named_sheets_rows, run_limited
 from review_desk.project import Project
 from review_desk.rubrics import active_rubric, rubric_by_hash
 from review_desk.scoring import Change, Field, ScoringError, SheetBusy, Source
@@ -300,24 +301,14 @@ def import_sheets(
     workbook has finished. Rows that are not complete stay drafts and are reported with
     what they lack. Each sheet records the workbook's SHA-256 and who imported it.
     """
-    from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
-    try:
-        workbook = load_workbook(source, data_only=True)
-    except Exception as error:  # zip and XML errors of damaged files
-        raise SheetsError(
-            tr(
-                "{file} cannot be read as an Excel workbook ({error}).",
-                file=source.name,
-                error=error,
-            )
-        ) from error
-    if META not in workbook.sheetnames or SHEET not in workbook.sheetnames:
+    workbook = _read_workbook(source)
+    if META not in workbook or SHEET not in workbook:
         raise SheetsError(
             tr("{file} is not a score workbook exported by Review Desk.", file=source.name)
         )
-    meta = {str(row[0]): row[1] for row in workbook[META].iter_rows(values_only=True) if row[0]}
+    meta = {str(row[0]): row[1] if len(row) > 1 else None for row in workbook[META] if row[0]}
     with project.reading() as session:
         info = session.scalars(select(m.ReviewProject)).one()
         if meta.get("project_id") != info.id:
@@ -341,7 +332,7 @@ def import_sheets(
         )
     result = SheetsImport(expert_id=expert_id, issues=[])
     sheet = workbook[SHEET]
-    headers = [c.value for c in sheet[2]]
+    headers = sheet[1] if len(sheet) > 1 else []
     criteria = list(rubric.criteria)
     expected = (
         FIXED + [_criterion_header(c) for c in criteria] + ["评审意见", "否决项（编号：理由）"]
@@ -350,7 +341,7 @@ def import_sheets(
         raise SheetsError(_("The workbook's columns were changed; export a fresh one."))
     result.sha256 = _sha256(source)
     planned: list[tuple[int, dict[str, float], str, dict[str, str]]] = []
-    for r, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
+    for r, row in enumerate(sheet[FIRST_ROW - 1 :], start=FIRST_ROW):
         code = row[0]
         if code is None or not str(code).strip():
             continue
@@ -404,6 +395,17 @@ def import_sheets(
         return result
     _store(project, expert_id, rubric, planned, result, actor, submit, on_busy, clock)
     return result
+
+
+def _read_workbook(source: Path) -> dict[str, list[list[Any]]]:
+    """Read the values of the score and meta sheets in a worker process limited in time
+    and memory, each row padded to its sheet's used width (see ``bounded_read``)."""
+    if not source.is_file():
+        raise SheetsError(tr("File not found: {path}", path=source))
+    try:
+        return run_limited(named_sheets_rows, source, [SHEET, META], file=source.name)
+    except FileRefused as error:
+        raise SheetsError(str(error)) from error
 
 
 def _sha256(source: Path) -> str:

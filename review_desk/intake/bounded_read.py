@@ -171,11 +171,12 @@ def read_xlsx_sheets(
     path: Path,
     *,
     sheets: list[str] | None = None,
+    first_only: bool = False,
     max_rows: int = MAX_ROWS,
     max_columns: int = MAX_COLUMNS,
 ) -> list[SheetGrid]:
-    """Read the values of a workbook's sheets (all, or those named) streaming, in this
-    process; call it through :func:`run_limited` on a received file."""
+    """Read the values of a workbook's sheets (all, those named, or the first) streaming,
+    in this process; call it through :func:`run_limited` on a received file."""
     from openpyxl import load_workbook
 
     check_xlsx_archive(path)
@@ -191,7 +192,7 @@ def read_xlsx_sheets(
         ) from error
     try:
         grids = []
-        for sheet in workbook.worksheets:
+        for sheet in workbook.worksheets[:1] if first_only else workbook.worksheets:
             if sheets is None or sheet.title in sheets:
                 grids.append(_read_sheet(workbook, sheet, path.name, max_rows, max_columns))
         return grids
@@ -298,6 +299,24 @@ def read_text(path: Path, *, max_mb: int = MAX_TEXT_MB, max_line: int = MAX_LINE
                 )
             )
     return text
+
+
+def first_sheet_rows(path: Path) -> list[list[Any]]:
+    """Return the rows of a CSV file or of a workbook's first sheet (each row up to its
+    last value), read with the limits above: a worker's function (rosters)."""
+    if path.suffix.lower() in (".csv", ".txt"):
+        import csv
+        import io
+
+        return [list(r) for r in csv.reader(io.StringIO(read_text(path)))]
+    sheets = read_xlsx_sheets(path, first_only=True)
+    return sheets[0].rows if sheets else []
+
+
+def named_sheets_rows(path: Path, names: list[str]) -> dict[str, list[list[Any]]]:
+    """Return the rows of the named sheets that a workbook has, each padded to its sheet's
+    used width, read with the limits above: a worker's function (score workbooks)."""
+    return {grid.title: grid.padded() for grid in read_xlsx_sheets(path, sheets=names)}
 
 
 def _child(
