@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import cache
 from pathlib import Path
@@ -32,3 +33,31 @@ def data_dir() -> Path:
 def data_path(*parts: str) -> Path:
     """Return a path inside the shipped data folder."""
     return data_dir().joinpath(*parts)
+
+
+ORGANISATION = "ReviewDesk"
+APPLICATION = "Review Desk"
+
+
+def user_data_dir() -> Path:
+    """Return this user's data folder for Review Desk (not created here).
+
+    The same folder Qt's ``QStandardPaths.AppDataLocation`` names for the application
+    (organisation "ReviewDesk", application "Review Desk"), so that the command line and
+    the window keep their logs in one place without the core importing Qt.
+    """
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return base / ORGANISATION / APPLICATION
+
+
+def log_dir() -> Path:
+    """Return the folder of the error log: ``$REVIEW_DESK_LOG_DIR``, else ``logs`` in the
+    user data folder."""
+    override = os.environ.get("REVIEW_DESK_LOG_DIR")
+    return Path(override) if override else user_data_dir() / "logs"

@@ -82,11 +82,23 @@ class Project:
     """An open review project."""
 
     def __init__(
-        self, location: str | Path, *, files_dir: Path | None = None, create: bool = False
+        self,
+        location: str | Path,
+        *,
+        files_dir: Path | None = None,
+        create: bool = False,
+        read_only: bool = False,
     ) -> None:
+        """Open the project at ``location`` (a path or a database URL).
+
+        ``read_only``: for commands that only look (``project info``, ``rank``,
+        ``export``…): the file is checked and opened so that nothing is written to it; a
+        project of an earlier version must then be opened for writing once to upgrade it.
+        """
         self.location = location
+        self.read_only = read_only
         self.files = FileStore(files_dir or files_dir_for(location))
-        self.db = open_database(location, create=create)
+        self.db = open_database(location, create=create, read_only=read_only)
         self.url = self.db.url
         self.path = sqlite_path(self.url)
         self._sessions = sessionmaker(self.db.engine, expire_on_commit=False)

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from review_desk import __version__
 from review_desk.cli import (
+    argparse_i18n,
     audit_cmd,
     demo_cmd,
     directions_cmd,
@@ -24,7 +25,7 @@ from review_desk.cli import (
     rubric_cmd,
     sheets_cmd,
 )
-from review_desk.cli.common import CommandError, print_error
+from review_desk.cli.common import print_error, report_exception
 from review_desk.i18n import _, tr
 
 GuiRunner = Callable[[argparse.Namespace], int]
@@ -108,8 +109,26 @@ def _utf8_stdio() -> None:
 
 
 def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    Every failure ends here as one line on standard error and exit code 2 (see
+    :func:`~review_desk.cli.common.report_exception`): never a traceback.
+    """
     _utf8_stdio()
+    try:
+        return _run(argv, gui)
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print_error(_("Interrupted."))
+        return 130
+    except Exception as error:  # the one place every failure is reported
+        return report_exception(error)
+
+
+def _run(argv: Sequence[str] | None, gui: GuiRunner | None) -> int:
+    argparse_i18n.install()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in (None, "gui"):
@@ -119,12 +138,5 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
         if args.command is None:
             args.project, args.demo, args.role, args.screenshots = None, False, None, None
         return gui(args)
-    try:
-        result: int = args.handler(args)
-    except CommandError as error:
-        print_error(str(error))
-        return error.exit_code
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stderr.close()
-        return 0
+    result: int = args.handler(args)
     return result

@@ -23,7 +23,7 @@ def register(commands: Any) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Verify the chain; exit 1 and name the first broken entry when it is not intact."""
-    with open_project(args.project) as project:
+    with open_project(args.project, write=False) as project:
         report = project.verify_audit()
     if args.json:
         print_json(report.as_dict())

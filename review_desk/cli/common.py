@@ -7,12 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from review_desk.i18n import tr
+from review_desk.error_log import log_exception
+from review_desk.errors import UserError, os_error_message
+from review_desk.i18n import _, tr
 from review_desk.project import Project
-from review_desk.storage.database import ProjectOpenError
+from scoring_models.rubric import RubricError
+
+MAX_MESSAGE = 2000
 
 
-class CommandError(Exception):
+class CommandError(UserError):
     """A failure to report to the user and turn into an exit code."""
 
     def __init__(self, message: str, exit_code: int = 2) -> None:
@@ -20,9 +24,52 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
+def one_line(message: str) -> str:
+    """Return a message as one line: its lines joined, cut to a readable length."""
+    parts = [part.strip() for part in str(message).splitlines() if part.strip()]
+    text = "；".join(parts)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
 def print_error(message: str) -> None:
-    """Print an error message on standard error."""
-    print(tr("Error: {message}", message=message), file=sys.stderr)
+    """Print an error message on standard error, as one line."""
+    print(tr("Error: {message}", message=one_line(message)), file=sys.stderr, flush=True)
+
+
+def report_exception(error: BaseException) -> int:
+    """Tell the user about an exception in one line on standard error; return the exit code.
+
+    Errors meant for the user (:class:`UserError`, a rubric's problems, an operating-system
+    error named as a full disk, a missing permission or file) are shown as they are;
+    anything else is unexpected: its traceback goes to the error log, and the line says
+    where the log is. A traceback is never printed.
+    """
+    if isinstance(error, UserError):
+        print_error(str(error))
+        return int(getattr(error, "exit_code", 2))
+    if isinstance(error, RubricError):
+        from review_desk.rubrics import problem_text
+
+        print_error("；".join(problem_text(problem) for problem in error.problems))
+        return 2
+    if isinstance(error, OSError) and error.errno is not None:
+        print_error(os_error_message(error))
+        return 2
+    if isinstance(error, MemoryError):
+        print_error(_("Not enough memory to finish this command."))
+        return 2
+    path = log_exception(type(error), error, error.__traceback__, context=" ".join(sys.argv))
+    summary = one_line(f"{type(error).__name__}: {error}")[:300]
+    if path is None:
+        message = tr("Unexpected error: {error} (the log could not be written)", error=summary)
+    else:
+        message = tr(
+            "Unexpected error: {error} Details were written to the log {path}",
+            error=summary,
+            path=path,
+        )
+    print(one_line(message), file=sys.stderr, flush=True)
+    return 2
 
 
 def print_json(data: Any) -> None:
@@ -30,12 +77,13 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def open_project(location: str | Path) -> Project:
-    """Open a project, turning failures into a CommandError with the reason."""
-    try:
-        return Project(location)
-    except ProjectOpenError as error:
-        raise CommandError(str(error)) from error
+def open_project(location: str | Path, *, write: bool = True) -> Project:
+    """Open a project (``write=False``: read-only, for commands that only read it).
+
+    Its failures are :class:`~review_desk.storage.database.ProjectOpenError`, a
+    :class:`UserError` that the command line shows as it is.
+    """
+    return Project(location, read_only=not write)
 
 
 def say_busy(attempt: int) -> None:

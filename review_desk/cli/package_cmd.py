@@ -145,9 +145,9 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_key_show(args: argparse.Namespace) -> int:
     """Print (and optionally export) the expert's public key and fingerprint."""
-    from review_desk.exchange.keys import fingerprint, load_or_create_key, public_pem
+    from review_desk.exchange.keys import fingerprint, key_for_project, public_pem
 
-    key = load_or_create_key(Path(args.expert_project))
+    key = key_for_project(Path(args.expert_project))
     pem = public_pem(key)
     if args.export:
         Path(args.export).write_text(pem, encoding="ascii")

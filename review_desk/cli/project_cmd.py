@@ -58,7 +58,7 @@ def run_new(args: argparse.Namespace) -> int:
 
 def run_info(args: argparse.Namespace) -> int:
     """Print the project's summary."""
-    with open_project(args.project) as project:
+    with open_project(args.project, write=False) as project:
         summary = project.summary()
     if args.json:
         print_json(asdict(summary))

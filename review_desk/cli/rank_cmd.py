@@ -71,7 +71,7 @@ def run_rank(args: argparse.Namespace) -> int:
     """Print the list as a table or JSON."""
     from review_desk import ranking
 
-    with open_project(args.project) as project:
+    with open_project(args.project, write=False) as project:
         try:
             result = ranking.compute(
                 project,

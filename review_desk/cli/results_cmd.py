@@ -68,7 +68,7 @@ def run_export(args: argparse.Namespace) -> int:
     target = Path(args.out)
     if target.suffix.lower() != ".xlsx":
         raise CommandError(_("The workbook must be an .xlsx file."))
-    with open_project(args.project) as project:
+    with open_project(args.project, write=False) as project:
         try:
             result = results_ranking(project, resamples=max(args.resamples, 0))
             summary = export_workbook(project, target, result=result)
@@ -128,7 +128,7 @@ def run_publicity(args: argparse.Namespace) -> int:
         raise CommandError(tr("Not a date: {value} (use YYYY-MM-DD).", value=args.start)) from error
     if args.days < 1:
         raise CommandError(_("The publicity period lasts at least one day."))
-    with open_project(args.project) as project:
+    with open_project(args.project, write=False) as project:
         with project.reading() as session:
             organiser = session.scalars(select(m.ReviewProject.organiser)).one()
         notice = PublicityNotice(
@@ -169,7 +169,7 @@ def run_chart(args: argparse.Namespace) -> int:
     target = Path(args.out)
     if target.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise CommandError(_("Charts are written as .png, .svg or .pdf."))
-    with open_project(args.project) as project:
+    with open_project(args.project, write=False) as project:
         dossier_id = None
         if args.dossier:
             with project.reading() as session:

@@ -47,6 +47,15 @@ def load_or_create_key(project_path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def key_for_project(project_path: Path) -> Ed25519PrivateKey:
+    """Return the key of an existing Review Desk project, made if new; a path that is not
+    one (missing, mistyped, a text file) is refused and gets no key file beside it."""
+    from review_desk.storage.database import check_project_file
+
+    check_project_file(project_path)
+    return load_or_create_key(project_path)
+
+
 def public_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     """Return the public key in PEM form (what the expert hands to the agency)."""
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key

@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
+from review_desk.errors import UserError, os_error_message
 from review_desk.i18n import tr
 
 # The migration revisions this version knows, oldest first. A test checks this against
@@ -26,8 +28,20 @@ KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+# SQLite's ``PRAGMA application_id`` of a Review Desk project ("RDP1"), set when a project
+# is created and when a project of an earlier version (which had none) is opened for
+# writing. A file is recognised as a project by this number or, for those earlier
+# projects, by its ``alembic_version`` and ``review_project`` tables.
+APPLICATION_ID = 0x52445031
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_HEADER_SIZE = 100
 
-class ProjectOpenError(Exception):
+# SQLite's primary result codes that name a cause the user can act on.
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 3, 8, 10, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
+
+
+class ProjectOpenError(UserError):
     """A project database that cannot be opened; the message is for the user."""
 
 
@@ -56,6 +70,15 @@ def busy_timeout_ms() -> int:
     return int(value) if value.isdigit() else 10_000
 
 
+def _set_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # A read-only connection changes nothing: not the journal mode, not a byte.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
+    cursor.close()
+
+
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the UI read while a worker writes; FULL makes each commit durable
     # across power loss, which matters more here than write speed.
@@ -67,12 +90,105 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for a project URL with the backend's required settings."""
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create the engine for a project URL with the backend's required settings.
+
+    ``read_only`` (SQLite): the file is opened with SQLite's ``mode=ro``, so that
+    nothing, not even the journal mode, can be written through this engine.
+    """
+    path = sqlite_path(url)
+    if read_only and path is not None:
+        uri = path.absolute().as_uri() + "?mode=ro"
+        engine = create_engine(
+            url, creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+        )
+        event.listen(engine, "connect", _set_read_only_pragmas)
+        return engine
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+def _not_a_project(path: Path | str) -> ProjectOpenError:
+    return ProjectOpenError(tr("{path} is not a Review Desk project file.", path=path))
+
+
+def describe_database_error(error: BaseException, location: Path | str) -> str:
+    """Name a database driver's failure as the user should read it: a full disk, a
+    missing permission, a damaged file; never the driver's own text with its web link."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(original, OSError):
+        return os_error_message(original)
+    code = getattr(original, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == _SQLITE_FULL:
+        return tr("The disk is full: {path}", path=location)
+    if primary in (_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CANTOPEN):
+        return tr("Permission denied: {path}", path=location)
+    if primary == _SQLITE_NOTADB:
+        return tr("{path} is not a Review Desk project file.", path=location)
+    if primary == _SQLITE_CORRUPT:
+        return tr("The project file {path} is damaged.", path=location)
+    if primary == _SQLITE_IOERR:
+        return tr("The disk could not be read or written: {path}", path=location)
+    reason = str(original).split("\n", 1)[0][:200]
+    return tr("The project {path} could not be opened: {reason}", path=location, reason=reason)
+
+
+def check_project_file(path: Path) -> str:
+    """Return the schema revision of the Review Desk project at ``path`` without changing
+    the file in any way; raise :class:`ProjectOpenError` for anything else.
+
+    The header bytes are read first, then the schema through a read-only connection,
+    so that an empty file, a text file or another program's SQLite database is refused
+    as it is (SQLAlchemy's engine would switch it to WAL, or make an empty file a
+    database, before anyone looked).
+    """
+    if not path.exists():
+        raise ProjectOpenError(tr("Project file not found: {path}", path=path))
+    if path.is_dir():
+        raise ProjectOpenError(tr("{path} is a folder, not a project file.", path=path))
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(_HEADER_SIZE)
+    except OSError as error:
+        raise ProjectOpenError(os_error_message(error)) from error
+    if not header:
+        raise ProjectOpenError(tr("{path} is an empty file, not a Review Desk project.", path=path))
+    if len(header) < _HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
+        raise _not_a_project(path)
+    if int.from_bytes(header[68:72], "big") not in (0, APPLICATION_ID):
+        raise _not_a_project(path)
+    try:
+        connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+        try:
+            application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+            tables = {
+                row[0]
+                for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            revision = None
+            if "alembic_version" in tables:
+                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise ProjectOpenError(describe_database_error(error, path)) from error
+    if application_id not in (0, APPLICATION_ID):
+        raise _not_a_project(path)
+    if not isinstance(revision, str) or "review_project" not in tables:
+        raise _not_a_project(path)
+    return revision
+
+
+def _mark_as_project(engine: Engine) -> None:
+    """Give an SQLite project its application id (projects of earlier versions lack it)."""
+    with engine.connect() as connection:
+        if connection.exec_driver_sql("PRAGMA application_id").scalar() != APPLICATION_ID:
+            connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+            connection.commit()
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -150,40 +266,63 @@ class OpenedDatabase:
     backup: Path | None
 
 
-def open_database(location: str | Path, *, create: bool = False) -> OpenedDatabase:
+def _too_new(revision: str) -> ProjectTooNewError:
+    return ProjectTooNewError(
+        tr(
+            "This project was saved by a newer version of Review Desk (schema {revision})."
+            " Please install the latest version to open it.",
+            revision=revision,
+        )
+    )
+
+
+def open_database(
+    location: str | Path, *, create: bool = False, read_only: bool = False
+) -> OpenedDatabase:
     """Open (or with ``create`` make) a project database and bring its schema up to date.
 
-    An older schema is upgraded after a backup copy; a newer one is refused.
+    An SQLite file is checked to be a Review Desk project, touching nothing, before it
+    is opened (:func:`check_project_file`). An older schema is upgraded after a backup
+    copy; a newer one is refused. ``read_only`` opens the file so that nothing can be
+    written to it; an older schema is then refused with a request to open the project
+    for writing first (upgrading is a write), rather than upgraded behind a read.
     """
     url = url_for(location)
     path = sqlite_path(url)
+    known: str | None = None
     if path is not None:
-        if create and path.exists():
-            raise ProjectOpenError(tr("A file already exists at {path}.", path=path))
-        if not create and not path.is_file():
-            raise ProjectOpenError(tr("Project file not found: {path}", path=path))
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+            if path.exists():
+                raise ProjectOpenError(tr("A file already exists at {path}.", path=path))
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ProjectOpenError(os_error_message(error)) from error
+        else:
+            known = check_project_file(path)
+            if known not in KNOWN_REVISIONS:
+                raise _too_new(known)
+            if read_only and known != HEAD_REVISION:
+                raise ProjectOpenError(
+                    tr(
+                        "{path} was made by an earlier version of Review Desk; open it in"
+                        " Review Desk first to upgrade it.",
+                        path=path,
+                    )
+                )
+    engine = make_engine(url, read_only=read_only and not create)
     try:
         with engine.connect() as connection:
             revision = current_revision(connection)
-    except Exception as exc:  # the driver's error for "not a database" varies
+    except DBAPIError as exc:
         engine.dispose()
-        raise ProjectOpenError(
-            tr("{path} is not a Review Desk project file ({error}).", path=location, error=exc)
-        ) from exc
-    if revision == HEAD_REVISION:
-        return OpenedDatabase(engine, url, None, None)
+        raise ProjectOpenError(describe_database_error(exc, location)) from exc
+    if path is not None and not create and revision != known:
+        engine.dispose()  # changed between the check and the opening: look again
+        return open_database(location, read_only=read_only)
     if revision is not None and revision not in KNOWN_REVISIONS:
         engine.dispose()
-        raise ProjectTooNewError(
-            tr(
-                "This project was saved by a newer version of Review Desk (schema {revision})."
-                " Please install the latest version to open it.",
-                revision=revision,
-            )
-        )
+        raise _too_new(revision)
     if revision is None and not create:
         with engine.connect() as connection:
             has_tables = bool(inspect(connection).get_table_names())
@@ -193,9 +332,18 @@ def open_database(location: str | Path, *, create: bool = False) -> OpenedDataba
             if has_tables
             else tr("{path} is an empty database, not a Review Desk project.", path=location)
         )
+    if read_only:
+        return OpenedDatabase(engine, url, None, None)
     backup = None
-    if revision is not None and path is not None:
+    try:
+        if revision != HEAD_REVISION:
+            if revision is not None and path is not None:
+                engine.dispose()
+                backup = backup_sqlite(path, revision)
+            upgrade(engine)
+        if path is not None:
+            _mark_as_project(engine)
+    except (DBAPIError, sqlite3.Error, OSError) as exc:
         engine.dispose()
-        backup = backup_sqlite(path, revision)
-    upgrade(engine)
-    return OpenedDatabase(engine, url, revision, backup)
+        raise ProjectOpenError(describe_database_error(exc, location)) from exc
+    return OpenedDatabase(engine, url, revision if revision != HEAD_REVISION else None, backup)
