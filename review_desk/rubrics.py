@@ -94,6 +94,8 @@ def active_rubric(project: Project, *, actor: str = "system", clock: Clock = utc
         info = session.scalars(select(m.ReviewProject)).one()
         text = rubric_text(session, info.active_rubric_hash) if info.active_rubric_hash else None
     if text is None:
+        if project.read_only:  # a command that only looks: the default, not stored
+            return load_rubric(default_rubric_text())
         return use_rubric(project, default_rubric_text(), actor=actor, clock=clock)
     return load_rubric(text)
 
