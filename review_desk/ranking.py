@@ -184,6 +184,41 @@ def stage_totals(
     return frame, rubrics
 
 
+def check_parameters(
+    rubric: Rubric,
+    *,
+    target: int | None = None,
+    cap: int | None = None,
+    min_score: float | None = None,
+    resamples: int = 0,
+    trim_min: int = 5,
+) -> None:
+    """Refuse ranking parameters that make no sense (a list with no place, a minimum
+    score no dossier can reach) with a message for the user."""
+    if target is not None and target < 1:
+        raise RankingError(
+            tr("The number of provincial places must be at least 1 (not {value}).", value=target)
+        )
+    if cap is not None and cap < 1:
+        raise RankingError(
+            tr("The provincial places per direction must be at least 1 (not {value}).", value=cap)
+        )
+    if resamples < 0:
+        raise RankingError(
+            tr("The number of resamples cannot be negative (not {value}).", value=resamples)
+        )
+    if trim_min < 3:
+        raise RankingError(tr("Trimming needs at least 3 experts (not {value}).", value=trim_min))
+    if min_score is not None and not 0 <= min_score <= rubric.total:
+        raise RankingError(
+            tr(
+                "The minimum score must be between 0 and the rubric's total {total} (not {value}).",
+                total=f"{rubric.total:g}",
+                value=f"{min_score:g}",
+            )
+        )
+
+
 def compute(
     project: Project,
     *,
@@ -201,6 +236,9 @@ def compute(
     """Consolidate, flag, allocate, measure stability (``resamples`` bootstrap draws
     over the experts, seeded; 0 skips it) and apply the committee's adjustments."""
     rubric = active_rubric(project)
+    check_parameters(
+        rubric, target=target, cap=cap, min_score=min_score, resamples=resamples, trim_min=trim_min
+    )
     totals, _rubrics = stage_totals(project, rubric)
     with project.reading() as session:
         info = session.scalars(select(m.ReviewProject)).one()
@@ -297,6 +335,8 @@ def compute(
     score = frame["score"].astype(float)
     vetoed = frame["vetoed"].fillna(False).astype(bool)
     passed = verdict.eq("passed") if verdicts else pd.Series(True, index=frame.index)
+    # Bonus points come from the applicant's facts, scored or not.
+    facts_bonus = frame["dossier_id"].map(bonus).astype(float)
     candidates = pd.DataFrame(
         {
             "dossier_id": frame["dossier_id"],
@@ -310,11 +350,12 @@ def compute(
                 frame["requested_level"] == "provincial", "provincial", "municipal"
             ),
             "eligible": np.isfinite(score) & ~vetoed & passed,
+            "unscored": ~np.isfinite(score) & ~vetoed & passed,
             "vetoed": vetoed,
             "verdict": verdict.astype(object).where(verdict.notna(), None),
             "score": score,
             "base": frame["base"].astype(float),
-            "bonus": frame["bonus"].fillna(0.0).astype(float),
+            "bonus": frame["bonus"].astype(float).fillna(facts_bonus).fillna(0.0),
             "experts": frame["experts"].fillna(0).astype(int),
             "double_high_rank": frame["double_high"].map(DOUBLE_HIGH_RANK).fillna(0).astype(int),
             "tech_transfer": frame["major_tech_transfer"].astype(bool).astype(int),
@@ -361,6 +402,7 @@ def compute(
         (d, e) in notes for d, e in zip(flagged["dossier_id"], flagged["expert_id"], strict=True)
     ]
     flagged["expert"] = flagged["expert_id"].map(expert_names)
+    flagged["code"] = flagged["dossier_id"].map(dict(zip(base["id"], base["code"], strict=True)))
     flagged["note"] = [
         notes.get((d, e), "")
         for d, e in zip(flagged["dossier_id"], flagged["expert_id"], strict=True)
@@ -493,11 +535,31 @@ def explain_deviation(
     source: str = "agency",
     actor: str = "agency",
     clock: Clock = utc_now,
+    **options: Any,
 ) -> None:
-    """Record why an expert's score deviates (needed before finalising)."""
+    """Record why an expert's score deviates (needed before finalising): only while the
+    list is not finalised, and only for a deviation flag of that expert's submitted sheet
+    on that dossier in the list computed with ``options`` (``compute``'s parameters)."""
     if len(explanation.strip()) < 4:
         raise RankingError(_("Write the explanation."))
+    current = compute(project, **{"resamples": 0, **options})
+    if current.finalised is not None:
+        raise RankingError(
+            _("The list is finalised and locked: its explanations can no longer change.")
+        )
+    flags = current.experts
+    if not ((flags["dossier_id"] == dossier_id) & (flags["expert_id"] == expert_id)).any():
+        raise RankingError(
+            _(
+                "This expert's submitted score sheet on this dossier has no deviation flag: "
+                "there is nothing to explain."
+            )
+        )
     with project.transaction() as session:
+        if session.scalar(select(m.FinalList.id).limit(1)) is not None:
+            raise RankingError(
+                _("The list is finalised and locked: its explanations can no longer change.")
+            )
         note = session.scalars(
             select(m.DeviationNote).where(
                 m.DeviationNote.dossier_id == dossier_id, m.DeviationNote.expert_id == expert_id
@@ -606,6 +668,16 @@ def final_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     return result
 
 
+def blocking_deviations(result: RankResult) -> list[tuple[str, str]]:
+    """The deviation flags without a written explanation (each blocks finalising), as
+    (dossier code, expert name) pairs in the order of the codes."""
+    waiting = result.experts[~result.experts["explained"]]
+    return sorted(
+        (str(code), str(expert))
+        for code, expert in zip(waiting["code"], waiting["expert"], strict=True)
+    )
+
+
 def finalise(
     project: Project, *, actor: str = "committee", clock: Clock = utc_now, **options: Any
 ) -> str:
@@ -615,10 +687,21 @@ def finalise(
     current = compute(project, **{"resamples": 0, **options})
     if current.finalised is not None:
         raise RankingError(_("The list is finalised already."))
-    unexplained = current.experts[~current.experts["explained"]]
-    if len(unexplained):
+    if not current.table["score"].notna().any():
         raise RankingError(
-            tr("{count} deviating scores still need a written explanation.", count=len(unexplained))
+            _(
+                "Nothing has been scored yet: there is no submitted score sheet, "
+                "so there is no list to finalise."
+            )
+        )
+    unexplained = blocking_deviations(current)
+    if unexplained:
+        raise RankingError(
+            tr(
+                "{count} deviating scores still need a written explanation: {which}",
+                count=len(unexplained),
+                which=_(", ").join(f"{code} {expert}" for code, expert in unexplained),
+            )
         )
     if (current.table["adjusted_tier"] == "tied").any():
         raise RankingError(_("Tied candidates are waiting for the committee's decision."))

@@ -84,6 +84,7 @@ TEMPLATES: dict[str, str] = {
     AllocationReason.REQUESTED_MUNICIPAL: N_("applied for the municipal/county level"),
     AllocationReason.BELOW_MIN: N_("score {score} is below the minimum {min}"),
     AllocationReason.INELIGIBLE: N_("not eligible (formal review or veto)"),
+    AllocationReason.UNSCORED: N_("no submitted score sheet yet"),
     CheckLabel.FILE: N_("File {name}"),
     CheckLabel.MATERIAL_FILES: N_("Material files"),
     CheckLabel.CONDITION: N_("Condition {clause}"),

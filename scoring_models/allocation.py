@@ -9,6 +9,9 @@ by name, id or input order: when tied candidates compete for fewer remaining pla
 they are, all of them are ``tied``, the contested places are held for the committee, and
 no lower-ranked candidate takes a place the tie contests.
 
+A candidate that is not eligible only because nobody has scored it yet (an optional
+boolean ``unscored`` column) is left out like an ineligible one but gets its own reason.
+
 Every row gets a reason: a :class:`~scoring_models.reasons.Reason`, a code of
 :class:`AllocationReason` with its parameters, never text. The application renders it in
 the user's language when it shows it; the record itself (and the hash of a finalised
@@ -105,6 +108,9 @@ def allocate(
     level_of = rows["requested_level"].tolist()
 
     labels = rows["code"] if "code" in rows.columns else rows["dossier_id"]
+    unscored = (
+        [bool(u) for u in rows["unscored"]] if "unscored" in rows.columns else [False] * len(rows)
+    )
     tier, reason, tied, rank = _core(
         keys,
         eligible,
@@ -115,6 +121,7 @@ def allocate(
         rules,
         _record,
         names,
+        unscored,
     )
     result = pd.DataFrame(
         {
@@ -141,6 +148,7 @@ def _core(
     rules: AllocationRules,
     say: Callable[..., Reason | None],
     names: dict[Any, str],
+    unscored: list[bool] | None = None,
 ) -> tuple[list[str], list[Reason | None], list[bool], list[int | None]]:
     """The allocation itself on plain lists (also used, reasons off, by the stability
     analysis's thousands of reruns). ``labels`` name the candidates in tie reasons."""
@@ -158,7 +166,12 @@ def _core(
         )
     for i in range(n):
         if not eligible[i]:
-            tier[i], reason[i] = INELIGIBLE, say(AllocationReason.INELIGIBLE)
+            left_out = (
+                AllocationReason.UNSCORED
+                if unscored and unscored[i]
+                else AllocationReason.INELIGIBLE
+            )
+            tier[i], reason[i] = INELIGIBLE, say(left_out)
         elif rules.min_score is not None and keys[i][0] < rules.min_score:
             tier[i] = NOT_RECOMMENDED
             reason[i] = say(AllocationReason.BELOW_MIN, score=keys[i][0], min=rules.min_score)

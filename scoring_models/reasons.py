@@ -63,3 +63,4 @@ class AllocationReason(StrEnum):
     REQUESTED_MUNICIPAL = "requested_municipal"  # (none)
     BELOW_MIN = "below_min"  # score, min
     INELIGIBLE = "ineligible"  # (none): formal review failed or vetoed
+    UNSCORED = "unscored"  # (none): eligible so far, but no submitted score sheet yet

@@ -111,3 +111,129 @@ def test_rank_command_prints_the_list(demo_project: Path) -> None:
     assert sum(r["tier"] == "provincial" for r in rows) == 4
     refused = run_cli("finalise", str(demo_project), module="review_desk")
     assert refused.returncode == 2 and "畸高畸低" in refused.stderr
+
+
+def _first_flag(project_path: Path) -> tuple[str, int, str]:
+    """The first deviation flag of a project: dossier code, expert id, expert name."""
+    with Project(project_path) as project:
+        result = ranking.compute(project, resamples=0)
+    flag = result.experts.iloc[0]
+    code = result.table.loc[result.table["dossier_id"] == flag["dossier_id"], "code"].iloc[0]
+    return str(code), int(flag["expert_id"]), str(flag["expert"])
+
+
+def _note(project_path: Path, code: str, expert_id: int) -> str | None:
+    with Project(project_path) as project, project.reading() as session:
+        return session.scalar(
+            select(m.DeviationNote.text)
+            .join(m.Dossier, m.Dossier.id == m.DeviationNote.dossier_id)
+            .where(m.Dossier.code == code, m.DeviationNote.expert_id == expert_id)
+        )
+
+
+def test_explain_after_finalising_is_refused_and_the_text_kept(finalised_project: Path) -> None:
+    code, expert_id, _name = _first_flag(finalised_project)
+    before = _note(finalised_project, code, expert_id)
+    assert before
+    run = run_cli(
+        "explain", str(finalised_project), "--dossier", code, "--expert", str(expert_id),
+        "--text", "定稿后改写的说明文字", module="review_desk",
+    )  # fmt: skip
+    assert run.returncode == 2, run.stdout
+    assert "定稿" in run.stderr and "Traceback" not in run.stderr
+    assert _note(finalised_project, code, expert_id) == before
+
+
+def test_explain_for_an_expert_without_that_deviation_is_refused(demo_project: Path) -> None:
+    with Project(demo_project) as project:
+        result = ranking.compute(project, resamples=0)
+    flagged = set(zip(result.experts["dossier_id"], result.experts["expert_id"], strict=True))
+    # An expert with a sheet on the dossier but no flag, and an expert with no sheet at all.
+    totals = result.totals
+    calm = totals[
+        [
+            (d, e) not in flagged
+            for d, e in zip(totals["dossier_id"], totals["expert_id"], strict=True)
+        ]
+    ].iloc[0]
+    code = result.table.loc[result.table["dossier_id"] == calm["dossier_id"], "code"].iloc[0]
+    scored = set(totals.loc[totals["dossier_id"] == calm["dossier_id"], "expert_id"])
+    with Project(demo_project) as project, project.reading() as session:
+        stranger = next(e for e in session.scalars(select(m.Expert.id)) if e not in scored)
+    for expert_id in (int(calm["expert_id"]), int(stranger)):
+        run = run_cli(
+            "explain", str(demo_project), "--dossier", str(code), "--expert", str(expert_id),
+            "--text", "没有偏离也写一条说明", module="review_desk",
+        )  # fmt: skip
+        assert run.returncode == 2, (expert_id, run.stdout)
+        assert "偏离" in run.stderr or "畸高畸低" in run.stderr, run.stderr
+        assert _note(demo_project, str(code), expert_id) is None
+
+
+def test_finalise_with_unexplained_deviations_lists_the_dossiers_and_experts(
+    demo_project: Path,
+) -> None:
+    with Project(demo_project) as project:
+        result = ranking.compute(project, resamples=0)
+    codes = dict(zip(result.table["dossier_id"], result.table["code"], strict=True))
+    refused = run_cli("finalise", str(demo_project), module="review_desk")
+    assert refused.returncode == 2
+    for flag in result.experts.itertuples():
+        assert codes[flag.dossier_id] in refused.stderr
+        assert str(flag.expert) in refused.stderr
+    # rank shows which deviations block finalising, and --json names them by code.
+    shown = run_cli("rank", str(demo_project), "--resamples", "0", module="review_desk")
+    assert shown.returncode == 0, shown.stderr
+    assert "阻止定稿" in shown.stdout
+    data = run_cli("rank", str(demo_project), "--json", "--resamples", "0", module="review_desk")
+    deviations = json.loads(data.stdout)["deviations"]
+    assert deviations and all(d["code"] == codes[d["dossier_id"]] for d in deviations)
+    assert all(d["expert"] and d["blocks_finalise"] for d in deviations)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--target", "-1"),
+        ("--target", "0"),
+        ("--cap", "0"),
+        ("--resamples", "-5"),
+        ("--min-score", "200"),
+        ("--min-score", "-1"),
+        ("--trim-min", "0"),
+    ],
+)
+def test_bad_rank_parameters_are_refused(demo_project: Path, option: str, value: str) -> None:
+    run = run_cli("rank", str(demo_project), option, value, module="review_desk")
+    assert run.returncode == 2, run.stdout
+    assert "Traceback" not in run.stderr and run.stdout == ""
+    assert option in run.stderr or "满分" in run.stderr, run.stderr
+
+
+def test_finalise_on_a_project_with_nothing_scored_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.small_project import cli, make_project
+
+    project = make_project(tmp_path, capsys)
+    code, _out, err = cli(capsys, "finalise", str(project))
+    assert code == 2 and "评分" in err, err
+    with Project(project) as opened, opened.reading() as session:
+        assert session.scalar(select(m.FinalList.id)) is None
+
+
+def test_an_unscored_eligible_dossier_has_its_own_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.small_project import cli, make_project
+
+    project = make_project(tmp_path, capsys, tech_transfer="有")
+    code, out, err = cli(capsys, "rank", str(project), "--json", "--resamples", "0")
+    assert code == 0, err
+    (row,) = json.loads(out)["rows"]
+    assert row["verdict"] == "passed"
+    assert row["reason_record"] == {"code": "unscored", "params": {}}
+    assert row["reason"] == "尚无已提交的评分表"
+    assert row["bonus"] == 2.0  # what its facts give (有重大科技转化成果)
+    code, out, _err = cli(capsys, "rank", str(project), "--resamples", "0")
+    assert "尚无已提交的评分表" in out and "形式审查未通过" not in out

@@ -85,6 +85,7 @@ def test_the_finalised_hash_is_the_same_in_every_language(
                 "requested_municipal",
                 "total_full",
                 "ineligible",
+                "unscored",
             }
     assert hashes["zh_CN"] == hashes["en"]
 

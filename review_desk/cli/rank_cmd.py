@@ -4,10 +4,44 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from typing import Any
 
 from review_desk.cli.common import CommandError, open_project, print_json
 from review_desk.i18n import _, tr
+
+
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                tr(
+                    "{value} is not a whole number of at least {minimum}",
+                    value=text,
+                    minimum=minimum,
+                )
+            )
+        return value
+
+    return parse
+
+
+def _score(text: str) -> float:
+    """An argparse type: a score, a finite number of at least 0 (the rubric's total is
+    checked once the project is open)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(tr("{value} is not a score of at least 0", value=text))
+    return value
 
 
 def register(commands: Any) -> None:
@@ -15,19 +49,19 @@ def register(commands: Any) -> None:
     rank = commands.add_parser("rank", help=_("print the ranked list"))
     rank.add_argument("project", help=_("project file"))
     rank.add_argument("--json", action="store_true", help=_("print JSON"))
-    rank.add_argument("--target", type=int, help=_("number of provincial places"))
-    rank.add_argument("--cap", type=int, help=_("provincial places per direction"))
+    rank.add_argument("--target", type=_whole(1), help=_("number of provincial places"))
+    rank.add_argument("--cap", type=_whole(1), help=_("provincial places per direction"))
     rank.add_argument(
         "--method",
         choices=["mean", "median", "trimmed"],
         default="trimmed",
         help=_("how expert totals are combined"),
     )
-    rank.add_argument("--trim-min", type=int, default=5, help=_("experts needed to trim"))
+    rank.add_argument("--trim-min", type=_whole(3), default=5, help=_("experts needed to trim"))
     rank.add_argument("--normalise", action="store_true", help=_("z-score each expert"))
-    rank.add_argument("--min-score", type=float, help=_("lowest score to recommend"))
+    rank.add_argument("--min-score", type=_score, help=_("lowest score to recommend"))
     rank.add_argument(
-        "--resamples", type=int, default=1000, help=_("bootstrap resamples (0 skips)")
+        "--resamples", type=_whole(0), default=1000, help=_("bootstrap resamples (0 skips)")
     )
     rank.set_defaults(handler=run_rank)
 
@@ -91,7 +125,7 @@ def run_rank(args: argparse.Namespace) -> int:
                 "config": result.config,
                 "finalised": result.finalised,
                 "rows": result.rows(),
-                "deviations": result.experts.replace({math.nan: None}).to_dict("records"),
+                "deviations": _deviations(result),
                 "reliability": result.reliability,
             }
         )
@@ -108,6 +142,7 @@ def run_rank(args: argparse.Namespace) -> int:
         )
     for entry in result.reliability:
         print(tr("Panel {panel}: ", panel=entry["panel"]) + ranking.reliability_reading(entry))
+    _print_blocking(result)
     if result.finalised:
         print(tr("Finalised; content hash {hash}", hash=result.finalised["content_hash"]))
         if result.finalised["changed_since"]:
@@ -118,6 +153,34 @@ def run_rank(args: argparse.Namespace) -> int:
                 )
             )
     return 0
+
+
+def _deviations(result: Any) -> list[dict[str, Any]]:
+    """The deviation flags as JSON rows: the dossier's code and the expert's name beside
+    their ids, and whether the flag blocks finalising (no explanation yet)."""
+    rows: list[dict[str, Any]] = result.experts.replace({math.nan: None}).to_dict("records")
+    for row in rows:
+        row["blocks_finalise"] = not row["explained"]
+    return rows
+
+
+def _print_blocking(result: Any) -> None:
+    """Print the deviations that block finalising, one per line."""
+    from review_desk import ranking
+
+    if result.finalised:
+        return
+    waiting = ranking.blocking_deviations(result)
+    if not waiting:
+        return
+    print(
+        tr(
+            "Deviations without an explanation ({count}, they block finalising):",
+            count=len(waiting),
+        )
+    )
+    for code, expert in waiting:
+        print(f"    {code}  {expert}")
 
 
 def run_explain(args: argparse.Namespace) -> int:

@@ -153,7 +153,7 @@ class RankingPage(Page):
         self.trim_min.setValue(5)
         self.normalise = QCheckBox(_("Normalise each expert (z-score)"), params)
         self.target = QSpinBox(params)
-        self.target.setRange(0, 500)
+        self.target.setRange(1, 500)
         self.cap = QSpinBox(params)
         self.cap.setRange(1, 50)
         self.min_score = QDoubleSpinBox(params)
@@ -580,6 +580,7 @@ class RankingPage(Page):
                 row["expert_id"],
                 dialog.values()[1],
                 actor=current_user(),
+                **self.options(),
             )
         except ranking.RankingError as error:
             QMessageBox.warning(self, _("Explain a deviation"), str(error))
