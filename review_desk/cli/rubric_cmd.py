@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.errors import IOFailure
 from review_desk.i18n import _, tr
 
 
@@ -35,6 +36,12 @@ def run_validate(args: argparse.Namespace) -> int:
     from scoring_models.rubric import RubricError
 
     path = Path(args.file)
+    if not path.is_file():  # nothing to validate: the command fails, exit 2
+        raise CommandError(
+            tr("{path} is a folder, not a file.", path=path)
+            if path.is_dir()
+            else tr("File not found: {path}", path=path)
+        )
     try:
         rubric = load_rubric_file(path)
     except RubricError as error:
@@ -91,7 +98,9 @@ def run_use(args: argparse.Namespace) -> int:
         except RubricError as error:
             raise CommandError("\n".join(problem_text(p) for p in error.problems)) from error
         except OSError as error:
-            raise CommandError(str(error)) from error
+            raise IOFailure(error) from error
+        except UnicodeDecodeError as error:
+            raise CommandError(tr("{path} is not a UTF-8 text file.", path=path)) from error
     print(tr("The project now uses {name} {version}.", name=rubric.name, version=rubric.version))
     return 0
 
