@@ -4,6 +4,13 @@ PDF parsers have known denial-of-service bugs (decompression bombs, reference lo
 a received file is never parsed in the application's own process: a worker reads it and
 sends back a small result, and a worker that runs out of time is killed and replaced.
 The memory limit uses RLIMIT_AS where the system has it (Linux, macOS).
+
+Two kinds of failure are kept apart. A file that makes the parser fail, run out of time
+or memory, or crash the worker is the file's problem: its report says so and the other
+files are read. A worker that cannot start (the parser cannot be imported, as in a
+frozen build that left it out), that fails in our own code, or that crashes on file after
+file with none read is our problem: :class:`PdfReaderBroken` is raised and the command
+stops with an error instead of calling every file unreadable.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 
 DEFAULT_TIMEOUT = 60.0
@@ -25,6 +33,26 @@ DEFAULT_MEMORY_MB = 1024
 
 OK, NO_TEXT, ENCRYPTED, DAMAGED, TOO_COSTLY = "ok", "no_text", "encrypted", "damaged", "too_costly"
 UNREAD = "unread"  # pages counted, text layer not searched
+# Crashes in a row, with no file read yet, after which the reader itself is suspect.
+CRASHES_BEFORE_BROKEN = 3
+
+
+class PdfReaderBroken(UserError):
+    """The PDF reader itself does not work: no file was judged, the command must stop."""
+
+    code = "pdf.reader_broken"
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """The worker's first message: the parser is loaded."""
+
+
+@dataclass(frozen=True)
+class _Broken:
+    """The worker's last message: it failed in our code, not on a file (``detail``)."""
+
+    detail: str
 
 
 @dataclass
@@ -105,9 +133,18 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 def _serve(connection: Connection, memory_mb: int) -> None:
-    _limit_memory(memory_mb)
-    import pypdf  # noqa: F401 - loaded while the parent is still copying files
+    import traceback
 
+    _limit_memory(memory_mb)
+    try:
+        # Loaded while the parent is still copying files; a failure here is ours.
+        import pypdf  # noqa: F401
+
+        import review_desk.intake.pdf_text  # noqa: F401
+    except BaseException as error:  # MemoryError too: the limit is below what we need
+        _send_last(connection, _Broken(_one_line(error, traceback.format_exc())))
+        return
+    connection.send(_Ready())
     while True:
         try:
             job = connection.recv()
@@ -120,7 +157,26 @@ def _serve(connection: Connection, memory_mb: int) -> None:
             report = read_pdf(path, extract)
         except MemoryError:
             report = PdfReport(path, TOO_COSTLY, message=_("reading it needs too much memory"))
+        except OSError as error:  # the stored copy cannot be opened: this file only
+            report = PdfReport(
+                path, DAMAGED, message=tr("it cannot be opened ({error})", error=error)
+            )
+        except Exception as error:  # outside the parser's own guard: a fault of ours
+            _send_last(connection, _Broken(_one_line(error, traceback.format_exc())))
+            return
         connection.send(report)
+
+
+def _one_line(error: BaseException, details: str) -> str:
+    if isinstance(error, ImportError) and error.name:
+        return tr("the module {name} is missing from the installation", name=error.name)
+    last = details.strip().splitlines()[-1] if details.strip() else ""
+    return last or f"{type(error).__name__}: {error}"
+
+
+def _send_last(connection: Connection, message: object) -> None:
+    with contextlib.suppress(BrokenPipeError, OSError):
+        connection.send(message)
 
 
 class _Worker:
@@ -130,6 +186,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.path: str | None = None
+        self.ready = False
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -142,6 +199,22 @@ class _Worker:
             self.process.kill()
             self.process.join()
         self.connection.close()
+
+
+def _last_words(worker: _Worker) -> str | None:
+    """What a worker that exited said before it went: its :class:`_Broken` detail, if any.
+
+    A worker that cannot load the parser says why and exits; the parent may only notice
+    when its job cannot be sent, with the message still waiting in the pipe.
+    """
+    with contextlib.suppress(EOFError, OSError):
+        while worker.connection.poll(0):
+            message = worker.connection.recv()
+            if isinstance(message, _Broken):
+                return message.detail
+            if isinstance(message, _Ready):
+                worker.ready = True
+    return None
 
 
 class PdfWorkers:
@@ -159,6 +232,8 @@ class PdfWorkers:
         # spawn: a fork of a process that runs Qt threads is not safe.
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
+        self._crashes = 0  # in a row
+        self._read_any = False
 
     def __enter__(self) -> PdfWorkers:
         # Start the workers now: their start-up overlaps the caller's first file copies.
@@ -183,11 +258,41 @@ class PdfWorkers:
         self._workers.append(worker)
         return worker
 
+    def _crashed(self, worker: _Worker) -> PdfReport:
+        """A worker died: the file's fault if the reader works, else :class:`PdfReaderBroken`."""
+        detail = _last_words(worker)
+        self._workers.remove(worker)
+        worker.stop(kill=True)
+        if detail is not None:
+            self._give_up(detail)
+        if not worker.ready:
+            self._give_up(
+                tr("the worker process exited with code {code}", code=worker.process.exitcode)
+            )
+        self._crashes += 1
+        if not self._read_any and self._crashes >= CRASHES_BEFORE_BROKEN:
+            self._give_up(tr("it crashed on {count} files in a row", count=self._crashes))
+        # Killed by the memory limit or a parser crash on this file: replace the worker.
+        return PdfReport(
+            worker.path or "", TOO_COSTLY, message=_("reading it crashed the PDF reader")
+        )
+
+    def _give_up(self, detail: str) -> None:
+        self.close()
+        raise PdfReaderBroken(
+            tr(
+                "The PDF reader does not work ({detail}); no file was judged. This is a fault "
+                "of the installation, not of the files.",
+                detail=detail,
+            )
+        )
+
     def read(self, paths: Iterable[Path], extract_text: bool = True) -> Iterator[PdfReport]:
         """Read every file; yield a report per file as it completes (in any order).
 
         ``paths`` is consumed lazily, one path whenever a worker is free, so a generator
-        that copies files as it yields them runs alongside the workers.
+        that copies files as it yields them runs alongside the workers. Raises
+        :class:`PdfReaderBroken` when the reader itself does not work (see the module).
         """
         from multiprocessing.connection import wait
         from time import monotonic
@@ -207,7 +312,11 @@ class PdfWorkers:
                     backlog.append(str(path))
                 worker = idle.pop() if idle else self._spawn()
                 worker.path = backlog.pop(0)
-                worker.connection.send((worker.path, extract_text))
+                try:
+                    worker.connection.send((worker.path, extract_text))
+                except OSError:  # BrokenPipeError: it died before taking the job
+                    yield self._crashed(worker)
+                    continue
                 busy[worker.connection] = (worker, monotonic())
             if not busy:
                 if exhausted and not backlog:
@@ -228,21 +337,22 @@ class PdfWorkers:
                 deadline = min(started for _w, started in busy.values()) + self.timeout
                 ready = wait(list(busy), timeout=max(0.0, deadline - now))
             for connection in ready:
-                worker, _started = busy.pop(connection)
+                worker, started = busy.pop(connection)
                 try:
-                    report: PdfReport = worker.connection.recv()
+                    message = worker.connection.recv()
                 except (EOFError, OSError):
-                    # The worker died (e.g. killed by the memory limit): replace it.
-                    self._workers.remove(worker)
-                    worker.stop(kill=True)
-                    report = PdfReport(
-                        worker.path or "",
-                        TOO_COSTLY,
-                        message=_("reading it crashed the PDF reader"),
-                    )
-                else:
-                    idle.append(worker)
-                yield report
+                    yield self._crashed(worker)
+                    continue
+                if isinstance(message, _Ready):
+                    worker.ready = True
+                    busy[connection] = (worker, started)  # its file is being read now
+                    continue
+                if isinstance(message, _Broken):
+                    self._give_up(message.detail)
+                self._crashes = 0
+                self._read_any = True
+                idle.append(worker)
+                yield message
             now = monotonic()
             for connection, (worker, started) in list(busy.items()):
                 if now - started >= self.timeout:

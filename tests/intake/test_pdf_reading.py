@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import random
+import subprocess
+import sys
 import zlib
 from pathlib import Path
+
+import pytest
 
 from review_desk import reference
 from review_desk.demo.pdfs import dossier_pdf, scanned_pdf
 from review_desk.demo.texts import DossierFacts
 from review_desk.intake.pdf_text import find_items, has_text_layer, heading_items
-from review_desk.intake.pdf_worker import DAMAGED, NO_TEXT, OK, TOO_COSTLY, PdfWorkers
+from review_desk.intake.pdf_worker import (
+    DAMAGED,
+    NO_TEXT,
+    OK,
+    TOO_COSTLY,
+    PdfReaderBroken,
+    PdfWorkers,
+)
 
 
 def test_headings_not_mentions() -> None:
@@ -115,14 +128,101 @@ def test_a_worker_that_takes_too_long_is_replaced(tmp_path: Path) -> None:
         assert next(iter(pool.read([path]))).status == OK
 
 
-def test_a_worker_killed_by_the_memory_limit_is_reported(tmp_path: Path) -> None:
-    import sys
+def test_a_worker_that_dies_on_a_file_is_that_files_problem(tmp_path: Path) -> None:
+    """A worker that started and then died (the memory limit's kill, a parser crash) flags
+    the file it was reading; the next file is read by a new worker."""
+    rng = random.Random(5)
+    facts = DossierFacts(
+        "丙公司", "企业", "太原市", reference.directions()[1], "丙基地", "省级", ()
+    )
+    good, _pages = dossier_pdf(facts, reference.checklist(), set(), rng)
+    path = _write(tmp_path, "good.pdf", good)
+    with PdfWorkers(workers=1) as pool:
+        assert next(iter(pool.read([path]))).status == OK
+        pool._workers[0].process.kill()  # as the kernel does when the limit is hit
+        pool._workers[0].process.join()
+        report = next(iter(pool.read([path])))
+        assert report.status == TOO_COSTLY and report.message
+        assert next(iter(pool.read([path]))).status == OK
 
-    import pytest
 
+def test_a_worker_that_cannot_start_is_an_error_not_a_flag(tmp_path: Path) -> None:
+    """Too little memory to even load the parser: our fault, not the file's."""
     if sys.platform == "win32":
         pytest.skip("RLIMIT_AS does not exist on Windows")
     path = _write(tmp_path, "any.pdf", b"%PDF-1.4\n")
-    with PdfWorkers(workers=1, memory_mb=20) as pool:
-        report = next(iter(pool.read([path])))
-    assert report.status == TOO_COSTLY and report.message
+    with PdfWorkers(workers=1, memory_mb=20) as pool, pytest.raises(PdfReaderBroken):
+        list(pool.read([path]))
+
+
+def _without_pypdf(tmp_path: Path) -> dict[str, str]:
+    """An environment whose Python cannot import pypdf, as in a build that left it out."""
+    fake = tmp_path / "site" / "pypdf"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'pypdf'\", name='pypdf')\n"
+    )
+    path = os.pathsep.join(p for p in (str(fake.parent), os.environ.get("PYTHONPATH")) if p)
+    return dict(os.environ, PYTHONPATH=path, REVIEW_DESK_LANG="zh_CN")
+
+
+def _cli() -> list[str]:
+    installed = Path(sys.executable).with_name("review-desk")
+    if installed.exists():
+        return [str(installed)]
+    return [sys.executable, "-c", "from ui.launcher import main; main()"]
+
+
+def test_demo_without_the_pdf_parser_fails_instead_of_flagging_every_file(
+    tmp_path: Path,
+) -> None:
+    """The frozen build without pypdf printed 47 tracebacks, exited 0 and called every
+    dossier unreadable. A reader that cannot start stops the command with one message."""
+    result = subprocess.run(
+        [*_cli(), "demo", str(tmp_path / "demo.rdp")],
+        env=_without_pypdf(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "PDF" in result.stderr and "pypdf" in result.stderr
+
+
+def test_intake_with_a_broken_reader_imports_nothing(tmp_path: Path) -> None:
+    """The same through ``intake``: exit non-zero and no dossier stored as unreadable."""
+    register = tmp_path / "申报汇总表.xlsx"
+    made = subprocess.run(
+        [*_cli(), "template", "register", str(register), "--demo"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr
+    files = tmp_path / "申报材料"  # beside the register
+    project = tmp_path / "p.rdp"
+    created = subprocess.run(
+        [*_cli(), "project", "new", str(project), "--name", "试验"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert created.returncode == 0, created.stderr
+    result = subprocess.run(
+        [*_cli(), "intake", str(project), "--register", str(register), "--files", str(files)],
+        env=_without_pypdf(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "pypdf" in result.stderr
+    info = subprocess.run(
+        [*_cli(), "project", "info", str(project), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert json.loads(info.stdout)["dossiers"] == 0
