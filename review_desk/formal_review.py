@@ -131,8 +131,9 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
     checks: list[dict[str, Any]] = []
     materials = [x for x in dossier.materials if x.is_current]
     readable = [x for x in materials if x.text_status == "ok"]
-    unreadable = [x for x in materials if x.text_status in ("encrypted", "damaged", "too_costly")]
     scans = [x for x in materials if x.text_status in ("no_text", "unread", None)]
+    # Encrypted, damaged, too costly, or a status from a newer reader: never searched.
+    unreadable = [x for x in materials if x not in readable and x not in scans]
     for x in unreadable:
         checks.append(
             _check(
@@ -186,6 +187,21 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
                         file=scans[0].filename,
                     ),
                     material_id=scans[0].id,
+                )
+            )
+        elif unreadable:
+            # A file that could not be read was never searched: the item may be in it.
+            checks.append(
+                _check(
+                    f"item:{item.key}",
+                    label,
+                    MANUAL,
+                    _say(
+                        CheckReason.ITEM_UNREADABLE,
+                        file=unreadable[0].filename,
+                        problem=unreadable[0].problem or "",
+                    ),
+                    material_id=unreadable[0].id,
                 )
             )
         elif materials:

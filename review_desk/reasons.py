@@ -51,6 +51,7 @@ class CheckReason(StrEnum):
     ITEM_FOUND = "item_found"  # page, file
     ITEM_UNSEARCHED = "item_unsearched"  # file
     ITEM_SCAN = "item_scan"  # file
+    ITEM_UNREADABLE = "item_unreadable"  # file, problem (why it could not be read)
     ITEM_MISSING = "item_missing"  # title
     LATE = "late"  # received, deadline (ISO 8601 times)
     FOR_EXPERTS = "for_experts"  # quote (the rule's text)
@@ -96,6 +97,9 @@ TEMPLATES: dict[str, str] = {
         "{file} has not been searched for the items: look for this item by hand."
     ),
     CheckReason.ITEM_SCAN: N_("{file} has no text layer (a scan): look for this item by hand."),
+    CheckReason.ITEM_UNREADABLE: N_(
+        "{file} could not be searched ({problem}): look for this item by hand."
+    ),
     CheckReason.ITEM_MISSING: N_("Not found in the material files (附件3: {title})."),
     CheckReason.LATE: N_(
         "Received {received}, after the deadline {deadline}: decide whether to accept it."

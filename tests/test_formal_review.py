@@ -147,3 +147,64 @@ def test_review_cli_json_override_and_export(demo_project: Path, tmp_path: Path)
     assert accepted.returncode == 0
     verdict = next(d["verdict"] for d in json.loads(accepted.stdout) if d["dossier"] == code)
     assert verdict == fr.PASSED
+
+
+def _locked_pdf(good: bytes) -> bytes:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(good)))
+    writer.encrypt("secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["encrypted", "truncated", "fake"])
+def test_an_unreadable_pdf_is_not_reported_as_missing_every_item(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    import json
+
+    from tests.small_project import cli, good_pdf, make_project
+
+    good = good_pdf(tmp_path / "good")
+    pdf = {
+        "encrypted": lambda: _locked_pdf(good),
+        "truncated": lambda: good[: len(good) // 3],
+        "fake": lambda: b"This is a Word document renamed to .pdf\n" * 50,
+    }[kind]()
+    project = make_project(tmp_path, capsys, pdf)
+    code, out, err = cli(capsys, "review", str(project), "--json")
+    assert code == 0, err
+    (row,) = json.loads(out)
+    items = [c for c in row["checks"] if c["id"].startswith("item:")]
+    assert len(items) == len(reference.checklist())
+    for check in items:
+        assert check["result"] == fr.MANUAL, check
+        assert "材料中未找到该项" not in check["reason"]
+        assert "无法检索" in check["reason"] and "星河_申报材料.pdf" in check["reason"]
+    file_check = next(c for c in row["checks"] if c["id"].startswith("file:"))
+    problem = file_check["reason"]
+    assert file_check["result"] == fr.FAIL
+    # The item's reason says why the file could not be searched.
+    assert problem.split("：", 1)[-1].rstrip("。") in items[0]["reason"], (problem, items[0])
+
+
+def test_review_lists_the_check_ids_an_override_takes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.small_project import cli
+
+    code, out, err = cli(capsys, "review", "--list-checks")
+    assert code == 0, err
+    for item in reference.checklist():
+        assert f"item:{item.key}" in out and item.short_title in out
+    for rule in reference.eligibility_rules():
+        assert f"rule:{rule.id}" in out
+    assert "late" in out and "file:" in out
+    with pytest.raises(SystemExit) as exited:
+        cli(capsys, "review", "--help")
+    assert exited.value.code == 0
+    assert "--list-checks" in capsys.readouterr().out

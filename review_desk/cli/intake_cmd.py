@@ -40,8 +40,17 @@ def register(commands: Any) -> None:
     intake.add_argument("--json", action="store_true", help=_("print the per-row report as JSON"))
     intake.set_defaults(handler=run_intake_cmd)
 
-    review = commands.add_parser("review", help=_("run the formal review (形式审查)"))
-    review.add_argument("project", help=_("project file"))
+    review = commands.add_parser(
+        "review",
+        help=_("run the formal review (形式审查)"),
+        epilog=_("review --list-checks prints the CHECK ids that --override takes."),
+    )
+    review.add_argument("project", nargs="?", help=_("project file"))
+    review.add_argument(
+        "--list-checks",
+        action="store_true",
+        help=_("print the check ids (for --override) with what each checks, then exit"),
+    )
     review.add_argument(
         "--override",
         nargs=3,
@@ -135,6 +144,11 @@ def run_review_cmd(args: argparse.Namespace) -> int:
     """Run the formal review (with an override when asked) and print the verdicts."""
     from review_desk import formal_review as fr
 
+    if args.list_checks:
+        _print_check_ids()
+        return 0
+    if args.project is None:
+        raise CommandError(_("Name the project file (or use --list-checks)."))
     with open_project(args.project) as project:
         try:
             if args.override:
@@ -156,6 +170,25 @@ def run_review_cmd(args: argparse.Namespace) -> int:
         for reason in row.reasons:
             print(f"    - {reason}")
     return 0
+
+
+def _print_check_ids() -> None:
+    """Print every check id an override can name, with what it checks."""
+    from review_desk import reference
+
+    print(_("Checklist items (附件3):"))
+    for item in reference.checklist():
+        print(f"  {'item:' + item.key:<34} {item.number} {item.short_title}")
+    print(_("Conditions (三、揭榜参考条件):"))
+    for rule in reference.eligibility_rules():
+        text = rule.text if len(rule.text) <= 40 else rule.text[:39] + "…"
+        print(f"  {'rule:' + rule.id:<34} {rule.clause} {text}")
+    print(_("Other checks:"))
+    print(f"  {'late':<34} " + _("Submission deadline"))
+    print(
+        f"  {'file:ID':<34} " + _("a material file that cannot be read (its id in review --json)")
+    )
+    print(f"  {'file:none':<34} " + _("Material files"))
 
 
 def _dossier_id(project: Any, code: str) -> int:

@@ -65,6 +65,8 @@ class IntakeResult:
 
     def summary(self) -> str:
         """One sentence on what happened, for the CLI and the dialog."""
+        if not self.rows_read and not self.imported:
+            return _("Nothing imported: the register has no data rows.")
         if self.imported:
             return tr(
                 "Imported: {created} new, {updated} changed, {unchanged} unchanged dossiers; "
@@ -113,6 +115,19 @@ def plan_intake(register: Path, files_dir: Path | None) -> IntakePlan:
     check = check_register(read_register(register))
     matches = match_files(check.applications, files_dir)
     issues = list(check.issues)
+    if not check.table.rows and not issues:
+        # Headers and nothing under them: refused, not imported as "0 new dossiers".
+        issues.append(
+            Issue(
+                sheet=check.table.sheet,
+                row=check.table.header_row,
+                column="",
+                header="",
+                value="",
+                problem=_("the register has no data rows under its header row"),
+                fix=_("Fill in one row per application under the headers (see 填写说明)."),
+            )
+        )
     for index, missing in matches.missing.items():
         application = check.applications[index]
         if missing:
