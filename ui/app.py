@@ -120,6 +120,9 @@ def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     """Run the application window as the ``gui`` subcommand asks."""
     app = create_application()
+    from ui import errors
+
+    errors.install()  # an unexpected error is shown and logged, never lost
     window = MainWindow()
     if args.role:
         window.set_role(args.role)

@@ -474,7 +474,11 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------- misc
     def show_about(self) -> None:
         """Show the version and what the application is for."""
+        import html
+
         from PySide6 import __version__ as pyside_version
+
+        from review_desk.error_log import log_path
 
         QMessageBox.about(
             self,
@@ -492,6 +496,8 @@ class MainWindow(QMainWindow):
                 python=platform.python_version(),
                 pyside=pyside_version,
             )
+            + "</p><p>"
+            + html.escape(tr("Error log: {path}", path=log_path()))
             + "</p>",
         )
 

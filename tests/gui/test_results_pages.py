@@ -112,7 +112,7 @@ def test_export_page_writes_the_workbook_and_publicity(
     page.days.setValue(1)
     page.office.setText("")
     assert not page.write_publicity(".pdf", str(tmp_path / "no.pdf"))
-    assert shown[-1].startswith("warning:") and not (tmp_path / "no.pdf").exists()
+    assert page.message_bar.level == "error" and not (tmp_path / "no.pdf").exists()
 
 
 def test_export_page_without_a_finalised_list(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]

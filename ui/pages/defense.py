@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -315,7 +314,7 @@ class DefensePage(Page):
                 notes=self.notes.toPlainText(),
             )
         except defense.DefenseError as error:
-            QMessageBox.warning(self, _("Defense record"), str(error))
+            self.show_error(error)
             return
         record_id = self._record.id
         session_id = next(s.id for s in self._sessions if any(r.id == record_id for r in s.records))
@@ -353,7 +352,7 @@ class DefensePage(Page):
                 panel_id=dialog.panel.currentData(),
             )
         except (defense.DefenseError, ValueError) as error:
-            QMessageBox.warning(self, _("New defense session"), str(error))
+            self.show_error(error)
             return
         self.load()
 
@@ -383,7 +382,7 @@ class DefensePage(Page):
                 findings=self.findings.toPlainText(),
             )
         except defense.DefenseError as error:
-            QMessageBox.warning(self, _("Inspection record"), str(error))
+            self.show_error(error)
             return
         self.inspections.set_rows(defense.inspections(self.project))
         self.inspections.select_where(lambda r: r.dossier_id == row.dossier_id)

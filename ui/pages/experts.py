@@ -138,7 +138,7 @@ class ExpertsPage(Page):
         try:
             result = panels.import_roster(self.project, Path(path))
         except panels.PanelError as error:
-            QMessageBox.warning(self, _("Import roster"), str(error))
+            self.show_error(error)
             return
         if not result.stored:
             QMessageBox.warning(
@@ -184,7 +184,7 @@ class ExpertsPage(Page):
                 checked(dialog.directions),
             )
         except panels.PanelError as error:
-            QMessageBox.warning(self, _("New panel"), str(error))
+            self.show_error(error)
             return
         self._done(_("Panel created"))
 
@@ -222,7 +222,7 @@ class ExpertsPage(Page):
                 source=dialog.source.currentData(),
             )
         except panels.PanelError as error:
-            QMessageBox.warning(self, _("Record a recusal"), str(error))
+            self.show_error(error)
             return
         self._done(_("Recusal recorded"))
 

@@ -235,7 +235,7 @@ class ExportPage(Page):
         self._done()
         if isinstance(error, ExportCancelled):
             return
-        QMessageBox.warning(self, _("Export"), _describe(error))
+        self.show_message(_describe(error))
 
     def _exported(self, summary: ExportSummary) -> None:
         self._done()
@@ -286,7 +286,7 @@ class ExportPage(Page):
             notice.check()
             listing = publicity_list(self.project)
         except PublicityError as error:
-            QMessageBox.warning(self, _("Publicity list"), str(error))
+            self.show_error(error)
             return False
         if not path:
             name = _("publicity list") + suffix
@@ -301,7 +301,7 @@ class ExportPage(Page):
         try:
             writer(target, listing, notice)
         except (OSError, PublicityError) as error:
-            QMessageBox.warning(self, _("Publicity list"), _describe(error))
+            self.show_message(_describe(error))
             return False
         self.last_path = target
         self.open_folder_button.setEnabled(True)
@@ -355,7 +355,7 @@ class ExportPage(Page):
 
     def _charts_failed(self, error: BaseException) -> None:
         self._charts_done()
-        QMessageBox.warning(self, _("Charts"), _describe(error))
+        self.show_message(_describe(error))
 
     def _charts_saved(self, paths: list[Path]) -> None:
         self._charts_done()

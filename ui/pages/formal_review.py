@@ -156,7 +156,7 @@ class FormalReviewPage(Page):
             try:
                 self._rows = fr.run_review(self.project)
             except fr.ReviewError as error:  # e.g. eligibility rules it cannot apply
-                QMessageBox.warning(self, _("Run the checks again"), str(error))
+                self.show_error(error)
         self.table.set_rows(self._rows)
         self.filters.set_rows(self._rows)
         counts = {
@@ -194,7 +194,7 @@ class FormalReviewPage(Page):
             try:
                 fr.run_review(self.project)
             except fr.ReviewError as error:  # e.g. eligibility rules it cannot apply
-                QMessageBox.warning(self, _("Run the checks again"), str(error))
+                self.show_error(error)
                 return
             self._reload()
 
@@ -217,7 +217,7 @@ class FormalReviewPage(Page):
                 self.project, row.dossier_id, check["id"], result, reason, actor=current_user()
             )
         except fr.ReviewError as error:
-            QMessageBox.warning(self, _("Decide a check"), str(error))
+            self.show_error(error)
             return
         self._reload(row.dossier_id)
 
@@ -249,7 +249,7 @@ class FormalReviewPage(Page):
                 self.project, row.dossier_id, value.replace(tzinfo=CHINA_TZ), actor=current_user()
             )
         except fr.ReviewError as error:
-            QMessageBox.warning(self, _("Ask for a supplement"), str(error))
+            self.show_error(error)
             return
         self._reload(row.dossier_id)
 
@@ -269,7 +269,7 @@ class FormalReviewPage(Page):
         try:
             add(self.project, row.code, Path(path), actor=current_user())
         except SupplementError as error:
-            QMessageBox.warning(self, _("Add supplemented file"), str(error))
+            self.show_error(error)
             return
         self._reload(row.dossier_id)
 

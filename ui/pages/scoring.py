@@ -315,6 +315,6 @@ class ScoringPage(Page):
         try:
             scoring.reopen(self.project, row.sheet_id, reason)
         except scoring.ScoringError as error:
-            QMessageBox.warning(self, _("Reopen the sheet"), str(error))
+            self.show_error(error)
             return
         self.load()
