@@ -181,6 +181,16 @@ def create_panel(
     with project.transaction() as session:
         if session.scalar(select(m.Panel.id).where(m.Panel.name == name.strip())) is not None:
             raise PanelError(tr("A panel named {name} exists already.", name=name.strip()))
+        known = set(session.scalars(select(m.Expert.id).where(m.Expert.id.in_(member_ids))))
+        unknown = [str(e) for e in dict.fromkeys(member_ids) if e not in known]
+        if unknown:
+            raise PanelError(tr("No expert with id {ids}.", ids=", ".join(unknown)))
+        known = set(
+            session.scalars(select(m.Direction.id).where(m.Direction.id.in_(direction_ids)))
+        )
+        unknown = [str(d) for d in dict.fromkeys(direction_ids) if d not in known]
+        if unknown:
+            raise PanelError(tr("No industry direction numbered {ids}.", ids=", ".join(unknown)))
         panel = m.Panel(name=name.strip(), leader_id=leader_id)
         panel.members = [m.PanelMember(expert_id=e) for e in dict.fromkeys(member_ids)]
         panel.directions = [m.PanelDirection(direction_id=d) for d in dict.fromkeys(direction_ids)]
@@ -201,6 +211,17 @@ def create_panel(
             clock=clock,
         )
         return panel.id
+
+
+def find_panel(project: Project, key: str) -> int:
+    """The id of the panel named ``key``, or whose id ``key`` is."""
+    with project.reading() as session:
+        found = session.scalar(select(m.Panel.id).where(m.Panel.name == key.strip()))
+        if found is None and key.strip().isdigit():
+            found = session.scalar(select(m.Panel.id).where(m.Panel.id == int(key)))
+    if found is None:
+        raise PanelError(tr("No panel named {name}.", name=key))
+    return int(found)
 
 
 def _parties(dossier: m.Dossier) -> set[str]:

@@ -24,7 +24,10 @@ def good_pdf(folder: Path) -> bytes:
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """Run the CLI in-process; return its exit code, standard output and error."""
     capsys.readouterr()
-    code = main(list(args))
+    try:
+        code = main(list(args))
+    except SystemExit as exited:  # argparse refusing the arguments (or --help)
+        code = exited.code if isinstance(exited.code, int) else 2
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -19,6 +19,7 @@ from review_desk.cli import (
     directions_cmd,
     intake_cmd,
     package_cmd,
+    panels_cmd,
     project_cmd,
     rank_cmd,
     results_cmd,
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.register(commands)
     intake_cmd.register(commands)
     rubric_cmd.register(commands)
+    panels_cmd.register(commands)
     sheets_cmd.register(commands)
     package_cmd.register(commands)
     rank_cmd.register(commands)

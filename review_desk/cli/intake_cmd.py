@@ -24,6 +24,9 @@ def register(commands: Any) -> None:
         help=_("fill it with the demo applicants and write their PDFs beside it"),
     )
     reg.set_defaults(handler=run_template)
+    roster = kinds.add_parser("roster", help=_("the expert roster template (专家名单.xlsx)"))
+    roster.add_argument("file", help=_("the .xlsx file to write"))
+    roster.set_defaults(handler=run_roster_template)
 
     intake = commands.add_parser("intake", help=_("import a register and its material PDFs"))
     intake.add_argument("project", help=_("project file"))
@@ -91,6 +94,18 @@ def run_template(args: argparse.Namespace) -> int:
     from review_desk.intake.register_template import write_register
 
     write_register(path)
+    print(tr("Wrote {register}", register=path))
+    return 0
+
+
+def run_roster_template(args: argparse.Namespace) -> int:
+    """Write the expert roster template."""
+    from review_desk.intake.roster_template import write_roster
+
+    path = Path(args.file)
+    if path.suffix.lower() != ".xlsx":
+        raise CommandError(_("The template is an .xlsx file."))
+    write_roster(path)
     print(tr("Wrote {register}", register=path))
     return 0
 

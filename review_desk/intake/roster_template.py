@@ -1,0 +1,146 @@
+"""Writing the expert roster template (专家名单): the headers ``review-desk experts
+import`` reads, text format where Excel would spoil a number, input hints, and an
+instructions sheet, in the style of the register template.
+
+Like the register, the roster is a Chinese form exchanged with the agency's staff, so
+its headers and instructions are part of the format, not UI text to translate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+TITLE = "评审专家名单"
+SHEET = "专家名单"
+HEADER_ROW = 2
+FIRST_DATA_ROW = 3
+TEMPLATE_ROWS = 300
+
+
+@dataclass(frozen=True)
+class RosterColumn:
+    """One column of the roster template."""
+
+    key: str
+    header: str
+    required: bool
+    width: int
+    hint: str
+
+
+# The headers are the first spelling of each column in ``panels.ROSTER_HEADERS``.
+COLUMNS = (
+    RosterColumn("seq", "序号", False, 6, "可不填。"),
+    RosterColumn("name", "姓名", True, 12, "专家姓名。同名专家以“姓名+工作单位”区分。"),
+    RosterColumn(
+        "organisation",
+        "工作单位",
+        True,
+        34,
+        "单位全称。与申报主体或合作单位同名时，分配任务时自动回避。",
+    ),
+    RosterColumn("field", "专业领域", False, 20, "如“新能源材料”“智能制造”。"),
+    RosterColumn("phone", "电话", False, 16, "手机或座机（如 0351-7010000），请保持文本格式。"),
+    RosterColumn("email", "邮箱", False, 28, "电子邮箱，如 name@example.cn。"),
+)
+
+
+def write_roster(path: Path, rows: Sequence[dict[str, str]] = ()) -> None:
+    """Write the roster template to ``path``, with ``rows`` (column key -> value) filled."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    thin = Side(style="thin", color="B8C4D4")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    last_column = get_column_letter(len(COLUMNS))
+
+    sheet.merge_cells(f"A1:{last_column}1")
+    sheet["A1"] = TITLE
+    sheet["A1"].font = Font(name="宋体", size=16, bold=True)
+    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    sheet.row_dimensions[1].height = 30
+    header_fill = PatternFill("solid", fgColor="DCE6F2")
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=index, value=column.header)
+        cell.font = Font(name="宋体", bold=True, color="9C0006" if column.required else "000000")
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+        cell.comment = Comment(("（必填）" if column.required else "") + column.hint, "评审台")
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.row_dimensions[HEADER_ROW].height = 24
+    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=3)
+
+    last = FIRST_DATA_ROW + max(TEMPLATE_ROWS, len(rows)) - 1
+    for index, column in enumerate(COLUMNS, start=1):
+        if column.key == "seq":
+            continue
+        letter = get_column_letter(index)
+        # An input hint on every data cell; Excel checks only the length.
+        validation = DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1="200", allow_blank=True
+        )
+        validation.prompt = column.hint
+        validation.promptTitle = column.header
+        validation.showInputMessage = True
+        validation.error = "内容过长（不超过 200 个字符）。"
+        validation.errorTitle = column.header
+        validation.showErrorMessage = True
+        sheet.add_data_validation(validation)
+        validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
+    for r in range(FIRST_DATA_ROW, last + 1):
+        values = rows[r - FIRST_DATA_ROW] if r - FIRST_DATA_ROW < len(rows) else None
+        for c, column in enumerate(COLUMNS, start=1):
+            cell = sheet.cell(row=r, column=c)
+            if column.key == "phone":
+                cell.number_format = "@"  # a phone number stays text, leading zero kept
+            if values is not None:
+                value = values.get(column.key)
+                if column.key == "seq" and value is None:
+                    value = str(r - FIRST_DATA_ROW + 1)
+                cell.value = value
+                cell.border = border
+
+    notes = workbook.create_sheet("填写说明", 0)
+    notes.column_dimensions["A"].width = 14
+    notes.column_dimensions["B"].width = 8
+    notes.column_dimensions["C"].width = 90
+    notes["A1"] = "评审专家名单填写说明"
+    notes["A1"].font = Font(name="宋体", size=14, bold=True)
+    notes["A3"] = (
+        "每行填写一位专家。红色表头为必填项；表头行可在前 20 行内任意位置，"
+        "列的顺序可以调整，但表头文字须保持（也接受“专家姓名”“所在单位”“联系电话”“电子邮箱”等写法）。"
+    )
+    notes["A4"] = (
+        "导入时逐行检查：姓名和工作单位不能为空，电话和邮箱须格式正确，同一专家（姓名+工作单位）"
+        "不能出现两次；有任何问题时整份名单都不导入，并列出问题所在的行和列。"
+    )
+    notes["A5"] = (
+        "再次导入同一名单不会重复建档：姓名和工作单位相同的专家视为同一人，其余信息按新名单更新。"
+        "导入命令：review-desk experts import 项目.rdp 专家名单.xlsx。"
+    )
+    for row_number in (3, 4, 5):
+        notes.merge_cells(f"A{row_number}:C{row_number}")
+        notes[f"A{row_number}"].alignment = Alignment(wrap_text=True, vertical="top")
+        notes.row_dimensions[row_number].height = 36
+    notes.append([])
+    notes.append(["列名", "必填", "填写要求"])
+    for cell in notes[notes.max_row]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+    for column in COLUMNS:
+        notes.append([column.header, "是" if column.required else "", column.hint])
+        notes.cell(row=notes.max_row, column=3).alignment = Alignment(wrap_text=True)
+    workbook.active = 1
+    workbook.properties.title = TITLE
+    workbook.properties.creator = "评审台 Review Desk"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
