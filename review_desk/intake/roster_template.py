@@ -109,7 +109,8 @@ def write_roster(path: Path, rows: Sequence[dict[str, str]] = ()) -> None:
                 cell.value = value
                 cell.border = border
 
-    notes = workbook.create_sheet("填写说明", 0)
+    # The roster is the first sheet: the import reads the first sheet of a workbook.
+    notes = workbook.create_sheet("填写说明")
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 8
     notes.column_dimensions["C"].width = 90
@@ -139,7 +140,7 @@ def write_roster(path: Path, rows: Sequence[dict[str, str]] = ()) -> None:
     for column in COLUMNS:
         notes.append([column.header, "是" if column.required else "", column.hint])
         notes.cell(row=notes.max_row, column=3).alignment = Alignment(wrap_text=True)
-    workbook.active = 1
+    workbook.active = 0
     workbook.properties.title = TITLE
     workbook.properties.creator = "评审台 Review Desk"
     path.parent.mkdir(parents=True, exist_ok=True)
