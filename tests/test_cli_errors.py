@@ -61,6 +61,16 @@ def leaf_commands(
         yield from leaf_commands(sub, (*prefix, name))
 
 
+def _accepts(action: argparse.Action, value: str) -> bool:
+    if action.type is None or not callable(action.type):
+        return True
+    try:
+        action.type(value)
+    except (ValueError, TypeError, argparse.ArgumentTypeError):
+        return False
+    return True
+
+
 def argv_for(
     command: tuple[str, ...], parser: argparse.ArgumentParser, target: Path, out_dir: Path
 ) -> list[str]:
@@ -76,7 +86,11 @@ def argv_for(
             elif action.choices:
                 value = str(next(iter(action.choices)))
             else:
-                value = OPTION_VALUES.get(option, str(target))
+                value = next(
+                    v
+                    for v in (OPTION_VALUES.get(option), str(target), "1")
+                    if v is not None and _accepts(action, v)
+                )
             argv += [option, value]
     for group in parser._mutually_exclusive_groups:
         if group.required:
@@ -301,3 +315,14 @@ def test_io_errors_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     err = capsys.readouterr().err
     assert err.strip() == f"错误：找不到文件：{rubric}", err
     assert "Errno" not in err
+
+
+def test_key_enrol_names_a_missing_key_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "p.rdp"
+    assert main(["project", "new", str(path), "--name", "x"]) == 0
+    capsys.readouterr()
+    pem = tmp_path / "公钥.pem"
+    assert main(["key", "enrol", str(path), "--expert", "1", "--public-key", str(pem)]) == 2
+    assert capsys.readouterr().err.strip() == f"错误：找不到文件：{pem}"  # was "[Errno 2] …"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ from sqlalchemy import select, text
 from review_desk.project import Project
 from review_desk.storage import models as m
 from review_desk.storage.database import (
+    APPLICATION_ID,
     HEAD_REVISION,
     KNOWN_REVISIONS,
     MIGRATIONS_DIR,
@@ -171,3 +176,76 @@ def test_project_with_data_is_upgraded_from_every_older_revision(
             assert project.db.upgraded_from == older
             assert project.summary() == before
             assert project.verify_audit().intact
+
+
+def test_a_read_only_project_cannot_be_written(tmp_path: Path) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    path = tmp_path / "p.rdp"
+    Project.create(path, name="只读").close()
+    before = path.read_bytes()
+    with Project(path, read_only=True) as project:
+        assert project.info().name == "只读"
+        with pytest.raises(OperationalError), project.transaction() as session:
+            session.execute(text("UPDATE review_project SET name = 'changed'"))
+    assert path.read_bytes() == before
+
+
+def test_a_read_only_open_does_not_upgrade_an_older_project(tmp_path: Path) -> None:
+    path = tmp_path / "old.rdp"
+    _make_old_project(path)
+    before = path.read_bytes()
+    with pytest.raises(ProjectOpenError, match="请先用评审台打开以升级"):
+        Project(path, read_only=True)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["old.rdp"]  # no backup, no WAL
+    with Project(path) as project:  # opened for writing: upgraded and marked as ours
+        assert project.db.upgraded_from == "0001"
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
+    connection.close()
+
+
+def test_a_foreign_database_with_our_table_names_but_another_application_id(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "look-alike.rdp"
+    Project.create(path, name="x").close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA application_id=1234")
+    connection.close()
+    before = path.read_bytes()
+    with pytest.raises(ProjectOpenError, match="不是评审台项目文件"):
+        Project(path)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux" or shutil.which("unshare") is None, reason="needs Linux unshare"
+)
+def test_a_full_disk_when_opening_is_named_as_such(tmp_path: Path) -> None:
+    """The project is opened on a real full disk: a 1 MB tmpfs, mounted in a private
+    mount namespace (no root needed, nothing left mounted), filled up before opening."""
+    project = tmp_path / "p.rdp"
+    Project.create(project, name="满盘").close()
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (
+        f"mount -t tmpfs -o size=1m tmpfs '{disk}' || exit 99; "
+        f"cp '{project}' '{disk}/p.rdp' && "
+        f"(dd if=/dev/zero of='{disk}/fill' bs=4k 2>/dev/null; true) && "
+        f"exec '{sys.executable}' -m review_desk project info '{disk}/p.rdp'"
+    )
+    env = dict(os.environ, REVIEW_DESK_LOG_DIR=str(tmp_path / "logs"), REVIEW_DESK_LANG="zh_CN")
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+    )
+    if result.returncode == 99 or "unshare:" in result.stderr:
+        pytest.skip(f"cannot mount a small disk here: {result.stderr.strip()}")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"错误：磁盘空间不足：{disk / 'p.rdp'}"

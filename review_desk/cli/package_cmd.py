@@ -74,7 +74,7 @@ def run_open(args: argparse.Namespace) -> int:
     """Open a work package on the expert's side. Whatever is wrong with the package is a
     PackageError with the reason (exit 2); it leaves no new project behind and an
     existing one unchanged."""
-    from review_desk.exchange.keys import KeyError_, fingerprint, load_or_create_key
+    from review_desk.exchange.keys import fingerprint, load_or_create_key
     from review_desk.exchange.work_package import PackageError
     from review_desk.exchange.work_package_open import open_work_package
     from review_desk.storage.database import ProjectOpenError
@@ -88,10 +88,7 @@ def run_open(args: argparse.Namespace) -> int:
         summary = project.summary()
     finally:
         project.close()
-    try:
-        fp = fingerprint(load_or_create_key(target))
-    except (KeyError_, OSError) as error:
-        raise CommandError(str(error)) from error
+    fp = fingerprint(load_or_create_key(target))  # its errors are reported by main()
     print(
         tr(
             "Opened into {path}: {dossiers} dossiers. Your key fingerprint: {fp}",
@@ -158,14 +155,17 @@ def run_key_show(args: argparse.Namespace) -> int:
 
 def run_key_enrol(args: argparse.Namespace) -> int:
     """Enrol an expert's public key."""
-    from review_desk.exchange.keys import KeyError_
     from review_desk.exchange.return_package import enrol_key
 
     with open_project(args.project) as project:
+        # A missing or unreadable file is named by main() (file not found, no permission).
         try:
-            fp = enrol_key(project, args.expert, Path(args.public_key).read_text(encoding="ascii"))
-        except (KeyError_, OSError, UnicodeDecodeError) as error:
-            raise CommandError(str(error)) from error
+            pem = Path(args.public_key).read_text(encoding="ascii")
+        except UnicodeDecodeError as error:
+            raise CommandError(
+                tr("{path} is not a public key file (PEM).", path=args.public_key)
+            ) from error
+        fp = enrol_key(project, args.expert, pem)
     print(
         tr(
             "Enrolled key {fp} for expert {id}. Read the fingerprint back to the expert.",

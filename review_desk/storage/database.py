@@ -9,6 +9,7 @@ opening an up-to-date project stays fast.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,6 +115,17 @@ def _not_a_project(path: Path | str) -> ProjectOpenError:
     return ProjectOpenError(tr("{path} is not a Review Desk project file.", path=path))
 
 
+def _disk_is_full(location: Path | str, margin: int = 1 << 20) -> bool:
+    """Return True when the folder of an SQLite project has (almost) no free space left."""
+    path = sqlite_path(url_for(location))
+    if path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < margin
+    except OSError:
+        return False
+
+
 def describe_database_error(error: BaseException, location: Path | str) -> str:
     """Name a database driver's failure as the user should read it: a full disk, a
     missing permission, a damaged file; never the driver's own text with its web link."""
@@ -122,7 +134,9 @@ def describe_database_error(error: BaseException, location: Path | str) -> str:
         return os_error_message(original)
     code = getattr(original, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
-    if primary == _SQLITE_FULL:
+    if primary == _SQLITE_FULL or (primary == _SQLITE_IOERR and _disk_is_full(location)):
+        # SQLite reports a full disk as an I/O error when it could not grow its
+        # shared-memory or WAL file: the free space tells which it was.
         return tr("The disk is full: {path}", path=location)
     if primary in (_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CANTOPEN):
         return tr("Permission denied: {path}", path=location)
@@ -161,7 +175,11 @@ def check_project_file(path: Path) -> str:
     if int.from_bytes(header[68:72], "big") not in (0, APPLICATION_ID):
         raise _not_a_project(path)
     try:
-        connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+        # Without a WAL file beside it, everything is in the file itself: read it as
+        # immutable, so that SQLite does not even make its -wal and -shm files.
+        wal = path.with_name(path.name + "-wal")
+        options = "?mode=ro" if wal.exists() else "?mode=ro&immutable=1"
+        connection = sqlite3.connect(path.absolute().as_uri() + options, uri=True)
         try:
             application_id = connection.execute("PRAGMA application_id").fetchone()[0]
             tables = {
