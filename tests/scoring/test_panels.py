@@ -118,3 +118,27 @@ def test_declared_recusal_removes_the_assignment(demo_project: Path) -> None:
             panels.declare_recusal(
                 project, assignment.expert_id, assignment.dossier_id, "再次申报回避"
             )
+
+
+def test_the_roster_template_is_what_the_import_reads(tmp_path: Path) -> None:
+    from review_desk.intake.roster_template import COLUMNS, write_roster
+
+    headers = {key: spellings[0] for key, spellings in panels.ROSTER_HEADERS.items()}
+    assert {c.key: c.header for c in COLUMNS if c.key in headers} == headers
+    roster = tmp_path / "专家名单.xlsx"
+    write_roster(
+        roster,
+        [
+            {"name": "钱学文", "organisation": "山西大学", "phone": "0351-7010000"},
+            {"name": "孙明", "organisation": "太原科技大学", "email": "sun@tyust.example.cn"},
+        ],
+    )
+    with Project.create(tmp_path / "p.rdp", name="测试") as project:
+        result = panels.import_roster(project, roster)
+        assert result.stored and result.added == 2, result.issues
+        with pytest.raises(panels.PanelError, match="99"):
+            panels.create_panel(project, "组", 1, [1, 99], [7])
+        with pytest.raises(panels.PanelError, match="31"):
+            panels.create_panel(project, "组", 1, [1, 2], [7, 31])
+        with project.reading() as session:
+            assert session.scalar(select(func.count(m.Panel.id))) == 0
