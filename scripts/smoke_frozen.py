@@ -1,0 +1,258 @@
+"""Smoke-test a frozen build by comparing its results with the installed package's.
+
+    python scripts/smoke_frozen.py [--frozen dist/ReviewDesk-<version>/review-desk]
+                                   [--installed .venv/bin/review-desk]
+
+Exit codes alone do not show a broken build: a build without the PDF parser once ran
+``demo`` to exit 0 with every dossier "unreadable". So the same commands run with both
+programs on the same input, each in its own folder under the same relative names, and
+their results must be equal:
+
+- ``demo --json``, ``review --json``, ``rank --json --resamples 0``: the JSON output,
+  after replacing the folder's path and the current time;
+- ``export``: every cell value of every sheet of the workbook (the export time aside);
+- ``gui --demo --screenshots``: the frozen GUI renders the same pages as the installed
+  one, and none of them is blank.
+
+Any difference, any non-zero exit and any traceback on stderr fails with a message
+naming the command and the first differences. Exit 0 when the build is the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = "smoke.rdp"
+WORKBOOK = "results.xlsx"
+# (label, arguments): PROJECT is built by the first command in the program's folder.
+JSON_COMMANDS: list[tuple[str, list[str]]] = [
+    ("demo", ["demo", PROJECT, "--json"]),
+    ("review", ["review", PROJECT, "--json"]),
+    ("rank", ["rank", PROJECT, "--json", "--resamples", "0"]),
+    ("export", ["export", PROJECT, "--out", WORKBOOK, "--json"]),
+]
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
+MAX_SHOWN = 8
+
+
+class SmokeFailure(Exception):
+    """The frozen build does not behave as the installed package."""
+
+
+def default_frozen() -> Path:
+    version = re.search(
+        r'__version__ = "([^"]+)"', (ROOT / "review_desk" / "__init__.py").read_text()
+    )
+    assert version
+    name = "review-desk.exe" if os.name == "nt" else "review-desk"
+    return ROOT / "dist" / f"ReviewDesk-{version.group(1)}" / name
+
+
+def default_installed() -> Path:
+    scripts = Path(sys.executable).parent
+    return scripts / ("review-desk.exe" if os.name == "nt" else "review-desk")
+
+
+def _environment(home: Path) -> dict[str, str]:
+    """Offscreen Qt, and settings, data and logs kept inside the test folder."""
+    return dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        APPDATA=str(home / "appdata"),
+        LOCALAPPDATA=str(home / "localappdata"),
+        MPLCONFIGDIR=str(home / "mpl"),
+    )
+
+
+def run(program: Path, arguments: list[str], folder: Path, label: str) -> str:
+    """Run one command in ``folder``; its stdout, or :class:`SmokeFailure`."""
+    result = subprocess.run(
+        [str(program), *arguments],
+        cwd=folder,
+        env=_environment(folder),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=600,
+    )
+    where = f"{program.name} {' '.join(arguments)} ({label})"
+    if result.returncode != 0:
+        raise SmokeFailure(
+            f"{where} exited with {result.returncode}:\n{_tail(result.stderr or result.stdout)}"
+        )
+    if "Traceback" in result.stderr:
+        raise SmokeFailure(f"{where} printed a traceback:\n{_tail(result.stderr)}")
+    return result.stdout
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def normalise(value: Any, folder: Path, since: dt.datetime) -> Any:
+    """The value with what legitimately differs between two runs replaced: the folder's
+    path and times from the run itself."""
+    if isinstance(value, dict):
+        return {key: normalise(item, folder, since) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalise(item, folder, since) for item in value]
+    if isinstance(value, dt.datetime):
+        naive = value.replace(tzinfo=None)
+        return "<now>" if naive >= since - dt.timedelta(days=1) else value
+    if isinstance(value, str):
+        for form in (str(folder), folder.as_posix(), str(folder.resolve())):
+            value = value.replace(form, "<folder>")
+        return TIMESTAMP.sub(lambda m: _time_or_now(m.group(0), since), value)
+    return value
+
+
+def _time_or_now(text: str, since: dt.datetime) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return "<now>" if moment >= since - dt.timedelta(days=1) else text
+
+
+def workbook_cells(path: Path) -> dict[str, list[list[Any]]]:
+    """Every cell value of every sheet, row by row."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {
+            sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+            for sheet in book.worksheets
+        }
+    finally:
+        book.close()
+
+
+def differences(frozen: Any, installed: Any, where: str = "") -> Iterator[str]:
+    """Where two normalised values differ, as readable paths."""
+    if isinstance(frozen, dict) and isinstance(installed, dict):
+        for key in sorted(set(frozen) | set(installed), key=str):
+            if key not in frozen:
+                yield f"{where}/{key}: missing in the frozen build"
+            elif key not in installed:
+                yield f"{where}/{key}: only in the frozen build"
+            else:
+                yield from differences(frozen[key], installed[key], f"{where}/{key}")
+    elif isinstance(frozen, list) and isinstance(installed, list):
+        if len(frozen) != len(installed):
+            yield f"{where}: {len(frozen)} items frozen, {len(installed)} installed"
+        for index, (a, b) in enumerate(zip(frozen, installed, strict=False)):
+            yield from differences(a, b, f"{where}[{index}]")
+    elif frozen != installed:
+        yield f"{where}: frozen {frozen!r} != installed {installed!r}"
+
+
+def compare(label: str, frozen: Any, installed: Any) -> None:
+    found = list(differences(frozen, installed))
+    if found:
+        shown = "\n  ".join(found[:MAX_SHOWN])
+        more = f"\n  … and {len(found) - MAX_SHOWN} more" if len(found) > MAX_SHOWN else ""
+        raise SmokeFailure(
+            f"{label}: the frozen build differs from the installed package:\n  {shown}{more}"
+        )
+
+
+def screenshots(program: Path, folder: Path) -> dict[str, Path]:
+    shots = folder / "shots"
+    run(program, ["gui", "--demo", "--screenshots", str(shots)], folder, "GUI")
+    return {path.name: path for path in sorted(shots.glob("*.png"))}
+
+
+def blank(path: Path) -> bool:
+    """True when the picture is one flat colour (nothing rendered)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        low, high = image.convert("L").getextrema()
+    return bool(low == high)
+
+
+def smoke(frozen: Path, installed: Path, gui: bool = True) -> list[str]:
+    """Run the comparison; the lines of a report, or :class:`SmokeFailure`."""
+    frozen, installed = frozen.absolute(), installed.absolute()  # each runs in its folder
+    for program in (frozen, installed):
+        if not program.exists():
+            raise SmokeFailure(f"{program} does not exist")
+    report: list[str] = []
+    since = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with tempfile.TemporaryDirectory(prefix="rd-smoke-") as tmp:
+        folders = {"frozen": Path(tmp) / "frozen", "installed": Path(tmp) / "installed"}
+        programs = {"frozen": frozen, "installed": installed}
+        for folder in folders.values():
+            folder.mkdir()
+        for label, arguments in JSON_COMMANDS:
+            outputs = {}
+            for side, program in programs.items():
+                text = run(program, arguments, folders[side], side)
+                try:
+                    outputs[side] = normalise(json.loads(text), folders[side], since)
+                except json.JSONDecodeError as error:
+                    raise SmokeFailure(f"{label} ({side}) did not print JSON: {error}") from error
+            compare(label, outputs["frozen"], outputs["installed"])
+            report.append(f"{label}: same output")
+        books = {
+            side: normalise(workbook_cells(folders[side] / WORKBOOK), folders[side], since)
+            for side in folders
+        }
+        compare("export workbook", books["frozen"], books["installed"])
+        cells = sum(len(row) for rows in books["frozen"].values() for row in rows)
+        report.append(f"export: same {len(books['frozen'])} sheets, {cells} cells")
+        if gui:
+            pages = {side: screenshots(programs[side], folders[side]) for side in folders}
+            if not pages["installed"]:
+                raise SmokeFailure("the installed package rendered no screenshots")
+            if sorted(pages["frozen"]) != sorted(pages["installed"]):
+                missing = sorted(set(pages["installed"]) - set(pages["frozen"]))
+                extra = sorted(set(pages["frozen"]) - set(pages["installed"]))
+                raise SmokeFailure(
+                    f"the frozen GUI rendered {len(pages['frozen'])} pages, the installed "
+                    f"{len(pages['installed'])}; missing {missing}, extra {extra}"
+                )
+            empty = [name for name, path in pages["frozen"].items() if blank(path)]
+            if empty:
+                raise SmokeFailure(f"the frozen GUI rendered blank pages: {empty}")
+            report.append(f"GUI: the same {len(pages['frozen'])} pages rendered, none blank")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frozen", type=Path, default=default_frozen())
+    parser.add_argument("--installed", type=Path, default=default_installed())
+    parser.add_argument("--no-gui", action="store_true", help="skip the screenshots")
+    args = parser.parse_args(argv)
+    try:
+        lines = smoke(args.frozen, args.installed, gui=not args.no_gui)
+    except SmokeFailure as failure:
+        print(f"SMOKE TEST FAILED: {failure}", file=sys.stderr)
+        return 1
+    for line in lines:
+        print(f"smoke: {line}")
+    print("smoke: the frozen build gives the same results as the installed package")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
