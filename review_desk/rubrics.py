@@ -41,10 +41,25 @@ def load_rubric(text: str, file: str = "") -> Rubric:
     return _parse(text, file)
 
 
+MAX_RUBRIC_MB = 5
+
+
 def load_rubric_file(path: Path) -> Rubric:
-    """Parse and validate a rubric file; raise RubricError naming the file."""
+    """Parse and validate a rubric file (UTF-8, with or without a byte order mark, at
+    most MAX_RUBRIC_MB); raise RubricError naming the file, whatever it holds."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_RUBRIC_MB << 20:
+            raise RubricError(
+                [
+                    Problem(
+                        "(file)",
+                        N_("is larger than {limit} MB: not a rubric"),
+                        path.name,
+                        {"limit": MAX_RUBRIC_MB},
+                    )
+                ]
+            )
+        text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise RubricError(
             [Problem("(file)", N_("cannot be read: {error}"), path.name, {"error": str(error)})]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -30,6 +31,18 @@ APPLICANT_KINDS = (
 BAND_LEVELS = ("优", "良", "中", "差")
 BONUS_FACTS = ("double_high", "major_tech_transfer", "pilot_enterprise_status", "local_presence")
 _EPS = 1e-9
+MAX_STEPS = 10_000  # scoring steps from 0 to a criterion's max
+MAX_NUMBER = 1_000_000  # no points, weight or total beyond this
+MAX_DEPTH = 32  # arrays and inline tables nested deeper are refused before parsing
+QUOTE_LIMIT = 80  # characters of a value quoted in a problem
+
+
+def cut(value: Any, limit: int = QUOTE_LIMIT) -> Any:
+    """Return a text value cut to ``limit`` characters (with an ellipsis); other values
+    as they are."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
 
 
 def N_(template: str) -> str:
@@ -47,6 +60,11 @@ class Problem:
     template: str
     file: str = ""
     values: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A value from the file is quoted at most QUOTE_LIMIT characters long: a 1 MB
+        # key must not come back whole in every problem that names it.
+        object.__setattr__(self, "values", {k: cut(v) for k, v in self.values.items()})
 
     @property
     def message(self) -> str:
@@ -223,7 +241,9 @@ class Rubric:
 
 def on_step(value: float, step: float) -> bool:
     """Return True when ``value`` is a whole number of ``step``s (within rounding)."""
-    ratio = value / step
+    ratio = value / step if step else math.inf
+    if not math.isfinite(ratio):
+        return False
     return abs(ratio - round(ratio)) < 1e-6
 
 
@@ -271,6 +291,14 @@ class _Reader:
         ):
             self.problem(f"{path}.{key}", N_("must be a number, not {value}"), value=repr(value))
             return 0.0
+        if abs(value) > MAX_NUMBER:
+            self.problem(
+                f"{path}.{key}",
+                N_("must be at most {limit}, not {value}"),
+                limit=MAX_NUMBER,
+                value=_num(value),
+            )
+            return 0.0
         if positive and value <= 0:
             self.problem(
                 f"{path}.{key}", N_("must be greater than 0, not {value}"), value=_num(value)
@@ -289,15 +317,67 @@ class _Reader:
         return value
 
 
+_TOKENS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}\n]'
+)
+
+
+def nesting_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """Return the line where arrays or inline tables open more than ``limit`` deep, or
+    None. Strings and comments are skipped; the parser itself would recurse once per
+    level and fail without saying where."""
+    depth, line = 0, 1
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token == "\n":
+            line += 1
+        elif token in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif token in "]}":
+            depth = max(0, depth - 1)
+        else:
+            line += token.count("\n")
+    return None
+
+
 def parse_rubric(text: str, file: str = "") -> Rubric:
-    """Parse and validate a rubric's TOML text; raise RubricError listing every problem."""
+    """Parse and validate a rubric's TOML text; raise RubricError listing every problem.
+
+    Whatever the text holds, the failure is a :class:`RubricError` with located
+    problems, never another exception. A UTF-8 byte order mark at the start is ignored.
+    """
+    text = text.removeprefix("\ufeff")
+    line = nesting_too_deep(text)
+    if line is not None:
+        raise RubricError(
+            [
+                Problem(
+                    "(file)",
+                    N_("line {line}: arrays or tables are nested more than {limit} deep"),
+                    file,
+                    {"line": line, "limit": MAX_DEPTH},
+                )
+            ]
+        )
     try:
         source = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RubricError(
-            [Problem("(file)", N_("not valid TOML: {error}"), file, {"error": str(error)})]
+            [Problem("(file)", N_("not valid TOML: {error}"), file, {"error": cut(str(error))})]
         ) from error
-    return rubric_from_dict(source, file)
+    except (RecursionError, MemoryError, ValueError, OverflowError) as error:
+        raise RubricError(
+            [Problem("(file)", N_("cannot be read: {error}"), file, {"error": cut(str(error))})]
+        ) from error
+    try:
+        return rubric_from_dict(source, file)
+    except (RecursionError, OverflowError, ValueError, TypeError) as error:
+        # A shape the checks above did not foresee: still a problem with the file.
+        raise RubricError(
+            [Problem("(file)", N_("cannot be read: {error}"), file, {"error": cut(str(error))})]
+        ) from error
 
 
 def rubric_from_dict(source: dict[str, Any], file: str = "") -> Rubric:
@@ -468,6 +548,23 @@ def _criterion(
         )
     maximum = r.number(c, "max", path)
     step = r.number(c, "step", path)
+    if maximum > 0 and step > maximum:
+        r.problem(
+            f"{path}.step",
+            N_("the step {step} is larger than the max {maximum}"),
+            step=_num(step),
+            maximum=_num(maximum),
+        )
+        step = 0.0
+    elif maximum > 0 and step > 0 and maximum / step > MAX_STEPS + _EPS:
+        r.problem(
+            f"{path}.step",
+            N_("{count} steps from 0 to the max {maximum}: at most {limit}; use a larger step"),
+            count=f"{maximum / step:.0f}",
+            maximum=_num(maximum),
+            limit=MAX_STEPS,
+        )
+        step = 0.0
     if maximum > 0 and step > 0 and not on_step(maximum, step):
         r.problem(
             f"{path}.max",

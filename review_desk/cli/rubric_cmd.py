@@ -94,7 +94,7 @@ def run_use(args: argparse.Namespace) -> int:
     path = Path(args.file)
     with open_project(args.project) as project:
         try:
-            rubric = use_rubric(project, path.read_text(encoding="utf-8"), file=path.name)
+            rubric = use_rubric(project, path.read_text(encoding="utf-8-sig"), file=path.name)
         except RubricError as error:
             raise CommandError("\n".join(problem_text(p) for p in error.problems)) from error
         except OSError as error:
