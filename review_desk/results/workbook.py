@@ -271,7 +271,7 @@ def _parameter_items(
     if final:
         items += [
             (_("Finalised at"), datetime.fromisoformat(final["finalised_at"])),
-            (_("Finalised by"), final["finalised_by"]),
+            (_("Finalised by"), sheets.actor_label(final["finalised_by"])),
             (_("List content hash (SHA-256)"), final["content_hash"]),
             (
                 _("Changed since finalising"),

@@ -25,6 +25,12 @@ from review_desk.results.xlsx_tables import (
 )
 from scoring_models.rubric import Rubric
 
+# Widths (in Excel's units) of the columns of names, beyond which they wrap: a page of
+# A4 landscape holds about 100.
+NAME_WIDTH = 20
+PLATFORM_WIDTH = 24
+DIRECTION_WIDTH = 16
+
 
 @dataclass
 class Sheet:
@@ -52,6 +58,17 @@ def sheet_titles() -> list[str]:
         _("Committee adjustments"),
         _("Parameters and notes"),
     ]
+
+
+def actor_label(actor: str) -> str:
+    """Who decided, as a document names them: a role the app records by its code (the
+    committee's decisions are recorded as "committee") in the user's language; a
+    person's or a body's name as it was entered."""
+    return {
+        "committee": _("The inter-departmental joint meeting"),
+        "agency": _("Third-party agency"),
+        "expert": _("Expert"),
+    }.get(actor, actor)
 
 
 def _rows(frame: pd.DataFrame) -> list[Any]:
@@ -113,15 +130,15 @@ def provincial_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
     columns = [
         Column(_("No."), min_width=6),
         Column(_("Dossier no.")),
-        Column(_("Lead applicant"), max_width=36),
-        Column(_("Platform name"), max_width=40),
-        Column(_("Direction"), max_width=24),
+        Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
+        Column(_("Platform name"), max_width=PLATFORM_WIDTH, wrap=True),
+        Column(_("Direction"), max_width=DIRECTION_WIDTH, wrap=True),
         Column(_("City")),
         Column(_("Overall score"), SCORE_FORMAT),
         Column(_("Overall rank")),
         Column(_("Computed tier"), fill=_tier_code(8)),
         Column(_("Committee's tier"), fill=_tier_code(9)),
-        Column(_("Adjustment reason"), max_width=40, wrap=True),
+        Column(_("Adjustment reason"), max_width=30, wrap=True),
         Column(_("Selection probability"), PERCENT_FORMAT),
     ]
     return Sheet(_("Recommended list (provincial)"), columns, rows, freeze_columns=3)
@@ -161,10 +178,10 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
         )
     columns = [
         Column(_("Direction no.")),
-        Column(_("Direction"), max_width=24),
+        Column(_("Direction"), max_width=DIRECTION_WIDTH, wrap=True),
         Column(_("Place in direction")),
         Column(_("Dossier no.")),
-        Column(_("Lead applicant"), max_width=36),
+        Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
         Column(_("City")),
         Column(_("Requested level")),
         Column(_("Overall score"), SCORE_FORMAT),
@@ -172,7 +189,7 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
         Column(_("Computed tier")),
         # One coloured tier column per row: this sheet has every dossier of a round.
         Column(_("Committee's tier"), fill=_tier_code(10)),
-        Column(_("Explanation"), max_width=60, wrap=True),
+        Column(_("Explanation"), max_width=26, wrap=True),
     ]
     return Sheet(_("Ranking by direction"), columns, rows, freeze_columns=4)
 
@@ -205,12 +222,12 @@ def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
         Column(_("City")),
         Column(_("No. in city")),
         Column(_("Dossier no.")),
-        Column(_("Lead applicant"), max_width=36),
-        Column(_("Platform name"), max_width=40),
-        Column(_("Direction"), max_width=24),
+        Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
+        Column(_("Platform name"), max_width=PLATFORM_WIDTH, wrap=True),
+        Column(_("Direction"), max_width=DIRECTION_WIDTH, wrap=True),
         Column(_("Overall score"), SCORE_FORMAT),
         Column(_("Overall rank")),
-        Column(_("Explanation"), max_width=60, wrap=True),
+        Column(_("Explanation"), max_width=40, wrap=True),
     ]
     return Sheet(_("Municipal recommendations"), columns, rows, freeze_columns=3)
 
@@ -255,8 +272,8 @@ def score_summary(result: RankResult) -> Sheet:
     n = len(headers)
     columns = [
         Column(_("Dossier no.")),
-        Column(_("Lead applicant"), max_width=36),
-        Column(_("Direction"), max_width=24),
+        Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
+        Column(_("Direction"), max_width=DIRECTION_WIDTH, wrap=True),
         Column(_("Experts scoring")),
         *[Column(h, SCORE_FORMAT, max_width=14) for h in headers],
         Column(_("Highest"), SCORE_FORMAT),
@@ -338,12 +355,12 @@ def criterion_detail(
     rows = [row for _key, row in sorted(zip(order, rows, strict=True), key=lambda p: p[0])]
     columns = [
         Column(_("Dossier no.")),
-        Column(_("Lead applicant"), max_width=30),
+        Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
         Column(_("Expert")),
         Column(_("Submitted"), DATETIME_FORMAT, min_width=17),
         Column(_("Rubric version")),
         *[
-            Column(f"{c.id} {c.name}（{c.max:g}）", SCORE_FORMAT, min_width=8, max_width=18)
+            Column(f"{c.id} {c.name}（{c.max:g}）", SCORE_FORMAT, min_width=8, max_width=12)
             for c in criteria.values()
         ],
         *[Column(tr("{stage} subtotal", stage=name), SCORE_FORMAT) for name in stages.values()],
@@ -377,14 +394,14 @@ def deviations(result: RankResult, table: pd.DataFrame) -> Sheet:
     rows.sort(key=lambda row: row[0])  # stable: experts stay in id order
     columns = [
         Column(_("Dossier no.")),
-        Column(_("Lead applicant"), max_width=30),
+        Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
         Column(_("Expert")),
         Column(_("Expert's total"), SCORE_FORMAT),
         Column(_("Others' mean"), SCORE_FORMAT),
         Column(_("Deviation"), PERCENT_FORMAT),
         Column(_("High or low")),
         Column(_("Explained"), fill=lambda row: None if row[7] == _("yes") else "FFC7CE"),
-        Column(_("Explanation"), max_width=60, wrap=True),
+        Column(_("Explanation"), max_width=40, wrap=True),
     ]
     return Sheet(_("Deviation flags"), columns, rows, freeze_columns=2)
 
@@ -413,14 +430,14 @@ def formal_reviews(reviews: list[formal_review.ReviewRow]) -> Sheet:
     ]
     columns = [
         Column(_("Dossier no.")),
-        Column(_("Lead applicant"), max_width=30),
+        Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
         Column(_("Kind")),
-        Column(_("Direction"), max_width=24),
+        Column(_("Direction"), max_width=DIRECTION_WIDTH, wrap=True),
         Column(_("Level")),
-        Column(_("Reviewing department"), max_width=30),
+        Column(_("Reviewing department"), max_width=20, wrap=True),
         Column(_("Verdict"), fill=lambda row: fills.get(row[6])),
         Column(_("Supplement by"), DATETIME_FORMAT, min_width=17),
-        Column(_("Reasons"), max_width=80, wrap=True),
+        Column(_("Reasons"), max_width=40, wrap=True),
     ]
     return Sheet(_("Formal review"), columns, rows, freeze_columns=2)
 
@@ -487,13 +504,13 @@ def defense_records(
     columns = [
         Column(_("Record")),
         Column(_("Dossier no.")),
-        Column(_("Lead applicant"), max_width=30),
+        Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
         Column(_("Time"), DATETIME_FORMAT, min_width=17),
-        Column(_("Session or site"), max_width=36, wrap=True),
-        Column(_("Attendees or what was shown"), max_width=40, wrap=True),
+        Column(_("Session or site"), max_width=24, wrap=True),
+        Column(_("Attendees or what was shown"), max_width=28, wrap=True),
         Column(_("Presentation (min)"), "0.0"),
-        Column(_("Questions and answers or findings"), max_width=60, wrap=True),
-        Column(_("Notes"), max_width=50, wrap=True),
+        Column(_("Questions and answers or findings"), max_width=48, wrap=True),
+        Column(_("Notes"), max_width=30, wrap=True),
     ]
     return Sheet(_("Defense and inspection records"), columns, rows, freeze_columns=3)
 
@@ -520,7 +537,7 @@ def reliability(result: RankResult, panel_names: dict[int, str]) -> Sheet:
         Column(_("Experts in the block")),
         *[Column(k, "0.000") for k in keys],
         Column(_("Kendall's W"), "0.000"),
-        Column(_("Reading"), max_width=70, wrap=True),
+        Column(_("Reading"), max_width=50, wrap=True),
     ]
     return Sheet(_("Reliability analysis"), columns, rows, freeze_columns=1)
 
@@ -535,17 +552,17 @@ def adjustments(records: list[dict[str, Any]]) -> Sheet:
             tier_label(r["from_tier"]),
             tier_label(r["to_tier"]),
             r["reason"],
-            r["decided_by"],
+            actor_label(r["decided_by"]),
         ]
         for r in records
     ]
     columns = [
         Column(_("Time"), DATETIME_FORMAT, min_width=17),
         Column(_("Dossier no.")),
-        Column(_("Lead applicant"), max_width=30),
+        Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
         Column(_("From tier")),
         Column(_("To tier"), fill=_tier_code(4)),
-        Column(_("Reason"), max_width=70, wrap=True),
+        Column(_("Reason"), max_width=40, wrap=True),
         Column(_("Decided by")),
     ]
     return Sheet(_("Committee adjustments"), columns, rows, freeze_columns=0)
@@ -554,7 +571,7 @@ def adjustments(records: list[dict[str, Any]]) -> Sheet:
 def parameters(items: list[tuple[str, Any]]) -> Sheet:
     """参数与说明: how the list was computed and how to check it."""
     columns = [
-        Column(_("Parameter or note"), max_width=30),
-        Column(_("Content"), max_width=90, wrap=True),
+        Column(_("Parameter or note"), max_width=30, wrap=True),
+        Column(_("Content"), max_width=60, wrap=True),
     ]
     return Sheet(_("Parameters and notes"), columns, [list(item) for item in items])

@@ -2,9 +2,10 @@
 
 Every sheet of the results workbook is one table: a styled header row, frozen panes,
 an autofilter, column widths measured by display width (a CJK character counts
-double), number formats per column, fills per cell (tier colours), and print setup
-(A4 landscape, fit to width, the header row repeated, the sheet's title in the page
-header, page x of y and a signature line in the footer).
+double), number formats per column, fills per cell (tier colours), long text wrapped
+in rows made tall enough for it, and print setup (A4 landscape at a readable scale,
+the header row and the first columns repeated, the sheet's title in the page header,
+page x of y and a signature line in the footer).
 
 Write-only mode keeps memory flat for national rounds; it means every setting has to
 be made before the first row is written, which is why ``write_table`` takes the whole
@@ -12,6 +13,7 @@ table at once."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -53,6 +55,20 @@ _COMMON_WIDE = "\u3000-\u303e\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff6
 _WIDE_CHARS = re.compile(f"[{_COMMON_WIDE}]")
 _OTHER_CHARS = re.compile(f"[^\x00-\x7f{_COMMON_WIDE}]")
 _INVALID_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+# Printing. Cells are in the workbook's default 11 pt font; printed at 73% or more, it
+# is 8 pt or more, the smallest a signed document should use.
+BODY_FONT_PT = 11
+MIN_SCALE = 73
+# A sheet too wide for one page at MIN_SCALE prints at this scale, its columns split
+# over pages with the first columns repeated on each.
+SPLIT_SCALE = 75
+A4_LANDSCAPE_WIDTH_PT = 841.89
+SIDE_MARGIN_IN = 0.5
+PRINT_WIDTH_SLACK = 1.34
+# One line of 11 pt text with its leading: CJK fonts (宋体, Noto Sans CJK) need more
+# than Excel's default 15 pt.
+LINE_HEIGHT_PT = 16
 
 
 def display_width(value: Any) -> int:
@@ -125,7 +141,8 @@ class _Styles:
         self.header_font = Font(name=FONT_NAME, bold=True, color=HEADER_FONT, size=11)
         self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
         self.header_alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        self.wrap = Alignment(wrap_text=True, vertical="top")
+        # Bottom, as the row's other cells: one baseline when a row is taller than needed.
+        self.wrap = Alignment(wrap_text=True)
         self.fills: dict[str, PatternFill] = {}
 
     def fill(self, colour: str) -> PatternFill:
@@ -156,7 +173,7 @@ def write_table(
     # Widths: the header's and every value's display width, within the column's limits.
     # A value can be at most twice its length wide, an ASCII one exactly its length,
     # and numbers as shown here fit in 11: most values need no measuring.
-    widths = [display_width(c.header) * WIDE + 2 for c in columns]
+    widths = [header_width(c.header) for c in columns]
     caps = [c.max_width for c in columns]
     extremes: list[float] = [0] * count
     for row in rows:
@@ -184,12 +201,14 @@ def write_table(
     for index, extreme in enumerate(extremes):
         if extreme > 0:
             widths[index] = max(widths[index], display_width(-extreme) * WIDE + 2)
+    widths_set: list[float] = []
     for index, column in enumerate(columns, start=1):
         width = min(max(widths[index - 1], column.min_width), column.max_width)
         sheet.column_dimensions[get_column_letter(index)].width = width
+        widths_set.append(width)
     sheet.freeze_panes = f"{get_column_letter(freeze_columns + 1)}2"
     sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"  # the header alone when empty
-    _print_setup(sheet, print_title, footer_note, len(rows))
+    _print_setup(sheet, print_title, footer_note, print_layout(widths_set, freeze_columns))
 
     header = []
     for column in columns:
@@ -197,13 +216,36 @@ def write_table(
         cell.font, cell.fill = styles.header_font, styles.header_fill
         cell.alignment, cell.border = styles.header_alignment, styles.border
         header.append(cell)
-    sheet.row_dimensions[1].height = 30
+    # Rows of one line as tall as CJK text needs; taller ones get their own height.
+    sheet.sheet_format.defaultRowHeight = LINE_HEIGHT_PT + 3
+    sheet.sheet_format.customHeight = True
+    header_lines = max(
+        (text_lines(c.header, w) for c, w in zip(columns, widths_set, strict=True)), default=1
+    )
+    sheet.row_dimensions[1].height = max(30, LINE_HEIGHT_PT * header_lines + 4)
     sheet.append(header)
 
     plain = [c.number_format is None and not c.wrap and c.fill is None for c in columns]
     limits = [sheet.column_dimensions[get_column_letter(i)].width for i in range(1, count + 1)]
+    wrapping = [i for i, c in enumerate(columns) if c.wrap]
     looks = _Looks(sheet, styles)
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
+        # Lines of the row's longest wrapped text: the row is made that tall, since not
+        # every program grows a row for its wrapped text. (Its other cells keep Excel's
+        # bottom alignment: styling every cell of a tall row would double the time of a
+        # national round's sheets.)
+        lines = 1
+        wrapped: list[int] = []
+        for index in wrapping:
+            value = row[index] if index < len(row) else None
+            if type(value) is str and ("\n" in value or len(value) * 2 * WIDE + 2 > limits[index]):
+                needed = text_lines(value, limits[index])
+                if needed > 1:
+                    wrapped.append(index)
+                    lines = max(lines, needed)
+        tall = lines > 1
+        if tall:
+            sheet.row_dimensions[number].height = LINE_HEIGHT_PT * lines + 4
         values: list[Any] = []
         for index, value in enumerate(row):
             if type(value) is str:
@@ -227,12 +269,7 @@ def write_table(
                 else None
             )
             # Wrap only the texts that need it: the others stay cheap plain cells.
-            wrap = (
-                column.wrap
-                and isinstance(value, str)
-                and len(value) * 2 * WIDE + 2 > limits[index]
-                and ("\n" in value or display_width(value) * WIDE + 2 > limits[index])
-            ) or (column.wrap and isinstance(value, str) and "\n" in value)
+            wrap = tall and index in wrapped
             colour = column.fill(row) if column.fill is not None else None
             if number_format is None and not wrap and not colour:
                 values.append(value)
@@ -315,18 +352,77 @@ def discard(workbook: Workbook) -> None:
             continue
 
 
-def _print_setup(sheet: WriteOnlyWorksheet, title: str, note: str, count: int) -> None:
-    """A4 landscape, one page wide, header row on every page, title and footer."""
+def column_points(width: float) -> float:
+    """The printed width, in points, of a column of Excel width ``width``: that many
+    widths of "0" in the default 11 pt font (7 pixels each) and 5 pixels of padding,
+    and a third more: LibreOffice without Calibri measures a width in digits of DejaVu
+    Sans, 7 pt each at 11 pt, not 5.25, and the page must hold the sheet in both."""
+    return (width * 7 + 5) * 0.75 * PRINT_WIDTH_SLACK
+
+
+def header_width(header: str) -> float:
+    """The width a header asks of its column: headers wrap, so a Chinese one needs
+    half its length (two lines); a Latin one (ICC(2,k)) its whole length."""
+    measured = display_width(header)
+    if header.isascii():
+        return measured * WIDE + 2
+    return math.ceil(measured / 4) * 2 * WIDE + 2
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes when wrapped in a column of Excel width ``width``."""
+    room = max(width - 1.5, 1.0)  # the padding, and a word wrapped whole
+    return sum(max(1, math.ceil(display_width(part) * WIDE / room)) for part in text.split("\n"))
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """How a sheet prints: its scale (per cent), whether it is one page wide, and how
+    many of its first columns repeat on every page when its columns split."""
+
+    scale: int
+    one_page_wide: bool
+    repeat_columns: int
+
+
+def print_layout(widths: Sequence[float], repeat_columns: int) -> PrintLayout:
+    """A sheet's print layout from its column widths: one page wide when that keeps
+    the text at 8 pt or more; otherwise the columns split over pages at a readable
+    scale, the first ``repeat_columns`` (the dossier, the applicant) on every page.
+
+    The scale is set, not left to "fit to width": LibreOffice (7.x) reads fit to one
+    page wide and any number tall as fit to one page, and squeezes a long sheet onto it."""
+    usable = A4_LANDSCAPE_WIDTH_PT - 72 * 2 * SIDE_MARGIN_IN
+    points = [column_points(w) for w in widths]
+    fit = usable / max(sum(points), 1.0)
+    if fit >= 1:
+        return PrintLayout(100, True, 0)
+    if fit * 100 >= MIN_SCALE:
+        return PrintLayout(int(fit * 100), True, 0)
+    # The repeated columns take at most half of each page.
+    repeat = repeat_columns
+    while repeat and sum(points[:repeat]) * SPLIT_SCALE / 100 > usable / 2:
+        repeat -= 1
+    return PrintLayout(SPLIT_SCALE, False, repeat)
+
+
+def _print_setup(sheet: WriteOnlyWorksheet, title: str, note: str, layout: PrintLayout) -> None:
+    """A4 landscape at the layout's scale, the header row (and the first columns of a
+    sheet split over page widths) on every page, title and footer."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = "9"  # A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_options.horizontalCentered = True
+    sheet.page_setup.scale = layout.scale
+    sheet.sheet_properties.pageSetUpPr.fitToPage = False
+    # Across, then down: each band of rows is read whole before the next one.
+    sheet.page_setup.pageOrder = "overThenDown"
+    sheet.print_options.horizontalCentered = layout.one_page_wide
     sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = SIDE_MARGIN_IN
     sheet.page_margins.top, sheet.page_margins.bottom = 0.9, 0.9
     sheet.page_margins.header, sheet.page_margins.footer = 0.4, 0.4
     sheet.print_title_rows = "1:1"
+    if layout.repeat_columns:
+        sheet.print_title_cols = f"A:{get_column_letter(layout.repeat_columns)}"
     sheet.oddHeader.center.text = _header_text(title)
     sheet.oddHeader.center.size = 14
     sheet.oddHeader.center.font = f"{FONT_NAME},Bold"

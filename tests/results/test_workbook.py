@@ -19,6 +19,7 @@ from review_desk.ranking import tier_label
 from review_desk.results.criterion_scores import criterion_scores
 from review_desk.results.source import results_ranking
 from review_desk.results.workbook import ExportCancelled, export_workbook
+from review_desk.results.workbook_sheets import NAME_WIDTH
 from review_desk.results.xlsx_tables import TIER_FILLS, display_width
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
@@ -179,13 +180,16 @@ def test_workbook_formatting(finalised_project: Path, tmp_path: Path) -> None:
     assert sheet["G2"].number_format == "0.00"
     assert sheet["L2"].number_format == "0.0%"
     assert sheet["I2"].fill.fgColor.rgb.endswith(TIER_FILLS["provincial"])
+    # A column is as wide as its longest value, up to a limit beyond which names wrap.
     longest = max(display_width(c.value) for c in sheet["C"])
-    assert sheet.column_dimensions["C"].width >= longest
+    width = sheet.column_dimensions["C"].width
+    assert width >= min(longest, NAME_WIDTH)
+    assert all(c.alignment.wrap_text for c in sheet["C"][1:] if display_width(c.value) > width)
     # Columns of Latin text are not made wide for nothing.
     assert sheet.column_dimensions["A"].width < 10
     assert sheet.page_setup.orientation == "landscape"
     assert str(sheet.page_setup.paperSize) == "9"
-    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert _printed_scale(sheet) >= 73
     assert sheet.print_title_rows == "$1:$1"
     assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
     assert "签字" in sheet.oddFooter.left.text
@@ -411,3 +415,168 @@ def test_an_independent_reader_sees_the_same_workbook(
                     assert pd.Timestamp(x).floor("s") == pd.Timestamp(y).floor("s"), (name, column)
                 else:
                     assert x == y, (name, column, x, y)
+
+
+# Printing. Excel measures a column of width w as w widths of "0" plus padding: about
+# (7 w + 5) pixels of the default 11 pt font, at 0.75 pt a pixel.
+A4_LANDSCAPE_WIDTH_PT = 841.89
+BODY_FONT_PT = 11
+
+
+def _columns_pt(sheet, letters=None) -> float:  # type: ignore[no-untyped-def]
+    from openpyxl.utils import get_column_letter
+
+    total = 0.0
+    for index in range(1, sheet.max_column + 1):
+        letter = get_column_letter(index)
+        if letters is None or letter in letters:
+            total += (sheet.column_dimensions[letter].width * 7 + 5) * 0.75
+    return total
+
+
+def _printed_scale(sheet) -> float:  # type: ignore[no-untyped-def]
+    """The scale a sheet prints at: its own, or what fitting it to the page width gives."""
+    setup = sheet.page_setup
+    if sheet.sheet_properties.pageSetUpPr.fitToPage:
+        usable = A4_LANDSCAPE_WIDTH_PT - 72 * (sheet.page_margins.left + sheet.page_margins.right)
+        return float(min(1.0, usable / _columns_pt(sheet)) * 100)
+    return float(setup.scale or 100)
+
+
+def _finalised_by_the_committee(demo_project: Path) -> None:
+    """What a user does: explain the flags, then ``review-desk finalise``."""
+    from review_desk import ranking
+    from review_desk.cli import main
+
+    with Project(demo_project) as project:
+        flags = ranking.compute(project, resamples=0).experts
+        for dossier_id, expert_id in zip(flags["dossier_id"], flags["expert_id"], strict=True):
+            ranking.explain_deviation(
+                project, int(dossier_id), int(expert_id), "已复核材料，评分有据"
+            )
+    assert main(["finalise", str(demo_project)]) == 0
+
+
+def test_every_sheet_prints_at_a_readable_size(finalised_project: Path, tmp_path: Path) -> None:
+    """No sheet is squeezed: text of 11 pt prints at 8 pt or more, long sheets run over
+    as many pages as they need (never "fit to one page tall"), the header row repeats,
+    and a sheet too wide for the page splits its columns with the first ones repeated."""
+    target = tmp_path / "results.xlsx"
+    with Project(finalised_project) as project:
+        export_workbook(project, target, result=results_ranking(project, resamples=0))
+    book = load_workbook(target)
+    for name in SHEETS:
+        sheet = book[name]
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape" and str(setup.paperSize) == "9", name
+        scale = _printed_scale(sheet)
+        assert scale * BODY_FONT_PT / 100 >= 8, (name, scale)
+        if sheet.sheet_properties.pageSetUpPr.fitToPage:
+            assert setup.fitToHeight == 0 and setup.fitToWidth == 1, name
+        assert sheet.print_title_rows == "$1:$1", name
+    # 130 sheets × 23 columns: far wider than a page at a readable size, so the columns
+    # split across pages and the dossier, applicant and expert repeat on each.
+    detail = book["专家评分明细"]
+    assert detail.max_row > 100 and detail.max_column > 20
+    assert not detail.sheet_properties.pageSetUpPr.fitToPage
+    usable = A4_LANDSCAPE_WIDTH_PT - 72 * (detail.page_margins.left + detail.page_margins.right)
+    assert _columns_pt(detail) * _printed_scale(detail) / 100 > usable
+    assert detail.print_title_cols == "$A:$C"
+    # The narrow lists fit one page wide at (nearly) full size.
+    assert _printed_scale(book["参数与说明"]) >= 90
+
+
+def test_long_names_wrap_in_rows_tall_enough(finalised_project: Path, tmp_path: Path) -> None:
+    """Names, platform names, reasons and explanations longer than their column wrap,
+    and the row is made tall enough for every line (not every program grows it)."""
+    target = tmp_path / "results.xlsx"
+    with Project(finalised_project) as project:
+        with project.transaction() as session:
+            dossier = session.scalars(select(m.Dossier).order_by(m.Dossier.id).limit(1)).one()
+            dossier.platform_name = "山西省" + "智能制造与工业互联网产教融合实训" * 4 + "基地"
+        export_workbook(project, target, result=results_ranking(project, resamples=0))
+    book = load_workbook(target)
+    checked = 0
+    for name, header in [
+        ("推荐名单（省级）", "牵头申报主体"),
+        ("推荐名单（省级）", "平台载体名称"),
+        ("分方向排名", "牵头申报主体"),
+        ("分方向排名", "说明"),
+        ("市级推荐", "平台载体名称"),
+        ("形式审查", "理由"),
+        ("偏离预警", "说明"),
+        ("参数与说明", "内容"),
+    ]:
+        sheet = book[name]
+        index = _header(sheet).index(header) + 1
+        width = sheet.column_dimensions[sheet.cell(1, index).column_letter].width
+        for row in range(2, sheet.max_row + 1):
+            cell = sheet.cell(row, index)
+            if not isinstance(cell.value, str):
+                continue
+            lines = sum(
+                max(1, math.ceil(display_width(part) * 1.1 / width))
+                for part in cell.value.split("\n")
+            )
+            if lines > 1:
+                assert cell.alignment.wrap_text, (name, header, cell.value)
+                height = sheet.row_dimensions[row].height
+                assert height is not None and height >= 14 * lines, (name, cell.value, height)
+                checked += 1
+    assert checked >= 5
+
+
+def test_parameters_name_the_committee_in_chinese(demo_project: Path, tmp_path: Path) -> None:
+    from review_desk.cli import main
+
+    _finalised_by_the_committee(demo_project)
+    target = tmp_path / "结果.xlsx"
+    assert main(["export", str(demo_project), "--out", str(target), "--resamples", "0"]) == 0
+    book = load_workbook(target)
+    params = {r["参数/说明"]: r["内容"] for r in _records(book["参数与说明"])}
+    assert params["定稿人"] == "厅际联席会议"
+    texts = [
+        str(c)
+        for name in SHEETS
+        for row in book[name].iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    ]
+    assert not any("committee" in t for t in texts)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_prints_the_detail_over_several_pages(
+    finalised_project: Path, tmp_path: Path
+) -> None:
+    """Printed through LibreOffice, 专家评分明细 (130 rows × 23 columns) takes several
+    pages, each with the header row and the page number of the total."""
+    from pypdf import PdfReader
+
+    target = tmp_path / "results.xlsx"
+    with Project(finalised_project) as project:
+        export_workbook(project, target, result=results_ranking(project, resamples=0))
+    out = tmp_path / "lo"
+    done = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    pages = [page.extract_text() for page in PdfReader(out / "results.pdf").pages]
+    detail = [text for text in pages if "　专家评分明细" in text]
+    assert len(detail) > 1
+    assert all("申报编号" in text for text in detail)  # the header row and first columns
+    total = len(pages)
+    assert f"第 1 页，共 {total} 页" in pages[0]
