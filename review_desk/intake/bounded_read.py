@@ -58,6 +58,7 @@ class SheetGrid:
     title: str
     rows: list[list[Any]] = field(default_factory=list)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    merged_area: int = 0  # cells the merged ranges declare, before clipping
 
     @property
     def width(self) -> int:
@@ -264,6 +265,7 @@ def _read_sheet(workbook: Any, sheet: Any, file: str, max_rows: int, max_columns
             continue
         if min_row is None or min_col is None or max_row is None or max_col is None:
             continue
+        grid.merged_area += (max_row - min_row + 1) * (max_col - min_col + 1)
         # A range that starts beyond the used area has no value to spread; one that
         # runs past it (A1:XFD1048576) is clipped to it.
         if min_row > used_rows or min_col > used_columns:

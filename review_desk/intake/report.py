@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from review_desk.i18n import _
-from review_desk.intake.register_reader import decode_text
+from review_desk.intake.bounded_read import (
+    MAX_MERGED_CELLS,
+    FileRefused,
+    read_text,
+    read_xlsx_sheets,
+    run_limited,
+)
 from review_desk.intake.register_rows import ERROR, Issue
 
 ERROR_FILL = "FFC7CE"
@@ -15,7 +21,22 @@ WARNING_FILL = "FFEB9C"
 
 
 def write_issue_report(target: Path, register: Path, issues: Sequence[Issue]) -> None:
-    """Write the report: sheet 问题清单 first, then the register with highlights."""
+    """Write the report: sheet 问题清单 first, then the register with highlights.
+
+    Copying the register means loading the user's whole workbook (a merged range over
+    the whole sheet would be expanded cell by cell), so that is done in a worker limited
+    in time and memory (see ``bounded_read``); when the copy is refused, the report
+    still lists every problem, without the copy."""
+    try:
+        run_limited(write_report_here, target, register, list(issues), file=register.name)
+    except FileRefused:
+        write_report_here(target, register, issues, copy_register=False)
+
+
+def write_report_here(
+    target: Path, register: Path, issues: Sequence[Issue], copy_register: bool = True
+) -> None:
+    """Write the report in this process: the worker's function."""
     import csv
     import io
 
@@ -23,19 +44,27 @@ def write_issue_report(target: Path, register: Path, issues: Sequence[Issue]) ->
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    if register.suffix.lower() in (".xlsx", ".xlsm") and register.is_file():
+    if not copy_register or not register.is_file():
+        workbook = Workbook()
+        workbook.remove(workbook.active)
+    elif register.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            workbook = load_workbook(register)
+            # openpyxl makes an object per merged cell: a merge over the whole sheet
+            # would never finish, so such a register is not copied.
+            sheets = read_xlsx_sheets(register)
+            if any(sheet.merged_area > MAX_MERGED_CELLS for sheet in sheets):
+                workbook = Workbook()
+            else:
+                workbook = load_workbook(register)
         except Exception:  # an unreadable register still gets its list of problems
             workbook = Workbook()
     else:
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = register.stem[:31] or "register"
-        if register.is_file():
-            text = decode_text(register.read_bytes())
-            for row in csv.reader(io.StringIO(text)):
-                sheet.append(row)
+        text = read_text(register)
+        for row in csv.reader(io.StringIO(text)):
+            sheet.append(row)
     for issue in issues:
         if not issue.row or not issue.column or issue.sheet not in workbook.sheetnames:
             continue

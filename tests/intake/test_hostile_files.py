@@ -360,3 +360,24 @@ def test_a_score_workbook_with_a_stray_far_cell_imports(demo_project: Path, tmp_
     result = measured(sys.executable, "-c", _SHEETS, str(demo_project), str(tmp_path / "s.xlsx"))
     assert_bounded(result)
     assert result["code"] == 0 and str(result["out"]).split() == ["True", "0"], result
+
+
+def test_the_issue_report_of_a_hostile_register_is_bounded(tmp_path: Path, files: Path) -> None:
+    from openpyxl import load_workbook
+
+    source = tmp_path / "messy.xlsx"
+    registers.write_messy_xlsx(source)
+    register = tmp_path / "far_merge.xlsx"
+    _patch_merge(source, register, "A2000:XFD1048576")
+    project = _new_project(tmp_path, "report")
+    report = tmp_path / "report.xlsx"
+    result = cli(
+        "intake", str(project), "--register", str(register), "--files", str(files),
+        "--report", str(report), "--json",
+    )  # fmt: skip
+    assert_bounded(result)
+    assert result["code"] == 1, result
+    workbook = load_workbook(report, read_only=True)
+    assert workbook.sheetnames[0] == "问题清单"
+    problems = list(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert len(problems) == len(json.loads(str(result["out"]))["issues"])
