@@ -326,3 +326,58 @@ def test_key_enrol_names_a_missing_key_file(
     pem = tmp_path / "公钥.pem"
     assert main(["key", "enrol", str(path), "--expert", "1", "--public-key", str(pem)]) == 2
     assert capsys.readouterr().err.strip() == f"错误：找不到文件：{pem}"  # was "[Errno 2] …"
+
+
+def _driver_error(message: str, code: int) -> Exception:
+    from sqlalchemy.exc import OperationalError
+
+    original = sqlite3.OperationalError(message)
+    original.sqlite_errorcode = code  # type: ignore[attr-defined]  # as SQLite sets it
+    return OperationalError("UPDATE review_project SET name = ?", ("x",), original)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (_driver_error("database or disk is full", 13), "错误：磁盘空间不足。"),
+        (_driver_error("disk I/O error", 10 | (3 << 8)), "错误：磁盘读写出错。"),
+    ],
+)
+def test_a_disk_failure_in_the_middle_of_a_command_is_named(
+    error: Exception,
+    expected: str,
+    demo_project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from review_desk import project as project_module
+
+    def fail(self: object) -> None:
+        raise error
+
+    monkeypatch.setenv("REVIEW_DESK_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr(project_module.Project, "summary", fail)
+    assert main(["project", "info", str(demo_project)]) == 2
+    assert capsys.readouterr().err.strip() == expected
+    assert not (tmp_path / "logs").exists()
+
+
+def test_an_unexpected_database_error_shows_no_web_link(
+    demo_project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from review_desk import project as project_module
+
+    def fail(self: object) -> None:
+        raise _driver_error("no such column: review_project.colour", 1)
+
+    monkeypatch.setenv("REVIEW_DESK_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr(project_module.Project, "summary", fail)
+    assert main(["project", "info", str(demo_project)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("意外错误：OperationalError: no such column: review_project.colour")
+    assert "sqlalche.me" not in err and len(err.splitlines()) == 1
+    assert "sqlalche.me" in (tmp_path / "logs" / "review-desk.log").read_text("utf-8")

@@ -7,10 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from review_desk.error_log import log_exception
 from review_desk.errors import UserError, os_error_message
 from review_desk.i18n import _, tr
 from review_desk.project import Project
+from review_desk.storage.database import storage_failure
 from scoring_models.rubric import RubricError
 
 MAX_MESSAGE = 2000
@@ -52,6 +55,10 @@ def report_exception(error: BaseException) -> int:
 
         print_error("；".join(problem_text(problem) for problem in error.problems))
         return 2
+    disk = storage_failure(error)
+    if disk is not None:
+        print_error(disk)
+        return 2
     if isinstance(error, OSError) and error.errno is not None:
         print_error(os_error_message(error))
         return 2
@@ -59,7 +66,9 @@ def report_exception(error: BaseException) -> int:
         print_error(_("Not enough memory to finish this command."))
         return 2
     path = log_exception(type(error), error, error.__traceback__, context=" ".join(sys.argv))
-    summary = one_line(f"{type(error).__name__}: {error}")[:300]
+    # A driver's error without SQLAlchemy's wrapping text and its web link.
+    shown = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    summary = one_line(f"{type(shown).__name__}: {shown}")[:300]
     if path is None:
         message = tr("Unexpected error: {error} (the log could not be written)", error=summary)
     else:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from review_desk.errors import UserError, os_error_message
-from review_desk.i18n import tr
+from review_desk.i18n import _, tr
 
 # The migration revisions this version knows, oldest first. A test checks this against
 # Alembic's own view of review_desk/storage/migrations/versions.
@@ -148,6 +148,21 @@ def describe_database_error(error: BaseException, location: Path | str) -> str:
         return tr("The disk could not be read or written: {path}", path=location)
     reason = str(original).split("\n", 1)[0][:200]
     return tr("The project {path} could not be opened: {reason}", path=location, reason=reason)
+
+
+def storage_failure(error: BaseException) -> str | None:
+    """The user's words for a database failure in the middle of work that is the disk's
+    fault, not the program's (a full disk, no permission, an I/O error); None otherwise."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    code = getattr(original, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == _SQLITE_FULL:
+        return _("The disk is full.")
+    if primary == _SQLITE_PERM:
+        return _("Permission denied.")
+    if primary == _SQLITE_IOERR:
+        return _("The disk could not be read or written.")
+    return None
 
 
 def check_project_file(path: Path) -> str:
