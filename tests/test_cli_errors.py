@@ -381,3 +381,23 @@ def test_an_unexpected_database_error_shows_no_web_link(
     assert err.startswith("意外错误：OperationalError: no such column: review_project.colour")
     assert "sqlalche.me" not in err and len(err.splitlines()) == 1
     assert "sqlalche.me" in (tmp_path / "logs" / "review-desk.log").read_text("utf-8")
+
+
+def test_an_error_for_the_user_carries_a_code_and_is_translated_when_shown(
+    tmp_path: Path,
+) -> None:
+    from review_desk import i18n
+    from review_desk.errors import UserError
+    from review_desk.project import Project
+
+    missing = tmp_path / "x.rdp"
+    with pytest.raises(UserError) as caught:
+        Project(missing)
+    error = caught.value
+    assert error.code == "project.missing" and error.params == {"path": missing.resolve()}
+    assert str(error) == f"找不到项目文件：{missing.resolve()}"
+    try:
+        i18n.set_locale("en")
+        assert str(error) == f"Project file not found: {missing.resolve()}"
+    finally:
+        i18n.set_locale("zh_CN")

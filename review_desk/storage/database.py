@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from review_desk.errors import UserError, os_error_message
 from review_desk.i18n import _, tr
+from scoring_models.rubric import N_
 
 # The migration revisions this version knows, oldest first. A test checks this against
 # Alembic's own view of review_desk/storage/migrations/versions.
@@ -112,7 +113,9 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
 
 
 def _not_a_project(path: Path | str) -> ProjectOpenError:
-    return ProjectOpenError(tr("{path} is not a Review Desk project file.", path=path))
+    return ProjectOpenError(
+        code="project.not_ours", template=N_("{path} is not a Review Desk project file."), path=path
+    )
 
 
 def _disk_is_full(location: Path | str, margin: int = 1 << 20) -> bool:
@@ -175,16 +178,24 @@ def check_project_file(path: Path) -> str:
     database, before anyone looked).
     """
     if not path.exists():
-        raise ProjectOpenError(tr("Project file not found: {path}", path=path))
+        raise ProjectOpenError(
+            code="project.missing", template=N_("Project file not found: {path}"), path=path
+        )
     if path.is_dir():
-        raise ProjectOpenError(tr("{path} is a folder, not a project file.", path=path))
+        raise ProjectOpenError(
+            code="project.folder", template=N_("{path} is a folder, not a project file."), path=path
+        )
     try:
         with path.open("rb") as stream:
             header = stream.read(_HEADER_SIZE)
     except OSError as error:
         raise ProjectOpenError(os_error_message(error)) from error
     if not header:
-        raise ProjectOpenError(tr("{path} is an empty file, not a Review Desk project.", path=path))
+        raise ProjectOpenError(
+            code="project.empty",
+            template=N_("{path} is an empty file, not a Review Desk project."),
+            path=path,
+        )
     if len(header) < _HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
         raise _not_a_project(path)
     if int.from_bytes(header[68:72], "big") not in (0, APPLICATION_ID):
@@ -337,11 +348,12 @@ def open_database(
                 raise _too_new(known)
             if read_only and known != HEAD_REVISION:
                 raise ProjectOpenError(
-                    tr(
+                    code="project.needs_upgrade",
+                    template=N_(
                         "{path} was made by an earlier version of Review Desk; open it in"
-                        " Review Desk first to upgrade it.",
-                        path=path,
-                    )
+                        " Review Desk first to upgrade it."
+                    ),
+                    path=path,
                 )
     engine = make_engine(url, read_only=read_only and not create)
     try:
