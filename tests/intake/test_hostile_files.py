@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -381,3 +382,42 @@ def test_the_issue_report_of_a_hostile_register_is_bounded(tmp_path: Path, files
     assert workbook.sheetnames[0] == "问题清单"
     problems = list(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert len(problems) == len(json.loads(str(result["out"]))["issues"])
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_register_resaved_by_libreoffice_reads_the_same(tmp_path: Path) -> None:
+    """LibreOffice writes styled empty cells, inline strings and its own dimensions: the
+    streamed reading finds the same rows and problems as in the original."""
+    from review_desk.intake.register_reader import read_register
+    from review_desk.intake.register_rows import check_register
+
+    original = tmp_path / "messy.xlsx"
+    registers.write_messy_xlsx(original)
+    out = tmp_path / "lo"
+    done = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(original),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    resaved = out / "messy.xlsx"  # same name, another folder
+    assert done.returncode == 0 and resaved.is_file(), done.stderr
+
+    def seen(path: Path) -> tuple[object, ...]:
+        table = read_register(path)
+        check = check_register(table)
+        issues = sorted((i.row, i.column, i.problem) for i in check.issues)
+        valid = sorted((a.row, a.credit_code, a.direction) for a in check.valid_applications())
+        return table.header_row, table.columns, issues, valid
+
+    assert seen(resaved) == seen(original)
