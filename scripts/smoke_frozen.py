@@ -11,6 +11,7 @@ their results must be equal:
 - ``demo --json``, ``review --json``, ``rank --json --resamples 0``: the JSON output,
   after replacing the folder's path and the current time;
 - ``export``: every cell value of every sheet of the workbook (the export time aside);
+- ``chart``: written as PNG, SVG and PDF (the PNGs of the same size);
 - ``gui --demo --screenshots``: the frozen GUI renders the same pages as the installed
   one, and none of them is blank.
 
@@ -44,6 +45,7 @@ JSON_COMMANDS: list[tuple[str, list[str]]] = [
 ]
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 MAX_SHOWN = 8
+CHART_FORMATS = ("png", "svg", "pdf")
 
 
 class SmokeFailure(Exception):
@@ -174,6 +176,29 @@ def compare(label: str, frozen: Any, installed: Any) -> None:
         )
 
 
+def charts(programs: dict[str, Path], folders: dict[str, Path]) -> str:
+    """Every chart format is written (matplotlib picks the writer at run time, so a build
+    can lack one); the PNGs have the same size in pixels."""
+    from PIL import Image
+
+    sizes = {}
+    for suffix in CHART_FORMATS:
+        for side, program in programs.items():
+            out = f"ranking.{suffix}"
+            run(program, ["chart", PROJECT, "--kind", "ranking", "--out", out], folders[side], side)
+            path = folders[side] / out
+            if not path.is_file() or path.stat().st_size == 0:
+                raise SmokeFailure(f"chart --out {out} ({side}) wrote nothing")
+            if suffix == "png":
+                with Image.open(path) as image:
+                    sizes[side] = image.size
+    if sizes["frozen"] != sizes["installed"]:
+        raise SmokeFailure(
+            f"the ranking chart is {sizes['frozen']} frozen, {sizes['installed']} installed"
+        )
+    return f"chart: {', '.join(CHART_FORMATS)} written, same size"
+
+
 def screenshots(program: Path, folder: Path) -> dict[str, Path]:
     shots = folder / "shots"
     run(program, ["gui", "--demo", "--screenshots", str(shots)], folder, "GUI")
@@ -219,6 +244,7 @@ def smoke(frozen: Path, installed: Path, gui: bool = True) -> list[str]:
         compare("export workbook", books["frozen"], books["installed"])
         cells = sum(len(row) for rows in books["frozen"].values() for row in rows)
         report.append(f"export: same {len(books['frozen'])} sheets, {cells} cells")
+        report.append(charts(programs, folders))
         if gui:
             pages = {side: screenshots(programs[side], folders[side]) for side in folders}
             if not pages["installed"]:
