@@ -19,7 +19,7 @@ def _value(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list) and all(not isinstance(v, dict) for v in value):
         return "[" + ", ".join(_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as a TOML value")
+    raise TypeError(f"cannot write {repr(value)[:80]} as a TOML value")
 
 
 def _table(lines: list[str], header: str, table: dict[str, Any], array: bool) -> None:
