@@ -57,6 +57,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
+    argparse_i18n.install()  # argparse's own messages in the user's language
     parser = _Parser(
         prog="review-desk",
         description=_(
@@ -130,7 +131,6 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
 
 
 def _run(argv: Sequence[str] | None, gui: GuiRunner | None) -> int:
-    argparse_i18n.install()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in (None, "gui"):
