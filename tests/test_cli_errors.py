@@ -401,3 +401,14 @@ def test_an_error_for_the_user_carries_a_code_and_is_translated_when_shown(
         assert str(error) == f"Project file not found: {missing.resolve()}"
     finally:
         i18n.set_locale("zh_CN")
+
+
+def test_package_import_names_a_missing_return_package(
+    demo_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "返回包.rdreturn"
+    code = main(["package", "import", str(demo_project), str(missing)])
+    out, err = capsys.readouterr()
+    assert code == 1  # refused, and the others (none here) still imported
+    assert f"找不到文件：{missing}" in out and "No such file" not in out + err
+    assert "Traceback" not in out + err

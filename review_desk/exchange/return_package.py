@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from review_desk import __version__, audit
 from review_desk.atomic_file import replacing
 from review_desk.audit import Clock, utc_now
-from review_desk.errors import UserError
+from review_desk.errors import UserError, os_error_message
 from review_desk.exchange.keys import KeyError_, load_or_create_key, load_public, verify
 from review_desk.exchange.return_content import (
     MalformedContent,
@@ -288,7 +288,9 @@ def import_return(
         try:
             size = path.stat().st_size
         except OSError as error:
-            raise _Refusal(tr("the file cannot be read ({error})", error=error.strerror)) from error
+            raise _Refusal(
+                tr("the file cannot be read ({error})", error=os_error_message(error))
+            ) from error
         if size > MAX_RETURN:
             raise _Refusal(_("the package is too large"), code="unsafe")
         manifest, manifest_bytes, signature, members = _read(path)
@@ -307,7 +309,7 @@ def import_return(
         outcome.code = refusal.code
     except OSError as error:
         outcome.status, outcome.code = REFUSED, "malformed"
-        outcome.reason = tr("the file cannot be read ({error})", error=error.strerror)
+        outcome.reason = tr("the file cannot be read ({error})", error=os_error_message(error))
     if outcome.status != ACCEPTED and outcome.status != DUPLICATE:
         with project.transaction() as session:
             audit.record(
