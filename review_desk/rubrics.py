@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from review_desk.i18n import tr
 from review_desk.paths import data_path
 from review_desk.project import Project
 from review_desk.storage import models as m
-from scoring_models.rubric import N_, Problem, Rubric, RubricError, parse_rubric
+from scoring_models.rubric import N_, Problem, Rubric, RubricError, parse_rubric, parse_source
 
 DEFAULT_RUBRIC = "provincial_default.toml"
 
@@ -47,6 +48,18 @@ MAX_RUBRIC_MB = 5
 def load_rubric_file(path: Path) -> Rubric:
     """Parse and validate a rubric file (UTF-8, with or without a byte order mark, at
     most MAX_RUBRIC_MB); raise RubricError naming the file, whatever it holds."""
+    return load_rubric(read_rubric_text(path), path.name)
+
+
+def read_rubric_source(path: Path) -> dict[str, Any]:
+    """Read a rubric file's content without validating it (for the editor, which shows
+    an invalid rubric with its problems); raise RubricError when it is not TOML."""
+    return parse_source(read_rubric_text(path), path.name)
+
+
+def read_rubric_text(path: Path) -> str:
+    """Read a rubric file's text (UTF-8, a byte order mark dropped, at most
+    MAX_RUBRIC_MB); raise RubricError naming the file."""
     try:
         if path.stat().st_size > MAX_RUBRIC_MB << 20:
             raise RubricError(
@@ -59,12 +72,11 @@ def load_rubric_file(path: Path) -> Rubric:
                     )
                 ]
             )
-        text = path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise RubricError(
             [Problem("(file)", N_("cannot be read: {error}"), path.name, {"error": str(error)})]
         ) from error
-    return load_rubric(text, path.name)
 
 
 def rubric_in_use(session: Session, content_hash: str) -> bool:

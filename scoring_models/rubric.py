@@ -348,6 +348,12 @@ def parse_rubric(text: str, file: str = "") -> Rubric:
     Whatever the text holds, the failure is a :class:`RubricError` with located
     problems, never another exception. A UTF-8 byte order mark at the start is ignored.
     """
+    return rubric_from_dict(parse_source(text, file), file)
+
+
+def parse_source(text: str, file: str = "") -> dict[str, Any]:
+    """Parse a rubric's TOML text without validating it (an editor shows what it can);
+    raise RubricError with a located problem when it is not TOML at all."""
     text = text.removeprefix("\ufeff")
     line = nesting_too_deep(text)
     if line is not None:
@@ -371,17 +377,22 @@ def parse_rubric(text: str, file: str = "") -> Rubric:
         raise RubricError(
             [Problem("(file)", N_("cannot be read: {error}"), file, {"error": cut(str(error))})]
         ) from error
+    return source
+
+
+def rubric_from_dict(source: dict[str, Any], file: str = "") -> Rubric:
+    """Validate a parsed rubric; raise RubricError listing every problem (and nothing
+    else, whatever the content)."""
     try:
-        return rubric_from_dict(source, file)
+        return _rubric_from_dict(source, file)
     except (RecursionError, OverflowError, ValueError, TypeError) as error:
-        # A shape the checks above did not foresee: still a problem with the file.
+        # A shape the checks did not foresee is still a problem with the file.
         raise RubricError(
             [Problem("(file)", N_("cannot be read: {error}"), file, {"error": cut(str(error))})]
         ) from error
 
 
-def rubric_from_dict(source: dict[str, Any], file: str = "") -> Rubric:
-    """Validate a parsed rubric; raise RubricError listing every problem."""
+def _rubric_from_dict(source: dict[str, Any], file: str = "") -> Rubric:
     r = _Reader(file)
     head = source.get("rubric")
     if not isinstance(head, dict):

@@ -54,3 +54,28 @@ def test_editing_validates_live_and_makes_a_new_version(
         after = active_rubric(project)
     assert after.content_hash != before and after.version == "2022.2"
     assert after.criterion("A1").max == 12
+
+
+def test_importing_a_hostile_rubric_file_says_where_it_fails(
+    window, demo_project: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog
+
+    from review_desk.rubrics import default_rubric_text
+
+    assert window.open_project(str(demo_project))
+    window.show_page("scoring")
+    editor = window.pages["scoring"].rubric_editor
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: warnings.append(text))
+    nested = tmp_path / "nested.toml"
+    nested.write_text("[rubric]\ndeep = " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(nested), ""))
+    editor.import_file()  # the TOML parser would recurse 1,000 deep
+    assert len(warnings) == 1 and "nested.toml" in warnings[0] and "第 2 行" in warnings[0]
+    bom = tmp_path / "bom.toml"
+    bom.write_text(default_rubric_text().replace("2022.1", "2022.9"), encoding="utf-8-sig")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bom), ""))
+    editor.import_file()  # a byte order mark, as Notepad writes it, is accepted
+    assert len(warnings) == 1
+    assert editor.source["rubric"]["version"] == "2022.9"

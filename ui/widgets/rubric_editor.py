@@ -6,7 +6,6 @@ changed one is stored as a new version)."""
 from __future__ import annotations
 
 import copy
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -415,10 +414,13 @@ class RubricEditor(QWidget):
         path, _filter = QFileDialog.getOpenFileName(self, _("Import file…"), "", "TOML (*.toml)")
         if not path:
             return
+        from review_desk.rubrics import problem_text, read_rubric_source
+
         try:
-            source = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            QMessageBox.warning(self, _("Import file…"), str(error))
+            source = read_rubric_source(Path(path))
+        except RubricError as error:
+            message = "\n".join(problem_text(p) for p in error.problems)
+            QMessageBox.warning(self, _("Import file…"), message)
             return
         self.set_source(source)
 
