@@ -1,12 +1,14 @@
-"""The publicity list (公示名单), made from the finalised list only: the provincial
-bases and the municipal/county ones, numbered, with applicant, platform name,
-direction and level; the publicity period and where to send objections. Written as a
-PDF in the official style (reportlab, the standard CID font STSong-Light that PDF
-readers supply for Chinese) and as a printable Excel sheet."""
+"""The publicity list (公示名单), made from the finalised list only: under a title that
+names the round, an introduction, then the provincial bases and the municipal/county
+ones, numbered, with applicant, platform name, direction, the level applied for and
+the level to be recognised; the publicity period, where to send objections, the issuer
+and the date. Written as a PDF in the official style (reportlab, the standard CID font
+STSong-Light that PDF readers supply for Chinese; 第 N 页，共 M 页 on every page) and
+as a printable Excel sheet holding the same text."""
 
 from __future__ import annotations
 
-import math
+import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +27,8 @@ from review_desk.storage import models as m
 
 _FONT = "STSong-Light"
 LEVELS = ("provincial", "municipal")
+A4_PORTRAIT_WIDTH_PT = 595.28
+SIDE_MARGIN_IN = 0.5
 
 
 class PublicityError(UserError):
@@ -41,7 +45,8 @@ class PublicityEntry:
     platform: str
     direction: str
     city: str
-    level: str  # provincial or municipal
+    level: str  # provincial or municipal: the level to be recognised
+    requested_level: str = ""  # what the dossier applied for (Level)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class PublicityList:
     entries: tuple[PublicityEntry, ...]
     content_hash: str
     finalised_at: datetime
-    title: str
+    title: str  # the round's name, or the project's when the round has none
 
     def of_level(self, level: str) -> list[PublicityEntry]:
         """The entries of one level, numbered from 1."""
@@ -82,6 +87,16 @@ class PublicityList:
 def level_label(level: str) -> str:
     """A level as the publicity list names it."""
     return _("Provincial") if level == "provincial" else _("Municipal/county")
+
+
+def requested_label(level: str) -> str:
+    """The level a dossier applied for, as the register names it."""
+    from review_desk.domain import Level
+
+    try:
+        return Level(level).label
+    except ValueError:
+        return level
 
 
 def publicity_list(project: Project) -> PublicityList:
@@ -103,6 +118,7 @@ def publicity_list(project: Project) -> PublicityList:
                     m.Dossier.id,
                     m.Dossier.platform_name,
                     m.Dossier.direction_id,
+                    m.Dossier.requested_level,
                     m.Direction.short_name,
                     m.Applicant.city,
                 )
@@ -135,9 +151,11 @@ def publicity_list(project: Project) -> PublicityList:
                     else row["direction"],
                     city=fact.city if fact else "",
                     level=level,
+                    requested_level=fact.requested_level if fact else "",
                 )
             )
-    return PublicityList(tuple(entries), final.content_hash, final.finalised_at, info.round_name)
+    title = info.round_name.strip() or info.name
+    return PublicityList(tuple(entries), final.content_hash, final.finalised_at, title)
 
 
 def _register_font() -> None:
@@ -175,12 +193,29 @@ def notice_paragraphs(notice: PublicityNotice) -> list[str]:
     ]
 
 
-def publicity_title() -> str:
-    """The list's title."""
-    return _(
-        "Publicity list of the first provincial and municipal industry-education "
-        "integration (major) platforms and training bases to be piloted"
+def publicity_title(listing: PublicityList) -> str:
+    """The list's title, naming its round."""
+    return tr("Publicity list of the units proposed in {round}", round=listing.title)
+
+
+def introduction(listing: PublicityList) -> str:
+    """The paragraph above the list."""
+    return tr(
+        "After expert review and the inter-departmental joint meeting's decision, the units "
+        "proposed in {round} are listed below. They are published for public comment.",
+        round=listing.title,
     )
+
+
+def _headers() -> list[str]:
+    return [
+        _("No."),
+        _("Lead applicant"),
+        _("Platform name"),
+        _("Direction"),
+        _("Requested level"),
+        _("Level to be recognised"),
+    ]
 
 
 def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityNotice) -> None:
@@ -190,7 +225,14 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     notice.check()
     _register_font()
@@ -203,7 +245,13 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
         "title", fontName=_FONT, fontSize=20, leading=32, alignment=TA_CENTER, wordWrap="CJK"
     )
     heading = ParagraphStyle(
-        "heading", fontName=_FONT, fontSize=14, leading=26, spaceBefore=10, spaceAfter=4
+        "heading",
+        fontName=_FONT,
+        fontSize=14,
+        leading=26,
+        spaceBefore=10,
+        spaceAfter=4,
+        keepWithNext=1,  # never a heading alone at the foot of a page
     )
     body = ParagraphStyle(
         "body", fontName=_FONT, fontSize=12, leading=22, firstLineIndent=24, wordWrap="CJK"
@@ -214,90 +262,101 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
     )
     right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT, firstLineIndent=0)
 
-    story: list[Any] = [para(publicity_title(), title_style), Spacer(1, 6 * mm)]
-    story.append(
-        para(
-            _(
-                "After expert review and the inter-departmental joint meeting's decision, the "
-                "units below are proposed as the first provincial and municipal pilots. They are "
-                "published for public comment."
-            ),
-            body,
-        )
-    )
-    headers = [_("No."), _("Lead applicant"), _("Platform name"), _("Direction"), _("Level")]
-    widths = [12 * mm, 42 * mm, 58 * mm, 34 * mm, 28 * mm]
-    chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
-    for index, level in enumerate(LEVELS):
-        entries = listing.of_level(level)
-        story.append(
-            para(tr("{title} ({count})", title=chapter[index], count=len(entries)), heading)
-        )
-        if not entries:
-            story.append(para(_("None."), body))
-            continue
-        data = [[para(h, head_cell) for h in headers]]
-        for entry in entries:
-            data.append(
-                [
-                    para(str(entry.number), ParagraphStyle("n", parent=cell, alignment=1)),
-                    para(entry.applicant, cell),
-                    para(entry.platform, cell),
-                    para(entry.direction, cell),
-                    para(level_label(entry.level), cell),
-                ]
+    title = publicity_title(listing)
+
+    def make_story() -> list[Any]:
+        # Laid out twice (see below), and a layout splits and changes its flowables.
+        story: list[Any] = [para(title, title_style), Spacer(1, 6 * mm)]
+        story.append(para(introduction(listing), body))
+        headers = _headers()
+        widths = [10 * mm, 36 * mm, 50 * mm, 30 * mm, 20 * mm, 24 * mm]  # 170 mm: the text width
+        chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
+        for index, level in enumerate(LEVELS):
+            entries = listing.of_level(level)
+            story.append(
+                para(tr("{title} ({count})", title=chapter[index], count=len(entries)), heading)
             )
-        table = Table(data, colWidths=widths, repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
-                    ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#5B7A99")),
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    (
-                        "ROWBACKGROUNDS",
-                        (0, 1),
-                        (-1, -1),
-                        [colors.white, colors.HexColor("#F2F6FA")],
-                    ),
-                    ("TOPPADDING", (0, 0), (-1, -1), 4),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                ]
+            if not entries:
+                story.append(para(_("None."), body))
+                continue
+            data = [[para(h, head_cell) for h in headers]]
+            for entry in entries:
+                data.append(
+                    [
+                        para(str(entry.number), ParagraphStyle("n", parent=cell, alignment=1)),
+                        para(entry.applicant, cell),
+                        para(entry.platform, cell),
+                        para(entry.direction, cell),
+                        para(requested_label(entry.requested_level), cell),
+                        para(level_label(entry.level), cell),
+                    ]
+                )
+            table = Table(data, colWidths=widths, repeatRows=1)
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
+                        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#5B7A99")),
+                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                        (
+                            "ROWBACKGROUNDS",
+                            (0, 1),
+                            (-1, -1),
+                            [colors.white, colors.HexColor("#F2F6FA")],
+                        ),
+                        ("TOPPADDING", (0, 0), (-1, -1), 4),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                    ]
+                )
             )
-        )
-        story.append(table)
-    story.append(Spacer(1, 6 * mm))
-    story.extend(para(text, body) for text in notice_paragraphs(notice))
-    story.append(Spacer(1, 12 * mm))
-    if notice.issuer.strip():
-        story.append(para(notice.issuer.strip(), right))
-    story.append(para(_chinese_date(notice.issued_on or notice.start), right))
+            story.append(table)
+        # The notice, the issuer and the date on one page: a signature never stands alone.
+        closing: list[Any] = [Spacer(1, 6 * mm)]
+        closing.extend(para(text, body) for text in notice_paragraphs(notice))
+        closing.append(Spacer(1, 12 * mm))
+        if notice.issuer.strip():
+            closing.append(para(notice.issuer.strip(), right))
+        closing.append(para(_chinese_date(notice.issued_on or notice.start), right))
+        story.append(KeepTogether(closing))
+        return story
 
     footer = tr("List hash {hash}", hash=listing.content_hash)
+    # 第 N 页，共 M 页: the total is known once the story is laid out, so it is laid
+    # out twice, the first time only to count the pages.
+    pages = {"total": 0}
 
     def on_page(canvas: Any, document: Any) -> None:
+        pages["total"] = max(pages["total"], document.page)
         canvas.saveState()
         canvas.setFont(_FONT, 8)
         canvas.setFillColor(colors.HexColor("#555555"))
         canvas.drawString(20 * mm, 12 * mm, footer)
-        canvas.drawRightString(A4[0] - 20 * mm, 12 * mm, tr("Page {page}", page=document.page))
+        canvas.drawRightString(
+            A4[0] - 20 * mm,
+            12 * mm,
+            tr("Page {page} of {total}", page=document.page, total=pages["total"] or "?"),
+        )
         canvas.restoreState()
 
-    with replacing(target) as partial:
+    def build(output: Any) -> None:
         document = SimpleDocTemplate(
-            str(partial),
+            output,
             pagesize=A4,
             leftMargin=20 * mm,
             rightMargin=20 * mm,
             topMargin=22 * mm,
             bottomMargin=22 * mm,
-            title=publicity_title(),
+            title=title,
             author=notice.issuer or notice.contact_office,
             subject=footer,
             creator="Review Desk",
             invariant=True,
         )
-        document.build(story, onFirstPage=on_page, onLaterPages=on_page)
+        document.build(make_story(), onFirstPage=on_page, onLaterPages=on_page)
+
+    build(io.BytesIO())
+    with replacing(target) as partial:
+        build(str(partial))
 
 
 def _entry_values(entry: PublicityEntry) -> list[Any]:
@@ -306,16 +365,26 @@ def _entry_values(entry: PublicityEntry) -> list[Any]:
         entry.applicant,
         entry.platform,
         entry.direction,
+        requested_label(entry.requested_level),
         level_label(entry.level),
     ]
 
 
 def write_publicity_xlsx(target: Path, listing: PublicityList, notice: PublicityNotice) -> None:
-    """Write the publicity list as one printable Excel sheet (title, list, notice)."""
+    """Write the publicity list as one printable Excel sheet holding what the PDF holds:
+    the title, the introduction, the list, the period and where objections go, the
+    issuer and the date."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
 
-    from review_desk.results.xlsx_tables import FONT_NAME, WIDE, clean_text, display_width
+    from review_desk.results.xlsx_tables import (
+        FONT_NAME,
+        LINE_HEIGHT_PT,
+        clean_text,
+        column_points,
+        text_lines,
+    )
 
     notice.check()
     workbook = Workbook()
@@ -323,40 +392,57 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
     sheet.title = _("Publicity list")
     side = Side(style="thin", color="5B7A99")
     border = Border(left=side, right=side, top=side, bottom=side)
-    sheet.merge_cells("A1:E1")
-    sheet["A1"] = publicity_title()
-    sheet["A1"].font = Font(name=FONT_NAME, size=16, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.row_dimensions[1].height = 48
-    headers = [_("No."), _("Lead applicant"), _("Platform name"), _("Direction"), _("Level")]
-    # Widths first (from every entry), so that each row can be given the height its
-    # wrapped text needs: not every spreadsheet program grows rows by itself.
-    widths = [display_width(h) * WIDE + 2 for h in headers]
-    for entry in listing.entries:
-        for column, value in enumerate(_entry_values(entry)):
-            widths[column] = max(widths[column], display_width(value) * WIDE + 2)
-    widths = [min(width, 46) for width in widths]
-    chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
+    headers = _headers()
+    # Widths fixed for an A4 portrait page; names wrap, and each row is given the
+    # height its text needs: no spreadsheet program grows merged rows, not all grow
+    # wrapped ones.
+    widths = [6.0, 18.0, 22.0, 14.0, 8.0, 10.0]
+    last = len(widths)
+    span = sum(widths)
+
+    def paragraph(row: int, text: str, **style: Any) -> None:
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+        item = sheet.cell(row, 1, clean_text(text))
+        item.font = Font(name=FONT_NAME, size=style.pop("size", 11), bold=style.pop("bold", False))
+        item.alignment = Alignment(wrap_text=True, vertical="center", **style)
+        sheet.row_dimensions[row].height = LINE_HEIGHT_PT * text_lines(text, span) + 8
+
+    title = publicity_title(listing)
+    paragraph(1, title, size=16, bold=True, horizontal="center")
+    sheet.row_dimensions[1].height = 24 * text_lines(title, span / 16 * 11) + 12
+    paragraph(2, "\u3000\u3000" + introduction(listing))
+    # One table: the header row once, repeated at the top of every printed page, and
+    # each level a section row inside it (a sheet repeats one range of rows only).
     row = 3
+    for column, header in enumerate(headers, start=1):
+        item = sheet.cell(row, column, header)
+        item.font = Font(name=FONT_NAME, bold=True, color="FFFFFF")
+        item.fill = PatternFill("solid", fgColor="1F4E79")
+        item.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        item.border = border
+    lines = max(text_lines(h, w) for h, w in zip(headers, widths, strict=True))
+    sheet.row_dimensions[row].height = LINE_HEIGHT_PT * lines + 6
+    sheet.print_title_rows = f"{row}:{row}"
+    row += 1
+    chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
     for index, level in enumerate(LEVELS):
         entries = listing.of_level(level)
-        sheet.cell(row, 1, tr("{title} ({count})", title=chapter[index], count=len(entries)))
-        sheet.cell(row, 1).font = Font(name=FONT_NAME, size=12, bold=True)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+        item = sheet.cell(row, 1, tr("{title} ({count})", title=chapter[index], count=len(entries)))
+        item.font = Font(name=FONT_NAME, size=12, bold=True)
+        item.alignment = Alignment(vertical="center")
+        for column in range(1, last + 1):
+            sheet.cell(row, column).border = border
+        sheet.row_dimensions[row].height = LINE_HEIGHT_PT + 10
         row += 1
-        for column, header in enumerate(headers, start=1):
-            item = sheet.cell(row, column, header)
-            item.font = Font(name=FONT_NAME, bold=True, color="FFFFFF")
-            item.fill = PatternFill("solid", fgColor="1F4E79")
-            item.alignment = Alignment(horizontal="center", vertical="center")
-            item.border = border
-        row += 1
+        if not entries:
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+            sheet.cell(row, 1, _("None.")).font = Font(name=FONT_NAME)
+            row += 1
         for entry in entries:
             values = _entry_values(entry)
-            lines = max(
-                math.ceil(display_width(v) / max(w - 2, 1))
-                for v, w in zip(values, widths, strict=True)
-            )
-            sheet.row_dimensions[row].height = 16 * max(lines, 1) + 4
+            lines = max(text_lines(str(v), w) for v, w in zip(values, widths, strict=True))
+            sheet.row_dimensions[row].height = LINE_HEIGHT_PT * lines + 6
             for column, value in enumerate(values, start=1):
                 if isinstance(value, str):
                     value = clean_text(value)
@@ -365,32 +451,37 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
                     item.data_type = "s"  # text, never a formula
                 item.font = Font(name=FONT_NAME)
                 item.border = border
-                item.alignment = Alignment(vertical="center", wrap_text=column > 1)
+                item.alignment = Alignment(
+                    horizontal="center" if column == 1 else None,
+                    vertical="center",
+                    wrap_text=column > 1,
+                )
             row += 1
-        row += 1
+    row += 1
     for text in notice_paragraphs(notice):
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
-        sheet.cell(row, 1, text).alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.cell(row, 1).font = Font(name=FONT_NAME, size=11)
-        sheet.row_dimensions[row].height = 36
+        paragraph(row, "\u3000\u3000" + text)
         row += 1
     row += 1
     for text in (notice.issuer.strip(), _chinese_date(notice.issued_on or notice.start)):
         if text:
-            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
-            sheet.cell(row, 1, text).alignment = Alignment(horizontal="right")
+            paragraph(row, text, horizontal="right")
             row += 1
     for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions["ABCDE"[column - 1]].width = width
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    # A set scale, not "fit to width": LibreOffice reads that as fit to one page.
+    usable = A4_PORTRAIT_WIDTH_PT - 72 * 2 * SIDE_MARGIN_IN
+    sheet.page_setup.scale = min(100, int(usable / sum(column_points(w) for w in widths) * 100))
     sheet.page_setup.orientation = "portrait"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.sheet_properties.pageSetUpPr.fitToPage = False
+    sheet.page_margins.left = sheet.page_margins.right = SIDE_MARGIN_IN
     sheet.print_options.horizontalCentered = True
     sheet.oddFooter.center.text = _("Page &P of &N")
     sheet.oddFooter.right.text = tr("List hash {hash}", hash=listing.content_hash[:16])
-    workbook.properties.title = publicity_title()
+    for part in (sheet.oddFooter.center, sheet.oddFooter.right):
+        part.size = 9
+        part.font = FONT_NAME
+    workbook.properties.title = title
     workbook.properties.creator = notice.issuer or notice.contact_office
     workbook.properties.description = listing.content_hash
     now = utc_now().replace(tzinfo=None)  # openpyxl writes it as UTC

@@ -81,7 +81,9 @@ def test_publicity_list_is_the_finalised_list(finalised_project: Path, tmp_path:
     for entry in listing.entries:
         assert entry.platform in values
     assert any("2026年12月1日至2026年12月7日" in str(v) for v in values)
-    assert sheet.page_setup.fitToWidth == 1
+    # One page wide at a readable size (a set scale: LibreOffice reads "fit to width" as
+    # "fit to one page").
+    assert sheet.page_setup.scale >= 73 and not sheet.sheet_properties.pageSetUpPr.fitToPage
     assert listing.content_hash[:16] in sheet.oddFooter.right.text
 
 
@@ -130,5 +132,108 @@ def test_markup_in_names_is_printed_as_text(finalised_project: Path, tmp_path: P
     )
     notice = PublicityNotice(date(2026, 12, 1), date(2026, 12, 7), "R&D <办公室>")
     write_publicity_pdf(tmp_path / "p.pdf", listing, notice)
-    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "p.pdf").pages)
+    # (The name wraps in its column: lines joined.)
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "p.pdf").pages).replace("\n", "")
     assert "A&B <i>科技</i> <x" in text and "R&D <办公室>" in text
+
+
+def _publish(project: Path, target: Path) -> None:
+    """``review-desk publicity`` as the agency runs it."""
+    from review_desk.cli import main
+
+    arguments = ["publicity", str(project), "--out", str(target), "--start", "2026-12-01"]
+    arguments += ["--days", "7", "--phone", "0351-1234567", "--email", "sxscjrhcjh@163.com"]
+    arguments += ["--address", "太原市小店区", "--issuer", "山西省促进产教融合厅际联席会议办公室"]
+    assert main(arguments) == 0
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    return [page.extract_text().replace("\n", "") for page in PdfReader(path).pages]
+
+
+def _rename_round(project: Path, round_name: str) -> str:
+    with Project(project) as opened, opened.transaction() as session:
+        info = session.scalars(select(m.ReviewProject)).one()
+        info.round_name = round_name
+        return info.name
+
+
+def test_the_title_names_the_round(finalised_project: Path, tmp_path: Path) -> None:
+    """The title says which round the list is of (was 首批 whatever the round)."""
+    _rename_round(finalised_project, "第二批省/市产教融合（重大）平台载体和实训基地遴选")
+    _publish(finalised_project, tmp_path / "p.pdf")
+    _publish(finalised_project, tmp_path / "p.xlsx")
+    first = _pdf_pages(tmp_path / "p.pdf")[0]
+    assert "第二批省/市产教融合（重大）平台载体和实训基地遴选" in first
+    assert "首批" not in "".join(_pdf_pages(tmp_path / "p.pdf"))
+    sheet = load_workbook(tmp_path / "p.xlsx").active
+    assert "第二批" in sheet["A1"].value and "首批" not in sheet["A1"].value
+    # No round name: the project's name.
+    name = _rename_round(finalised_project, "")
+    _publish(finalised_project, tmp_path / "q.pdf")
+    assert name in _pdf_pages(tmp_path / "q.pdf")[0]
+
+
+def test_every_pdf_page_says_page_n_of_m(finalised_project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "公示名单.pdf"
+    _publish(finalised_project, target)
+    pages = _pdf_pages(target)
+    assert len(pages) > 1
+    for number, text in enumerate(pages, start=1):
+        assert f"第 {number} 页，共 {len(pages)} 页" in text, text[-80:]
+
+
+def test_applied_for_and_selected_levels_are_two_columns(
+    finalised_project: Path, tmp_path: Path
+) -> None:
+    """申报级别 is what the dossier applied for; 拟认定级别 what it is to be recognised as
+    (the column showed the selected level under the applied-for level's name)."""
+    with Project(finalised_project) as project:
+        with project.reading() as session:
+            rows = session.execute(select(m.Dossier.code, m.Dossier.requested_level)).all()
+            requested = {code: level for code, level in rows}
+        listing = publicity_list(project)
+    assert all(e.requested_level == requested[e.code] for e in listing.entries)
+    # The demo has dossiers that applied for the provincial level and are municipal.
+    assert any(e.requested_level != e.level for e in listing.entries)
+    _publish(finalised_project, tmp_path / "p.xlsx")
+    sheet = load_workbook(tmp_path / "p.xlsx").active
+    rows = [row for row in sheet.iter_rows(values_only=True) if row and row[0] is not None]
+    header = next(row for row in rows if row[0] == "序号")
+    assert "申报级别" in header and "拟认定级别" in header
+    applied, selected = header.index("申报级别"), header.index("拟认定级别")
+    platform = header.index("平台载体名称")
+    labels = {"provincial": "省级", "municipal": "市级", "county": "县级"}
+    for entry in listing.entries:
+        row = next(r for r in rows if r[platform] == entry.platform)
+        assert row[applied] == labels[entry.requested_level]
+        assert row[selected] == ("省级" if entry.level == "provincial" else "市（县）级")
+    _publish(finalised_project, tmp_path / "p.pdf")
+    text = "".join(_pdf_pages(tmp_path / "p.pdf"))
+    assert "申报级别" in text and "拟认定级别" in text
+
+
+def test_the_xlsx_is_the_whole_notice(finalised_project: Path, tmp_path: Path) -> None:
+    """The sheet carries what the PDF does: the introduction, the list, the period,
+    where objections go (office, address, telephone, e-mail), the issuer and the date."""
+    _publish(finalised_project, tmp_path / "p.xlsx")
+    _publish(finalised_project, tmp_path / "p.pdf")
+    sheet = load_workbook(tmp_path / "p.xlsx").active
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    text = "".join(cells)
+    pdf = "".join(_pdf_pages(tmp_path / "p.pdf"))
+    assert "现予以公示" in text and "现予以公示" in pdf
+    for part in (
+        "2026年12月1日至2026年12月7日",
+        "0351-1234567",
+        "sxscjrhcjh@163.com",
+        "太原市小店区",
+        "山西省促进产教融合厅际联席会议办公室",
+        "2026年12月1日",
+    ):
+        assert part in text, part
+        assert part in pdf, part
+    # The introduction comes before the list, the issuer and date after it.
+    intro = next(i for i, c in enumerate(cells) if "现予以公示" in c)
+    first = next(i for i, c in enumerate(cells) if c == "序号")
+    assert intro < first < cells.index("2026年12月1日")
