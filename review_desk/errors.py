@@ -71,10 +71,28 @@ def os_error_message(error: OSError) -> str:
         return tr("File not found: {path}", path=path)
     if error.errno == errno.EISDIR:
         return tr("{path} is a folder, not a file.", path=path)
+    if error.errno == errno.EEXIST:
+        return tr("A file already exists at {path}.", path=path)
     if error.errno == errno.ENOTDIR:
         return tr("Not a folder: {path}", path=path)
     reason = error.strerror or type(error).__name__
     return tr("Cannot read or write {path}: {reason}", path=path, reason=reason)
+
+
+def os_error_reason(error: OSError) -> str:
+    """Name the cause of an operating-system error without its path, for a message that
+    already says which file ("Cannot write X: the disk is full")."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _("the disk is full")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return _("permission denied")
+    if error.errno in (errno.ENOENT, errno.ENOTDIR):
+        return _("the file or folder does not exist")
+    if error.errno == errno.EEXIST:
+        return tr("a file is in the way: {path}", path=error.filename or "")
+    if error.errno == errno.EISDIR:
+        return _("it is a folder")
+    return error.strerror or type(error).__name__
 
 
 class IOFailure(UserError):

@@ -412,3 +412,18 @@ def test_package_import_names_a_missing_return_package(
     assert code == 1  # refused, and the others (none here) still imported
     assert f"找不到文件：{missing}" in out and "No such file" not in out + err
     assert "Traceback" not in out + err
+
+
+def test_a_failed_write_leaves_no_traceback_even_at_exit(
+    demo_project: Path, tmp_path: Path
+) -> None:
+    """The results workbook cannot be written (a file where its folder should be): one
+    line naming why, and what a library leaves unfinished goes to the log, not the
+    terminal (it printed five "Exception ignored … Traceback" blocks at exit)."""
+    blocker = tmp_path / "结果"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    out = blocker / "结果.xlsx"
+    result = run_real("export", str(demo_project), "--out", str(out), env_dir=tmp_path / "logs")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"错误：无法写入 {out}：同名文件已存在：{blocker}"]
+    assert "Traceback" not in result.stdout + result.stderr

@@ -118,6 +118,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
     :func:`~review_desk.cli.common.report_exception`): never a traceback.
     """
     _utf8_stdio()
+    sys.unraisablehook = _log_unraisable
     try:
         return _run(argv, gui)
     except BrokenPipeError:  # output piped into `head` and the like
@@ -128,6 +129,18 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
         return 130
     except Exception as error:  # the one place every failure is reported
         return report_exception(error)
+
+
+def _log_unraisable(unraisable: Any) -> None:
+    """An error Python can only ignore (in a finaliser, e.g. a library's unfinished
+    writer collected after a failed save) goes to the error log, not the terminal."""
+    from review_desk.error_log import format_details, write_log
+
+    error = unraisable.exc_value
+    if error is None:
+        return
+    where = f"ignored in {unraisable.object!r}" if unraisable.object is not None else "ignored"
+    write_log(format_details(type(error), error, unraisable.exc_traceback, context=where))
 
 
 def _run(argv: Sequence[str] | None, gui: GuiRunner | None) -> int:

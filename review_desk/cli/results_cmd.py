@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.errors import os_error_reason
 from review_desk.i18n import _, tr
 
 
@@ -76,7 +77,7 @@ def run_export(args: argparse.Namespace) -> int:
             raise CommandError(str(error)) from error
         except OSError as error:
             raise CommandError(
-                tr("Cannot write {path}: {reason}", path=target, reason=error.strerror or error)
+                tr("Cannot write {path}: {reason}", path=target, reason=os_error_reason(error))
             ) from error
     if args.json:
         print_json(
@@ -149,7 +150,7 @@ def run_publicity(args: argparse.Namespace) -> int:
             raise CommandError(str(error)) from error
         except OSError as error:
             raise CommandError(
-                tr("Cannot write {path}: {reason}", path=target, reason=error.strerror or error)
+                tr("Cannot write {path}: {reason}", path=target, reason=os_error_reason(error))
             ) from error
     print(tr("Wrote {path}", path=target))
     print(tr("Finalised list hash: {hash}", hash=listing.content_hash))
@@ -185,7 +186,7 @@ def run_chart(args: argparse.Namespace) -> int:
             raise CommandError(str(error)) from error
         except OSError as error:
             raise CommandError(
-                tr("Cannot write {path}: {reason}", path=target, reason=error.strerror or error)
+                tr("Cannot write {path}: {reason}", path=target, reason=os_error_reason(error))
             ) from error
     print(tr("Wrote {path}", path=target))
     return 0
