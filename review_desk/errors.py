@@ -95,6 +95,18 @@ def os_error_reason(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
+def reason_text(error: BaseException) -> str:
+    """Say why reading a file failed, in the user's language where the cause is known
+    (an operating-system error, a file that is not a zip archive)."""
+    import zipfile
+
+    if isinstance(error, OSError) and error.errno is not None:
+        return os_error_message(error)
+    if isinstance(error, zipfile.BadZipFile):
+        return _("not a zip archive, or a damaged one")
+    return str(error)
+
+
 class IOFailure(UserError):
     """An operating-system error (full disk, no permission, missing file) named as such."""
 

@@ -427,3 +427,18 @@ def test_a_failed_write_leaves_no_traceback_even_at_exit(
     assert result.returncode == 2
     assert result.stderr.splitlines() == [f"错误：无法写入 {out}：同名文件已存在：{blocker}"]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_package_open_names_why_a_package_cannot_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing, text_file = tmp_path / "工作包.rdwork", tmp_path / "文本.rdwork"
+    text_file.write_text("not a package", encoding="utf-8")
+    target = tmp_path / "own.rdp"
+    assert main(["package", "open", str(missing), str(target)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"错误：工作包.rdwork 不是可读取的包（找不到文件：{missing}）。"
+    )
+    assert main(["package", "open", str(text_file), str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "不是 zip 压缩包" in err and "Errno" not in err and "File is not" not in err

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from review_desk import __version__, audit
 from review_desk.atomic_file import replacing
 from review_desk.audit import Clock, utc_now
-from review_desk.errors import UserError, os_error_message
+from review_desk.errors import UserError, os_error_message, reason_text
 from review_desk.exchange.keys import KeyError_, load_or_create_key, load_public, verify
 from review_desk.exchange.return_content import (
     MalformedContent,
@@ -235,7 +235,7 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes, bytes, dict[str, bytes]]:
     except UnsafeArchive as error:
         raise _Refusal(str(error), code="unsafe") from error
     except (zipfile.BadZipFile, OSError) as error:
-        raise _Refusal(tr("not a readable package ({error})", error=error)) from error
+        raise _Refusal(tr("not a readable package ({error})", error=reason_text(error))) from error
     with archive:
         try:
             check_names(archive, max_total=MAX_RETURN, max_members=16)

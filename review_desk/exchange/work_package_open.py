@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import reason_text
 from review_desk.exchange.keys import KeyError_, key_path, load_or_create_key
 from review_desk.exchange.work_manifest import ManifestError, files_of, validate
 from review_desk.exchange.work_package import (
@@ -205,7 +206,7 @@ def open_work_package(
             tr(
                 "{file} is not a readable package ({error}).",
                 file=Path(work_file).name,
-                error=error,
+                error=reason_text(error),
             )
         ) from error
     with archive:
