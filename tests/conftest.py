@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("REVIEW_DESK_LANG", "zh_CN")
+# Unexpected errors that tests provoke are logged in a folder of the test run, not in
+# the developer's own error log.
+os.environ.setdefault("REVIEW_DESK_LOG_DIR", tempfile.mkdtemp(prefix="review-desk-test-logs-"))
 
 
 @pytest.fixture(scope="session")
