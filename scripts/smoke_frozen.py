@@ -12,6 +12,8 @@ their results must be equal:
   after replacing the folder's path and the current time;
 - ``export``: every cell value of every sheet of the workbook (the export time aside);
 - ``chart``: written as PNG, SVG and PDF (the PNGs of the same size);
+- ``explain`` the deviations, ``finalise``, ``publicity`` as .xlsx and .pdf: the same
+  cells and the same text;
 - ``gui --demo --screenshots``: the frozen GUI renders the same pages as the installed
   one, and none of them is blank.
 
@@ -199,6 +201,45 @@ def charts(programs: dict[str, Path], folders: dict[str, Path]) -> str:
     return f"chart: {', '.join(CHART_FORMATS)} written, same size"
 
 
+def publicity(programs: dict[str, Path], folders: dict[str, Path], since: dt.datetime) -> str:
+    """Explain the deviations, finalise, and write the publicity list as .xlsx and .pdf
+    with both programs: the same cells, the same text (reportlab and its CID fonts)."""
+    from pypdf import PdfReader
+
+    ranked = json.loads((folders["installed"] / "rank.json").read_text(encoding="utf-8"))
+    blocking = [d for d in ranked.get("deviations", []) if d.get("blocks_finalise")]
+    for side, program in programs.items():
+        folder = folders[side]
+        for deviation in blocking:
+            dossier, expert = str(deviation["code"]), str(deviation["expert_id"])
+            explain = ["explain", PROJECT, "--dossier", dossier, "--expert", expert]
+            run(program, [*explain, "--text", "专家书面说明：已复核材料"], folder, side)
+        run(program, ["finalise", PROJECT], folder, side)
+        for suffix in ("xlsx", "pdf"):
+            run(
+                program,
+                ["publicity", PROJECT, "--out", f"publicity.{suffix}", "--start", "2026-12-01"],
+                folder,
+                side,
+            )
+    books = {
+        side: normalise(workbook_cells(folders[side] / "publicity.xlsx"), folders[side], since)
+        for side in folders
+    }
+    compare("publicity .xlsx", books["frozen"], books["installed"])
+    texts = {}
+    for side in folders:
+        reader = PdfReader(folders[side] / "publicity.pdf")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        texts[side] = normalise(pages, folders[side], since)
+    compare("publicity .pdf text", texts["frozen"], texts["installed"])
+    rows = sum(len(rows) for rows in books["frozen"].values())
+    return (
+        f"publicity: {len(blocking)} deviations explained, finalised; same .xlsx ({rows} rows) "
+        f"and .pdf text ({len(texts['frozen'])} pages)"
+    )
+
+
 def screenshots(program: Path, folder: Path) -> dict[str, Path]:
     shots = folder / "shots"
     run(program, ["gui", "--demo", "--screenshots", str(shots)], folder, "GUI")
@@ -231,6 +272,7 @@ def smoke(frozen: Path, installed: Path, gui: bool = True) -> list[str]:
             outputs = {}
             for side, program in programs.items():
                 text = run(program, arguments, folders[side], side)
+                (folders[side] / f"{label}.json").write_text(text, encoding="utf-8")
                 try:
                     outputs[side] = normalise(json.loads(text), folders[side], since)
                 except json.JSONDecodeError as error:
@@ -245,6 +287,7 @@ def smoke(frozen: Path, installed: Path, gui: bool = True) -> list[str]:
         cells = sum(len(row) for rows in books["frozen"].values() for row in rows)
         report.append(f"export: same {len(books['frozen'])} sheets, {cells} cells")
         report.append(charts(programs, folders))
+        report.append(publicity(programs, folders, since))
         if gui:
             pages = {side: screenshots(programs[side], folders[side]) for side in folders}
             if not pages["installed"]:
