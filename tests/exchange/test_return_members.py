@@ -453,15 +453,20 @@ import sqlite3, sys, time
 connection = sqlite3.connect(sys.argv[1], isolation_level=None)
 connection.execute("BEGIN IMMEDIATE")
 print("LOCKED", flush=True)
-time.sleep(float(sys.argv[2]))
+if sys.argv[2] == "until-told":
+    sys.stdin.readline()
+else:
+    time.sleep(float(sys.argv[2]))
 connection.execute("COMMIT")
 """
 
 
-def hold_write_lock(project: Path, seconds: float) -> subprocess.Popen[str]:
-    """Another program holding the project's write lock for a while."""
+def hold_write_lock(project: Path, seconds: float | None) -> subprocess.Popen[str]:
+    """Another program holding the project's write lock for a while (with None, until
+    a line is written to its standard input)."""
     locker = subprocess.Popen(
-        [sys.executable, "-c", LOCKER, str(project), str(seconds)],
+        [sys.executable, "-c", LOCKER, str(project), str(seconds or "until-told")],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -476,12 +481,33 @@ def test_an_import_waiting_for_another_writer_says_busy_and_retries(
     own = offline_expert(demo_project, expert, tmp_path / "laptop")
     score_fully(own, expert, dossier)
     make_return(own, tmp_path / "r.rdreturn")
-    monkeypatch.setenv("REVIEW_DESK_BUSY_TIMEOUT_MS", "300")
-    locker = hold_write_lock(demo_project, 1.5)
-    imported = run_cli("package", "import", str(demo_project), str(tmp_path / "r.rdreturn"))
-    locker.wait()
-    assert imported.returncode == 0, imported.stdout + imported.stderr
-    assert "正忙" in imported.stderr and "重试" in imported.stderr
-    assert "Traceback" not in imported.stderr and "OperationalError" not in imported.stderr
+    monkeypatch.setenv("REVIEW_DESK_BUSY_TIMEOUT_MS", "1000")  # 5 s left to release
+    locker = hold_write_lock(demo_project, None)
+    importer = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ui",
+            "package",
+            "import",
+            str(demo_project),
+            str(tmp_path / "r.rdreturn"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    assert importer.stderr is not None and locker.stdin is not None
+    first = importer.stderr.readline()  # the importer waits, and says so
+    locker.stdin.write("release\n")
+    locker.stdin.flush()
+    locker.wait(timeout=60)
+    out, rest = importer.communicate(timeout=120)
+    stderr = first + rest
+    assert importer.returncode == 0, out + stderr
+    assert "正忙" in first and "重试" in first
+    assert "Traceback" not in stderr and "OperationalError" not in stderr
     with Project(demo_project) as agency:
         assert scoring.load_sheet(agency, expert, dossier).status == scoring.SUBMITTED
