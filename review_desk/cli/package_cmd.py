@@ -124,6 +124,10 @@ def run_import(args: argparse.Namespace) -> int:
         for file in args.files:
             path = Path(file)
             files = sorted(path.glob("*.rdreturn")) if path.is_dir() else [path]
+            if not files:
+                raise CommandError(
+                    tr("{folder} holds no return packages (*.rdreturn).", folder=path)
+                )
             outcomes += [import_return(project, f, on_busy=say_busy) for f in files]
     if args.json:
         print_json([o.as_dict() for o in outcomes])

@@ -20,6 +20,13 @@ class SupplementError(UserError):
     """A supplement that cannot be taken; the message is for the user."""
 
 
+def _looks_like_pdf(file: Path) -> bool:
+    """True when the file starts as a PDF does (the header within its first kilobyte,
+    as readers accept it): a text file named .pdf is not a supplement."""
+    with file.open("rb") as stream:
+        return b"%PDF-" in stream.read(1024)
+
+
 def add_supplement(
     project: Project,
     dossier_code: str,
@@ -36,7 +43,7 @@ def add_supplement(
     """
     if not file.is_file():
         raise SupplementError(tr("File not found: {path}", path=file))
-    if file.suffix.lower() != ".pdf":
+    if file.suffix.lower() != ".pdf" or not _looks_like_pdf(file):
         raise SupplementError(tr("{name} is not a PDF file.", name=file.name))
     with project.reading() as session:
         dossier = session.scalars(select(m.Dossier).where(m.Dossier.code == dossier_code)).first()
