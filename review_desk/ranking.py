@@ -10,7 +10,6 @@ same whatever language the list was computed in."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -20,8 +19,6 @@ import pandas as pd
 from sqlalchemy import Executable, case, func, select, text
 from sqlalchemy.orm import Session
 
-from review_desk import audit
-from review_desk.audit import Clock, utc_now
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
@@ -526,113 +523,6 @@ def reliability_reading(entry: dict[str, Any]) -> str:
     )
 
 
-def explain_deviation(
-    project: Project,
-    dossier_id: int,
-    expert_id: int,
-    explanation: str,
-    *,
-    source: str = "agency",
-    actor: str = "agency",
-    clock: Clock = utc_now,
-    **options: Any,
-) -> None:
-    """Record why an expert's score deviates (needed before finalising): only while the
-    list is not finalised, and only for a deviation flag of that expert's submitted sheet
-    on that dossier in the list computed with ``options`` (``compute``'s parameters)."""
-    if len(explanation.strip()) < 4:
-        raise RankingError(_("Write the explanation."))
-    current = compute(project, **{"resamples": 0, **options})
-    if current.finalised is not None:
-        raise RankingError(
-            _("The list is finalised and locked: its explanations can no longer change.")
-        )
-    flags = current.experts
-    if not ((flags["dossier_id"] == dossier_id) & (flags["expert_id"] == expert_id)).any():
-        raise RankingError(
-            _(
-                "This expert's submitted score sheet on this dossier has no deviation flag: "
-                "there is nothing to explain."
-            )
-        )
-    with project.transaction() as session:
-        if session.scalar(select(m.FinalList.id).limit(1)) is not None:
-            raise RankingError(
-                _("The list is finalised and locked: its explanations can no longer change.")
-            )
-        note = session.scalars(
-            select(m.DeviationNote).where(
-                m.DeviationNote.dossier_id == dossier_id, m.DeviationNote.expert_id == expert_id
-            )
-        ).first()
-        before = note.text if note else None
-        if note is None:
-            note = m.DeviationNote(dossier_id=dossier_id, expert_id=expert_id)
-            session.add(note)
-        note.text, note.source, note.recorded_by, note.recorded_at = (
-            explanation.strip(),
-            source,
-            actor,
-            clock(),
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="deviation.explain",
-            entity="dossier",
-            entity_id=dossier_id,
-            before={"expert": expert_id, "text": before},
-            after={"expert": expert_id, "text": explanation.strip()},
-            clock=clock,
-        )
-
-
-def adjust(
-    project: Project,
-    dossier_id: int,
-    to_tier: str,
-    reason: str,
-    *,
-    actor: str = "committee",
-    clock: Clock = utc_now,
-    **options: Any,
-) -> None:
-    """The committee moves a candidate to another tier, with a written reason.
-    ``options`` are the ``compute`` parameters of the list the committee is looking at."""
-    if to_tier not in ("provincial", "municipal", "not_recommended", "ineligible"):
-        raise RankingError(_("Choose a tier."))
-    if len(reason.strip()) < 4:
-        raise RankingError(_("A committee adjustment needs a written reason."))
-    current = compute(project, **{"resamples": 0, **options})
-    if current.finalised is not None:
-        raise RankingError(_("The list is finalised and locked."))
-    row = current.table[current.table["dossier_id"] == dossier_id]
-    if row.empty:
-        raise RankingError(tr("No dossier with id {id}.", id=dossier_id))
-    from_tier = str(row["adjusted_tier"].iloc[0])
-    with project.transaction() as session:
-        session.add(
-            m.CommitteeAdjustment(
-                dossier_id=dossier_id,
-                from_tier=from_tier,
-                to_tier=to_tier,
-                reason=reason.strip(),
-                decided_by=actor,
-                decided_at=clock(),
-            )
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="committee.adjust",
-            entity="dossier",
-            entity_id=dossier_id,
-            before={"tier": from_tier},
-            after={"tier": to_tier, "reason": reason.strip()},
-            clock=clock,
-        )
-
-
 FINAL_COLUMNS = (
     "dossier_id",
     "code",
@@ -666,70 +556,3 @@ def final_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     ]
     result: list[dict[str, Any]] = json.loads(json.dumps(rows, ensure_ascii=False, default=str))
     return result
-
-
-def blocking_deviations(result: RankResult) -> list[tuple[str, str]]:
-    """The deviation flags without a written explanation (each blocks finalising), as
-    (dossier code, expert name) pairs in the order of the codes."""
-    waiting = result.experts[~result.experts["explained"]]
-    return sorted(
-        (str(code), str(expert))
-        for code, expert in zip(waiting["code"], waiting["expert"], strict=True)
-    )
-
-
-def finalise(
-    project: Project, *, actor: str = "committee", clock: Clock = utc_now, **options: Any
-) -> str:
-    """Lock the adjusted list computed with ``options`` (``compute``'s parameters); return
-    its content hash. Every deviation flag must be explained and every tie resolved by
-    the committee first."""
-    current = compute(project, **{"resamples": 0, **options})
-    if current.finalised is not None:
-        raise RankingError(_("The list is finalised already."))
-    if not current.table["score"].notna().any():
-        raise RankingError(
-            _(
-                "Nothing has been scored yet: there is no submitted score sheet, "
-                "so there is no list to finalise."
-            )
-        )
-    unexplained = blocking_deviations(current)
-    if unexplained:
-        raise RankingError(
-            tr(
-                "{count} deviating scores still need a written explanation: {which}",
-                count=len(unexplained),
-                which=_(", ").join(f"{code} {expert}" for code, expert in unexplained),
-            )
-        )
-    if (current.table["adjusted_tier"] == "tied").any():
-        raise RankingError(_("Tied candidates are waiting for the committee's decision."))
-    rows = final_rows(current.table)
-    canonical = json.dumps(
-        {"config": current.config, "rows": rows}, ensure_ascii=False, sort_keys=True, default=str
-    )
-    content_hash = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    with project.transaction() as session:
-        session.add(
-            m.FinalList(
-                finalised_at=clock(),
-                finalised_by=actor,
-                content_hash=content_hash,
-                config=json.loads(json.dumps(current.config, default=str)),
-                rows=rows,
-            )
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="ranking.finalise",
-            entity="final_list",
-            entity_id=content_hash[:16],
-            after={
-                "content_hash": content_hash,
-                "provincial": int((current.table["adjusted_tier"] == "provincial").sum()),
-            },
-            clock=clock,
-        )
-    return content_hash

@@ -68,25 +68,25 @@ def copy_project(source: Path, target: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def finalised_source(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from review_desk import ranking
+    from review_desk import ranking, ranking_decisions
     from review_desk.project import Project
 
     path = copy_project(demo_source, tmp_path_factory.mktemp("final") / "final.rdp")
     with Project(path) as project:
         result = ranking.compute(project, resamples=0)
         for flag in result.experts.itertuples():
-            ranking.explain_deviation(
+            ranking_decisions.explain_deviation(
                 project, int(flag.dossier_id), int(flag.expert_id), "专家书面说明：已复核材料"
             )
         best_municipal = result.table[result.table["tier"] == "municipal"].iloc[0]
-        ranking.adjust(
+        ranking_decisions.adjust(
             project,
             int(best_municipal["dossier_id"]),
             "provincial",
             "联席会议认定其示范作用突出",
             actor="联席会议",
         )
-        ranking.finalise(project, actor="联席会议")
+        ranking_decisions.finalise(project, actor="联席会议")
     return path
 
 

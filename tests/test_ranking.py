@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from review_desk import ranking
+from review_desk import ranking, ranking_decisions
 from review_desk.project import Project
 from review_desk.storage import models as m
 from tests.support import run_cli
@@ -61,21 +61,21 @@ def test_adjust_explain_and_finalise_are_recorded_and_locked(demo_project: Path)
         result = ranking.compute(project, resamples=0)
         eleventh = result.table[result.table["tier"] == "municipal"].iloc[0]
         with pytest.raises(ranking.RankingError):
-            ranking.adjust(project, int(eleventh["dossier_id"]), "provincial", "  ")
-        ranking.adjust(
+            ranking_decisions.adjust(project, int(eleventh["dossier_id"]), "provincial", "  ")
+        ranking_decisions.adjust(
             project, int(eleventh["dossier_id"]), "provincial", "联席会议认定其示范作用突出"
         )
         with pytest.raises(ranking.RankingError, match=r"deviating|畸高畸低"):
-            ranking.finalise(project)
+            ranking_decisions.finalise(project)
         for flag in result.experts.itertuples():
-            ranking.explain_deviation(
+            ranking_decisions.explain_deviation(
                 project, int(flag.dossier_id), int(flag.expert_id), "专家书面说明：已复核材料"
             )
         adjusted = ranking.compute(project, resamples=0)
         row = adjusted.table[adjusted.table["dossier_id"] == eleventh["dossier_id"]].iloc[0]
         assert row["tier"] == "municipal" and row["adjusted_tier"] == "provincial"
         assert row["adjustment_reason"] == "联席会议认定其示范作用突出"
-        content_hash = ranking.finalise(project)
+        content_hash = ranking_decisions.finalise(project)
         assert len(content_hash) == 64
         final = ranking.compute(project, resamples=0)
         assert final.finalised and final.finalised["content_hash"] == content_hash
@@ -91,9 +91,11 @@ def test_adjust_explain_and_finalise_are_recorded_and_locked(demo_project: Path)
         stale = ranking.compute(project, resamples=0)
         assert stale.finalised["changed_since"] and top["code"] in stale.finalised["changed_since"]
         with pytest.raises(ranking.RankingError):
-            ranking.adjust(project, int(eleventh["dossier_id"]), "municipal", "再次调整理由")
+            ranking_decisions.adjust(
+                project, int(eleventh["dossier_id"]), "municipal", "再次调整理由"
+            )
         with pytest.raises(ranking.RankingError):
-            ranking.finalise(project)
+            ranking_decisions.finalise(project)
         actions = _actions(project)
         assert project.verify_audit().intact
     assert "committee.adjust" in actions

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from review_desk import formal_review as fr
-from review_desk import i18n, ranking
+from review_desk import i18n, ranking, ranking_decisions
 from review_desk.project import Project
 from review_desk.storage import models as m
 from tests.conftest import copy_project
@@ -37,7 +37,7 @@ def _explain_every_flag(path: Path) -> None:
     with Project(path) as project:
         result = ranking.compute(project, resamples=0)
         for flag in result.experts.itertuples():
-            ranking.explain_deviation(
+            ranking_decisions.explain_deviation(
                 project, int(flag.dossier_id), int(flag.expert_id), "专家书面说明：已复核材料"
             )
 
@@ -100,7 +100,7 @@ def test_the_hash_does_not_depend_on_the_catalog(
         if catalog is not None:
             monkeypatch.setattr(i18n, "_catalog", catalog)
         with Project(path) as project:
-            hashes.append(ranking.finalise(project))
+            hashes.append(ranking_decisions.finalise(project))
     assert hashes[0] == hashes[1]
 
 

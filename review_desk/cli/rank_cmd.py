@@ -166,11 +166,11 @@ def _deviations(result: Any) -> list[dict[str, Any]]:
 
 def _print_blocking(result: Any) -> None:
     """Print the deviations that block finalising, one per line."""
-    from review_desk import ranking
+    from review_desk import ranking_decisions
 
     if result.finalised:
         return
-    waiting = ranking.blocking_deviations(result)
+    waiting = ranking_decisions.blocking_deviations(result)
     if not waiting:
         return
     print(
@@ -185,11 +185,11 @@ def _print_blocking(result: Any) -> None:
 
 def run_explain(args: argparse.Namespace) -> int:
     """Record an explanation."""
-    from review_desk import ranking
+    from review_desk import ranking, ranking_decisions
 
     with open_project(args.project) as project:
         try:
-            ranking.explain_deviation(
+            ranking_decisions.explain_deviation(
                 project, _dossier_id(project, args.dossier), args.expert, args.text
             )
         except ranking.RankingError as error:
@@ -200,11 +200,13 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def run_adjust(args: argparse.Namespace) -> int:
     """Record a committee adjustment."""
-    from review_desk import ranking
+    from review_desk import ranking, ranking_decisions
 
     with open_project(args.project) as project:
         try:
-            ranking.adjust(project, _dossier_id(project, args.dossier), args.tier, args.reason)
+            ranking_decisions.adjust(
+                project, _dossier_id(project, args.dossier), args.tier, args.reason
+            )
         except ranking.RankingError as error:
             raise CommandError(str(error)) from error
     print(_("Adjustment recorded."))
@@ -213,11 +215,11 @@ def run_adjust(args: argparse.Namespace) -> int:
 
 def run_finalise(args: argparse.Namespace) -> int:
     """Finalise the list."""
-    from review_desk import ranking
+    from review_desk import ranking, ranking_decisions
 
     with open_project(args.project) as project:
         try:
-            content_hash = ranking.finalise(project)
+            content_hash = ranking_decisions.finalise(project)
         except ranking.RankingError as error:
             raise CommandError(str(error)) from error
     print(tr("Finalised; content hash {hash}", hash=content_hash))

@@ -133,7 +133,7 @@ def test_presentation_closes_with_the_project(window, finalised_project: Path) -
 
 
 def test_pages_follow_a_finalisation_made_elsewhere(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
-    from review_desk import ranking
+    from review_desk import ranking, ranking_decisions
 
     charts = _charts(window, demo_project)
     assert "工作稿" in charts.status.text()
@@ -143,10 +143,10 @@ def test_pages_follow_a_finalisation_made_elsewhere(window, demo_project: Path) 
     project = window.project
     result = ranking.compute(project, resamples=0)
     for flag in result.experts.itertuples():
-        ranking.explain_deviation(
+        ranking_decisions.explain_deviation(
             project, int(flag.dossier_id), int(flag.expert_id), "已书面说明理由"
         )
-    ranking.finalise(project)
+    ranking_decisions.finalise(project)
     window.show_page("overview")
     window.show_page("export")
     assert export.pdf_button.isEnabled() and "已定稿" in export.state.text()

@@ -445,13 +445,13 @@ def _printed_scale(sheet) -> float:  # type: ignore[no-untyped-def]
 
 def _finalised_by_the_committee(demo_project: Path) -> None:
     """What a user does: explain the flags, then ``review-desk finalise``."""
-    from review_desk import ranking
+    from review_desk import ranking, ranking_decisions
     from review_desk.cli import main
 
     with Project(demo_project) as project:
         flags = ranking.compute(project, resamples=0).experts
         for dossier_id, expert_id in zip(flags["dossier_id"], flags["expert_id"], strict=True):
-            ranking.explain_deviation(
+            ranking_decisions.explain_deviation(
                 project, int(dossier_id), int(expert_id), "已复核材料，评分有据"
             )
     assert main(["finalise", str(demo_project)]) == 0

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk import ranking
+from review_desk import ranking, ranking_decisions
 from review_desk.i18n import _, tr
 from scoring_models.rubric import N_
 
@@ -574,7 +574,7 @@ class RankingPage(Page):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            ranking.explain_deviation(
+            ranking_decisions.explain_deviation(
                 self.project,
                 row["dossier_id"],
                 row["expert_id"],
@@ -609,7 +609,7 @@ class RankingPage(Page):
             return
         tier, reason = dialog.values()
         try:
-            ranking.adjust(
+            ranking_decisions.adjust(
                 self.project,
                 row["dossier_id"],
                 tier,
@@ -637,7 +637,7 @@ class RankingPage(Page):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            content_hash = ranking.finalise(
+            content_hash = ranking_decisions.finalise(
                 self.project, actor=current_user("committee"), **self.options()
             )
         except ranking.RankingError as error:
