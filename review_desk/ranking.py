@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Executable, case, func, select, text
+from sqlalchemy import ColumnElement, Executable, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from review_desk.errors import UserError
@@ -105,6 +105,9 @@ class RankResult:
     # Every expert's weighted total per dossier (dossier_id, expert_id, expert, total,
     # flagged, ...): the flagged ones are ``experts``.
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Stored points for criteria that do not apply (not counted): see
+    # ``non_applicable_scores``.
+    non_applicable: list[dict[str, Any]] = field(default_factory=list)
 
     def rows(self) -> list[dict[str, Any]]:
         """The table as plain JSON-ready rows (each reason as its text in the current
@@ -145,25 +148,20 @@ def stage_totals(
                 rubrics[content_hash] = load_rubric(stored)
         # One pass over the scores per rubric version: SQLite sums each sheet's points per
         # stage (a CASE per stage), so Python sees one row per sheet, not per score.
+        # Only the criteria that apply to the lead applicant's kind count, as in the
+        # stage maxima: a project may hold points for others (stored before the
+        # score-sheet service refused them); ``non_applicable_scores`` reports them.
         parts = []
         for content_hash, version in rubrics.items():
             stages = [stage.key for stage in version.stages]
             sums = [
-                func.sum(
-                    case(
-                        (
-                            m.Score.criterion_id.in_(
-                                [c.id for c in version.criteria if c.stage == stage]
-                            ),
-                            m.Score.points,
-                        )
-                    )
-                )
-                for stage in stages
+                func.sum(case((_applicable(version, stage), m.Score.points))) for stage in stages
             ]
             statement = (
                 select(m.ScoreSheet.dossier_id, m.ScoreSheet.expert_id, *sums)
                 .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
+                .join(m.Dossier, m.Dossier.id == m.ScoreSheet.dossier_id)
+                .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
                 .where(m.ScoreSheet.status == "submitted", m.ScoreSheet.rubric_hash == content_hash)
                 .group_by(m.ScoreSheet.id)
             )
@@ -179,6 +177,59 @@ def stage_totals(
     frame["points"] = frame["points"].astype(float)
     frame["stage"] = frame["stage"].astype(object)  # see scoring_models.aggregation
     return frame, rubrics
+
+
+def _applicable(version: Rubric, stage: str | None = None) -> ColumnElement[bool]:
+    """SQL: the score's criterion is one of ``version`` (of ``stage`` when given) that
+    applies to the kind of the dossier's lead applicant (``m.Applicant`` joined)."""
+    criteria = [c for c in version.criteria if stage is None or c.stage == stage]
+    universal = [c.id for c in criteria if "all" in c.applies_to]
+    kinds = sorted({k for c in criteria for k in c.applies_to if k != "all"})
+    per_kind = [
+        and_(
+            m.Applicant.kind == kind,
+            m.Score.criterion_id.in_([c.id for c in criteria if kind in c.applies_to]),
+        )
+        for kind in kinds
+    ]
+    return or_(m.Score.criterion_id.in_(universal), *per_kind)
+
+
+def non_applicable_scores(project: Project, rubric: Rubric | None = None) -> list[dict[str, Any]]:
+    """Points on submitted sheets for criteria that do not apply to the dossier's
+    applicant kind (or are not in the sheet's rubric): never counted, reported so the
+    agency can correct them. One entry per score: dossier code, expert, criterion,
+    points. ``rubric`` is the active one when the caller has it already."""
+    rubric = rubric or active_rubric(project)
+    found: list[tuple[str, str, str, float]] = []
+    with project.reading() as session:
+        hashes = sorted(set(session.scalars(select(m.ScoreSheet.rubric_hash).distinct())))
+        for content_hash in hashes:
+            stored = rubric_text(session, content_hash)
+            if content_hash == rubric.content_hash:
+                version = rubric
+            elif stored is not None:
+                version = load_rubric(stored)
+            else:
+                continue
+            statement = (
+                select(m.Dossier.code, m.Expert.name, m.Score.criterion_id, m.Score.points)
+                .select_from(m.Score)
+                .join(m.ScoreSheet, m.ScoreSheet.id == m.Score.sheet_id)
+                .join(m.Dossier, m.Dossier.id == m.ScoreSheet.dossier_id)
+                .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
+                .join(m.Expert, m.Expert.id == m.ScoreSheet.expert_id)
+                .where(
+                    m.ScoreSheet.status == "submitted",
+                    m.ScoreSheet.rubric_hash == content_hash,
+                    m.Score.points.is_not(None),
+                    ~_applicable(version),
+                )
+            )
+            found += [
+                (str(c), str(e), str(k), float(p)) for c, e, k, p in _raw_rows(session, statement)
+            ]
+    return [{"code": c, "expert": e, "criterion": k, "points": p} for c, e, k, p in sorted(found)]
 
 
 def check_parameters(
@@ -432,6 +483,7 @@ def compute(
         _reliability(flags, panels),
         None,
         flags.assign(expert=flags["expert_id"].map(expert_names)),
+        non_applicable_scores(project, rubric),
     )
     if final is not None:
         # Scores or decisions recorded after finalising would make today's list differ

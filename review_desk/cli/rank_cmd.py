@@ -127,6 +127,7 @@ def run_rank(args: argparse.Namespace) -> int:
                 "rows": result.rows(),
                 "deviations": _deviations(result),
                 "reliability": result.reliability,
+                "non_applicable_scores": result.non_applicable,
             }
         )
         return 0
@@ -143,6 +144,7 @@ def run_rank(args: argparse.Namespace) -> int:
     for entry in result.reliability:
         print(tr("Panel {panel}: ", panel=entry["panel"]) + ranking.reliability_reading(entry))
     _print_blocking(result)
+    _print_non_applicable(result)
     if result.finalised:
         print(tr("Finalised; content hash {hash}", hash=result.finalised["content_hash"]))
         if result.finalised["changed_since"]:
@@ -162,6 +164,21 @@ def _deviations(result: Any) -> list[dict[str, Any]]:
     for row in rows:
         row["blocks_finalise"] = not row["explained"]
     return rows
+
+
+def _print_non_applicable(result: Any) -> None:
+    """Warn about stored points for criteria that do not apply (they are not counted)."""
+    if not result.non_applicable:
+        return
+    print(
+        tr(
+            "Warning: {count} stored scores are for criteria that do not apply to the "
+            "applicant's kind; they are not counted:",
+            count=len(result.non_applicable),
+        )
+    )
+    for entry in result.non_applicable:
+        print(f"    {entry['code']}  {entry['expert']}  {entry['criterion']}  {entry['points']:g}")
 
 
 def _print_blocking(result: Any) -> None:
