@@ -27,7 +27,7 @@ from review_desk.rubrics import active_rubric, load_rubric, rubric_text
 from review_desk.storage import models as m
 from scoring_models.aggregation import ConsolidationConfig, ConsolidationError, consolidate
 from scoring_models.allocation import AllocationRules, allocate
-from scoring_models.reliability import complete_block, icc, kendall_w
+from scoring_models.reliability import icc, kendall_w, largest_complete_block
 from scoring_models.rubric import Rubric
 from scoring_models.stability import stability
 
@@ -480,7 +480,7 @@ def compute(
         table,
         flagged,
         leniency,
-        _reliability(flags, panels),
+        _reliability(flags, panels, expert_names, dict(zip(base["id"], base["code"], strict=True))),
         None,
         flags.assign(expert=flags["expert_id"].map(expert_names)),
         non_applicable_scores(project, rubric),
@@ -514,41 +514,50 @@ def _same_score(a: Any, b: Any) -> bool:
     return abs(float(a) - float(b)) < 1e-9
 
 
-def _reliability(flags: pd.DataFrame, panels: dict[int, int]) -> list[dict[str, Any]]:
-    """ICC and Kendall's W per panel on the dossiers every member scored."""
+def _reliability(
+    flags: pd.DataFrame,
+    panels: dict[int, int],
+    expert_names: dict[int, str],
+    codes: dict[int, str],
+) -> list[dict[str, Any]]:
+    """ICC and Kendall's W per panel on its largest complete block (docs/ranking.md,
+    *Reliability*): the most dossiers x experts such that every expert of the block
+    scored every dossier of it, with at least 3 dossiers and 2 experts."""
     result = []
     frame = flags.assign(panel=flags["expert_id"].map(panels))
     for panel, part in frame.groupby("panel"):
+        # pivot_table sorts both axes by id, so ties between blocks go to the smallest ids.
         matrix = part.pivot_table(index="dossier_id", columns="expert_id", values="total")
-        block = complete_block(matrix.to_numpy())
-        if block.shape[0] < 3 or block.shape[1] < 2:
-            # Too few complete rows: use the largest set of experts with complete rows.
-            counts = matrix.notna().sum().sort_values(ascending=False)
-            for keep in range(len(counts), 1, -1):
-                block = complete_block(matrix[counts.index[:keep]].to_numpy())
-                if block.shape[0] >= 3:
-                    break
-        if block.shape[0] >= 3 and block.shape[1] >= 2:
-            values = icc(block)
-            result.append(
-                {
-                    "panel": int(str(panel)),
-                    "dossiers": block.shape[0],
-                    "experts": block.shape[1],
-                    "icc": values,
-                    "kendall_w": kendall_w(block),
-                }
+        found = largest_complete_block(matrix.to_numpy(), min_targets=3, min_raters=2)
+        entry: dict[str, Any] = {
+            "panel": int(str(panel)),
+            "dossiers": 0,
+            "experts": 0,
+            "icc": None,
+            "kendall_w": None,
+            "cells": 0,
+            "dossier_ids": [],
+            "dossier_codes": [],
+            "expert_ids": [],
+            "expert_names": [],
+            "exact": found.exact if found else True,
+        }
+        if found is not None:
+            dossier_ids = [int(matrix.index[i]) for i in found.targets]
+            expert_ids = [int(matrix.columns[j]) for j in found.raters]
+            block = matrix.to_numpy()[np.ix_(found.targets, found.raters)]
+            entry.update(
+                dossiers=len(dossier_ids),
+                experts=len(expert_ids),
+                icc=icc(block),
+                kendall_w=kendall_w(block),
+                cells=found.cells,
+                dossier_ids=dossier_ids,
+                dossier_codes=[codes.get(d, str(d)) for d in dossier_ids],
+                expert_ids=expert_ids,
+                expert_names=[expert_names.get(e, str(e)) for e in expert_ids],
             )
-        else:
-            result.append(
-                {
-                    "panel": int(str(panel)),
-                    "dossiers": int(block.shape[0]),
-                    "experts": int(block.shape[1]),
-                    "icc": None,
-                    "kendall_w": None,
-                }
-            )
+        result.append(entry)
     return result
 
 

@@ -4,6 +4,7 @@ and Kendall's coefficient of concordance W with the correction for ties."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -103,3 +104,106 @@ def complete_block(matrix: np.ndarray, raters: Sequence[int] | None = None) -> n
     if raters is not None:
         data = data[:, list(raters)]
     return data[np.all(np.isfinite(data), axis=1)]
+
+
+#: Panels with at most this many raters are searched exactly (2**k subsets).
+EXACT_RATER_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Block:
+    """A complete block of a targets x raters array: every rater of ``raters`` scored
+    every target of ``targets`` (indices into the array's rows and columns)."""
+
+    targets: tuple[int, ...]
+    raters: tuple[int, ...]
+    exact: bool  # True when found by exhaustive search, False by the greedy heuristic
+
+    @property
+    def cells(self) -> int:
+        """The block's size: targets x raters."""
+        return len(self.targets) * len(self.raters)
+
+
+def block_order(targets: int, raters: tuple[int, ...]) -> tuple[int, int, tuple[int, ...]]:
+    """Order of preference between complete blocks, best first: more raters, then more
+    targets, then the lexicographically smallest tuple of rater indices."""
+    return (-len(raters), -targets, raters)
+
+
+def largest_complete_block(
+    matrix: ArrayLike,
+    min_targets: int = 2,
+    min_raters: int = 2,
+    exact_limit: int = EXACT_RATER_LIMIT,
+) -> Block | None:
+    """Return the largest complete block of a targets x raters array (missing = NaN).
+
+    *Largest* means, among the blocks with at least ``min_targets`` targets and
+    ``min_raters`` raters, the one with the most raters (the whole panel when enough
+    targets were scored by all of it: reliability is the panel's), then the most
+    targets, then the lexicographically smallest tuple of rater indices (sort the
+    columns by id to make that the smallest ids). For a set of raters the block's
+    targets are all those every one of them scored.
+
+    Up to ``exact_limit`` raters every subset is examined: each target's set of raters
+    is a bit mask, and a superset-sum over the 2**k masks counts, for every rater set
+    at once, the targets all of its members scored. Above it a greedy search starts
+    from all raters and repeatedly drops the rater whose removal leaves the most
+    complete targets (ties: the highest index), until at least ``min_targets`` targets
+    are complete; that is not guaranteed to be the largest block.
+    Returns None when no block meets the minimums.
+    """
+    present = np.isfinite(np.asarray(matrix, dtype=float))
+    if present.ndim != 2:
+        raise ValueError("ratings must be a targets x raters array")
+    k = present.shape[1]
+    if k < min_raters or present.shape[0] < min_targets:
+        return None
+    exact = k <= exact_limit
+    if exact:
+        raters = _exact_raters(present, min_targets, min_raters)
+    else:
+        raters = _greedy_raters(present, min_targets, min_raters)
+    if raters is None:
+        return None
+    targets = np.flatnonzero(present[:, list(raters)].all(axis=1))
+    return Block(tuple(int(t) for t in targets), raters, exact)
+
+
+def _exact_raters(present: np.ndarray, min_targets: int, min_raters: int) -> tuple[int, ...] | None:
+    k = present.shape[1]
+    weights = np.left_shift(np.int64(1), np.arange(k, dtype=np.int64))
+    row_masks = present.astype(np.int64) @ weights
+    # counts[S] = number of targets whose rater set is exactly S; after the superset-sum
+    # transform (a reversed cumulative sum along each bit's axis), the number of targets
+    # whose rater set contains S.
+    cube = np.bincount(row_masks, minlength=1 << k).astype(np.int64).reshape((2,) * k)
+    for axis in range(k):
+        cube = np.flip(np.cumsum(np.flip(cube, axis), axis=axis), axis)
+    covered = cube.reshape(-1)
+    masks = np.arange(1 << k, dtype=np.int64)
+    sizes = sum(((masks >> bit) & 1 for bit in range(k)), np.zeros(1 << k, dtype=np.int64))
+    valid = np.flatnonzero((covered >= min_targets) & (sizes >= min_raters))
+    if valid.size == 0:
+        return None
+    valid = valid[sizes[valid] == sizes[valid].max()]
+    valid = valid[covered[valid] == covered[valid].max()]
+    return min(tuple(b for b in range(k) if int(s) >> b & 1) for s in valid)
+
+
+def _greedy_raters(
+    present: np.ndarray, min_targets: int, min_raters: int
+) -> tuple[int, ...] | None:
+    current = list(range(present.shape[1]))
+    while len(current) >= min_raters:
+        if int(present[:, current].all(axis=1).sum()) >= min_targets:
+            return tuple(current)
+        if len(current) == min_raters:
+            break
+        options = []
+        for i, rater in enumerate(current):
+            rest = current[:i] + current[i + 1 :]
+            options.append((int(present[:, rest].all(axis=1).sum()), rater))
+        current.remove(max(options)[1])
+    return None
