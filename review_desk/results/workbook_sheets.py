@@ -516,7 +516,8 @@ def defense_records(
 
 
 def reliability(result: RankResult, panel_names: dict[int, str]) -> Sheet:
-    """信度分析: ICC and Kendall's W per panel, with a plain reading."""
+    """信度分析: ICC and Kendall's W per panel on its largest complete block (its size,
+    experts and dossiers shown), with a plain reading."""
     keys = ("ICC(1,1)", "ICC(2,1)", "ICC(3,1)", "ICC(1,k)", "ICC(2,k)", "ICC(3,k)")
     rows = []
     for entry in result.reliability:
@@ -526,6 +527,8 @@ def reliability(result: RankResult, panel_names: dict[int, str]) -> Sheet:
                 panel_names.get(entry["panel"], str(entry["panel"])),
                 entry["dossiers"],
                 entry["experts"],
+                "、".join(entry.get("expert_names", [])),
+                "、".join(entry.get("dossier_codes", [])),
                 *[_number(icc.get(k)) for k in keys],
                 _number(entry.get("kendall_w")),
                 reliability_reading(entry),
@@ -533,8 +536,10 @@ def reliability(result: RankResult, panel_names: dict[int, str]) -> Sheet:
         )
     columns = [
         Column(_("Panel")),
-        Column(_("Dossiers scored by all")),
+        Column(_("Dossiers in the block")),
         Column(_("Experts in the block")),
+        Column(_("Block members"), max_width=30, wrap=True),
+        Column(_("Block dossiers"), max_width=40, wrap=True),
         *[Column(k, "0.000") for k in keys],
         Column(_("Kendall's W"), "0.000"),
         Column(_("Reading"), max_width=50, wrap=True),
