@@ -26,7 +26,7 @@ from review_desk.reasons import Reason, encode, render
 from review_desk.rubrics import active_rubric, load_rubric, rubric_text
 from review_desk.storage import models as m
 from scoring_models.aggregation import ConsolidationConfig, ConsolidationError, consolidate
-from scoring_models.allocation import AllocationRules, allocate
+from scoring_models.allocation import AllocationInputError, AllocationRules, allocate
 from scoring_models.reliability import icc, kendall_w, largest_complete_block
 from scoring_models.rubric import Rubric
 from scoring_models.stability import stability
@@ -418,13 +418,16 @@ def compute(
     )
     ranked = candidates.copy()
     ranked["score"] = ranked["score"].fillna(-1.0)
-    allocation = allocate(
-        ranked,
-        rules,
-        direction_names=dict(
-            zip(candidates["direction_id"], candidates["direction"], strict=False)
-        ),
-    ).rename(columns={"reason": "reason_record"})
+    try:
+        allocation = allocate(
+            ranked,
+            rules,
+            direction_names=dict(
+                zip(candidates["direction_id"], candidates["direction"], strict=False)
+            ),
+        ).rename(columns={"reason": "reason_record"})
+    except AllocationInputError as error:
+        raise RankingError(tr(error.template, **error.values)) from error
     table = allocation.merge(candidates, on="dossier_id", how="left")
     # The text is for showing only; what is kept and hashed is the record.
     table["reason"] = [render(record) for record in table["reason_record"]]

@@ -86,6 +86,14 @@ TEMPLATES: dict[str, str] = {
     AllocationReason.BELOW_MIN: N_("score {score} is below the minimum {min}"),
     AllocationReason.INELIGIBLE: N_("not eligible (formal review or veto)"),
     AllocationReason.UNSCORED: N_("no submitted score sheet yet"),
+    AllocationReason.TIE_BREAK_WON: N_(
+        "selected: ranked {rank} with {score}, before {others} (same score) by the "
+        "tie-break {tie_break}"
+    ),
+    AllocationReason.TIE_BREAK_LOST: N_(
+        "same score {score} as {others}, who come first by the tie-break {tie_break}; "
+        "no provincial place was left"
+    ),
     CheckLabel.FILE: N_("File {name}"),
     CheckLabel.MATERIAL_FILES: N_("Material files"),
     CheckLabel.CONDITION: N_("Condition {clause}"),
@@ -145,7 +153,16 @@ PREFERENCE_VALUES = {
     "tech_transfer": N_("has major technology-transfer results"),
     "not_recorded": N_("not recorded"),
 }
-_CODED_PARAMS: dict[str, dict[str, str]] = {"auto": RESULT_LABELS, "value": PREFERENCE_VALUES}
+# The ranking's tie-break columns (``scoring_models.allocation`` names them in reasons).
+TIE_BREAK_LABELS = {
+    "double_high_rank": N_("双高计划 level (national before provincial)"),
+    "tech_transfer": N_("major technology-transfer results"),
+}
+_CODED_PARAMS: dict[str, dict[str, str]] = {
+    "auto": RESULT_LABELS,
+    "value": PREFERENCE_VALUES,
+    "tie_break": TIE_BREAK_LABELS,
+}
 
 
 def _number(value: float) -> str:

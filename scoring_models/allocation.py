@@ -26,9 +26,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scoring_models.reasons import AllocationReason, Reason
+from scoring_models.rubric import N_
+
+
+class AllocationInputError(ValueError):
+    """Candidates or rules the allocation cannot decide on. ``problem`` names what is
+    wrong (a column, or ``rules``), ``rows`` the ``dossier_id`` of every offending row
+    (empty for a rule), ``template`` and ``values`` the message for the application
+    to translate."""
+
+    def __init__(self, problem: str, ids: tuple[Any, ...], template: str, /, **values: Any) -> None:
+        super().__init__(template.format(**values))
+        self.problem, self.rows = problem, ids
+        self.template, self.values = template, values
+
 
 PROVINCIAL, MUNICIPAL = "provincial", "municipal"
 NOT_RECOMMENDED, INELIGIBLE, TIED = "not_recommended", "ineligible", "tied"
@@ -99,6 +114,7 @@ def allocate(
         raise ValueError("dossier_id must be unique")
     names = direction_names or {}
     rows = candidates.reset_index(drop=True)
+    check_input(rows, rules)
     columns = [rows["score"].astype(float).tolist()]
     columns += [rows[c].astype(float).tolist() for c in rules.tie_breaks]
     keys = list(zip(*columns, strict=True))
@@ -123,6 +139,9 @@ def allocate(
         names,
         unscored,
     )
+    decided_by = _name_tie_breaks(
+        keys, tier, reason, rank, direction_of, applicant_of, [str(x) for x in labels], rules
+    )
     result = pd.DataFrame(
         {
             "dossier_id": rows["dossier_id"],
@@ -130,12 +149,150 @@ def allocate(
             "rank": pd.array(rank, dtype="Int64"),
             "tied": tied,
             "reason": reason,
+            "tie_break": pd.Series(decided_by, dtype=object),
         }
     )
     # Within a rank, by dossier id: the output never depends on the input order.
     ids = rows["dossier_id"].tolist()
     ordering = sorted(range(len(rows)), key=lambda i: (rank[i] is None, rank[i] or 0, str(ids[i])))
     return result.iloc[ordering].reset_index(drop=True)
+
+
+def check_input(rows: pd.DataFrame, rules: AllocationRules) -> None:
+    """Refuse candidates or rules the allocation cannot decide on, naming every
+    offending row: a score or tie-break value that is not a finite number (NaN would
+    sort anywhere, +inf before everyone), a missing direction (it would escape the
+    direction cap), an eligibility that is not true or false (``"no"`` is truthy), and
+    a target or cap below 1."""
+    for name, value in (
+        ("provincial_target", rules.provincial_target),
+        ("direction_cap", rules.direction_cap),
+    ):
+        if not value >= 1:
+            template = (
+                N_("The number of provincial places must be at least 1 (not {value}).")
+                if name == "provincial_target"
+                else N_("The provincial places per direction must be at least 1 (not {value}).")
+            )
+            raise AllocationInputError("rules", (), template, value=value)
+    for direction, value in rules.direction_caps.items():
+        if not value >= 1:
+            raise AllocationInputError(
+                "rules",
+                (),
+                N_("The provincial cap of direction {direction} must be at least 1 (not {value})."),
+                direction=direction,
+                value=value,
+            )
+    if rules.applicant_cap is not None and not rules.applicant_cap >= 1:
+        raise AllocationInputError(
+            "rules",
+            (),
+            N_("The provincial places per applicant must be at least 1 (not {value})."),
+            value=rules.applicant_cap,
+        )
+    if rules.min_score is not None and not np.isfinite(float(rules.min_score)):
+        raise AllocationInputError(
+            "rules",
+            (),
+            N_("The minimum score must be a finite number (not {value})."),
+            value=rules.min_score,
+        )
+    labels = rows["code"] if "code" in rows.columns else rows["dossier_id"]
+
+    def refuse(problem: str, bad: Any, template: str, **values: Any) -> None:
+        bad = np.asarray(bad, dtype=bool)
+        if bad.any():
+            ids = tuple(v.item() if hasattr(v, "item") else v for v in rows["dossier_id"][bad])
+            shown = ", ".join(str(label) for label in labels[bad])
+            raise AllocationInputError(problem, ids, template, rows=shown, **values)
+
+    for column in ("score", *rules.tie_breaks):
+        numbers = pd.to_numeric(rows[column], errors="coerce").astype(float)
+        template = (
+            N_("The score of {rows} is not a finite number.")
+            if column == "score"
+            else N_("The tie-break {column} of {rows} is not a finite number.")
+        )
+        refuse(column, ~np.isfinite(numbers.to_numpy()), template, column=column)
+    refuse("direction_id", rows["direction_id"].isna(), N_("{rows} have no industry direction."))
+    for column in ("eligible", "unscored"):
+        if column in rows.columns and rows[column].dtype != bool:
+            truth = rows[column].map(lambda v: isinstance(v, (bool, np.bool_)))
+            refuse(
+                column,
+                ~truth.astype(bool),
+                N_("The column {column} of {rows} is not true or false."),
+                column=column,
+            )
+
+
+def _name_tie_breaks(
+    keys: list[tuple[float, ...]],
+    tier: list[str],
+    reason: list[Reason | None],
+    rank: list[int | None],
+    direction_of: list[Any],
+    applicant_of: list[Any],
+    labels: list[str],
+    rules: AllocationRules,
+) -> list[str | None]:
+    """Where a tie-break column decided a place, say so: a candidate left municipal
+    because an equal score took the direction's, the applicant's or the last place
+    ahead of it by a tie-break gets ``tie_break_lost`` naming the column and those
+    candidates; each of them gets ``tie_break_won``. Returns the deciding column per
+    candidate (None where no tie-break decided)."""
+    decided: list[str | None] = [None] * len(keys)
+    if not rules.tie_breaks:
+        return decided
+    winners: dict[float, list[int]] = {}
+    for j, t in enumerate(tier):
+        if t == PROVINCIAL:
+            winners.setdefault(keys[j][0], []).append(j)
+    same_limit: dict[str, Callable[[int, int], bool]] = {
+        AllocationReason.TOTAL_FULL: lambda i, j: True,
+        AllocationReason.DIRECTION_FULL: lambda i, j: direction_of[i] == direction_of[j],
+        AllocationReason.APPLICANT_FULL: lambda i, j: applicant_of[i] == applicant_of[j],
+    }
+
+    def deciding(a: int, b: int) -> str:
+        k = next(k for k in range(1, len(keys[a])) if keys[a][k] != keys[b][k])
+        return rules.tie_breaks[k - 1]
+
+    beaten: dict[int, list[int]] = {}
+    for i, t in enumerate(tier):
+        found = reason[i]
+        if t != MUNICIPAL or found is None or found.code not in same_limit:
+            continue
+        limit = same_limit[found.code]
+        rivals = [j for j in winners.get(keys[i][0], []) if keys[j] > keys[i] and limit(i, j)]
+        if not rivals:
+            continue
+        nearest = min(rivals, key=lambda j: keys[j])
+        column = decided[i] = deciding(nearest, i)
+        reason[i] = Reason(
+            AllocationReason.TIE_BREAK_LOST,
+            {
+                "others": tuple(sorted(labels[j] for j in rivals)),
+                "score": keys[i][0],
+                "tie_break": column,
+            },
+        )
+        for j in rivals:
+            beaten.setdefault(j, []).append(i)
+    for j, losers in beaten.items():
+        best = max(losers, key=lambda i: keys[i])
+        column = decided[j] = deciding(j, best)
+        reason[j] = Reason(
+            AllocationReason.TIE_BREAK_WON,
+            {
+                "others": tuple(sorted(labels[i] for i in losers)),
+                "rank": rank[j] or 0,
+                "score": keys[j][0],
+                "tie_break": column,
+            },
+        )
+    return decided
 
 
 def _core(

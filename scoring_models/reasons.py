@@ -64,3 +64,6 @@ class AllocationReason(StrEnum):
     BELOW_MIN = "below_min"  # score, min
     INELIGIBLE = "ineligible"  # (none): formal review failed or vetoed
     UNSCORED = "unscored"  # (none): eligible so far, but no submitted score sheet yet
+    # A tie-break column (its name in ``tie_break``) decided between equal scores:
+    TIE_BREAK_WON = "tie_break_won"  # rank, score, tie_break, others (the ones it beat)
+    TIE_BREAK_LOST = "tie_break_lost"  # score, tie_break, others (who took the places)

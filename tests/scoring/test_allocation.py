@@ -3,13 +3,21 @@ instances, exact ties at the cutoff, and determinism."""
 
 from __future__ import annotations
 
+import math
 from itertools import combinations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring_models.allocation import PROVINCIAL, TIED, AllocationRules, allocate
+from scoring_models.allocation import (
+    PROVINCIAL,
+    TIED,
+    AllocationInputError,
+    AllocationRules,
+    allocate,
+)
 from scoring_models.reasons import AllocationReason, Reason
 
 
@@ -149,8 +157,20 @@ def test_ties_never_broken_by_order_and_tie_breaks_do_break_them() -> None:
     )
     tiers = dict(zip(broken["dossier_id"], broken["tier"], strict=True))
     assert tiers == {3: PROVINCIAL, 2: PROVINCIAL, 1: "municipal"}
+    # The direction's last place went to an equal score by the tie-break: the loser's
+    # reason says so (not "taken by higher scores"), and both sides are marked.
     reason = broken.loc[broken["dossier_id"] == 1, "reason"].iloc[0]
-    assert reason == Reason(AllocationReason.DIRECTION_FULL, {"direction": 1, "cap": 2})
+    assert reason == Reason(
+        AllocationReason.TIE_BREAK_LOST,
+        {"others": ("2", "3"), "score": 90.0, "tie_break": "double_high"},
+    )
+    marks = dict(zip(broken["dossier_id"], broken["tie_break"], strict=True))
+    assert marks == {3: "double_high", 2: "double_high", 1: "double_high"}
+    winner = broken.loc[broken["dossier_id"] == 2, "reason"].iloc[0]
+    assert winner == Reason(
+        AllocationReason.TIE_BREAK_WON,
+        {"others": ("1",), "rank": 2, "score": 90.0, "tie_break": "double_high"},
+    )
 
 
 def test_reasons_are_records_and_a_tie_names_the_codes() -> None:
@@ -170,3 +190,115 @@ def test_same_inputs_give_byte_identical_results() -> None:
     rules = AllocationRules(provincial_target=10, min_score=65)
     first = allocate(frame(rows), rules).to_csv().encode()
     assert all(allocate(frame(rows), rules).to_csv().encode() == first for _ in range(3))
+
+
+def test_the_second_tie_break_is_named_when_the_first_is_equal() -> None:
+    df = frame([(1, 1, 80.0, True, True), (2, 2, 80.0, True, True), (3, 3, 70.0, True, True)])
+    df["code"] = ["SX-01-0001", "SX-02-0002", "SX-03-0003"]
+    df["double_high"] = [1, 1, 0]
+    df["transfer"] = [0, 1, 0]
+    rules = AllocationRules(provincial_target=1, tie_breaks=["double_high", "transfer"])
+    result = allocate(df, rules)
+    reasons = dict(zip(result["dossier_id"], result["reason"], strict=True))
+    assert reasons[1] == Reason(
+        AllocationReason.TIE_BREAK_LOST,
+        {"others": ("SX-02-0002",), "score": 80.0, "tie_break": "transfer"},
+    )
+    # A candidate with a lower score lost on score: its reason is unchanged.
+    assert reasons[3] == Reason(AllocationReason.TOTAL_FULL, {"target": 1})
+
+
+def test_a_tie_break_that_does_not_decide_is_not_named() -> None:
+    # Equal scores, different tie-break values, but places for both: nothing decided.
+    df = frame([(1, 1, 80.0, True, True), (2, 2, 80.0, True, True)])
+    df["double_high"] = [0, 1]
+    result = allocate(df, AllocationRules(provincial_target=2, tie_breaks=["double_high"]))
+    assert set(result["tier"]) == {PROVINCIAL}
+    assert result["tie_break"].isna().all()
+    assert {r.code for r in result["reason"]} == {AllocationReason.SELECTED}
+
+
+def _valid() -> pd.DataFrame:
+    return frame([(1, 1, 90.0, True, True), (2, 2, 80.0, True, True), (3, 3, 70.0, False, True)])
+
+
+@pytest.mark.parametrize(
+    ("column", "row", "value", "problem"),
+    [
+        ("score", 1, math.nan, "score"),
+        ("score", 0, math.inf, "score"),
+        ("score", 2, -math.inf, "score"),
+        ("score", 1, None, "score"),
+        ("score", 1, "high", "score"),
+        ("direction_id", 1, None, "direction_id"),
+        ("direction_id", 0, math.nan, "direction_id"),
+        ("eligible", 1, "no", "eligible"),
+        ("eligible", 0, 1, "eligible"),
+        ("eligible", 2, None, "eligible"),
+    ],
+)
+def test_invalid_rows_are_refused_naming_them(
+    column: str, row: int, value: object, problem: str
+) -> None:
+    df = _valid()
+    df[column] = df[column].astype(object)
+    df.at[row, column] = value
+    with pytest.raises(AllocationInputError) as caught:
+        allocate(df, AllocationRules())
+    assert caught.value.problem == problem
+    assert caught.value.rows == (int(df.at[row, "dossier_id"]),)
+    assert str(df.at[row, "dossier_id"]) in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_a_tie_break_column_must_be_finite_numbers() -> None:
+    df = _valid()
+    df["double_high"] = [1.0, math.nan, 0.0]
+    with pytest.raises(AllocationInputError) as caught:
+        allocate(df, AllocationRules(tie_breaks=["double_high"]))
+    assert caught.value.problem == "double_high" and caught.value.rows == (2,)
+
+
+def test_every_invalid_row_is_named_not_only_the_first() -> None:
+    df = _valid()
+    df["score"] = [math.nan, 80.0, math.inf]
+    with pytest.raises(AllocationInputError) as caught:
+        allocate(df, AllocationRules())
+    assert caught.value.rows == (1, 3)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        AllocationRules(provincial_target=-1),
+        AllocationRules(provincial_target=0),
+        AllocationRules(direction_cap=-1),
+        AllocationRules(direction_cap=0),
+        AllocationRules(direction_caps={1: -1}),
+        AllocationRules(applicant_cap=0),
+        AllocationRules(min_score=math.nan),
+    ],
+)
+def test_impossible_quotas_are_refused(rules: AllocationRules) -> None:
+    with pytest.raises(AllocationInputError) as caught:
+        allocate(_valid(), rules)
+    assert caught.value.rows == ()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.permutations(list(range(6))))
+def test_the_result_does_not_depend_on_the_input_order(order: list[int]) -> None:
+    df = frame(
+        [
+            (1, 1, 90.0, True, True),
+            (1, 2, 85.0, True, True),
+            (1, 3, 85.0, True, True),
+            (2, 4, 80.0, True, True),
+            (2, 5, 80.0, True, False),
+            (3, 6, 75.0, False, True),
+        ]
+    )
+    df["tb"] = [0, 1, 0, 2, 0, 0]
+    rules = AllocationRules(provincial_target=3, tie_breaks=["tb"])
+    expected = allocate(df, rules).to_csv(index=False)
+    assert allocate(df.iloc[order], rules).to_csv(index=False) == expected
