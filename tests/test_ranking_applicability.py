@@ -56,3 +56,48 @@ def test_stored_non_applicable_scores_do_not_count_and_are_reported(
     assert table.returncode == 0, table.stderr
     assert "不适用" in table.stdout
     assert f"{code}  {expert}  C2" in table.stdout
+
+
+def test_an_excel_sheet_with_points_for_a_criterion_that_does_not_apply_is_refused(
+    demo_project: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from review_desk.score_sheets_excel import SHEET
+
+    with sqlite3.connect(demo_project) as db:
+        expert_id, code = db.execute(
+            "SELECT a.expert_id, d.code FROM assignment a "
+            "JOIN dossier d ON d.id = a.dossier_id "
+            "JOIN applicant ap ON ap.id = d.lead_applicant_id "
+            "WHERE ap.kind = 'enterprise' AND NOT EXISTS (SELECT 1 FROM score_sheet sh "
+            "WHERE sh.expert_id = a.expert_id AND sh.dossier_id = a.dossier_id) "
+            "ORDER BY a.id LIMIT 1"
+        ).fetchone()
+    db.close()
+    out = tmp_path / "评分表.xlsx"
+    made = run_cli(
+        "sheets", "export", str(demo_project), "--expert", str(expert_id), "--out", str(out)
+    )
+    assert made.returncode == 0, made.stderr
+    workbook = load_workbook(out)
+    sheet = workbook[SHEET]
+    column = next(
+        c.column for r in (1, 2) for c in sheet[r] if str(c.value or "").startswith("C2 ")
+    )
+    row = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == code)
+    sheet.cell(row, column).value = 6
+    workbook.save(out)
+    result = run_cli("sheets", "import", str(demo_project), str(out), "--json")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["stored"] is False
+    assert "不适用" in result.stdout
+    with sqlite3.connect(demo_project) as db:
+        kinds = db.execute(
+            "SELECT DISTINCT ap.kind FROM score s JOIN score_sheet sh ON sh.id = s.sheet_id "
+            "JOIN dossier d ON d.id = sh.dossier_id "
+            "JOIN applicant ap ON ap.id = d.lead_applicant_id WHERE s.criterion_id = 'C2'"
+        ).fetchall()
+    db.close()
+    assert ("enterprise",) not in kinds

@@ -302,3 +302,54 @@ def test_the_result_does_not_depend_on_the_input_order(order: list[int]) -> None
     rules = AllocationRules(provincial_target=3, tie_breaks=["tb"])
     expected = allocate(df, rules).to_csv(index=False)
     assert allocate(df.iloc[order], rules).to_csv(index=False) == expected
+
+
+tie_break_instances = st.lists(
+    st.tuples(
+        st.integers(1, 3),
+        st.integers(1, 4),
+        st.sampled_from([70.0, 80.0, 90.0]),
+        st.booleans(),
+        st.booleans(),
+        st.integers(0, 2),
+    ),
+    min_size=1,
+    max_size=7,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tie_break_instances, st.integers(1, 4), st.integers(1, 2))
+def test_with_a_tie_break_the_brute_force_agrees_and_every_reason_is_true(
+    rows: list[tuple[int, int, float, bool, bool, int]], target: int, cap: int
+) -> None:
+    df = frame([r[:5] for r in rows])
+    df["tb"] = [r[5] for r in rows]
+    rules = AllocationRules(provincial_target=target, direction_cap=cap, tie_breaks=["tb"])
+    result = allocate(df, rules).merge(df, on="dossier_id")
+    keyed = df.assign(score=df["score"] + df["tb"] / 10)  # the same order as (score, tb)
+    chosen = result[result["tier"] == PROVINCIAL]
+    if keyed.loc[keyed["eligible"] & (keyed["requested_level"] == "provincial"), "score"].is_unique:
+        assert set(chosen["dossier_id"]) == brute_force(keyed, rules)
+    for _, x in result.iterrows():
+        code = x["reason"].code
+        params = x["reason"].params
+        equal = chosen[(chosen["score"] == x["score"]) & (chosen["tb"] > x["tb"])]
+        if code == AllocationReason.TIE_BREAK_LOST:
+            # Equal scores, ahead by the tie-break, took the places it needed.
+            assert params["tie_break"] == "tb" and x["tie_break"] == "tb"
+            named = {str(i) for i in params["others"]}
+            assert named and named <= {str(i) for i in equal["dossier_id"]}
+        elif code in (AllocationReason.TOTAL_FULL, AllocationReason.DIRECTION_FULL):
+            # The places went to higher scores indeed (selected, or held by a tie).
+            higher = result[
+                (result["score"] > x["score"]) & result["tier"].isin([PROVINCIAL, TIED])
+            ]
+            if code == AllocationReason.TOTAL_FULL:
+                assert len(higher) >= target
+            else:
+                assert (higher["direction_id"] == x["direction_id"]).sum() >= cap
+        elif code == AllocationReason.TIE_BREAK_WON:
+            assert x["tier"] == PROVINCIAL and x["tie_break"] == "tb"
+        if code not in (AllocationReason.TIE_BREAK_LOST, AllocationReason.TIE_BREAK_WON):
+            assert x["tie_break"] is None
