@@ -11,6 +11,7 @@ same whatever language the list was computed in."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -138,7 +139,18 @@ def stage_totals(
 ) -> tuple[pd.DataFrame, dict[str, Rubric]]:
     """Each submitted sheet's points per stage, summed by the database (not row by row).
     ``rubric`` is the active one when the caller has it already."""
+    frame, rubrics, _misplaced = _stage_totals(project, rubric)
+    return frame, rubrics
+
+
+def _stage_totals(
+    project: Project, rubric: Rubric | None = None
+) -> tuple[pd.DataFrame, dict[str, Rubric], list[int]]:
+    """:func:`stage_totals`, and the ids of the sheets whose points for criteria that
+    do not apply change their sum (found in the same pass: the common case, a project
+    without such points, needs no other query)."""
     rubric = rubric or active_rubric(project)
+    misplaced: list[int] = []
     with project.reading() as session:
         hashes = set(session.scalars(select(m.ScoreSheet.rubric_hash).distinct()))
         rubrics = {rubric.content_hash: rubric}
@@ -157,8 +169,13 @@ def stage_totals(
             sums = [
                 func.sum(case((_applicable(version, stage), m.Score.points))) for stage in stages
             ]
+            # Points outside the stage sums (for criteria that do not apply) show as a
+            # difference from the sheet's plain sum: no second test per score row.
+            stray = func.sum(m.Score.points)
             statement = (
-                select(m.ScoreSheet.dossier_id, m.ScoreSheet.expert_id, *sums)
+                select(
+                    m.ScoreSheet.dossier_id, m.ScoreSheet.expert_id, *sums, stray, m.ScoreSheet.id
+                )
                 .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
                 .join(m.Dossier, m.Dossier.id == m.ScoreSheet.dossier_id)
                 .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
@@ -166,7 +183,13 @@ def stage_totals(
                 .group_by(m.ScoreSheet.id)
             )
             records = _raw_rows(session, statement)
-            wide = pd.DataFrame.from_records(records, columns=["dossier_id", "expert_id", *stages])
+            wide = pd.DataFrame.from_records(
+                records, columns=["dossier_id", "expert_id", *stages, "_stray", "_sheet"]
+            )
+            counted = wide[stages].astype(float).fillna(0.0).sum(axis=1)
+            outside = (wide["_stray"].astype(float).fillna(0.0) - counted).abs() > 1e-9
+            misplaced += wide.loc[outside, "_sheet"].astype(int).tolist()
+            wide = wide.drop(columns=["_stray", "_sheet"])
             parts.append(
                 wide.melt(
                     id_vars=["dossier_id", "expert_id"], var_name="stage", value_name="points"
@@ -176,7 +199,7 @@ def stage_totals(
     frame = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     frame["points"] = frame["points"].astype(float)
     frame["stage"] = frame["stage"].astype(object)  # see scoring_models.aggregation
-    return frame, rubrics
+    return frame, rubrics, misplaced
 
 
 def _applicable(version: Rubric, stage: str | None = None) -> ColumnElement[bool]:
@@ -195,11 +218,16 @@ def _applicable(version: Rubric, stage: str | None = None) -> ColumnElement[bool
     return or_(m.Score.criterion_id.in_(universal), *per_kind)
 
 
-def non_applicable_scores(project: Project, rubric: Rubric | None = None) -> list[dict[str, Any]]:
+def non_applicable_scores(
+    project: Project, rubric: Rubric | None = None, sheets: Collection[int] | None = None
+) -> list[dict[str, Any]]:
     """Points on submitted sheets for criteria that do not apply to the dossier's
     applicant kind (or are not in the sheet's rubric): never counted, reported so the
     agency can correct them. One entry per score: dossier code, expert, criterion,
-    points. ``rubric`` is the active one when the caller has it already."""
+    points. ``rubric`` is the active one when the caller has it already; ``sheets``
+    limits the search to those sheets (as :func:`_stage_totals` found them)."""
+    if sheets is not None and not sheets:
+        return []
     rubric = rubric or active_rubric(project)
     found: list[tuple[str, str, str, float]] = []
     with project.reading() as session:
@@ -226,6 +254,8 @@ def non_applicable_scores(project: Project, rubric: Rubric | None = None) -> lis
                     ~_applicable(version),
                 )
             )
+            if sheets is not None:
+                statement = statement.where(m.ScoreSheet.id.in_(sorted(sheets)))
             found += [
                 (str(c), str(e), str(k), float(p)) for c, e, k, p in _raw_rows(session, statement)
             ]
@@ -287,7 +317,7 @@ def compute(
     check_parameters(
         rubric, target=target, cap=cap, min_score=min_score, resamples=resamples, trim_min=trim_min
     )
-    totals, _rubrics = stage_totals(project, rubric)
+    totals, _rubrics, misplaced = _stage_totals(project, rubric)
     with project.reading() as session:
         info = session.scalars(select(m.ReviewProject)).one()
         dossiers = [
@@ -486,7 +516,7 @@ def compute(
         _reliability(flags, panels, expert_names, dict(zip(base["id"], base["code"], strict=True))),
         None,
         flags.assign(expert=flags["expert_id"].map(expert_names)),
-        non_applicable_scores(project, rubric),
+        non_applicable_scores(project, rubric, misplaced),
     )
     if final is not None:
         # Scores or decisions recorded after finalising would make today's list differ
