@@ -37,7 +37,7 @@ def test_the_tie_break_reasons_name_the_tie_break_not_higher_scores() -> None:
     set_locale("zh_CN")
     try:
         assert render(lost) == (
-            "与SX-01-0002同分（80.5），按并列规则““双高计划”层级（国家级优先于省级）”排在其后，"
+            "与SX-01-0002同分（80.5），按并列规则「“双高计划”层级（国家级优先于省级）」排在其后，"
             "已无省级名额"
         )
         assert "重大科技转化成果" in render(won) and "SX-01-0001" in render(won)
