@@ -4,6 +4,13 @@ provincial selection. Selections below 80% are fragile.
 
 For speed the reruns use each expert's overall total per dossier and the mean across
 the experts drawn (the trimmed mean needs whole experts, which a bootstrap duplicates).
+
+``stability`` computes every rerun's scores at once from the sparse (dossier, expert)
+totals, a block of reruns at a time, and runs the allocation of each rerun only on the
+candidates that can reach its cutoff: the highest-scoring contenders of that rerun,
+cut at a score boundary, a prefix that is grown until the target is filled inside it
+(the allocation is greedy in score order, so nobody below such a prefix can be
+provincial). ``_stability_loop`` is the plain loop it must equal, kept for the tests.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ class StabilityResult:
     seed: int
 
 
-def stability(
+def _stability_loop(
     expert_totals: pd.DataFrame,
     candidates: pd.DataFrame,
     rules: AllocationRules,
@@ -39,7 +46,8 @@ def stability(
     bonus: pd.Series | None = None,
 ) -> StabilityResult:
     """Run the analysis. ``expert_totals``: dossier_id, expert_id, total (each expert's
-    weighted total); ``candidates``: as for ``allocate`` (score is recomputed)."""
+    weighted total); ``candidates``: as for ``allocate`` (score is recomputed).
+    The plain reference loop: one full allocation per rerun."""
     matrix = expert_totals.pivot_table(index="dossier_id", columns="expert_id", values="total")
     ids = candidates["dossier_id"].tolist()
     matrix = matrix.reindex(ids)
@@ -74,6 +82,116 @@ def stability(
         weights[left_out] = 0.0
         loo &= selected(weights)
     probability = hits / resamples if resamples else np.zeros(len(ids))
+    frame = pd.DataFrame({"dossier_id": ids, "p_provincial": probability, "loo_provincial": loo})
+    frame["fragile"] = (frame["p_provincial"] > 0) & (frame["p_provincial"] < FRAGILE_BELOW)
+    return StabilityResult(frame, resamples, seed)
+
+
+# Cells (entries x reruns) handled at once: bounds the memory of a block of reruns.
+_BLOCK_CELLS = 4_000_000
+
+
+def stability(
+    expert_totals: pd.DataFrame,
+    candidates: pd.DataFrame,
+    rules: AllocationRules,
+    *,
+    resamples: int = 1000,
+    seed: int = 20220121,
+    bonus: pd.Series | None = None,
+) -> StabilityResult:
+    """Run the analysis. ``expert_totals``: dossier_id, expert_id, total (each expert's
+    weighted total); ``candidates``: as for ``allocate`` (score is recomputed).
+    Vectorised; its probabilities equal those of the plain loop for the same seed."""
+    ids = candidates["dossier_id"].tolist()
+    n = len(ids)
+    # The same experts, in the same order, as the loop's pivot table.
+    present = expert_totals[["dossier_id", "expert_id", "total"]].dropna(subset=["total"])
+    cells = present.groupby(["dossier_id", "expert_id"], sort=True)["total"].mean()
+    expert_ids = sorted(set(cells.index.get_level_values("expert_id")))
+    experts = len(expert_ids)
+    if experts == 0 or n == 0:
+        return _stability_loop(
+            expert_totals, candidates, rules, resamples=resamples, seed=seed, bonus=bonus
+        )
+    position = pd.Series(np.arange(n), index=pd.Index(ids))
+    row_of = position.reindex(cells.index.get_level_values("dossier_id")).to_numpy()
+    keep = ~np.isnan(row_of.astype(float))
+    entry_row = row_of[keep].astype(np.int64)
+    expert_col = pd.Series(np.arange(experts), index=pd.Index(expert_ids))
+    entry_expert = expert_col.reindex(cells.index.get_level_values("expert_id")).to_numpy()[keep]
+    entry_total = cells.to_numpy(dtype=float)[keep]
+    order = np.argsort(entry_row, kind="stable")
+    entry_row, entry_expert, entry_total = entry_row[order], entry_expert[order], entry_total[order]
+    scored_rows, starts = np.unique(entry_row, return_index=True)
+
+    extra = bonus.reindex(ids).fillna(0).to_numpy() if bonus is not None else np.zeros(n)
+    eligible = candidates["eligible"].astype(bool).to_numpy()
+    levels = candidates["requested_level"].to_numpy()
+    # Only eligible candidates that asked for a provincial place can ever take one.
+    contenders = np.flatnonzero(eligible & (levels == PROVINCIAL))
+    directions = candidates["direction_id"].to_numpy(dtype=object)[contenders].tolist()
+    applicants = candidates["applicant_id"].to_numpy(dtype=object)[contenders].tolist()
+    contender_levels = levels[contenders].tolist()
+    contender_eligible = [True] * len(contenders)
+    first_cut = min(len(contenders), max(4 * rules.provincial_target, 16))
+
+    # The same draws as the loop, in the same order.
+    rng = np.random.default_rng(seed)
+    draws = np.empty((experts, resamples + experts))
+    for r in range(resamples):
+        draws[:, r] = np.bincount(rng.integers(0, experts, experts), minlength=experts)
+    draws[:, resamples:] = 1.0 - np.eye(experts)  # leave-one-expert-out
+
+    def provincial(scores: np.ndarray) -> np.ndarray:
+        """Indices into ``contenders`` of the provincial ones for one rerun's scores."""
+        cut = first_cut
+        while True:
+            if cut >= len(scores):
+                prefix = np.arange(len(scores))
+            else:
+                threshold = np.partition(scores, len(scores) - cut)[len(scores) - cut]
+                prefix = np.flatnonzero(scores >= threshold)
+            tiers = tiers_only(
+                scores[prefix].tolist(),
+                contender_eligible[: len(prefix)],
+                [directions[i] for i in prefix],
+                [applicants[i] for i in prefix],
+                [contender_levels[i] for i in prefix],
+                rules,
+            )
+            chosen = prefix[[t == PROVINCIAL for t in tiers]]
+            if (
+                len(prefix) == len(scores)
+                or len(chosen) >= rules.provincial_target
+                or (rules.min_score is not None and scores[prefix].min() < rules.min_score)
+            ):
+                return chosen
+            cut *= 2
+
+    hits = np.zeros(n)
+    loo = np.ones(n, dtype=bool)
+    total_runs = draws.shape[1]
+    block = max(1, _BLOCK_CELLS // max(1, len(entry_total)))
+    for begin in range(0, total_runs, block):
+        weights = draws[:, begin : begin + block]
+        drawn = weights[entry_expert]
+        sums = np.add.reduceat(drawn * entry_total[:, None], starts, axis=0)
+        counts = np.add.reduceat(drawn, starts, axis=0)
+        scores = np.full((n, weights.shape[1]), -np.inf)
+        scores[scored_rows] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), -np.inf)
+        scores = np.round(scores + extra[:, None], 9)[contenders]
+        for column in range(weights.shape[1]):
+            chosen = contenders[provincial(scores[:, column])]
+            if begin + column < resamples:
+                hits[chosen] += 1
+            else:
+                selected = np.zeros(n, dtype=bool)
+                selected[chosen] = True
+                loo &= selected
+    if not len(contenders):
+        loo[:] = False
+    probability = hits / resamples if resamples else np.zeros(n)
     frame = pd.DataFrame({"dossier_id": ids, "p_provincial": probability, "loo_provincial": loo})
     frame["fragile"] = (frame["p_provincial"] > 0) & (frame["p_provincial"] < FRAGILE_BELOW)
     return StabilityResult(frame, resamples, seed)
