@@ -89,6 +89,8 @@ def _stability_loop(
 
 # Cells (entries x reruns) handled at once: bounds the memory of a block of reruns.
 _BLOCK_CELLS = 4_000_000
+# The direction and applicant of the probe that asks whether places are left.
+_PROBE = object()
 
 
 def stability(
@@ -133,7 +135,6 @@ def stability(
     directions = candidates["direction_id"].to_numpy(dtype=object)[contenders].tolist()
     applicants = candidates["applicant_id"].to_numpy(dtype=object)[contenders].tolist()
     contender_levels = levels[contenders].tolist()
-    contender_eligible = [True] * len(contenders)
     first_cut = min(len(contenders), max(4 * rules.provincial_target, 16))
 
     # The same draws as the loop, in the same order.
@@ -148,24 +149,31 @@ def stability(
         cut = first_cut
         while True:
             if cut >= len(scores):
-                prefix = np.arange(len(scores))
+                prefix, probe = np.arange(len(scores)), []
             else:
                 threshold = np.partition(scores, len(scores) - cut)[len(scores) - cut]
                 prefix = np.flatnonzero(scores >= threshold)
+                rest = scores[scores < threshold]
+                if not len(rest):  # the ties at the cut reach the bottom: all of them
+                    cut = len(scores)
+                    continue
+                below = rest.max()
+                # Could anyone below the prefix still take a place? Ask the allocation
+                # itself: a probe just below the prefix, in a direction and for an
+                # applicant of its own, is provincial exactly when places are left
+                # (neither given nor held) once the prefix is decided.
+                below_min = rules.min_score is not None and below < rules.min_score
+                probe = [] if below_min else [float(below)]
             tiers = tiers_only(
-                scores[prefix].tolist(),
-                contender_eligible[: len(prefix)],
-                [directions[i] for i in prefix],
-                [applicants[i] for i in prefix],
-                [contender_levels[i] for i in prefix],
+                scores[prefix].tolist() + probe,
+                [True] * (len(prefix) + len(probe)),
+                [directions[i] for i in prefix] + [_PROBE] * len(probe),
+                [applicants[i] for i in prefix] + [_PROBE] * len(probe),
+                [contender_levels[i] for i in prefix] + [PROVINCIAL] * len(probe),
                 rules,
             )
-            chosen = prefix[[t == PROVINCIAL for t in tiers]]
-            if (
-                len(prefix) == len(scores)
-                or len(chosen) >= rules.provincial_target
-                or (rules.min_score is not None and scores[prefix].min() < rules.min_score)
-            ):
+            chosen = prefix[[t == PROVINCIAL for t in tiers[: len(prefix)]]]
+            if not probe or tiers[-1] != PROVINCIAL:
                 return chosen
             cut *= 2
 
