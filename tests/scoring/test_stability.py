@@ -4,8 +4,12 @@ not merely close."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,3 +151,21 @@ def test_national_shape_draws_match_on_a_few_resamples() -> None:
     fast = stability(totals, candidates, rules, resamples=5, seed=2).probabilities
     plain = _stability_loop(totals, candidates, rules, resamples=5, seed=2).probabilities
     pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+
+
+def test_rank_json_on_the_demo_gives_the_loop_probabilities(
+    demo_project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `review-desk rank --json` reports is what the plain loop gives."""
+    from review_desk import ranking
+    from review_desk.cli import main
+
+    def probabilities() -> dict[str, object]:
+        assert main(["rank", str(demo_project), "--json", "--resamples", "200"]) == 0
+        rows = json.loads(capsys.readouterr().out)["rows"]
+        return {row["code"]: (row["p_provincial"], row["loo_provincial"]) for row in rows}
+
+    fast = probabilities()
+    monkeypatch.setattr(ranking, "stability", _stability_loop)
+    assert probabilities() == fast
+    assert any(p not in (None, 0.0) for p, _ in fast.values())
