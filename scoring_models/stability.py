@@ -139,10 +139,19 @@ def stability(
 
     # The same draws as the loop, in the same order.
     rng = np.random.default_rng(seed)
-    draws = np.empty((experts, resamples + experts))
-    for r in range(resamples):
-        draws[:, r] = np.bincount(rng.integers(0, experts, experts), minlength=experts)
-    draws[:, resamples:] = 1.0 - np.eye(experts)  # leave-one-expert-out
+
+    def draws(begin: int, end: int) -> np.ndarray:
+        """The weights of reruns ``begin`` to ``end`` (draws, then leave-one-out), made
+        a block at a time, in order, so that memory stays bounded by the block."""
+        weights = np.ones((experts, end - begin))
+        for column, run in enumerate(range(begin, end)):
+            if run < resamples:
+                weights[:, column] = np.bincount(
+                    rng.integers(0, experts, experts), minlength=experts
+                )
+            else:
+                weights[run - resamples, column] = 0.0  # leave-one-expert-out
+        return weights
 
     def provincial(scores: np.ndarray) -> np.ndarray:
         """Indices into ``contenders`` of the provincial ones for one rerun's scores."""
@@ -179,10 +188,10 @@ def stability(
 
     hits = np.zeros(n)
     loo = np.ones(n, dtype=bool)
-    total_runs = draws.shape[1]
+    total_runs = resamples + experts
     block = max(1, _BLOCK_CELLS // max(1, len(entry_total)))
     for begin in range(0, total_runs, block):
-        weights = draws[:, begin : begin + block]
+        weights = draws(begin, min(begin + block, total_runs))
         drawn = weights[entry_expert]
         sums = np.add.reduceat(drawn * entry_total[:, None], starts, axis=0)
         counts = np.add.reduceat(drawn, starts, axis=0)
