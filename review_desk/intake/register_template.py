@@ -15,6 +15,7 @@ from typing import Any
 from review_desk import reference
 from review_desk.formatting import CHINA_TZ
 from review_desk.intake.register_format import COLUMNS, KIND_TEMPLATE_WORDS
+from review_desk.intake.template_sheet import header_fill, start_template_sheet
 
 TITLE = "山西省产教融合重大平台载体和实训基地申报汇总表"
 SHEET = "申报汇总表"
@@ -36,35 +37,14 @@ _LISTS = {
 def write_register(path: Path, rows: Sequence[dict[str, Any]] = ()) -> None:
     """Write the register template to ``path``, with ``rows`` (column key -> value) filled."""
     from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
-    thin = Side(style="thin", color="B8C4D4")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    last_column = get_column_letter(len(COLUMNS))
-
-    sheet.merge_cells(f"A1:{last_column}1")
-    sheet["A1"] = TITLE
-    sheet["A1"].font = Font(name="宋体", size=16, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 30
-    header_fill = PatternFill("solid", fgColor="DCE6F2")
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=index, value=column.header)
-        cell.font = Font(name="宋体", bold=True, color="9C0006" if column.required else "000000")
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
-        if column.hint:
-            cell.comment = Comment(("（必填）" if column.required else "") + column.hint, "评审台")
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.row_dimensions[HEADER_ROW].height = 32
-    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=3)
+    border = start_template_sheet(sheet, TITLE, COLUMNS, header_row=HEADER_ROW, header_height=32)
 
     # Lists: the short ones inline, the directions from a sheet of their own (an inline
     # list is limited to 255 characters).
@@ -146,7 +126,7 @@ def write_register(path: Path, rows: Sequence[dict[str, Any]] = ()) -> None:
     notes.append(["列名", "必填", "填写要求"])
     for cell in notes[notes.max_row]:
         cell.font = Font(bold=True)
-        cell.fill = header_fill
+        cell.fill = header_fill()
     for column in COLUMNS:
         notes.append([column.header, "是" if column.required else "", column.hint])
         notes.cell(row=notes.max_row, column=3).alignment = Alignment(wrap_text=True)

@@ -1,0 +1,63 @@
+"""The head of an Excel template for the agency (the register, the expert roster): the
+title across the columns, a header row whose required columns are red with a comment
+saying what to write, widths, and frozen panes. Shared so the templates look alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class TemplateColumn(Protocol):
+    """What a template column must say about itself."""
+
+    @property
+    def header(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def width(self) -> float: ...
+    @property
+    def hint(self) -> str: ...
+
+
+def start_template_sheet(
+    sheet: Any,
+    title: str,
+    columns: Sequence[TemplateColumn],
+    *,
+    header_row: int,
+    header_height: float,
+) -> Any:
+    """Write the title and the header row; return the cell border the data rows use."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="B8C4D4")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    sheet.merge_cells(f"A1:{get_column_letter(len(columns))}1")
+    sheet["A1"] = title
+    sheet["A1"].font = Font(name="宋体", size=16, bold=True)
+    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    sheet.row_dimensions[1].height = 30
+    fill = header_fill()
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=header_row, column=index, value=column.header)
+        cell.font = Font(name="宋体", bold=True, color="9C0006" if column.required else "000000")
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+        if column.hint:
+            cell.comment = Comment(("（必填）" if column.required else "") + column.hint, "评审台")
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.row_dimensions[header_row].height = header_height
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
+    return border
+
+
+def header_fill() -> Any:
+    """The pale blue of the templates' header cells."""
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("solid", fgColor="DCE6F2")
