@@ -24,6 +24,7 @@ import pytest
 
 from review_desk.intake.bounded_read import FileRefused, run_limited
 from tests.intake import registers
+from tests.support import libreoffice_convert
 
 LIMIT_SECONDS = 30.0
 LIMIT_MB = 1024
@@ -393,25 +394,7 @@ def test_a_register_resaved_by_libreoffice_reads_the_same(tmp_path: Path) -> Non
 
     original = tmp_path / "messy.xlsx"
     registers.write_messy_xlsx(original)
-    out = tmp_path / "lo"
-    done = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(original),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    resaved = out / "messy.xlsx"  # same name, another folder
-    assert done.returncode == 0 and resaved.is_file(), done.stderr
+    resaved = libreoffice_convert(original, "xlsx", tmp_path)  # same name, another folder
 
     def seen(path: Path) -> tuple[object, ...]:
         table = read_register(path)

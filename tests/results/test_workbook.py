@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +22,7 @@ from review_desk.results.workbook_sheets import NAME_WIDTH
 from review_desk.results.xlsx_tables import TIER_FILLS, display_width
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
-from tests.support import run_cli
+from tests.support import libreoffice_convert, run_cli
 
 SHEETS = [
     "推荐名单（省级）",
@@ -212,25 +211,8 @@ def test_libreoffice_opens_the_workbook(finalised_project: Path, tmp_path: Path)
     target = tmp_path / "results.xlsx"
     with Project(finalised_project) as project:
         export_workbook(project, target, result=results_ranking(project, resamples=0))
-    out = tmp_path / "lo"
-    done = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    pdf = PdfReader(out / "results.pdf")
+    converted = libreoffice_convert(target, "pdf", tmp_path)
+    pdf = PdfReader(converted)
     assert len(pdf.pages) >= len(SHEETS)
     text = pdf.pages[0].extract_text()
     assert "推荐名单" in text and "第 1 页" in text
@@ -556,25 +538,8 @@ def test_libreoffice_prints_the_detail_over_several_pages(
     target = tmp_path / "results.xlsx"
     with Project(finalised_project) as project:
         export_workbook(project, target, result=results_ranking(project, resamples=0))
-    out = tmp_path / "lo"
-    done = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    pages = [page.extract_text() for page in PdfReader(out / "results.pdf").pages]
+    converted = libreoffice_convert(target, "pdf", tmp_path)
+    pages = [page.extract_text() for page in PdfReader(converted).pages]
     detail = [text for text in pages if "　专家评分明细" in text]
     assert len(detail) > 1
     assert all("申报编号" in text for text in detail)  # the header row and first columns
