@@ -15,7 +15,7 @@ from typing import Any
 from review_desk import reference
 from review_desk.formatting import CHINA_TZ
 from review_desk.intake.register_format import COLUMNS, KIND_TEMPLATE_WORDS
-from review_desk.intake.template_sheet import header_fill, start_template_sheet
+from review_desk.intake.template_sheet import list_columns, start_template_sheet
 
 TITLE = "山西省产教融合重大平台载体和实训基地申报汇总表"
 SHEET = "申报汇总表"
@@ -37,7 +37,7 @@ _LISTS = {
 def write_register(path: Path, rows: Sequence[dict[str, Any]] = ()) -> None:
     """Write the register template to ``path``, with ``rows`` (column key -> value) filled."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -118,18 +118,7 @@ def write_register(path: Path, rows: Sequence[dict[str, Any]] = ()) -> None:
         "（文件名含申报主体全称或信用代码，同一主体申报多个方向时再含方向名称，"
         "如“某某公司_新能源.pdf”）。"
     )
-    for row_number in (3, 4, 5):
-        notes.merge_cells(f"A{row_number}:C{row_number}")
-        notes[f"A{row_number}"].alignment = Alignment(wrap_text=True, vertical="top")
-        notes.row_dimensions[row_number].height = 36
-    notes.append([])
-    notes.append(["列名", "必填", "填写要求"])
-    for cell in notes[notes.max_row]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill()
-    for column in COLUMNS:
-        notes.append([column.header, "是" if column.required else "", column.hint])
-        notes.cell(row=notes.max_row, column=3).alignment = Alignment(wrap_text=True)
+    list_columns(notes, COLUMNS)
     workbook.active = 1
     workbook.properties.title = TITLE
     workbook.properties.creator = "评审台 Review Desk"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from review_desk.intake.template_sheet import header_fill, start_template_sheet
+from review_desk.intake.template_sheet import list_columns, start_template_sheet
 
 TITLE = "评审专家名单"
 SHEET = "专家名单"
@@ -52,7 +52,7 @@ COLUMNS = (
 def write_roster(path: Path, rows: Sequence[dict[str, str]] = ()) -> None:
     """Write the roster template to ``path``, with ``rows`` (column key -> value) filled."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -110,18 +110,7 @@ def write_roster(path: Path, rows: Sequence[dict[str, str]] = ()) -> None:
         "再次导入同一名单不会重复建档：姓名和工作单位相同的专家视为同一人，其余信息按新名单更新。"
         "导入命令：review-desk experts import 项目.rdp 专家名单.xlsx。"
     )
-    for row_number in (3, 4, 5):
-        notes.merge_cells(f"A{row_number}:C{row_number}")
-        notes[f"A{row_number}"].alignment = Alignment(wrap_text=True, vertical="top")
-        notes.row_dimensions[row_number].height = 36
-    notes.append([])
-    notes.append(["列名", "必填", "填写要求"])
-    for cell in notes[notes.max_row]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill()
-    for column in COLUMNS:
-        notes.append([column.header, "是" if column.required else "", column.hint])
-        notes.cell(row=notes.max_row, column=3).alignment = Alignment(wrap_text=True)
+    list_columns(notes, COLUMNS)
     workbook.active = 0
     workbook.properties.title = TITLE
     workbook.properties.creator = "评审台 Review Desk"

@@ -61,3 +61,22 @@ def header_fill() -> Any:
     from openpyxl.styles import PatternFill
 
     return PatternFill("solid", fgColor="DCE6F2")
+
+
+def list_columns(notes: Any, columns: Sequence[TemplateColumn]) -> None:
+    """Finish a template's instructions sheet: its three paragraphs (rows 3–5) wrapped,
+    then a table of the columns, whether each is required, and what to write in it."""
+    from openpyxl.styles import Alignment, Font
+
+    for row_number in (3, 4, 5):
+        notes.merge_cells(f"A{row_number}:C{row_number}")
+        notes[f"A{row_number}"].alignment = Alignment(wrap_text=True, vertical="top")
+        notes.row_dimensions[row_number].height = 36
+    notes.append([])
+    notes.append(["列名", "必填", "填写要求"])
+    for cell in notes[notes.max_row]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill()
+    for column in columns:
+        notes.append([column.header, "是" if column.required else "", column.hint])
+        notes.cell(row=notes.max_row, column=3).alignment = Alignment(wrap_text=True)
