@@ -1,233 +1,442 @@
-"""Consolidation at national scale (issue 6): 50,000 dossiers x 5 experts x 30 criteria
-(7.5 million scores) stored in a project database.
+"""The ranking at national scale, measured as users run it (issue 13).
 
-Prints, as medians over ``--runs``:
-- consolidation plus allocation read from the database (``ranking.compute``, no
-  bootstrap)                                                         target <= 3 s
-- consolidation plus allocation from in-memory arrays                 target <= 0.3 s
-- stability, 1,000 seeded resamples on 300 dossiers                   target <= 2 s
-- the floor: a plain SQL GROUP BY sum per dossier and expert through sqlite3
-and the peak memory of the process.
+Builds (or reuses, ``--keep FILE``) a national-shaped project with
+``review_desk.demo.national`` (default 50,000 dossiers x 5 experts x 30 criteria,
+panels of 5-7 per direction, applicability respected) and prints, each a median of
+``--runs`` runs beside its floor measured in the same run, the ratio and the target:
 
-    python benchmarks/consolidate.py [--dossiers 50000] [--experts-per 5] [--runs 3]
-                                     [--keep FILE]
+- ``review-desk rank PROJECT`` with its defaults (1,000 resamples), whole process:
+  wall time and the child's peak RSS; floor: the import of ``review_desk.ranking``
+  (the import floor)                                          target <= 15 s, <= 600 MB
+- ``review-desk rank PROJECT --json``, the same way           target <= 15 s, <= 600 MB
+- ``review-desk export PROJECT --out OUT.xlsx`` with its defaults, whole process;
+  floor: plain openpyxl write-only appends of the same cells
+  (``--skip-export`` skips it: it takes minutes)          target <= 1.5 x, <= 500 MB
+- ``ranking.compute(project, resamples=0)`` in this process; floor: an indexed sqlite3
+  GROUP BY sum of the scores per score sheet                          target <= 1.5 x
+- stability, 1,000 resamples over every dossier, called as ``compute`` calls it
+                                                                        target <= 8 s
+- consolidation + allocation from the criterion array (sheets x criteria); floor:
+  numpy per-stage sums, trimmed mean per dossier and stage, argsort   target <= 3 x
+
+and the deviation rate, the panels, the reliability entries computed and peak memory.
+
+    .venv/bin/python benchmarks/consolidate.py [--dossiers 50000] [--runs 3]
+                                               [--keep FILE] [--skip-export]
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
-import random
+import os
+import pickle
 import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import tomllib
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from review_desk import ranking
+from review_desk.demo.national import build_national
 from review_desk.project import Project
-from review_desk.rubrics import active_rubric, default_rubric_text, use_rubric
-from scoring_models.aggregation import ConsolidationConfig, consolidate
-from scoring_models.allocation import AllocationRules, allocate
-from scoring_models.rubric_toml import dump_rubric
+from review_desk.rubrics import active_rubric
+from scoring_models.allocation import AllocationRules
+from scoring_models.rubric import Rubric
 from scoring_models.stability import stability
 
-EXPERT_POOL = 600
-CRITERIA = 30
+RANK_SECONDS, RANK_MB = 15.0, 600.0
+EXPORT_RATIO, EXPORT_MB = 1.5, 500.0
+COMPUTE_RATIO = 1.5
+STABILITY_SECONDS = 8.0
+ARRAY_RATIO = 3.0
+RESAMPLES = 1000  # the default of rank, export and compute
+SEED = 20220121  # the default seed of ranking.compute
 
 
-def timed(work: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    """Median wall time of ``runs`` calls, and the last result."""
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Run:
+    """A child process's wall time (s) and peak resident memory (MB)."""
+
+    seconds: float
+    peak_mb: float
+
+
+def run_process(argv: Sequence[str]) -> Run:
+    """Run a command with its output thrown away; its wall time and peak RSS (from
+    ``os.wait4``: ru_maxrss, KiB on Linux)."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
+        assert child.stderr is not None
+        errors = child.stderr.read()
+        _pid, status, usage = os.wait4(child.pid, 0)
+    took = time.perf_counter() - start
+    child.returncode = code = os.waitstatus_to_exitcode(status)  # reaped: Popen must know
+    if code != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {errors.decode(errors='replace')}")
+    return Run(took, usage.ru_maxrss / 1024)
+
+
+def median_process(argv: Sequence[str], runs: int) -> Run:
+    """Median wall time and largest peak RSS over ``runs`` runs of a command."""
+    done = [run_process(argv) for _ in range(runs)]
+    return Run(statistics.median(r.seconds for r in done), max(r.peak_mb for r in done))
+
+
+def median_time(work: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    """Median wall time of ``runs`` calls in this process, and the last result."""
     times, result = [], None
-    for _run in range(runs):
+    for _ in range(runs):
         start = time.perf_counter()
         result = work()
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
 
 
-def thirty_criteria_rubric() -> str:
-    """The default rubric with each of its 15 criteria split in two: 30 criteria."""
-    source = tomllib.loads(default_rubric_text())
-    source["rubric"]["id"] += "-benchmark"
-    source["rubric"]["name"] += "（基准测试：30项）"
-    for group in source["group"]:
-        group["criterion"] = [
-            {**copy.deepcopy(c), "id": c["id"] + suffix, "name": c["name"] + suffix}
-            for c in group["criterion"]
-            for suffix in ("a", "b")
-        ]
-    return dump_rubric(source)
+def verdict(met: bool) -> str:
+    """How a line ends."""
+    return "target met" if met else "NOT met"
 
 
-def populate(path: Path, dossiers: int, per: int) -> int:
-    """Create the project and bulk-load applicants, dossiers, experts, sheets, scores."""
-    project = Project.create(path, name="基准测试", round_name="全国规模", actor="benchmark")
-    rubric = use_rubric(project, thirty_criteria_rubric(), actor="benchmark")
-    project.close()
-    criteria = [(c.id, c.max) for c in rubric.criteria][:CRITERIA]
-    rng = random.Random(20221128)
-    now = datetime(2022, 1, 20, 9, 0).isoformat(sep=" ")
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA synchronous=OFF")
-    directions = [row[0] for row in db.execute("SELECT id FROM direction ORDER BY id")]
-    db.executemany(
-        "INSERT INTO applicant (id, name, kind, city, in_shanxi, major_tech_transfer, "
-        "major_categories, contact_name, contact_phone) VALUES (?, ?, ?, ?, 1, 0, '[]', '', '')",
-        (
-            (i, f"申报单位{i:05d}", "vocational_college" if i % 3 else "enterprise", "太原市")
-            for i in range(1, dossiers + 1)
-        ),
+def cli(*args: str) -> list[str]:
+    """The ``review-desk`` command line (the headless entry point) with ``args``."""
+    return [sys.executable, "-m", "review_desk", *args]
+
+
+# ------------------------------------------------------------------ whole processes
+
+
+def measure_rank(path: Path, runs: int) -> None:
+    """``review-desk rank`` with its defaults, as text and as JSON, beside the import
+    floor."""
+    floor = median_process([sys.executable, "-c", "import review_desk.ranking"], runs)
+    print(
+        f"import floor (python -c 'import review_desk.ranking'): {floor.seconds:.2f} s, "
+        f"{floor.peak_mb:.0f} MB"
     )
-    db.executemany(
-        "INSERT INTO dossier (id, code, platform_name, lead_applicant_id, direction_id, "
-        "requested_level, has_policy_list, status) VALUES (?, ?, ?, ?, ?, ?, 1, 'received')",
-        (
-            (
-                i,
-                f"BM-{i:06d}",
-                f"平台{i}",
-                i,
-                directions[i % len(directions)],
-                "provincial" if i % 4 else "municipal",
-            )
-            for i in range(1, dossiers + 1)
-        ),
+    for label, extra in (("rank", ()), ("rank --json", ("--json",))):
+        took = median_process(cli("rank", str(path), *extra), runs)
+        met = took.seconds <= RANK_SECONDS and took.peak_mb <= RANK_MB
+        print(
+            f"review-desk {label} (defaults, whole process): {took.seconds:.2f} s, "
+            f"{took.peak_mb:.0f} MB peak; import floor {floor.seconds:.2f} s, "
+            f"ratio {took.seconds / floor.seconds:.1f}x "
+            f"(target <= {RANK_SECONDS:.0f} s and <= {RANK_MB:.0f} MB: {verdict(met)})"
+        )
+
+
+def workbook_rows(path: Path, folder: Path) -> list[tuple[str, Path]]:
+    """Each sheet of a workbook read back once (openpyxl read-only) and pickled, so
+    that the floor times the writing only: (sheet title, pickle file)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    sheets = []
+    try:
+        for index, sheet in enumerate(book.worksheets):
+            file = folder / f"sheet{index}.pickle"
+            with open(file, "wb") as out:
+                pickle.dump(list(sheet.iter_rows(values_only=True)), out)
+            sheets.append((sheet.title, file))
+    finally:
+        book.close()
+    return sheets
+
+
+def write_floor(sheets: list[tuple[str, Path]], out: Path) -> tuple[float, int]:
+    """Seconds to append the same cells to a plain write-only workbook and save it
+    (loading each sheet's rows is not timed); and the number of cells."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    took, cells = 0.0, 0
+    for title, file in sheets:
+        with open(file, "rb") as source:
+            rows = pickle.load(source)
+        start = time.perf_counter()
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        took += time.perf_counter() - start
+        cells += sum(len(row) for row in rows)
+        del rows
+    start = time.perf_counter()
+    book.save(out)
+    return took + time.perf_counter() - start, cells
+
+
+def measure_export(path: Path, runs: int, folder: Path) -> None:
+    """``review-desk export`` with its defaults beside plain write-only appends."""
+    out = folder / "export.xlsx"
+    took = median_process(cli("export", str(path), "--out", str(out)), runs)
+    sheets = workbook_rows(out, folder)
+    floors = [write_floor(sheets, folder / "floor.xlsx") for _ in range(runs)]
+    floor, cells = statistics.median(f[0] for f in floors), floors[0][1]
+    ratio = took.seconds / floor
+    met = ratio <= EXPORT_RATIO and took.peak_mb <= EXPORT_MB
+    print(
+        f"review-desk export (defaults, whole process): {took.seconds:.1f} s, "
+        f"{took.peak_mb:.0f} MB peak; floor (openpyxl write-only appends of the same "
+        f"{cells:,} cells) {floor:.1f} s; ratio {ratio:.2f}x "
+        f"(target <= {EXPORT_RATIO} x and <= {EXPORT_MB:.0f} MB: {verdict(met)})"
     )
-    db.executemany(
-        "INSERT INTO expert (id, name, organisation, field, phone, email) "
-        "VALUES (?, ?, '', '', '', '')",
-        ((i, f"专家{i}") for i in range(1, EXPERT_POOL + 1)),
+
+
+# -------------------------------------------------------------------------- in process
+
+
+def measure_compute(path: Path, runs: int) -> ranking.RankResult:
+    """``ranking.compute(resamples=0)`` beside the SQLite GROUP BY floor; return the
+    last result."""
+    with sqlite3.connect(path) as db:
+        floor, rows = median_time(
+            lambda: db.execute(
+                "SELECT sh.dossier_id, sh.expert_id, SUM(sc.points) FROM score sc "
+                "JOIN score_sheet sh ON sc.sheet_id = sh.id GROUP BY sh.id"
+            ).fetchall(),
+            runs,
+        )
+    project = Project(path, read_only=True)
+    try:
+        took, result = median_time(lambda: ranking.compute(project, resamples=0), runs)
+    finally:
+        project.close()
+    ratio = took / floor
+    print(
+        f"ranking.compute(resamples=0) from the database: {took:.2f} s; floor (sqlite3 "
+        f"GROUP BY sum per sheet, {len(rows):,} rows) {floor:.2f} s; ratio {ratio:.2f}x "
+        f"(target <= {COMPUTE_RATIO} x: {verdict(ratio <= COMPUTE_RATIO)})"
+    )
+    return result
+
+
+def stability_inputs(
+    result: ranking.RankResult,
+) -> tuple[pd.DataFrame, pd.DataFrame, AllocationRules, pd.Series]:
+    """What ``compute`` passes to ``stability``, rebuilt from its result: the experts'
+    totals, the candidates (unscored at -1), the rules and the bonus per dossier."""
+    config = result.config
+    totals = result.totals[["dossier_id", "expert_id", "total"]]
+    columns = [
+        "dossier_id",
+        "applicant_id",
+        "direction_id",
+        "city",
+        "requested_level",
+        "eligible",
+        "unscored",
+        "score",
+        "double_high_rank",
+        "tech_transfer",
+    ]
+    candidates = result.table[columns].sort_values("dossier_id").reset_index(drop=True)
+    candidates["score"] = candidates["score"].fillna(-1.0)
+    rules = AllocationRules(
+        provincial_target=config["provincial_target"],
+        direction_cap=config["direction_cap"],
+        direction_caps={int(k): v for k, v in config["direction_caps"].items()},
+        min_score=config["min_score"],
+        tie_breaks=list(config["tie_breaks"]),
+    )
+    bonus = result.table.set_index("dossier_id")["bonus"].astype(float)
+    return totals, candidates, rules, bonus
+
+
+def measure_stability(result: ranking.RankResult, runs: int) -> None:
+    """Stability, 1,000 resamples over every dossier, as ``compute`` calls it."""
+    totals, candidates, rules, bonus = stability_inputs(result)
+    took, steady = median_time(
+        lambda: stability(totals, candidates, rules, resamples=RESAMPLES, seed=SEED, bonus=bonus),
+        runs,
+    )
+    fragile = int(steady.probabilities["fragile"].sum())
+    print(
+        f"stability, {RESAMPLES:,} resamples, {len(candidates):,} dossiers: {took:.2f} s "
+        f"({fragile} fragile) (target <= {STABILITY_SECONDS:.0f} s: "
+        f"{verdict(took <= STABILITY_SECONDS)})"
     )
 
-    def sheets() -> Iterator[tuple[Any, ...]]:
-        sheet = 0
-        for dossier in range(1, dossiers + 1):
-            for expert in rng.sample(range(1, EXPERT_POOL + 1), per):
-                sheet += 1
-                yield (sheet, expert, dossier, rubric.content_hash, now, now)
 
-    sheet_rows = list(sheets())
-    db.executemany(
-        "INSERT INTO score_sheet (id, expert_id, dossier_id, rubric_hash, status, opinion, "
-        "updated_at, submitted_at) VALUES (?, ?, ?, ?, 'submitted', '', ?, ?)",
-        sheet_rows,
+# -------------------------------------------------------------------- criterion array
+
+
+@dataclass
+class CriterionArray:
+    """Every submitted sheet's points per criterion, as arrays (one row per sheet)."""
+
+    points: np.ndarray  # sheets x criteria, float, NaN: no score
+    dossier: np.ndarray  # per sheet
+    expert: np.ndarray  # per sheet
+    kind: np.ndarray  # per sheet: the lead applicant's kind
+    criteria: list[str]  # the columns, in the rubric's order
+
+    @property
+    def scores(self) -> int:
+        """How many scores the array holds."""
+        return int(np.count_nonzero(~np.isnan(self.points)))
+
+
+def _chunks(cursor: sqlite3.Cursor, size: int = 500_000) -> Iterator[list[Any]]:
+    while rows := cursor.fetchmany(size):
+        yield rows
+
+
+def load_criterion_array(path: Path, rubric: Rubric) -> CriterionArray:
+    """Read the submitted sheets' scores into a :class:`CriterionArray` (sheets
+    ordered by dossier, then expert)."""
+    criteria = [c.id for c in rubric.criteria]
+    column = {cid: i for i, cid in enumerate(criteria)}
+    with sqlite3.connect(path) as db:
+        sheets = db.execute(
+            "SELECT sh.id, sh.dossier_id, sh.expert_id, a.kind FROM score_sheet sh "
+            "JOIN dossier d ON d.id = sh.dossier_id "
+            "JOIN applicant a ON a.id = d.lead_applicant_id "
+            "WHERE sh.status = 'submitted' AND sh.rubric_hash = ? "
+            "ORDER BY sh.dossier_id, sh.expert_id",
+            (rubric.content_hash,),
+        ).fetchall()
+        row_of = {sheet[0]: i for i, sheet in enumerate(sheets)}
+        points = np.full((len(sheets), len(criteria)), np.nan)
+        cursor = db.execute(
+            "SELECT sc.sheet_id, sc.criterion_id, sc.points FROM score sc "
+            "JOIN score_sheet sh ON sh.id = sc.sheet_id "
+            "WHERE sh.status = 'submitted' AND sh.rubric_hash = ? AND sc.points IS NOT NULL",
+            (rubric.content_hash,),
+        )
+        for rows in _chunks(cursor):
+            kept = [(row_of[s], column[c], p) for s, c, p in rows if c in column]
+            if kept:
+                r, c, p = (np.array(values) for values in zip(*kept, strict=True))
+                points[r.astype(int), c.astype(int)] = p
+    return CriterionArray(
+        points=points,
+        dossier=np.array([s[1] for s in sheets], dtype=np.int64),
+        expert=np.array([s[2] for s in sheets], dtype=np.int64),
+        kind=np.array([s[3] for s in sheets], dtype=object),
+        criteria=criteria,
     )
 
-    # Each dossier has a quality, each expert a severity, each score some noise.
-    quality = [rng.uniform(0.4, 0.95) for _d in range(dossiers + 1)]
-    severity = [rng.gauss(0, 0.03) for _e in range(EXPERT_POOL + 1)]
 
-    def scores() -> Iterator[tuple[Any, ...]]:
-        for sheet, expert, dossier, *_rest in sheet_rows:
-            level = quality[dossier] + severity[expert]
-            for criterion, top in criteria:
-                share = min(1.0, max(0.0, level + rng.gauss(0, 0.05)))
-                yield (sheet, criterion, round(top * share * 2) / 2)
+def numpy_floor(array: CriterionArray, rubric: Rubric) -> np.ndarray:
+    """The floor: per-stage sums of the applicable criteria per sheet, the trimmed mean
+    (one highest and one lowest dropped from 5 experts) per dossier and stage, the
+    weighted score, and the dossiers in score order (argsort)."""
+    stages = [s.key for s in rubric.stages]
+    kinds = sorted(set(array.kind))
+    kind_index = np.searchsorted(np.array(kinds, dtype=object), array.kind)
+    applies = np.array([[c.applies(k) for c in rubric.criteria] for k in kinds])
+    maxima = np.array([[rubric.stage_max(s, k) for s in stages] for k in kinds])
+    weights = np.array([s.weight for s in rubric.stages])
+    counted = np.where(applies[kind_index], np.nan_to_num(array.points), 0.0)
+    stage_of = np.array([stages.index(c.stage) for c in rubric.criteria])
+    totals = np.stack([counted[:, stage_of == s].sum(axis=1) for s in range(len(stages))], 1)
+    starts = np.flatnonzero(np.r_[True, array.dossier[1:] != array.dossier[:-1]])
+    count = np.diff(np.r_[starts, len(array.dossier)])[:, None]
+    summed = np.add.reduceat(totals, starts, axis=0)
+    high = np.maximum.reduceat(totals, starts, axis=0)
+    low = np.minimum.reduceat(totals, starts, axis=0)
+    trimmed = np.where(count >= 5, (summed - high - low) / np.maximum(count - 2, 1), summed / count)
+    score = (trimmed / maxima[kind_index[starts]] * weights).sum(axis=1) * rubric.total
+    return array.dossier[starts][np.argsort(-score, kind="stable")]
 
-    db.executemany(
-        "INSERT INTO score (sheet_id, criterion_id, points, comment) VALUES (?, ?, ?, '')",
-        scores(),
+
+def time_array_consolidation(
+    array: CriterionArray, rubric: Rubric, result: ranking.RankResult, runs: int
+) -> float | None:
+    """Median seconds of the vectorised consolidation + allocation from the criterion
+    array. Filled in by the lead (the vectorised consolidation API is being written);
+    None until then."""
+    del array, rubric, result, runs
+    return None
+
+
+def measure_array(path: Path, result: ranking.RankResult, runs: int) -> None:
+    """Consolidation + allocation from the criterion array beside the numpy floor."""
+    project = Project(path, read_only=True)
+    try:
+        rubric = active_rubric(project)
+    finally:
+        project.close()
+    start = time.perf_counter()
+    array = load_criterion_array(path, rubric)
+    loading = time.perf_counter() - start
+    floor, _order = median_time(lambda: numpy_floor(array, rubric), runs)
+    took = time_array_consolidation(array, rubric, result, runs)
+    head = (
+        f"consolidation + allocation from the criterion array ({array.points.shape[0]:,} "
+        f"sheets x {len(array.criteria)} criteria, {array.scores:,} scores, loaded in "
+        f"{loading:.1f} s): "
     )
-    db.commit()
-    count = db.execute("SELECT COUNT(*) FROM score").fetchone()[0]
-    db.execute("ANALYZE")
-    db.close()
-    return int(count)
+    if took is None:
+        print(f"{head}not measured yet; numpy floor {floor:.3f} s (target <= {ARRAY_RATIO} x)")
+        return
+    ratio = took / floor
+    print(
+        f"{head}{took:.3f} s; numpy floor {floor:.3f} s; ratio {ratio:.1f}x "
+        f"(target <= {ARRAY_RATIO} x: {verdict(ratio <= ARRAY_RATIO)})"
+    )
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def describe(path: Path, result: ranking.RankResult) -> None:
+    """The data's shape: deviation rate, panels, reliability entries, the list."""
+    with sqlite3.connect(path) as db:
+        panels = db.execute("SELECT COUNT(*) FROM panel").fetchone()[0]
+        scores = db.execute("SELECT COUNT(*) FROM score").fetchone()[0]
+    totals, flagged = len(result.totals), len(result.experts)
+    computed = sum(1 for entry in result.reliability if entry["icc"] is not None)
+    tiers = result.table["tier"].value_counts().to_dict()
+    print(
+        f"data: {len(result.table):,} dossiers, {scores:,} scores, {totals:,} expert totals, "
+        f"{flagged:,} flagged as deviations ({100 * flagged / max(totals, 1):.1f} %), "
+        f"{panels} panels, {computed} reliability entries computed "
+        f"({len(result.reliability)} listed); tiers {tiers}"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=50_000)
-    parser.add_argument("--experts-per", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--keep", type=Path, help="build (or reuse) the database here")
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the project here")
+    parser.add_argument("--skip-export", action="store_true", help="do not time the export")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        path = args.keep or Path(folder) / "national.rdp"
-        if not path.exists():
-            start = time.perf_counter()
-            count = populate(path, args.dossiers, args.experts_per)
-            print(f"built {path.name}: {count:,} scores in {time.perf_counter() - start:.1f} s")
-        else:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        path = args.keep or folder / "national.rdp"
+        if path.exists():
             print(f"reusing {path}")
-
-        with sqlite3.connect(path) as db:
-            floor, rows = timed(
-                lambda: db.execute(
-                    "SELECT sh.dossier_id, sh.expert_id, SUM(sc.points) FROM score sc "
-                    "JOIN score_sheet sh ON sc.sheet_id = sh.id GROUP BY sh.id"
-                ).fetchall(),
-                args.runs,
+        else:
+            built = build_national(path, dossiers=args.dossiers)
+            print(
+                f"built {path.name}: {built.dossiers:,} dossiers, {built.scores:,} scores, "
+                f"{built.panels} panels of {built.experts:,} experts in {built.seconds:.1f} s"
             )
-        print(
-            f"floor: sqlite3 GROUP BY sum per dossier and expert ({len(rows):,} rows): "
-            f"{floor:.2f} s"
-        )
-
-        project = Project(path)
-        from_db, result = timed(lambda: ranking.compute(project, resamples=0), args.runs)
-        provincial = int((result.table["tier"] == "provincial").sum())
-        print(
-            f"consolidation + allocation from the database: {from_db:.2f} s median "
-            f"(target <= 3 s); {len(result.table):,} dossiers, {provincial} provincial, "
-            f"{len(result.experts):,} deviation flags"
-        )
-
-        totals, _rubrics = ranking.stage_totals(project)
-        rubric = active_rubric(project)
-        project.close()
-        stage_max = pd.DataFrame(
-            [
-                (d, s.key, rubric.stage_max(s.key, "enterprise"))
-                for d in range(1, args.dossiers + 1)
-                for s in rubric.stages
-            ],
-            columns=["dossier_id", "stage", "max"],
-        )
-        config = ConsolidationConfig(
-            weights={s.key: s.weight for s in rubric.stages}, rubric_hash=rubric.content_hash
-        )
-        candidates = result.table[
-            ["dossier_id", "applicant_id", "direction_id", "city", "requested_level", "eligible"]
-        ].copy()
-        rules = AllocationRules()
-
-        def in_memory() -> pd.DataFrame:
-            scores = consolidate(totals, stage_max, config)["dossiers"][["dossier_id", "score"]]
-            frame = candidates.merge(scores, on="dossier_id", how="left")
-            frame["score"] = frame["score"].fillna(-1.0)
-            return allocate(frame, rules)
-
-        memory, _allocation = timed(in_memory, args.runs)
-        print(f"consolidation + allocation in memory: {memory:.3f} s median (target <= 0.3 s)")
-
-        sample = candidates.head(300).assign(score=0.0)
-        ids = set(sample["dossier_id"])
-        expert_totals = result.experts if len(result.experts) else None
-        per_expert = consolidate(
-            totals[totals["dossier_id"].isin(ids)],
-            stage_max[stage_max["dossier_id"].isin(ids)],
-            config,
-        )["experts"]
-        del expert_totals
-        boot, steady = timed(
-            lambda: stability(per_expert, sample, rules, resamples=1000, seed=1), args.runs
-        )
-        print(
-            f"stability, 1,000 resamples on 300 dossiers: {boot:.2f} s median (target <= 2 s); "
-            f"{int(steady.probabilities['fragile'].sum())} fragile"
-        )
+        measure_rank(path, args.runs)
+        if args.skip_export:
+            print("review-desk export: skipped (--skip-export)")
+        else:
+            measure_export(path, args.runs, folder)
+        result = measure_compute(path, args.runs)
+        describe(path, result)
+        measure_stability(result, args.runs)
+        measure_array(path, result, args.runs)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory: {peak:.0f} MB")
+    print(f"peak memory of this process: {peak:.0f} MB (the commands' peaks are above)")
     return 0
 
 
