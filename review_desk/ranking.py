@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Executable, and_, case, func, or_, select, text
+from sqlalchemy import Executable, select, text
 from sqlalchemy.orm import Session
 
 from review_desk.errors import UserError
@@ -25,8 +25,14 @@ from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.reasons import Reason, encode, render
 from review_desk.rubrics import active_rubric, load_rubric, rubric_text
+from review_desk.scoring import totals as sheet_totals
 from review_desk.storage import models as m
-from scoring_models.aggregation import ConsolidationConfig, ConsolidationError, consolidate
+from scoring_models.aggregation import (
+    ConsolidationConfig,
+    ConsolidationError,
+    SheetPoints,
+    consolidate_sheets,
+)
 from scoring_models.allocation import AllocationInputError, AllocationRules, allocate
 from scoring_models.reliability import icc, kendall_w, largest_complete_block
 from scoring_models.rubric import Rubric
@@ -137,85 +143,77 @@ def _raw_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:
 def stage_totals(
     project: Project, rubric: Rubric | None = None
 ) -> tuple[pd.DataFrame, dict[str, Rubric]]:
-    """Each submitted sheet's points per stage, summed by the database (not row by row).
-    ``rubric`` is the active one when the caller has it already."""
-    frame, rubrics, _misplaced = _stage_totals(project, rubric)
-    return frame, rubrics
-
-
-def _stage_totals(
-    project: Project, rubric: Rubric | None = None
-) -> tuple[pd.DataFrame, dict[str, Rubric], list[int]]:
-    """:func:`stage_totals`, and the ids of the sheets whose points for criteria that
-    do not apply change their sum (found in the same pass: the common case, a project
-    without such points, needs no other query)."""
+    """Each submitted sheet's counted points per stage as a long table (``dossier_id``,
+    ``expert_id``, ``stage``, ``points``), and the rubric versions in use by content
+    hash. ``rubric`` is the active one when the caller has it already."""
     rubric = rubric or active_rubric(project)
-    misplaced: list[int] = []
+    rubrics = {rubric.content_hash: rubric}
     with project.reading() as session:
-        hashes = set(session.scalars(select(m.ScoreSheet.rubric_hash).distinct()))
-        rubrics = {rubric.content_hash: rubric}
-        for content_hash in hashes - {rubric.content_hash}:
-            stored = rubric_text(session, content_hash)
-            if stored is not None:
-                rubrics[content_hash] = load_rubric(stored)
-        # One pass over the scores per rubric version: SQLite sums each sheet's points per
-        # stage (a CASE per stage), so Python sees one row per sheet, not per score.
-        # Only the criteria that apply to the lead applicant's kind count, as in the
-        # stage maxima: a project may hold points for others (stored before the
-        # score-sheet service refused them); ``non_applicable_scores`` reports them.
-        parts = []
-        for content_hash, version in rubrics.items():
-            stages = [stage.key for stage in version.stages]
-            sums = [
-                func.sum(case((_applicable(version, stage), m.Score.points))) for stage in stages
-            ]
-            # Points outside the stage sums (for criteria that do not apply) show as a
-            # difference from the sheet's plain sum: no second test per score row.
-            stray = func.sum(m.Score.points)
-            statement = (
-                select(
-                    m.ScoreSheet.dossier_id, m.ScoreSheet.expert_id, *sums, stray, m.ScoreSheet.id
-                )
-                .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
-                .join(m.Dossier, m.Dossier.id == m.ScoreSheet.dossier_id)
-                .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
-                .where(m.ScoreSheet.status == "submitted", m.ScoreSheet.rubric_hash == content_hash)
-                .group_by(m.ScoreSheet.id)
-            )
-            records = _raw_rows(session, statement)
-            wide = pd.DataFrame.from_records(
-                records, columns=["dossier_id", "expert_id", *stages, "_stray", "_sheet"]
-            )
-            counted = wide[stages].astype(float).fillna(0.0).sum(axis=1)
-            outside = (wide["_stray"].astype(float).fillna(0.0) - counted).abs() > 1e-9
-            misplaced += wide.loc[outside, "_sheet"].astype(int).tolist()
-            wide = wide.drop(columns=["_stray", "_sheet"])
-            parts.append(
-                wide.melt(
-                    id_vars=["dossier_id", "expert_id"], var_name="stage", value_name="points"
-                ).dropna(subset=["points"])
-            )
+        versions = sheet_totals.read(session, rubrics)
+        for version in versions:
+            if version.content_hash not in rubrics:
+                stored = rubric_text(session, version.content_hash)
+                if stored is not None:
+                    rubrics[version.content_hash] = load_rubric(stored)
+    parts = [
+        pd.DataFrame(v.points, columns=list(v.stages))
+        .assign(dossier_id=v.dossier_id, expert_id=v.expert_id)
+        .melt(id_vars=["dossier_id", "expert_id"], var_name="stage", value_name="points")
+        .dropna(subset=["points"])
+        for v in versions
+    ]
     columns = ["dossier_id", "expert_id", "stage", "points"]
     frame = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     frame["points"] = frame["points"].astype(float)
-    frame["stage"] = frame["stage"].astype(object)  # see scoring_models.aggregation
-    return frame, rubrics, misplaced
+    frame["stage"] = frame["stage"].astype(object)
+    return frame, rubrics
 
 
-def _applicable(version: Rubric, stage: str | None = None) -> ColumnElement[bool]:
-    """SQL: the score's criterion is one of ``version`` (of ``stage`` when given) that
-    applies to the kind of the dossier's lead applicant (``m.Applicant`` joined)."""
-    criteria = [c for c in version.criteria if stage is None or c.stage == stage]
-    universal = [c.id for c in criteria if "all" in c.applies_to]
-    kinds = sorted({k for c in criteria for k in c.applies_to if k != "all"})
-    per_kind = [
-        and_(
-            m.Applicant.kind == kind,
-            m.Score.criterion_id.in_([c.id for c in criteria if kind in c.applies_to]),
-        )
-        for kind in kinds
-    ]
-    return or_(m.Score.criterion_id.in_(universal), *per_kind)
+def _sheet_points(
+    versions: list[sheet_totals.SheetTotals], rubric: Rubric, dossiers: list[_DossierRow]
+) -> tuple[SheetPoints, list[int]]:
+    """The submitted sheets of every rubric version as one array per column, on the
+    active rubric's stages, with each dossier's stage maxima for its applicant's kind;
+    and the ids of the sheets that hold points for criteria that do not apply.
+
+    An expert who has submitted sheets of one dossier under two rubric versions counts
+    once, with the later sheet."""
+    keys = tuple(stage.key for stage in rubric.stages)
+    column = {key: i for i, key in enumerate(keys)}
+    blocks = []
+    misplaced: list[int] = []
+    for version in versions:
+        block = np.full((len(version.sheet_id), len(keys)), np.nan)
+        for i, stage in enumerate(version.stages):
+            if stage in column:  # a stage the active rubric no longer has weighs nothing
+                block[:, column[stage]] = version.points[:, i]
+        blocks.append(block)
+        misplaced += version.sheet_id[version.uncounted > 0].tolist()
+    if not versions:
+        empty = np.zeros(0, np.int64)
+        return SheetPoints(
+            keys, empty, empty, np.zeros((0, len(keys))), np.zeros((0, len(keys)))
+        ), []
+    sheet = np.concatenate([v.sheet_id for v in versions])
+    dossier = np.concatenate([v.dossier_id for v in versions])
+    expert = np.concatenate([v.expert_id for v in versions])
+    points = np.concatenate(blocks)
+    # The later sheet of an expert and a dossier: newest first, keep the first seen.
+    newest = np.argsort(sheet, kind="stable")[::-1]
+    pairs = np.stack([dossier[newest], expert[newest]], axis=1)
+    first = np.unique(pairs, axis=0, return_index=True)[1]
+    keep = np.sort(newest[first])
+    # Each dossier's stage maxima, by its lead applicant's kind.
+    kinds = sorted({d.kind for d in dossiers})
+    by_kind = np.array([[rubric.stage_max(key, kind) for key in keys] for kind in kinds])
+    known = np.array([d.id for d in dossiers], dtype=np.int64)
+    kind_of = np.array([kinds.index(d.kind) for d in dossiers], dtype=np.int64)
+    order = np.argsort(known)
+    where = np.clip(np.searchsorted(known[order], dossier[keep]), 0, max(len(known) - 1, 0))
+    found = known[order][where] == dossier[keep] if len(known) else np.zeros(len(keep), bool)
+    keep, where = keep[found], where[found]
+    maxima = by_kind[kind_of[order][where]] if len(keep) else np.zeros((0, len(keys)))
+    return SheetPoints(keys, dossier[keep], expert[keep], points[keep], maxima), misplaced
 
 
 def non_applicable_scores(
@@ -225,7 +223,7 @@ def non_applicable_scores(
     applicant kind (or are not in the sheet's rubric): never counted, reported so the
     agency can correct them. One entry per score: dossier code, expert, criterion,
     points. ``rubric`` is the active one when the caller has it already; ``sheets``
-    limits the search to those sheets (as :func:`_stage_totals` found them)."""
+    limits the search to those sheets (those whose ``uncounted_scores`` are not 0)."""
     if sheets is not None and not sheets:
         return []
     rubric = rubric or active_rubric(project)
@@ -251,7 +249,7 @@ def non_applicable_scores(
                     m.ScoreSheet.status == "submitted",
                     m.ScoreSheet.rubric_hash == content_hash,
                     m.Score.points.is_not(None),
-                    ~_applicable(version),
+                    ~sheet_totals.applicable(version),
                 )
             )
             if sheets is not None:
@@ -317,8 +315,8 @@ def compute(
     check_parameters(
         rubric, target=target, cap=cap, min_score=min_score, resamples=resamples, trim_min=trim_min
     )
-    totals, _rubrics, misplaced = _stage_totals(project, rubric)
     with project.reading() as session:
+        versions = sheet_totals.read(session, {rubric.content_hash: rubric})
         info = session.scalars(select(m.ReviewProject)).one()
         dossiers = [
             _DossierRow(*row)
@@ -344,8 +342,11 @@ def compute(
                 .join(m.Direction, m.Direction.id == m.Dossier.direction_id),
             )
         ]
-        verdicts = {r.dossier_id: r.verdict for r in session.scalars(select(m.FormalReview))}
-        panels = {pm.expert_id: pm.panel_id for pm in session.scalars(select(m.PanelMember))}
+        # Plain rows, not ORM objects: a national round has tens of thousands of each.
+        verdicts = dict(
+            _raw_rows(session, select(m.FormalReview.dossier_id, m.FormalReview.verdict))
+        )
+        panels = dict(_raw_rows(session, select(m.PanelMember.expert_id, m.PanelMember.panel_id)))
         veto_rows = session.execute(
             text(
                 "SELECT sh.dossier_id, vf.veto_id, COUNT(*) FROM veto_flag vf "
@@ -357,10 +358,14 @@ def compute(
         for a in session.scalars(select(m.CommitteeAdjustment).order_by(m.CommitteeAdjustment.id)):
             adjustments[a.dossier_id] = a
         notes = {
-            (n.dossier_id, n.expert_id): n.text for n in session.scalars(select(m.DeviationNote))
+            (d, e): t
+            for d, e, t in _raw_rows(
+                session,
+                select(m.DeviationNote.dossier_id, m.DeviationNote.expert_id, m.DeviationNote.text),
+            )
         }
         final = session.scalars(select(m.FinalList).order_by(m.FinalList.id.desc())).first()
-        expert_names = {e.id: e.name for e in session.scalars(select(m.Expert))}
+        expert_names = dict(_raw_rows(session, select(m.Expert.id, m.Expert.name)))
         info_target, info_cap = info.provincial_target, info.per_direction_cap
     direction_caps = {d.direction_id: d.provincial_cap for d in dossiers if d.provincial_cap}
     config = ConsolidationConfig(
@@ -373,18 +378,9 @@ def compute(
         total=rubric.total,
         rubric_hash=rubric.content_hash,
     )
-    # Stage maxima depend on the applicant's kind, bonus points on a few facts: compute
-    # each distinct case once, not once per dossier.
-    kinds = sorted({d.kind for d in dossiers})
-    maxima = {(k, st.key): rubric.stage_max(st.key, k) for k in kinds for st in rubric.stages}
-    keys = [st.key for st in rubric.stages]
-    stage_max = pd.DataFrame(
-        {
-            "dossier_id": np.repeat(np.array([d.id for d in dossiers], dtype=np.int64), len(keys)),
-            "stage": np.tile(np.array(keys, dtype=object), len(dossiers)),
-            "max": [maxima[d.kind, key] for d in dossiers for key in keys],
-        }
-    )
+    # Stage maxima depend on the applicant's kind, bonus points on a few facts: each
+    # distinct case is computed once, not once per dossier.
+    sheets, misplaced = _sheet_points(versions, rubric, dossiers)
     bonus_cache: dict[tuple[Any, ...], float] = {}
     for d in dossiers:
         if d.facts not in bonus_cache:
@@ -392,9 +388,8 @@ def compute(
     bonus = pd.Series({d.id: bonus_cache[d.facts] for d in dossiers}, dtype=float)
     vetoes = pd.DataFrame(veto_rows, columns=["dossier_id", "veto_id", "count"])
     try:
-        result = consolidate(
-            totals,
-            stage_max,
+        result = consolidate_sheets(
+            sheets,
             config,
             panels=panels,
             bonus=bonus,

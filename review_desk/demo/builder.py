@@ -25,6 +25,7 @@ from review_desk.i18n import tr
 from review_desk.intake.importer import run_intake
 from review_desk.project import Project
 from review_desk.rubrics import active_rubric
+from review_desk.scoring import totals
 from review_desk.storage import models as m
 
 ACTOR = "演示数据生成"
@@ -309,3 +310,6 @@ def _fill_scores(session: Session, project: Project, rng: random.Random, clock: 
                 },
                 clock=clock,
             )
+    # Written here directly, not through the score-sheet service: fill their totals.
+    session.flush()
+    totals.rebuild_in_session(session)

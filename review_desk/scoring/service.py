@@ -26,6 +26,7 @@ from review_desk.audit import Clock, utc_now
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.rubrics import active_rubric, load_rubric, rubric_text
+from review_desk.scoring import totals
 from review_desk.scoring.state import (
     DRAFT,
     NOT_STARTED,
@@ -270,6 +271,7 @@ def apply_in_session(
     if not changed and not submit:
         return Applied(state, (), False)
     now = clock()
+    created = sheet is None
     if sheet is None:
         sheet = m.ScoreSheet(
             expert_id=expert_id,
@@ -288,6 +290,8 @@ def apply_in_session(
         sheet.status = SUBMITTED
         sheet.submitted_at = submitted_at or now
     session.flush()
+    if created or any(c.field == Field.SCORE for c, _old in changed):
+        totals.refresh(session, [sheet.id], {content_hash: rubric})
     after: dict[str, Any] = {
         "dossier_id": dossier_id,
         "changes": [{"field": str(c.field), "key": c.key, "value": c.value} for c, _old in changed],

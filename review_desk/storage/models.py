@@ -334,6 +334,12 @@ class ScoreSheet(Base):
     source: Mapped[str] = mapped_column(String(20), default="desk")
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     entered_by: Mapped[str] = mapped_column(String(100), default="")
+    # The counted points per stage (JSON array in the order of the rubric's stages) and
+    # the number of points for criteria that do not apply: kept by the score-sheet
+    # service, cleared by database triggers when anything else changes what they sum
+    # (review_desk.scoring.totals). None: not known, computed when read.
+    stage_totals: Mapped[str | None] = mapped_column(Text, default=None)
+    uncounted_scores: Mapped[int | None] = mapped_column(Integer, default=None)
 
     expert: Mapped[Expert] = relationship()
     dossier: Mapped[Dossier] = relationship()
