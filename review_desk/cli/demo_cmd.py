@@ -23,6 +23,15 @@ def register(commands: Any) -> None:
         action="store_true",
         help=_("replace an existing file at that path (an earlier demo is always replaced)"),
     )
+    parser.add_argument(
+        "--national",
+        type=int,
+        metavar="N",
+        help=_(
+            "build instead a synthetic national-scale project of N dossiers "
+            "(for benchmarks and tests)"
+        ),
+    )
     parser.add_argument("--json", action="store_true", help=_("print JSON"))
     parser.set_defaults(handler=run)
 
@@ -36,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.force and not is_demo_project(path):
             raise CommandError(tr("{path} already exists; use --force to replace it.", path=path))
         delete_project_files(path)
+    if args.national is not None:
+        return _national(path, args)
 
     def progress(done: int, total: int, what: str) -> None:
         if not args.json and sys.stderr.isatty():
@@ -61,6 +72,37 @@ def run(args: argparse.Namespace) -> int:
                 dossiers=summary.dossiers,
                 experts=summary.experts,
                 panels=summary.panels,
+            )
+        )
+    return 0
+
+
+def _national(path: Path, args: argparse.Namespace) -> int:
+    """Build a synthetic national-scale project (not the demo) of ``args.national``
+    dossiers."""
+    from review_desk.demo.national import build_national
+
+    if args.national < 1:
+        raise CommandError(
+            tr("The number of dossiers must be at least 1 (not {value}).", value=args.national)
+        )
+    try:
+        built = build_national(path, dossiers=args.national)
+    except ProjectOpenError as error:
+        raise CommandError(str(error)) from error
+    if args.json:
+        print_json({**built.__dict__, "path": str(path)})
+    else:
+        print(
+            tr(
+                "National-scale project written to {path}: {dossiers} dossiers, {scores} "
+                "scores, {experts} experts in {panels} panels ({seconds} s).",
+                path=path,
+                dossiers=built.dossiers,
+                scores=built.scores,
+                experts=built.experts,
+                panels=built.panels,
+                seconds=f"{built.seconds:.0f}",
             )
         )
     return 0

@@ -530,8 +530,7 @@ def _rebuild_totals(path: Path) -> bool:
         return False
     project = Project(path)
     try:
-        with project.transaction() as session:
-            totals.rebuild(session)
+        totals.rebuild(project)
     finally:
         project.close()
     return True
