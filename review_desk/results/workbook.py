@@ -25,9 +25,9 @@ from review_desk.project import Project
 from review_desk.ranking import RankResult, tier_label
 from review_desk.results import workbook_sheets as sheets
 from review_desk.results.criterion_scores import (
-    criterion_scores,
     rubric_versions,
-    submission_times,
+    scored_rubric_hashes,
+    sheet_scores,
 )
 from review_desk.results.source import results_ranking
 from review_desk.results.xlsx_tables import TIER_FILLS, discard, write_table
@@ -115,7 +115,6 @@ def export_workbook(
         ]
         chain = project.verify_audit()
         head = session.scalars(select(m.AuditLog).order_by(m.AuditLog.id.desc())).first()
-    scores = criterion_scores(project)
     generated = clock()
     title = info.round_name or info.name
     builders: list[Callable[[], sheets.Sheet]] = [
@@ -124,11 +123,10 @@ def export_workbook(
         lambda: sheets.municipal_list(table, platforms),
         lambda: sheets.score_summary(result),
         lambda: sheets.criterion_detail(
-            scores,
-            rubric_versions(project, scores["rubric_hash"].unique()),
+            sheet_scores(project),
+            rubric_versions(project, scored_rubric_hashes(project)),
             table,
             result,
-            submission_times(project),
         ),
         lambda: sheets.deviations(result, table),
         lambda: sheets.formal_reviews(formal_review.reviews(project)),
@@ -146,7 +144,7 @@ def export_workbook(
         for index, build in enumerate(builders, start=2):
             sheet = build()
             step(index, total, sheet.title)
-            write_table(
+            counts[sheet.title] = write_table(
                 workbook,
                 sheet.title,
                 sheet.columns,
@@ -156,11 +154,10 @@ def export_workbook(
                 freeze_columns=sheet.freeze_columns,
             )
             written.append(sheet.title)
-            counts[sheet.title] = len(sheet.rows)
         params = sheets.parameters(
             _parameter_items(project, info, rubric, result, generated, chain, head)
         )
-        write_table(
+        counts[params.title] = write_table(
             workbook,
             params.title,
             params.columns,
@@ -169,7 +166,6 @@ def export_workbook(
             footer_note=note,
         )
         written.append(params.title)
-        counts[params.title] = len(params.rows)
         _properties(workbook, title, info.agency, result, generated)
         step(total - 1, total, _("Saving the workbook"))
     except BaseException:

@@ -3,9 +3,9 @@ from the ranking and the project's records. ``workbook.py`` writes them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from review_desk.domain import ApplicantKind, Level
 from review_desk.formal_review import verdict_label
 from review_desk.i18n import _, tr
 from review_desk.ranking import RankResult, reliability_reading, tier_label
+from review_desk.results.criterion_scores import SheetScores
 from review_desk.results.xlsx_tables import (
     DATETIME_FORMAT,
     PERCENT_FORMAT,
@@ -34,11 +35,13 @@ DIRECTION_WIDTH = 16
 
 @dataclass
 class Sheet:
-    """One table of the workbook."""
+    """One table of the workbook. ``rows`` is a list for the short tables and a
+    generator for those as long as a national round (read once, as they are
+    written)."""
 
     title: str
     columns: list[Column]
-    rows: Sequence[Sequence[Any]]
+    rows: Iterable[Sequence[Any]]
     print_title: str = ""
     freeze_columns: int = 0
 
@@ -153,15 +156,15 @@ def _tier_code(index: int) -> Any:
 def direction_ranking(table: pd.DataFrame) -> Sheet:
     """分方向排名: every dossier, by direction, best first within each."""
     ordered = _score_key(table).sort_values("direction_id", kind="stable")
-    rows = []
-    place: dict[int, int] = {}
-    for r in _rows(ordered):
-        direction = int(r.direction_id)
-        ranked = pd.notna(r.rank)
-        if ranked:
-            place[direction] = place.get(direction, 0) + 1
-        rows.append(
-            [
+
+    def rows() -> Iterator[list[Any]]:
+        place: dict[int, int] = {}
+        for r in _rows(ordered):
+            direction = int(r.direction_id)
+            ranked = pd.notna(r.rank)
+            if ranked:
+                place[direction] = place.get(direction, 0) + 1
+            yield [
                 direction,
                 r.direction,
                 place[direction] if ranked else None,
@@ -175,7 +178,7 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
                 tier_label(r.adjusted_tier),
                 r.reason or "",
             ]
-        )
+
     columns = [
         Column(_("Direction no.")),
         Column(_("Direction"), max_width=DIRECTION_WIDTH, wrap=True),
@@ -191,7 +194,7 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
         Column(_("Committee's tier"), fill=_tier_code(10)),
         Column(_("Explanation"), max_width=26, wrap=True),
     ]
-    return Sheet(_("Ranking by direction"), columns, rows, freeze_columns=4)
+    return Sheet(_("Ranking by direction"), columns, rows(), freeze_columns=4)
 
 
 def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
@@ -201,12 +204,12 @@ def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
     chosen = chosen.assign(_c=chosen["city"].map(order).fillna(len(order))).sort_values(
         ["_c", "city"], kind="stable"
     )
-    rows = []
-    place: dict[str, int] = {}
-    for r in _rows(chosen):
-        place[r.city] = place.get(r.city, 0) + 1
-        rows.append(
-            [
+
+    def rows() -> Iterator[list[Any]]:
+        place: dict[str, int] = {}
+        for r in _rows(chosen):
+            place[r.city] = place.get(r.city, 0) + 1
+            yield [
                 r.city,
                 place[r.city],
                 r.code,
@@ -217,7 +220,7 @@ def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
                 int(r.rank) if pd.notna(r.rank) else None,
                 r.adjustment_reason or r.reason or "",
             ]
-        )
+
     columns = [
         Column(_("City")),
         Column(_("No. in city")),
@@ -229,7 +232,22 @@ def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
         Column(_("Overall rank")),
         Column(_("Explanation"), max_width=40, wrap=True),
     ]
-    return Sheet(_("Municipal recommendations"), columns, rows, freeze_columns=3)
+    return Sheet(_("Municipal recommendations"), columns, rows(), freeze_columns=3)
+
+
+def _by_dossier(totals: pd.DataFrame) -> dict[int, tuple[list[int], list[float]]]:
+    """Each dossier's experts and their totals, in the order of ``totals``."""
+    if totals.empty:
+        return {}
+    order = np.argsort(totals["dossier_id"].to_numpy(), kind="stable")
+    dossiers = totals["dossier_id"].to_numpy()[order]
+    experts = totals["expert_id"].to_numpy()[order].tolist()
+    points = totals["total"].to_numpy(dtype=float)[order].tolist()
+    starts = np.flatnonzero(np.r_[True, dossiers[1:] != dossiers[:-1]]).tolist()
+    ends = [*starts[1:], len(order)]
+    return {
+        int(dossiers[a]): (experts[a:b], points[a:b]) for a, b in zip(starts, ends, strict=True)
+    }
 
 
 def score_summary(result: RankResult) -> Sheet:
@@ -239,20 +257,22 @@ def score_summary(result: RankResult) -> Sheet:
     labels = expert_labels(totals)
     headers = list(labels.values())
     slot = {e: i for i, e in enumerate(labels)}
-    grouped: Any = totals.groupby("dossier_id") if len(totals) else []
-    by_dossier = {int(d): part for d, part in grouped}
-    rows = []
-    for r in _rows(_score_key(result.table)):
-        part = by_dossier.get(int(r.dossier_id))
-        cells: list[Any] = [None] * len(headers)
-        high = low = spread = None
-        if part is not None and len(part):
-            for eid, total in zip(part["expert_id"], part["total"], strict=True):
-                cells[slot[int(eid)]] = _number(total)
-            high, low = float(part["total"].max()), float(part["total"].min())
-            spread = high - low
-        rows.append(
-            [
+    by_dossier = _by_dossier(totals)
+    ordered = _score_key(result.table)
+
+    def rows() -> Iterator[list[Any]]:
+        for r in _rows(ordered):
+            part = by_dossier.get(int(r.dossier_id))
+            cells: list[Any] = [None] * len(headers)
+            high = low = spread = None
+            if part is not None:
+                experts, points = part
+                for eid, total in zip(experts, points, strict=True):
+                    cells[slot[int(eid)]] = _number(total)
+                known = [p for p in points if p == p]  # the max and min skip NaN
+                high, low = (max(known), min(known)) if known else (math.nan, math.nan)
+                spread = high - low
+            yield [
                 r.code,
                 r.applicant,
                 f"{int(r.direction_id):02d} {r.direction}",
@@ -268,7 +288,7 @@ def score_summary(result: RankResult) -> Sheet:
                 _("yes") if r.vetoed else "",
                 tier_label(r.adjusted_tier),
             ]
-        )
+
     n = len(headers)
     columns = [
         Column(_("Dossier no.")),
@@ -286,19 +306,44 @@ def score_summary(result: RankResult) -> Sheet:
         Column(_("Vetoed")),
         Column(_("Tier"), fill=_tier_code(4 + n + 8)),
     ]
-    return Sheet(_("Score summary"), columns, rows, freeze_columns=2)
+    return Sheet(_("Score summary"), columns, rows(), freeze_columns=2)
+
+
+class _Weighted:
+    """Each expert's weighted total of each dossier, looked up by the two ids: sorted
+    arrays, not a dict of a national round's 250,000 pairs."""
+
+    def __init__(self, totals: pd.DataFrame) -> None:
+        dossiers = np.asarray(totals.get("dossier_id", []), dtype=np.int64)
+        experts = np.asarray(totals.get("expert_id", []), dtype=np.int64)
+        self._span = int(experts.max()) + 1 if len(experts) else 1
+        keys = dossiers * self._span + experts
+        order = np.argsort(keys, kind="stable")
+        self._keys = keys[order]
+        self._totals = np.asarray(totals.get("total", []), dtype=float)[order]
+
+    def get(self, dossier_id: int, expert_id: int) -> float | None:
+        if not 0 <= expert_id < self._span:
+            return None
+        key = dossier_id * self._span + expert_id
+        at = int(np.searchsorted(self._keys, key))
+        if at < len(self._keys) and self._keys[at] == key:
+            return float(self._totals[at])
+        return None
 
 
 def criterion_detail(
-    scores: pd.DataFrame,
+    sheets: Iterable[SheetScores],
     rubrics: dict[str, Rubric],
     table: pd.DataFrame,
     result: RankResult,
-    submitted: dict[int, datetime],
 ) -> Sheet:
-    """专家评分明细: every criterion score of every expert, a row per score sheet.
+    """专家评分明细: every criterion score of every expert, a row per score sheet, in
+    the order of ``sheets`` (by dossier code, then expert), read as they are written.
     ``rubrics`` are the versions the sheets were scored with, the active one first;
-    the columns are their criteria (the active version's first)."""
+    the columns are their criteria (the active version's first). A stage's subtotal
+    counts the criteria that apply to the kind of the dossier's lead applicant, as the
+    ranking does: points given to one that does not apply are shown, never counted."""
     criteria: dict[str, Any] = {}
     stages: dict[str, str] = {}
     for version in rubrics.values():
@@ -306,53 +351,57 @@ def criterion_detail(
             criteria.setdefault(criterion.id, criterion)
         for step in version.stages:
             stages.setdefault(step.key, step.name)
-    stage_of: dict[tuple[str, str], str] = {
-        (h, c.id): c.stage for h, version in rubrics.items() for c in version.criteria
-    }
+    slot = {cid: i for i, cid in enumerate(criteria)}
+    stage_slot = {key: i for i, key in enumerate(stages)}
     names = {
         int(d): (c, a)
         for d, c, a in zip(table["dossier_id"], table["code"], table["applicant"], strict=True)
     }
     labels = expert_labels(result.totals)
-    weighted = {
-        (int(d), int(e)): float(t)
-        for d, e, t in zip(
-            result.totals.get("dossier_id", []),
-            result.totals.get("expert_id", []),
-            result.totals.get("total", []),
-            strict=True,
-        )
-    }
-    slot = {cid: i for i, cid in enumerate(criteria)}
-    stage_slot = {key: i for i, key in enumerate(stages)}
-    rows = []
-    order = []
-    groups: Any = scores.groupby(["sheet_id", "dossier_id", "expert_id", "rubric_hash"], sort=False)
-    for (sheet_id, dossier_id, expert_id, rubric_hash), part in groups:
-        values: list[Any] = [None] * len(criteria)
-        sums: list[Any] = [None] * len(stages)
-        for criterion, points in zip(part["criterion_id"], part["points"], strict=True):
-            key = stage_of.get((rubric_hash, criterion))
-            if criterion in slot and key is not None and np.isfinite(points):
-                values[slot[criterion]] = float(points)
-                index = stage_slot[key]
-                sums[index] = (sums[index] or 0.0) + float(points)
-        code, applicant = names.get(int(dossier_id), ("", ""))
-        used = rubrics.get(rubric_hash)
-        rows.append(
-            [
+    weighted = _Weighted(result.totals)
+    # Where each criterion of a rubric version goes for an applicant kind: its column,
+    # and its stage's subtotal column (-1 when it does not apply: not counted).
+    placements: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+
+    def placement(rubric_hash: str, kind: str) -> dict[str, tuple[int, int]]:
+        key = (rubric_hash, kind)
+        if key not in placements:
+            version = rubrics.get(rubric_hash)
+            placements[key] = {
+                c.id: (slot[c.id], stage_slot[c.stage] if c.applies(kind) else -1)
+                for c in (version.criteria if version else [])
+                if c.stage in stage_slot
+            }
+        return placements[key]
+
+    def rows() -> Iterator[list[Any]]:
+        for sheet in sheets:
+            place = placement(sheet.rubric_hash, sheet.kind)
+            values: list[Any] = [None] * len(criteria)
+            sums: list[Any] = [None] * len(stages)
+            for criterion, points in sheet.scores:
+                where = place.get(criterion)
+                if where is None or points is None:
+                    continue
+                number = float(points)
+                if not math.isfinite(number):
+                    continue
+                values[where[0]] = number
+                if where[1] >= 0:
+                    sums[where[1]] = (sums[where[1]] or 0.0) + number
+            code, applicant = names.get(sheet.dossier_id, ("", ""))
+            used = rubrics.get(sheet.rubric_hash)
+            yield [
                 code,
                 applicant,
-                labels.get(int(expert_id), str(expert_id)),
-                submitted.get(int(sheet_id)),
-                used.version if used else rubric_hash[:12],
+                labels.get(sheet.expert_id, str(sheet.expert_id)),
+                sheet.submitted_at,
+                used.version if used else sheet.rubric_hash[:12],
                 *values,
                 *sums,
-                weighted.get((int(dossier_id), int(expert_id))),
+                weighted.get(sheet.dossier_id, sheet.expert_id),
             ]
-        )
-        order.append((code, int(expert_id)))
-    rows = [row for _key, row in sorted(zip(order, rows, strict=True), key=lambda p: p[0])]
+
     columns = [
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
@@ -366,7 +415,7 @@ def criterion_detail(
         *[Column(tr("{stage} subtotal", stage=name), SCORE_FORMAT) for name in stages.values()],
         Column(_("Weighted total"), SCORE_FORMAT),
     ]
-    return Sheet(_("Scores by criterion"), columns, rows, freeze_columns=3)
+    return Sheet(_("Scores by criterion"), columns, rows(), freeze_columns=3)
 
 
 def deviations(result: RankResult, table: pd.DataFrame) -> Sheet:

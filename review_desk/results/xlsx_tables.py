@@ -14,17 +14,20 @@ table at once."""
 from __future__ import annotations
 
 import math
+import pickle
 import re
+import tempfile
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import RowDimension
@@ -127,8 +130,11 @@ def excel_value(value: Any) -> Any:
 
 HEADER_TEXT_LIMIT = 200  # of Excel's 255 per header; font and size codes take the rest
 MAX_CELL_TEXT = 32_767  # Excel's limit on the text of a cell
-# Types Excel stores as they are; floats go through excel_value, which drops NaN.
-_NATIVE = frozenset({str, int, bool})
+# Text openpyxl stores as an error value, not as text.
+_ERROR_CODES = frozenset(ERROR_CODES)
+# Rows a temporary file holds per record: big enough that reading them back costs
+# little per row, small enough that memory stays flat.
+_SPOOL_BATCH = 2_000
 
 
 class _Styles:
@@ -151,37 +157,80 @@ class _Styles:
         return self.fills[colour]
 
 
-def write_table(
-    workbook: Workbook,
-    title: str,
-    columns: Sequence[Column],
-    rows: Sequence[Sequence[Any]],
-    *,
-    print_title: str,
-    footer_note: str = "",
-    freeze_columns: int = 0,
-) -> WriteOnlyWorksheet:
-    """Add a sheet named ``title`` holding ``rows`` under ``columns``' headers.
+class _Rows:
+    """A table's rows, read twice (once to measure the columns, once to write them,
+    since a write-only sheet takes its column widths before its first row) though its
+    source may be read only once: a list is read twice as it is; any other iterable (a
+    generator streaming a national round's rows) goes to a temporary file on the first
+    reading, a batch of rows per record, and comes back from it on the second, so
+    memory stays flat however long the table."""
 
-    ``print_title`` heads every printed page; ``footer_note`` (the list's content hash)
-    goes to the right of the footer. ``freeze_columns`` columns stay in view when
-    scrolling sideways."""
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(sheet_title(title))
-    styles = _Styles()
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._source = rows
+        self._spool: IO[bytes] | None = None
+        self.count = 0
+
+    def __enter__(self) -> _Rows:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._spool is not None:
+            self._spool.close()
+
+    def first(self) -> Iterator[Sequence[Any]]:
+        """The rows, from their source; counts them."""
+        if isinstance(self._source, list):
+            self.count = len(self._source)
+            yield from self._source
+            return
+        # Closed (and so deleted) when the table is written: see __exit__.
+        spool = self._spool = tempfile.TemporaryFile(prefix="review-desk-rows-")  # noqa: SIM115
+        batch: list[Sequence[Any]] = []
+        for row in self._source:
+            batch.append(row)
+            if len(batch) == _SPOOL_BATCH:
+                pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
+                self.count += len(batch)
+                yield from batch
+                batch = []
+        if batch:
+            pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
+            self.count += len(batch)
+            yield from batch
+
+    def again(self) -> Iterator[Sequence[Any]]:
+        """The same rows once more (after :meth:`first` has read them all)."""
+        if self._spool is None:
+            yield from self._source
+            return
+        self._spool.seek(0)
+        # Our own file, written moments ago by this process: nothing else unpickled.
+        for _batch in range(math.ceil(self.count / _SPOOL_BATCH)):
+            yield from pickle.load(self._spool)
+
+
+def _measure(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> list[float]:
+    """Each column's width: the header's and every value's display width, within the
+    column's limits. A value can be at most twice its length wide, an ASCII one exactly
+    its length, and numbers as shown here fit in 11: most values need no measuring."""
     count = len(columns)
-    last = get_column_letter(max(count, 1))
-    # Widths: the header's and every value's display width, within the column's limits.
-    # A value can be at most twice its length wide, an ASCII one exactly its length,
-    # and numbers as shown here fit in 11: most values need no measuring.
     widths = [header_width(c.header) for c in columns]
     caps = [c.max_width for c in columns]
     extremes: list[float] = [0] * count
     for row in rows:
         for index, value in enumerate(row):
-            current = widths[index]
-            if value is None or current >= caps[index]:
+            if value is None:
                 continue
-            if type(value) is str:
+            kind = type(value)
+            if kind is float or kind is int:
+                # Numbers: only the largest magnitude matters, measured once below.
+                if value > extremes[index] or -value > extremes[index]:
+                    extremes[index] = abs(value)
+                continue
+            current = widths[index]
+            if current >= caps[index]:
+                continue
+            if kind is str:
                 length = len(value)
                 if length * 2 * WIDE + 2 <= current:
                     continue
@@ -189,26 +238,69 @@ def write_table(
                     measured = length * WIDE + 2
                 else:
                     measured = display_width(value) * WIDE + 2
-            elif type(value) is int or type(value) is float:
-                # Numbers: only the largest magnitude matters, measured once below.
-                if abs(value) > extremes[index]:
-                    extremes[index] = abs(value)
-                continue
             else:
                 measured = display_width(value) * WIDE + 2
             if measured > current:
                 widths[index] = measured
     for index, extreme in enumerate(extremes):
-        if extreme > 0:
+        if extreme > 0 and widths[index] < caps[index]:
             widths[index] = max(widths[index], display_width(-extreme) * WIDE + 2)
-    widths_set: list[float] = []
-    for index, column in enumerate(columns, start=1):
-        width = min(max(widths[index - 1], column.min_width), column.max_width)
+    return [min(max(w, c.min_width), c.max_width) for w, c in zip(widths, columns, strict=True)]
+
+
+def write_table(
+    workbook: Workbook,
+    title: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    print_title: str,
+    footer_note: str = "",
+    freeze_columns: int = 0,
+) -> int:
+    """Add a sheet named ``title`` holding ``rows`` under ``columns``' headers; return
+    how many rows it holds.
+
+    ``rows`` is read once (see :class:`_Rows`): a generator streams a long table
+    without holding it. ``print_title`` heads every printed page; ``footer_note`` (the
+    list's content hash) goes to the right of the footer. ``freeze_columns`` columns
+    stay in view when scrolling sideways."""
+    with _Rows(rows) as table:
+        widths = _measure(columns, table.first())
+        sheet = _StyledRowsSheet(workbook, sheet_title(title))
+        _write(
+            sheet,
+            columns,
+            widths,
+            table.again(),
+            table.count,
+            print_title=print_title,
+            footer_note=footer_note,
+            freeze_columns=freeze_columns,
+        )
+        return table.count
+
+
+def _write(
+    sheet: _StyledRowsSheet,
+    columns: Sequence[Column],
+    widths: list[float],
+    rows: Iterable[Sequence[Any]],
+    count: int,
+    *,
+    print_title: str,
+    footer_note: str,
+    freeze_columns: int,
+) -> None:
+    """Set up ``sheet`` (widths, panes, filter, printing) and write its header and
+    ``count`` ``rows``."""
+    styles = _Styles()
+    last = get_column_letter(max(len(columns), 1))
+    for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-        widths_set.append(width)
     sheet.freeze_panes = f"{get_column_letter(freeze_columns + 1)}2"
-    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"  # the header alone when empty
-    _print_setup(sheet, print_title, footer_note, print_layout(widths_set, freeze_columns))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"  # the header alone when empty
+    _print_setup(sheet, print_title, footer_note, print_layout(widths, freeze_columns))
 
     header = []
     for column in columns:
@@ -220,18 +312,20 @@ def write_table(
     sheet.sheet_format.defaultRowHeight = LINE_HEIGHT_PT + 3
     sheet.sheet_format.customHeight = True
     header_lines = max(
-        (text_lines(c.header, w) for c, w in zip(columns, widths_set, strict=True)), default=1
+        (text_lines(c.header, w) for c, w in zip(columns, widths, strict=True)), default=1
     )
     sheet.row_dimensions[1].height = max(30, LINE_HEIGHT_PT * header_lines + 4)
-    sheet.append(header)
+    sheet.append((header, ()))
 
-    plain = [c.number_format is None and not c.wrap and c.fill is None for c in columns]
-    limits = [sheet.column_dimensions[get_column_letter(i)].width for i in range(1, count + 1)]
+    looks = _Looks(sheet, styles)
+    # Each column's looks on a row of one line with no fill: most rows.
+    plain = [looks.of(c.number_format, False, None) for c in columns]
     wrapping = [i for i, c in enumerate(columns) if c.wrap]
+    filled = [(i, c.fill) for i, c in enumerate(columns) if c.fill is not None]
+    formats = [c.number_format for c in columns]
     # One row dimension per height, shared by the rows of that height: the writer reads
     # only its height, and making one per row costs a tenth of a national round's time.
     row_heights: dict[int, RowDimension] = {}
-    looks = _Looks(sheet, styles)
     for number, row in enumerate(rows, start=2):
         # Lines of the row's longest wrapped text: the row is made that tall, since not
         # every program grows a row for its wrapped text. (Its other cells keep Excel's
@@ -241,50 +335,27 @@ def write_table(
         wrapped: list[int] = []
         for index in wrapping:
             value = row[index] if index < len(row) else None
-            if type(value) is str and ("\n" in value or len(value) * 2 * WIDE + 2 > limits[index]):
-                needed = text_lines(value, limits[index])
+            if type(value) is str and ("\n" in value or len(value) * 2 * WIDE + 2 > widths[index]):
+                needed = text_lines(value, widths[index])
                 if needed > 1:
                     wrapped.append(index)
                     lines = max(lines, needed)
-        tall = lines > 1
-        if tall:
+        if lines > 1:
             heights = row_heights.get(lines)
             if heights is None:
                 heights = row_heights[lines] = RowDimension(sheet, ht=LINE_HEIGHT_PT * lines + 4)
             sheet.row_dimensions[number] = heights
-        values: list[Any] = []
-        for index, value in enumerate(row):
-            if type(value) is str:
-                if value.startswith("=") or len(value) > MAX_CELL_TEXT:
-                    values.append(text_cell(sheet, value))
-                    continue
-                if not value.isprintable() and _illegal(value):  # isprintable: C-fast
-                    value = clean_text(value)
-            elif type(value) is float:
-                if value != value:  # NaN: an empty cell
-                    value = None
-            elif type(value) not in _NATIVE:
-                value = excel_value(value)
-            if plain[index] or value is None:
-                values.append(value)
-                continue
-            column = columns[index]
-            number_format = (
-                column.number_format
-                if column.number_format is not None and not isinstance(value, str)
-                else None
-            )
+        row_looks = plain
+        if filled or wrapped:
+            row_looks = plain.copy()
             # Wrap only the texts that need it: the others stay cheap plain cells.
-            wrap = tall and index in wrapped
-            colour = column.fill(row) if column.fill is not None else None
-            if number_format is None and not wrap and not colour:
-                values.append(value)
-                continue
-            cell = WriteOnlyCell(sheet, value)
-            looks.apply(cell, number_format, wrap, colour)
-            values.append(cell)
-        sheet.append(values)
-    return sheet
+            for index in wrapped:
+                row_looks[index] = looks.of(formats[index], True, None)
+            for index, fill in filled:
+                colour = fill(row)
+                if colour:
+                    row_looks[index] = looks.of(formats[index], index in wrapped, colour)
+        sheet.append((row, row_looks))
 
 
 _illegal = ILLEGAL_CHARACTERS_RE.search
@@ -308,37 +379,130 @@ def text_cell(sheet: Any, value: str) -> WriteOnlyCell:
     return cell
 
 
-class _Looks:
-    """Cell styles by (number format, wrap, fill colour), registered with the workbook
-    once and then given to each cell.
+# A look: the registered style of a number (or date) and of a text in a cell, each as
+# openpyxl's style array with its index in the workbook's styles, or None (no style).
+_Style = tuple[StyleArray, int]
+_Look = tuple[_Style | None, _Style | None]
 
-    Setting ``cell.fill`` or ``cell.number_format`` makes openpyxl hash the style
-    objects to find them in the workbook's tables, for every cell; giving the cell the
-    registered style array (``cell._style``, openpyxl's own per-cell record, what
-    ``copy(cell._style)`` copies in openpyxl's documentation for copying styles) skips
-    that and keeps a 50,000-row sheet near the speed of unstyled appends. The array is
-    shared, not copied: nothing changes it once registered, and a write-only cell is
-    written and dropped."""
+
+class _Looks:
+    """Cell looks by (number format, wrap, fill colour), registered with the workbook
+    once: a text cell takes no number format, a number takes the column's."""
 
     def __init__(self, sheet: WriteOnlyWorksheet, styles: _Styles) -> None:
         self._sheet, self._styles = sheet, styles
-        self._arrays: dict[tuple[str | None, bool, str | None], Any] = {}
+        self._styles_made: dict[tuple[str | None, bool, str | None], _Style | None] = {}
+        self._looks: dict[tuple[str | None, bool, str | None], _Look | None] = {}
 
-    def apply(
-        self, cell: WriteOnlyCell, number_format: str | None, wrap: bool, colour: str | None
-    ) -> None:
+    def of(self, number_format: str | None, wrap: bool, colour: str | None) -> _Look | None:
+        """The look of a column's cells; None when neither a number nor a text in it
+        has a style (most rows of most columns)."""
         key = (number_format, wrap, colour)
-        array = self._arrays.get(key)
-        if array is None:
-            proto = WriteOnlyCell(self._sheet)
-            if number_format is not None:
-                proto.number_format = number_format
-            if wrap:
-                proto.alignment = self._styles.wrap
-            if colour:
-                proto.fill = self._styles.fill(colour)
-            array = self._arrays[key] = proto._style
-        cell._style = array
+        if key not in self._looks:
+            number, text = self._style(number_format, wrap, colour), self._style(None, wrap, colour)
+            self._looks[key] = None if number is None and text is None else (number, text)
+        return self._looks[key]
+
+    def _style(self, number_format: str | None, wrap: bool, colour: str | None) -> _Style | None:
+        key = (number_format, wrap, colour)
+        if key not in self._styles_made:
+            style: _Style | None = None
+            if number_format is not None or wrap or colour:
+                proto = WriteOnlyCell(self._sheet)
+                if number_format is not None:
+                    proto.number_format = number_format
+                if wrap:
+                    proto.alignment = self._styles.wrap
+                if colour:
+                    proto.fill = self._styles.fill(colour)
+                style = (proto._style, proto.style_id)  # style_id registers it
+            self._styles_made[key] = style
+        return self._styles_made[key]
+
+
+class _Cell(Cell):  # type: ignore[misc]
+    """A cell whose style is registered already: openpyxl would look its style up in
+    the workbook's table (hashing it) for every cell it writes."""
+
+    __slots__ = ("_style_id",)
+
+    @property
+    def style_id(self) -> int:
+        return self._style_id  # type: ignore[no-any-return]
+
+
+class _StyledRowsSheet(WriteOnlyWorksheet):  # type: ignore[misc]
+    """A write-only sheet that takes each row as its values with their looks, and
+    makes its cells with less per-cell work than openpyxl's own (which builds a cell
+    object for every styled value, finds it by an exception and looks its style up by
+    hashing): the values of the types a table holds (numbers, clean text) go to one
+    reused cell per kind, as openpyxl does with unstyled values; anything else (dates,
+    text needing care, cells made by the caller) takes openpyxl's own path. Each cell
+    is written before the next is made, so reusing one is safe, as in openpyxl.
+
+    ``append`` takes ``(values, looks)``: ``looks`` holds a :data:`_Look` (or None) per
+    column, and may be shorter than ``values``."""
+
+    def __init__(self, workbook: Workbook, title: str) -> None:
+        super().__init__(workbook, title)
+        workbook._add_sheet(self)
+        self._plain_cell = _Cell(self, 1, 1)
+        self._styled_cell = _Cell(self, 1, 1)
+
+    def _values_to_row(self, row: Any, row_idx: int) -> Iterator[Cell]:
+        values, looks = row
+        plain, styled = self._plain_cell, self._styled_cell
+        known = len(looks)
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is float:
+                if value != value:  # NaN: an empty cell
+                    continue
+                data_type, text = "n", False
+            elif kind is int:
+                data_type, text = "n", False
+            elif kind is str:
+                if value.startswith("=") or len(value) > MAX_CELL_TEXT:
+                    cell = text_cell(self, value)  # as text, unstyled
+                    cell.column, cell.row = col_idx, row_idx
+                    yield cell
+                    continue
+                if not value.isprintable() and _illegal(value):  # isprintable: C-fast
+                    value = clean_text(value)
+                if value in _ERROR_CODES:
+                    yield self._made(value, looks, col_idx, row_idx)
+                    continue
+                data_type, text = "s", True
+            else:
+                yield self._made(value, looks, col_idx, row_idx)
+                continue
+            look = looks[col_idx - 1] if col_idx <= known else None
+            style = None if look is None else look[text]
+            if style is None:
+                cell = plain
+            else:
+                cell = styled
+                cell._style, cell._style_id = style
+            cell._value, cell.data_type = value, data_type
+            cell.column, cell.row = col_idx, row_idx
+            yield cell
+
+    def _made(self, value: Any, looks: Sequence[_Look | None], col_idx: int, row_idx: int) -> Cell:
+        """A cell of openpyxl's own for ``value`` (a date, an error code, a cell made by
+        the caller) in its column's look."""
+        if isinstance(value, Cell):
+            cell = value
+        else:
+            value = excel_value(value)
+            cell = WriteOnlyCell(self, value)
+            look = looks[col_idx - 1] if col_idx <= len(looks) else None
+            style = None if look is None or value is None else look[isinstance(value, str)]
+            if style is not None:
+                cell._style = style[0]
+        cell.column, cell.row = col_idx, row_idx
+        return cell
 
 
 def discard(workbook: Workbook) -> None:

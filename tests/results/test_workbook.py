@@ -346,7 +346,7 @@ def test_ties_follow_the_rank_and_unranked_have_no_place() -> None:
             "reason": ["", "", "不符合条件"],
         }
     )
-    rows = sheets.direction_ranking(table).rows
+    rows = list(sheets.direction_ranking(table).rows)
     assert [r[3] for r in rows] == ["B-2", "A-1", "C-3"]
     assert [r[2] for r in rows] == [1, 2, None]
 
