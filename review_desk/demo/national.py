@@ -50,6 +50,7 @@ from scoring_models.rubric_toml import dump_rubric
 ACTOR = "全国规模数据生成"
 SEED = 20221128
 DOSSIERS_PER_PANEL = 120  # about what a panel of 5-7 can score in a round
+SHEETS_PER_BLOCK = 20_000  # sheets whose scores are inserted at once
 NOW = "2022-01-20 01:00:00.000000"  # naive UTC, as the models store timestamps
 
 # The kinds the notice admits (review_desk.domain.ApplicantKind) and their share.
@@ -478,18 +479,24 @@ def _insert_sheets_and_scores(
         ),
     )
     points = _points(rng, plan, rubric, disagreement, outliers)
-    sheet, criterion = np.nonzero(~np.isnan(points))
     ids = [c.id for c in rubric.criteria]
-    db.executemany(
-        "INSERT INTO score (sheet_id, criterion_id, points, comment) VALUES (?, ?, ?, '')",
-        zip(
-            (sheet + 1).tolist(),
-            [ids[c] for c in criterion.tolist()],
-            points[sheet, criterion].tolist(),
-            strict=True,
-        ),
-    )
-    return len(sheet)
+    count = 0
+    # A block of sheets at a time: Python's rows for 7 million scores at once would
+    # take a gigabyte.
+    for begin in range(0, sheets, SHEETS_PER_BLOCK):
+        block = points[begin : begin + SHEETS_PER_BLOCK]
+        sheet, criterion = np.nonzero(~np.isnan(block))
+        db.executemany(
+            "INSERT INTO score (sheet_id, criterion_id, points, comment) VALUES (?, ?, ?, '')",
+            zip(
+                (sheet + begin + 1).tolist(),
+                [ids[c] for c in criterion.tolist()],
+                block[sheet, criterion].tolist(),
+                strict=True,
+            ),
+        )
+        count += len(sheet)
+    return count
 
 
 def _insert_vetoes(
