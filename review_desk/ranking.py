@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,36 +63,26 @@ def what_if(current: RankResult, alternative: RankResult) -> pd.DataFrame:
     return changed.sort_values("score_before", ascending=False).reset_index(drop=True)
 
 
-class _DossierRow(NamedTuple):
-    """What the ranking needs of a dossier, its lead applicant and its direction."""
-
-    id: int
-    code: str
-    lead_applicant_id: int
-    direction_id: int
-    requested_level: str
-    applicant: str
-    city: str
-    kind: str
-    double_high: str | None
-    major_tech_transfer: bool
-    pilot_enterprise_status: str | None
-    local_presence: str | None
-    direction: str
-    provincial_cap: int | None
-
-    @property
-    def facts(self) -> tuple[Any, ...]:
-        return (
-            self.double_high,
-            self.major_tech_transfer,
-            self.pilot_enterprise_status,
-            self.local_presence,
-        )
-
-    def fact_dict(self) -> dict[str, Any]:
-        keys = ("double_high", "major_tech_transfer", "pilot_enterprise_status", "local_presence")
-        return dict(zip(keys, self.facts, strict=True))
+# What the ranking reads of each dossier, its lead applicant and its direction, in the
+# order of the query in ``compute``; the applicant's facts that give bonus points are
+# ``_FACTS``, columns 8 to 11.
+_DOSSIER_COLUMNS = (
+    "id",
+    "code",
+    "lead_applicant_id",
+    "direction_id",
+    "requested_level",
+    "applicant",
+    "city",
+    "kind",
+    "double_high",
+    "major_tech_transfer",
+    "pilot_enterprise_status",
+    "local_presence",
+    "direction",
+    "provincial_cap",
+)
+_FACTS = _DOSSIER_COLUMNS[8:12]
 
 
 class RankingError(UserError):
@@ -170,7 +160,10 @@ def stage_totals(
 
 
 def _sheet_points(
-    versions: list[sheet_totals.SheetTotals], rubric: Rubric, dossiers: list[_DossierRow]
+    versions: list[sheet_totals.SheetTotals],
+    rubric: Rubric,
+    dossier_ids: np.ndarray,
+    dossier_kinds: list[str],
 ) -> tuple[SheetPoints, list[int]]:
     """The submitted sheets of every rubric version as one array per column, on the
     active rubric's stages, with each dossier's stage maxima for its applicant's kind;
@@ -198,16 +191,18 @@ def _sheet_points(
     dossier = np.concatenate([v.dossier_id for v in versions])
     expert = np.concatenate([v.expert_id for v in versions])
     points = np.concatenate(blocks)
-    # The later sheet of an expert and a dossier: newest first, keep the first seen.
-    newest = np.argsort(sheet, kind="stable")[::-1]
-    pairs = np.stack([dossier[newest], expert[newest]], axis=1)
-    first = np.unique(pairs, axis=0, return_index=True)[1]
-    keep = np.sort(newest[first])
+    keep = np.arange(len(sheet))
+    pair = dossier * (int(expert.max(initial=0)) + 1) + expert
+    if len(versions) > 1 and len(np.unique(pair)) < len(pair):
+        # The later sheet of an expert and a dossier: newest first, keep the first seen.
+        newest = np.argsort(sheet, kind="stable")[::-1]
+        keep = np.sort(newest[np.unique(pair[newest], return_index=True)[1]])
     # Each dossier's stage maxima, by its lead applicant's kind.
-    kinds = sorted({d.kind for d in dossiers})
+    kinds = sorted(set(dossier_kinds))
     by_kind = np.array([[rubric.stage_max(key, kind) for key in keys] for kind in kinds])
-    known = np.array([d.id for d in dossiers], dtype=np.int64)
-    kind_of = np.array([kinds.index(d.kind) for d in dossiers], dtype=np.int64)
+    known = dossier_ids
+    index = {kind: i for i, kind in enumerate(kinds)}
+    kind_of = np.array([index[kind] for kind in dossier_kinds], dtype=np.int64)
     order = np.argsort(known)
     where = np.clip(np.searchsorted(known[order], dossier[keep]), 0, max(len(known) - 1, 0))
     found = known[order][where] == dossier[keep] if len(known) else np.zeros(len(keep), bool)
@@ -318,30 +313,27 @@ def compute(
     with project.reading() as session:
         versions = sheet_totals.read(session, {rubric.content_hash: rubric})
         info = session.scalars(select(m.ReviewProject)).one()
-        dossiers = [
-            _DossierRow(*row)
-            for row in _raw_rows(
-                session,
-                select(
-                    m.Dossier.id,
-                    m.Dossier.code,
-                    m.Dossier.lead_applicant_id,
-                    m.Dossier.direction_id,
-                    m.Dossier.requested_level,
-                    m.Applicant.name,
-                    m.Applicant.city,
-                    m.Applicant.kind,
-                    m.Applicant.double_high,
-                    m.Applicant.major_tech_transfer,
-                    m.Applicant.pilot_enterprise_status,
-                    m.Applicant.local_presence,
-                    m.Direction.short_name,
-                    m.Direction.provincial_cap,
-                )
-                .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
-                .join(m.Direction, m.Direction.id == m.Dossier.direction_id),
+        dossiers = _raw_rows(
+            session,
+            select(
+                m.Dossier.id,
+                m.Dossier.code,
+                m.Dossier.lead_applicant_id,
+                m.Dossier.direction_id,
+                m.Dossier.requested_level,
+                m.Applicant.name,
+                m.Applicant.city,
+                m.Applicant.kind,
+                m.Applicant.double_high,
+                m.Applicant.major_tech_transfer,
+                m.Applicant.pilot_enterprise_status,
+                m.Applicant.local_presence,
+                m.Direction.short_name,
+                m.Direction.provincial_cap,
             )
-        ]
+            .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
+            .join(m.Direction, m.Direction.id == m.Dossier.direction_id),
+        )
         # Plain rows, not ORM objects: a national round has tens of thousands of each.
         verdicts = dict(
             _raw_rows(session, select(m.FormalReview.dossier_id, m.FormalReview.verdict))
@@ -367,7 +359,9 @@ def compute(
         final = session.scalars(select(m.FinalList).order_by(m.FinalList.id.desc())).first()
         expert_names = dict(_raw_rows(session, select(m.Expert.id, m.Expert.name)))
         info_target, info_cap = info.provincial_target, info.per_direction_cap
-    direction_caps = {d.direction_id: d.provincial_cap for d in dossiers if d.provincial_cap}
+    # Column-wise (not a loop over dossiers): national rounds have tens of thousands.
+    base = pd.DataFrame.from_records(dossiers, columns=_DOSSIER_COLUMNS)
+    direction_caps = {d: cap for d, cap in {(r[3], r[13]) for r in dossiers} if cap}
     config = ConsolidationConfig(
         method=method,
         trim_min_experts=trim_min,
@@ -380,12 +374,15 @@ def compute(
     )
     # Stage maxima depend on the applicant's kind, bonus points on a few facts: each
     # distinct case is computed once, not once per dossier.
-    sheets, misplaced = _sheet_points(versions, rubric, dossiers)
+    sheets, misplaced = _sheet_points(
+        versions, rubric, base["id"].to_numpy(dtype=np.int64), base["kind"].tolist()
+    )
     bonus_cache: dict[tuple[Any, ...], float] = {}
-    for d in dossiers:
-        if d.facts not in bonus_cache:
-            bonus_cache[d.facts] = rubric.bonus_for(d.fact_dict())
-    bonus = pd.Series({d.id: bonus_cache[d.facts] for d in dossiers}, dtype=float)
+    for facts in {row[8:12] for row in dossiers}:
+        bonus_cache[facts] = rubric.bonus_for(dict(zip(_FACTS, facts, strict=True)))
+    bonus = pd.Series(
+        [bonus_cache[row[8:12]] for row in dossiers], index=base["id"].to_numpy(), dtype=float
+    )
     vetoes = pd.DataFrame(veto_rows, columns=["dossier_id", "veto_id", "count"])
     try:
         result = consolidate_sheets(
@@ -398,8 +395,6 @@ def compute(
         )
     except ConsolidationError as error:
         raise RankingError(tr(error.template, **error.values)) from error
-    # Column-wise (not a loop over dossiers): national rounds have tens of thousands.
-    base = pd.DataFrame.from_records(dossiers, columns=_DossierRow._fields)
     consolidated = result["dossiers"][["dossier_id", "score", "base", "bonus", "experts", "vetoed"]]
     frame = base.rename(columns={"id": "dossier_id"}).merge(
         consolidated, on="dossier_id", how="left"
@@ -448,14 +443,21 @@ def compute(
             ranked,
             rules,
             direction_names=dict(
-                zip(candidates["direction_id"], candidates["direction"], strict=False)
+                zip(
+                    candidates["direction_id"].tolist(),
+                    candidates["direction"].tolist(),
+                    strict=False,
+                )
             ),
         ).rename(columns={"reason": "reason_record"})
     except AllocationInputError as error:
         raise RankingError(tr(error.template, **error.values)) from error
     table = allocation.merge(candidates, on="dossier_id", how="left")
     # The text is for showing only; what is kept and hashed is the record.
-    table["reason"] = [render(record) for record in table["reason_record"]]
+    # Most records are one object shared by many candidates: each is rendered once.
+    records = table["reason_record"].tolist()
+    texts = {id(record): render(record) for record in {id(r): r for r in records}.values()}
+    table["reason"] = [texts[id(record)] for record in records]
     if resamples > 0 and len(result["experts"]):
         steady = stability(
             result["experts"][["dossier_id", "expert_id", "total"]],
@@ -485,13 +487,10 @@ def compute(
     ]
     count = flagged.groupby("dossier_id").size()
     table["flags"] = table["dossier_id"].map(count).fillna(0).astype(int)
-    table["adjusted_tier"] = [
-        adjustments[i].to_tier if i in adjustments else t
-        for i, t in zip(table["dossier_id"], table["tier"], strict=True)
-    ]
-    table["adjustment_reason"] = [
-        adjustments[i].reason if i in adjustments else "" for i in table["dossier_id"]
-    ]
+    adjusted = table["dossier_id"].map({i: a.to_tier for i, a in adjustments.items()})
+    table["adjusted_tier"] = adjusted.astype(object).where(adjusted.notna(), table["tier"])
+    reasons = table["dossier_id"].map({i: a.reason for i, a in adjustments.items()})
+    table["adjustment_reason"] = reasons.astype(object).where(reasons.notna(), "")
     leniency = result["leniency"]
     leniency["expert"] = leniency["expert_id"].map(expert_names)
     full_config = {

@@ -107,7 +107,11 @@ class _Groups:
     and the like per key with one numpy call each."""
 
     def __init__(self, keys: np.ndarray) -> None:
-        self.keys, self.starts = np.unique(keys, return_index=True)
+        """``keys`` sorted."""
+        change = np.ones(len(keys), dtype=bool)
+        change[1:] = keys[1:] != keys[:-1]
+        self.starts = np.flatnonzero(change)
+        self.keys = keys[self.starts]
         self.counts = np.diff(np.append(self.starts, len(keys)))
         self.index = np.repeat(np.arange(len(self.keys)), self.counts)
 
@@ -336,7 +340,9 @@ def consolidate_sheets(
     if config.method not in METHODS:
         raise ConsolidationError(N_("unknown method {method}"), method=config.method)
     scored = ~np.isnan(sheets.points).all(axis=1) if sheets.points.size else np.zeros(0, bool)
-    order = np.lexsort((sheets.expert_id[scored], sheets.dossier_id[scored]))
+    # By dossier, then expert (one number per pair: one sort, not two).
+    pair = sheets.dossier_id[scored] * (int(sheets.expert_id.max(initial=0)) + 1)
+    order = np.argsort(pair + sheets.expert_id[scored], kind="stable")
     dossier = sheets.dossier_id[scored][order]
     expert = sheets.expert_id[scored][order]
     points = sheets.points[scored][order]

@@ -21,6 +21,7 @@ list) is the same in every language. A tie's reason names the tied candidates by
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,29 +119,32 @@ def allocate(
     columns = [rows["score"].astype(float).tolist()]
     columns += [rows[c].astype(float).tolist() for c in rules.tie_breaks]
     keys = list(zip(*columns, strict=True))
-    eligible = [bool(e) for e in rows["eligible"]]
+    eligible = [bool(e) for e in rows["eligible"].tolist()]
     direction_of = rows["direction_id"].tolist()
     applicant_of = rows["applicant_id"].tolist()
     level_of = rows["requested_level"].tolist()
 
     labels = rows["code"] if "code" in rows.columns else rows["dossier_id"]
     unscored = (
-        [bool(u) for u in rows["unscored"]] if "unscored" in rows.columns else [False] * len(rows)
+        [bool(u) for u in rows["unscored"].tolist()]
+        if "unscored" in rows.columns
+        else [False] * len(rows)
     )
+    label_texts = [str(label) for label in labels.tolist()]
     tier, reason, tied, rank = _core(
         keys,
         eligible,
         direction_of,
         applicant_of,
         level_of,
-        [str(label) for label in labels],
+        label_texts,
         rules,
         _record,
         names,
         unscored,
     )
     decided_by = _name_tie_breaks(
-        keys, tier, reason, rank, direction_of, applicant_of, [str(x) for x in labels], rules
+        keys, tier, reason, rank, direction_of, applicant_of, label_texts, rules
     )
     result = pd.DataFrame(
         {
@@ -153,8 +157,9 @@ def allocate(
         }
     )
     # Within a rank, by dossier id: the output never depends on the input order.
-    ids = rows["dossier_id"].tolist()
-    ordering = sorted(range(len(rows)), key=lambda i: (rank[i] is None, rank[i] or 0, str(ids[i])))
+    ids = np.array([str(x) for x in rows["dossier_id"].tolist()])
+    unranked = np.array([r is None for r in rank])
+    ordering = np.lexsort((ids, np.array([r or 0 for r in rank]), unranked))
     return result.iloc[ordering].reset_index(drop=True)
 
 
@@ -245,9 +250,11 @@ def _name_tie_breaks(
     decided: list[str | None] = [None] * len(keys)
     if not rules.tie_breaks:
         return decided
+    # Who is ahead: the selected, and the tied whose places are held (a tie above
+    # decided by a tie-break column still took the place from the one behind it).
     winners: dict[float, list[int]] = {}
     for j, t in enumerate(tier):
-        if t == PROVINCIAL:
+        if t in (PROVINCIAL, TIED):
             winners.setdefault(keys[j][0], []).append(j)
     same_limit: dict[str, Callable[[int, int], bool]] = {
         AllocationReason.TOTAL_FULL: lambda i, j: True,
@@ -279,7 +286,8 @@ def _name_tie_breaks(
             },
         )
         for j in rivals:
-            beaten.setdefault(j, []).append(i)
+            if tier[j] == PROVINCIAL:  # a tied one keeps its own reason
+                beaten.setdefault(j, []).append(i)
     for j, losers in beaten.items():
         best = max(losers, key=lambda i: keys[i])
         column = decided[j] = deciding(j, best)
@@ -315,42 +323,54 @@ def _core(
     tied = [False] * n
     rank: list[int | None] = [None] * n
 
-    order = sorted((i for i in range(n) if eligible[i]), key=lambda i: keys[i], reverse=True)
-    for position, i in enumerate(order):  # competition ranking: 1, 2, 2, 4
-        previous = order[position - 1] if position else None
-        rank[i] = (
-            rank[previous] if previous is not None and keys[previous] == keys[i] else position + 1
-        )
+    # The eligible by key, highest first; equal keys keep their input order (numpy's
+    # lexsort is stable), as a stable sort of the keys in reverse would.
+    table = np.asarray(keys, dtype=float).reshape(n, len(keys[0]) if n else 1)
+    qualified = np.flatnonzero(np.asarray(eligible, dtype=bool))
+    columns = table[qualified]
+    order_array = qualified[
+        np.lexsort(tuple(-columns[:, c] for c in reversed(range(table.shape[1]))))
+    ]
+    ranked = table[order_array]
+    # Competition ranking: 1, 2, 2, 4.
+    starts = np.ones(len(order_array), dtype=bool)
+    starts[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    positions = np.arange(1, len(order_array) + 1)
+    ranks = np.maximum.accumulate(np.where(starts, positions, 0)) if len(order_array) else positions
+    order = order_array.tolist()
+    for i, value in zip(order, ranks.tolist(), strict=True):
+        rank[i] = value
+    left_out = {
+        True: say(AllocationReason.UNSCORED),
+        False: say(AllocationReason.INELIGIBLE),
+    }
+    municipal_text = say(AllocationReason.REQUESTED_MUNICIPAL)
     for i in range(n):
         if not eligible[i]:
-            left_out = (
-                AllocationReason.UNSCORED
-                if unscored and unscored[i]
-                else AllocationReason.INELIGIBLE
-            )
-            tier[i], reason[i] = INELIGIBLE, say(left_out)
+            tier[i], reason[i] = INELIGIBLE, left_out[bool(unscored and unscored[i])]
         elif rules.min_score is not None and keys[i][0] < rules.min_score:
             tier[i] = NOT_RECOMMENDED
             reason[i] = say(AllocationReason.BELOW_MIN, score=keys[i][0], min=rules.min_score)
         elif level_of[i] != PROVINCIAL:
-            tier[i], reason[i] = MUNICIPAL, say(AllocationReason.REQUESTED_MUNICIPAL)
-    contenders = [i for i in order if not tier[i]]
+            tier[i], reason[i] = MUNICIPAL, municipal_text
+    open_positions = [p for p, i in enumerate(order) if not tier[i]]
+    contenders = [order[p] for p in open_positions]
     direction_room: Counter[Any] = Counter()
     applicant_room: Counter[Any] = Counter()
-    for i in contenders:
-        direction_room[direction_of[i]] = rules.cap_for(direction_of[i])
-        if rules.applicant_cap is not None:
-            applicant_room[applicant_of[i]] = rules.applicant_cap
+    for d in {direction_of[i] for i in contenders}:
+        direction_room[d] = rules.cap_for(d)
+    if rules.applicant_cap is not None:
+        for a in {applicant_of[i] for i in contenders}:
+            applicant_room[a] = rules.applicant_cap
     remaining = rules.provincial_target
     held_directions: set[Any] = set()
     held_applicants: set[Any] = set()
     total_held = False
-    groups: list[list[int]] = []
-    for i in contenders:
-        if groups and keys[groups[-1][0]] == keys[i]:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
+    # Runs of equal keys among the contenders.
+    contender_keys = ranked[open_positions]
+    boundaries = np.flatnonzero((contender_keys[1:] != contender_keys[:-1]).any(axis=1)) + 1
+    edges = [0, *boundaries.tolist(), len(contenders)] if contenders else [0]
+    groups = (contenders[a:b] for a, b in itertools.pairwise(edges))
 
     def room(i: int, remaining: int, total_held: bool) -> str | None:
         """Why candidate ``i`` cannot take a place now (None: it can)."""
@@ -365,13 +385,11 @@ def _core(
 
     full_text = say(AllocationReason.TOTAL_FULL, target=rules.provincial_target)
     held_text = say(AllocationReason.HELD)
+    decided = 0
     for group in groups:
         if remaining <= 0:
-            # Every place is given or held: the rest is municipal, for the same reason
-            # the general path below would give (a shortcut for national-size lists).
-            for i in group:
-                tier[i], reason[i] = MUNICIPAL, held_text if total_held else full_text
-            continue
+            break
+        decided += len(group)
         blocked = {i: room(i, remaining, total_held) for i in group}
         feasible = [i for i in group if blocked[i] is None]
         demand_d = Counter(direction_of[i] for i in feasible)
@@ -430,4 +448,9 @@ def _core(
                 reason[i] = say(AllocationReason.HELD)
             else:
                 reason[i] = say(AllocationReason.TOTAL_FULL, target=rules.provincial_target)
+    # Every place is given or held: the rest is municipal, for the reason the loop above
+    # would give them (national lists have tens of thousands of them).
+    rest = held_text if total_held else full_text
+    for i in contenders[decided:]:
+        tier[i], reason[i] = MUNICIPAL, rest
     return tier, reason, tied, rank

@@ -334,7 +334,8 @@ def test_with_a_tie_break_the_brute_force_agrees_and_every_reason_is_true(
     for _, x in result.iterrows():
         code = x["reason"].code
         params = x["reason"].params
-        equal = chosen[(chosen["score"] == x["score"]) & (chosen["tb"] > x["tb"])]
+        ahead = result[result["tier"].isin([PROVINCIAL, TIED])]  # selected or held
+        equal = ahead[(ahead["score"] == x["score"]) & (ahead["tb"] > x["tb"])]
         if code == AllocationReason.TIE_BREAK_LOST:
             # Equal scores, ahead by the tie-break, took the places it needed.
             assert params["tie_break"] == "tb" and x["tie_break"] == "tb"
