@@ -102,6 +102,36 @@ class SheetPoints:
         )
 
 
+def sheet_points(
+    criterion_points: np.ndarray,
+    criterion_stage: np.ndarray,
+    applies: np.ndarray,
+    kind: np.ndarray,
+    stage_maxima: np.ndarray,
+    *,
+    stages: tuple[str, ...],
+    dossier_id: np.ndarray,
+    expert_id: np.ndarray,
+) -> SheetPoints:
+    """Score sheets from their criterion scores, vectorised: ``criterion_points`` is
+    ``sheets x criteria`` (NaN: no score), ``criterion_stage`` each criterion's stage
+    (an index into ``stages``), ``applies`` ``kinds x criteria`` (whether a criterion
+    applies to a kind of applicant), ``kind`` each sheet's applicant kind (an index),
+    ``stage_maxima`` ``kinds x stages``. Only the criteria that apply count; a stage
+    without any counted score is NaN."""
+    counted = applies[kind] & ~np.isnan(criterion_points)
+    one_hot = (criterion_stage[:, None] == np.arange(len(stages))[None, :]).astype(float)
+    sums = np.where(counted, criterion_points, 0.0) @ one_hot
+    present = counted.astype(float) @ one_hot > 0
+    return SheetPoints(
+        stages,
+        dossier_id,
+        expert_id,
+        np.where(present, sums, np.nan),
+        stage_maxima[kind],
+    )
+
+
 class _Groups:
     """Rows sorted by a key, with where each key's run starts: sums, counts, extremes
     and the like per key with one numpy call each."""

@@ -12,6 +12,7 @@ from scoring_models.aggregation import (
     SheetPoints,
     consolidate,
     consolidate_sheets,
+    sheet_points,
 )
 from tests.scoring import reference_consolidation as reference
 
@@ -113,3 +114,22 @@ def test_sheets_without_points_take_no_part() -> None:
     assert result["dossiers"]["experts"].tolist() == [2]
     assert result["dossiers"]["base"].tolist() == pytest.approx([70.0])
     assert result["experts"]["expert_id"].tolist() == [1, 3]
+
+
+def test_sheet_points_count_only_the_criteria_that_apply() -> None:
+    # Criteria: two of stage 0 (the second for kind 1 only), one of stage 1.
+    points = np.array([[10.0, 5.0, 7.0], [10.0, 5.0, np.nan], [np.nan, np.nan, 3.0]])
+    sheets = sheet_points(
+        points,
+        np.array([0, 0, 1]),
+        np.array([[True, False, True], [True, True, True]]),
+        np.array([0, 1, 0]),
+        np.array([[20.0, 10.0], [30.0, 10.0]]),
+        stages=("m", "d"),
+        dossier_id=np.array([1, 2, 1]),
+        expert_id=np.array([1, 1, 2]),
+    )
+    assert np.array_equal(
+        sheets.points, [[10.0, 7.0], [15.0, np.nan], [np.nan, 3.0]], equal_nan=True
+    )
+    assert np.array_equal(sheets.maxima, [[20.0, 10.0], [30.0, 10.0], [20.0, 10.0]])
