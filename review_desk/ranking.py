@@ -109,8 +109,18 @@ class RankResult:
     def rows(self) -> list[dict[str, Any]]:
         """The table as plain JSON-ready rows (each reason as its text in the current
         language, ``reason``, and as its record, ``reason_record``)."""
-        frame = self.table.replace({np.nan: None})
-        return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        columns = []
+        for name in self.table.columns:
+            column = self.table[name]
+            values = column.tolist()  # numpy scalars become Python ones, column-wise
+            missing = column.isna().to_numpy()
+            if missing.any():
+                values = [None if gone else v for v, gone in zip(values, missing, strict=True)]
+            if column.dtype == object:
+                values = [_plain(v) for v in values]
+            columns.append(values)
+        names = [str(name) for name in self.table.columns]
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _plain(value: Any) -> Any:
