@@ -317,16 +317,20 @@ def update_record(
             )
 
 
-def inspections(project: Project) -> list[InspectionRow]:
-    """Return every dossier with its inspection record (empty when none yet)."""
+def inspections(project: Project, *, recorded_only: bool = False) -> list[InspectionRow]:
+    """Return every dossier with its inspection record (empty when none yet); only the
+    dossiers with a record when ``recorded_only``."""
     with project.reading() as session:
         records = {r.dossier_id: r for r in session.scalars(select(m.InspectionRecord))}
         result = []
-        for d in session.scalars(
+        query = (
             select(m.Dossier)
             .options(selectinload(m.Dossier.lead_applicant))
             .order_by(m.Dossier.code)
-        ):
+        )
+        if recorded_only:
+            query = query.where(m.Dossier.id.in_(select(m.InspectionRecord.dossier_id)))
+        for d in session.scalars(query):
             r = records.get(d.id)
             row = InspectionRow(d.id, d.code, d.lead_applicant.name)
             if r is not None:

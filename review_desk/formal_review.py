@@ -431,7 +431,9 @@ class ReviewRow:
         }
 
 
-def _load(session: Session, dossier_ids: list[int] | None = None) -> list[m.Dossier]:
+def _load(
+    session: Session, dossier_ids: list[int] | None = None, *, reviewed: bool = False
+) -> list[m.Dossier]:
     query = select(m.Dossier).options(
         selectinload(m.Dossier.lead_applicant),
         selectinload(m.Dossier.direction),
@@ -439,6 +441,8 @@ def _load(session: Session, dossier_ids: list[int] | None = None) -> list[m.Doss
     )
     if dossier_ids is not None:
         query = query.where(m.Dossier.id.in_(dossier_ids))
+    if reviewed:  # only those with a stored review: not a national round's every dossier
+        query = query.where(m.Dossier.id.in_(select(m.FormalReview.dossier_id)))
     return list(session.scalars(query.order_by(m.Dossier.direction_id, m.Dossier.code)))
 
 
@@ -517,7 +521,7 @@ def reviews(project: Project) -> list[ReviewRow]:
     with project.reading() as session:
         stored = {r.dossier_id: r for r in session.scalars(select(m.FormalReview))}
         rows = []
-        for d in _load(session):
+        for d in _load(session, reviewed=True):
             review = stored.get(d.id)
             if review is None:
                 continue

@@ -131,7 +131,9 @@ def export_workbook(
         lambda: sheets.deviations(result, table),
         lambda: sheets.formal_reviews(formal_review.reviews(project)),
         lambda: sheets.defense_records(
-            defense.sessions(project), defense.inspections(project), defense.expert_notes(project)
+            defense.sessions(project),
+            defense.inspections(project, recorded_only=True),
+            defense.expert_notes(project),
         ),
         lambda: sheets.reliability(result, panel_names),
         lambda: sheets.adjustments(adjustment_records),
