@@ -1,6 +1,17 @@
-"""Results export speed (issue 7).
+"""Results export speed and memory (issues 7 and 13).
 
-Prints, as medians over ``--runs``:
+With ``--project PATH`` (a national round), as a user runs it:
+
+- ``review-desk export PROJECT --out OUT.xlsx`` with its defaults (the ranking with
+  1,000 bootstrap resamples first), the whole process in a child: its wall time and
+  its peak RSS (``os.wait4``), median and largest over ``--runs``; beside the floor
+  measured in the same run: plain openpyxl write-only appends of the same cells (the
+  exported workbook's values, read back once with openpyxl ``read_only=True`` outside
+  the timing; no styles, no widths), median over ``--runs``
+                                              target <= 1.5 x the floor, <= 500 MB peak
+
+Always (small, a few seconds):
+
 - the demo project's whole results workbook (11 sheets), with the ranking computed
   first as the export does (1,000 bootstrap resamples) and from a computed ranking
                                                                     target <= 1 s
@@ -9,18 +20,27 @@ Prints, as medians over ``--runs``:
   write-only appends of the same rows with no formatting              target <= 1.5x
   (building the rows from the ranking table is reported apart)
 
-    python benchmarks/export.py [--rows 50000] [--runs 3]
+A national project: ``benchmarks/consolidate.py --keep /tmp/nat/national.rdp`` builds
+one (50,000 dossiers x 5 experts x 30 criteria, 7.5 million scores; a few minutes) and
+keeps it; copy it before measuring, since opening it with a newer Review Desk may
+migrate it.
+
+    python benchmarks/export.py [--project national.rdp] [--runs 3] [--rows 50000]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import pickle
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +60,8 @@ from review_desk.results.xlsx_tables import excel_value, write_table  # noqa: E4
 CITIES = ["太原市", "大同市", "朔州市", "忻州市", "吕梁市", "晋中市", "阳泉市", "长治市"]
 DIRECTIONS = ["智能建造", "大数据", "工业互联网", "人工智能", "新能源", "绿色煤炭", "现代农业"]
 TIERS = ["provincial", "municipal", "not_recommended", "ineligible"]
+EXPORT_RATIO = 1.5
+EXPORT_MB = 500.0
 
 
 def timed(work: Callable[[], Any], runs: int) -> float:
@@ -50,6 +72,98 @@ def timed(work: Callable[[], Any], runs: int) -> float:
         work()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+@dataclass
+class Run:
+    """A child process's wall time (s) and peak resident memory (MB)."""
+
+    seconds: float
+    peak_mb: float
+
+
+def run_process(argv: Sequence[str]) -> Run:
+    """Run a command with its output thrown away; its wall time and peak RSS (from
+    ``os.wait4``: ru_maxrss, KiB on Linux)."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
+        assert child.stderr is not None
+        errors = child.stderr.read()
+        _pid, status, usage = os.wait4(child.pid, 0)
+    took = time.perf_counter() - start
+    child.returncode = code = os.waitstatus_to_exitcode(status)  # reaped: Popen must know
+    if code != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {errors.decode(errors='replace')}")
+    return Run(took, usage.ru_maxrss / 1024)
+
+
+def workbook_rows(path: Path, folder: Path) -> list[tuple[str, Path]]:
+    """Each sheet of a workbook read back once (openpyxl read-only) and pickled, so
+    that the floor times the writing only: (sheet title, pickle file)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    sheets = []
+    try:
+        for index, sheet in enumerate(book.worksheets):
+            file = folder / f"sheet{index}.pickle"
+            with open(file, "wb") as out:
+                pickle.dump(list(sheet.iter_rows(values_only=True)), out)
+            sheets.append((sheet.title, file))
+    finally:
+        book.close()
+    return sheets
+
+
+def write_floor(sheets: list[tuple[str, Path]], out: Path) -> tuple[float, int]:
+    """Seconds to append the same cells to a plain write-only workbook and save it
+    (loading each sheet's rows is not timed); and the number of cells."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    took, cells = 0.0, 0
+    for title, file in sheets:
+        with open(file, "rb") as source:
+            rows = pickle.load(source)
+        start = time.perf_counter()
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        took += time.perf_counter() - start
+        cells += sum(len(row) for row in rows)
+        del rows
+    start = time.perf_counter()
+    book.save(out)
+    return took + time.perf_counter() - start, cells
+
+
+def measure_national(project: Path, runs: int, folder: Path) -> None:
+    """``review-desk export`` with its defaults, whole process, beside plain write-only
+    appends of the same cells."""
+    out = folder / "export.xlsx"
+    argv = [sys.executable, "-m", "review_desk", "export", str(project), "--out", str(out)]
+    done = []
+    for run in range(runs):
+        done.append(run_process(argv))
+        print(f"  export run {run + 1}: {done[-1].seconds:.1f} s, {done[-1].peak_mb:.0f} MB")
+    seconds = statistics.median(r.seconds for r in done)
+    peak = max(r.peak_mb for r in done)
+    sheets = workbook_rows(out, folder)
+    floors = []
+    for run in range(runs):
+        floors.append(write_floor(sheets, folder / "floor.xlsx"))
+        print(f"  floor run {run + 1}: {floors[-1][0]:.1f} s")
+    floor, cells = statistics.median(f[0] for f in floors), floors[0][1]
+    ratio = seconds / floor
+    met = ratio <= EXPORT_RATIO and peak <= EXPORT_MB
+    print(
+        f"review-desk export (defaults, whole process, median of {runs}): {seconds:.1f} s, "
+        f"{peak:.0f} MB peak; floor (openpyxl write-only appends of the same {cells:,} "
+        f"cells, median of {runs}) {floor:.1f} s; ratio {ratio:.2f}x "
+        f"(target <= {EXPORT_RATIO}x and <= {EXPORT_MB:.0f} MB: "
+        f"{'met' if met else 'NOT met'})"
+    )
 
 
 def ranking_table(count: int) -> pd.DataFrame:
@@ -80,11 +194,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--project", type=Path, help="a national project to export")
     args = parser.parse_args()
     from openpyxl import Workbook
 
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
+        if args.project is not None:
+            measure_national(args.project, args.runs, work)
         build_demo(work / "demo.rdp").close()
         with Project(work / "demo.rdp") as project:
             whole = timed(lambda: export_workbook(project, work / "demo.xlsx"), args.runs)
@@ -96,13 +213,16 @@ def main() -> int:
         print(f"demo workbook, from a ranking       : {written:.3f} s")
 
         table = ranking_table(args.rows)
-        build = timed(lambda: sheets.direction_ranking(table), args.runs)
+        build = timed(lambda: list(sheets.direction_ranking(table).rows), args.runs)
         sheet = sheets.direction_ranking(table)
-        rows = [[excel_value(v) for v in row] for row in sheet.rows]
+        built = list(sheet.rows)
+        rows = [[excel_value(v) for v in row] for row in built]
 
         def formatted() -> None:
             book = Workbook(write_only=True)
-            write_table(book, sheet.title, sheet.columns, sheet.rows, print_title=sheet.title)
+            # As the export streams it: a generator, spooled for the width pass.
+            streamed = (row for row in built)
+            write_table(book, sheet.title, sheet.columns, streamed, print_title=sheet.title)
             book.save(work / "formatted.xlsx")
 
         def floor() -> None:
