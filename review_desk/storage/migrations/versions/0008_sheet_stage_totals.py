@@ -70,9 +70,7 @@ def _postgresql_triggers() -> None:
             f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
             f"BEGIN {body} RETURN {row}; END $$"
         )
-        op.execute(
-            f"CREATE TRIGGER {name} AFTER {event} FOR EACH ROW EXECUTE FUNCTION {name}()"
-        )
+        op.execute(f"CREATE TRIGGER {name} AFTER {event} FOR EACH ROW EXECUTE FUNCTION {name}()")
 
 
 def upgrade() -> None:
