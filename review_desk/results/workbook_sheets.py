@@ -375,20 +375,24 @@ def criterion_detail(
         return placements[key]
 
     def rows() -> Iterator[list[Any]]:
+        # 7.5 million scores in a national round: the loop below is kept lean.
+        isfinite, width, depth = math.isfinite, len(criteria), len(stages)
         for sheet in sheets:
             place = placement(sheet.rubric_hash, sheet.kind)
-            values: list[Any] = [None] * len(criteria)
-            sums: list[Any] = [None] * len(stages)
-            for criterion, points in sheet.scores:
+            values: list[Any] = [None] * width
+            sums: list[Any] = [None] * depth
+            for criterion, points in sheet.scores.items():
                 where = place.get(criterion)
                 if where is None or points is None:
                     continue
-                number = float(points)
-                if not math.isfinite(number):
+                if type(points) is not float:
+                    points = float(points)
+                if not isfinite(points):
                     continue
-                values[where[0]] = number
-                if where[1] >= 0:
-                    sums[where[1]] = (sums[where[1]] or 0.0) + number
+                column, stage = where
+                values[column] = points
+                if stage >= 0:
+                    sums[stage] = (sums[stage] or 0.0) + points
             code, applicant = names.get(sheet.dossier_id, ("", ""))
             used = rubrics.get(sheet.rubric_hash)
             yield [

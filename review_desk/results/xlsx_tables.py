@@ -7,12 +7,14 @@ in rows made tall enough for it, and print setup (A4 landscape at a readable sca
 the header row and the first columns repeated, the sheet's title in the page header,
 page x of y and a signature line in the footer).
 
-Write-only mode keeps memory flat for national rounds; it means every setting has to
-be made before the first row is written, which is why ``write_table`` takes the whole
-table at once."""
+Write-only mode keeps memory flat for national rounds; it means every setting (the
+column widths among them) has to be made before the first row is written, which is
+why ``write_table`` reads the rows twice: once to measure them, once to write them (a
+generator's rows are kept in a temporary file in between, not in memory)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 import re
@@ -209,26 +211,67 @@ class _Rows:
             yield from pickle.load(self._spool)
 
 
+_NUMBERS = frozenset({type(None), int, float})
+_TEXTS = frozenset({type(None), str})
+# Rows measured together, a column at a time.
+_MEASURE_BATCH = 1_000
+
+
 def _measure(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> list[float]:
     """Each column's width: the header's and every value's display width, within the
     column's limits. A value can be at most twice its length wide, an ASCII one exactly
-    its length, and numbers as shown here fit in 11: most values need no measuring."""
-    count = len(columns)
+    its length, and numbers as shown here fit in 11: most values need no measuring.
+    Rows are measured a batch at a time, a column at a time, so that a column of
+    numbers or of short texts (most of a national round's cells) is measured by a few
+    calls in C rather than a step per cell."""
     widths = [header_width(c.header) for c in columns]
     caps = [c.max_width for c in columns]
-    extremes: list[float] = [0] * count
+    extremes: list[float] = [0] * len(columns)
+    batch: list[Sequence[Any]] = []
     for row in rows:
-        for index, value in enumerate(row):
+        batch.append(row)
+        if len(batch) == _MEASURE_BATCH:
+            _measure_batch(batch, widths, caps, extremes)
+            batch = []
+    _measure_batch(batch, widths, caps, extremes)
+    for index, extreme in enumerate(extremes):
+        if extreme > 0 and widths[index] < caps[index]:
+            widths[index] = max(widths[index], display_width(-extreme) * WIDE + 2)
+    return [min(max(w, c.min_width), c.max_width) for w, c in zip(widths, columns, strict=True)]
+
+
+def _measure_batch(
+    batch: list[Sequence[Any]], widths: list[float], caps: list[float], extremes: list[float]
+) -> None:
+    """Widen ``widths`` (and the numbers' largest magnitudes, ``extremes``) for a batch
+    of rows."""
+    for index, values in enumerate(itertools.zip_longest(*batch)):
+        if index >= len(widths):
+            break
+        kinds = set(map(type, values))
+        if kinds <= _NUMBERS:
+            # Numbers: only the largest magnitude matters, measured once at the end.
+            # (Zeros and None are dropped; a NaN first would win max(): count it out.)
+            largest = max(map(abs, filter(None, values)), default=0)
+            if largest != largest:
+                largest = max((abs(v) for v in values if v is not None and v == v), default=0)
+            extremes[index] = max(extremes[index], largest)
+            continue
+        current = widths[index]
+        if current >= caps[index]:
+            continue
+        if kinds <= _TEXTS:
+            # No text of the batch can be wider than twice the longest's length.
+            longest = max(map(len, filter(None, values)), default=0)
+            if longest * 2 * WIDE + 2 <= current:
+                continue
+        for value in values:
             if value is None:
                 continue
             kind = type(value)
             if kind is float or kind is int:
-                # Numbers: only the largest magnitude matters, measured once below.
                 if value > extremes[index] or -value > extremes[index]:
                     extremes[index] = abs(value)
-                continue
-            current = widths[index]
-            if current >= caps[index]:
                 continue
             if kind is str:
                 length = len(value)
@@ -241,11 +284,9 @@ def _measure(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> list[f
             else:
                 measured = display_width(value) * WIDE + 2
             if measured > current:
-                widths[index] = measured
-    for index, extreme in enumerate(extremes):
-        if extreme > 0 and widths[index] < caps[index]:
-            widths[index] = max(widths[index], display_width(-extreme) * WIDE + 2)
-    return [min(max(w, c.min_width), c.max_width) for w, c in zip(widths, columns, strict=True)]
+                widths[index] = current = measured
+                if current >= caps[index]:
+                    break
 
 
 def write_table(
@@ -452,6 +493,7 @@ class _StyledRowsSheet(WriteOnlyWorksheet):  # type: ignore[misc]
     def _values_to_row(self, row: Any, row_idx: int) -> Iterator[Cell]:
         values, looks = row
         plain, styled = self._plain_cell, self._styled_cell
+        plain.row = styled.row = row_idx
         known = len(looks)
         for col_idx, value in enumerate(values, 1):
             if value is None:
@@ -486,7 +528,7 @@ class _StyledRowsSheet(WriteOnlyWorksheet):  # type: ignore[misc]
                 cell = styled
                 cell._style, cell._style_id = style
             cell._value, cell.data_type = value, data_type
-            cell.column, cell.row = col_idx, row_idx
+            cell.column = col_idx
             yield cell
 
     def _made(self, value: Any, looks: Sequence[_Look | None], col_idx: int, row_idx: int) -> Cell:

@@ -700,7 +700,7 @@ def test_sheet_scores_stream_every_score_in_the_detail_order(demo_project: Path)
     assert len(streamed) == frame["sheet_id"].nunique() > 100
     keys = [(codes[s.dossier_id], s.expert_id, s.sheet_id) for s in streamed]
     assert keys == sorted(keys)
-    got = {(s.sheet_id, c): p for s in streamed for c, p in s.scores}
+    got = {(s.sheet_id, c): p for s in streamed for c, p in s.scores.items()}
     expected = dict(
         zip(
             zip(frame["sheet_id"], frame["criterion_id"], strict=True), frame["points"], strict=True
