@@ -490,7 +490,8 @@ def compute(
         (d, e) in notes for d, e in zip(flagged["dossier_id"], flagged["expert_id"], strict=True)
     ]
     flagged["expert"] = flagged["expert_id"].map(expert_names)
-    flagged["code"] = flagged["dossier_id"].map(dict(zip(base["id"], base["code"], strict=True)))
+    codes = {row[0]: row[1] for row in dossiers}
+    flagged["code"] = flagged["dossier_id"].map(codes)
     flagged["note"] = [
         notes.get((d, e), "")
         for d, e in zip(flagged["dossier_id"], flagged["expert_id"], strict=True)
@@ -517,7 +518,7 @@ def compute(
         table,
         flagged,
         leniency,
-        _reliability(flags, panels, expert_names, dict(zip(base["id"], base["code"], strict=True))),
+        _reliability(flags, panels, expert_names, codes),
         None,
         flags.assign(expert=flags["expert_id"].map(expert_names)),
         non_applicable_scores(project, rubric, misplaced),
@@ -561,13 +562,25 @@ def _reliability(
     *Reliability*): the most dossiers x experts such that every expert of the block
     scored every dossier of it, with at least 3 dossiers and 2 experts."""
     result = []
-    frame = flags.assign(panel=flags["expert_id"].map(panels))
-    for panel, part in frame.groupby("panel"):
-        # pivot_table sorts both axes by id, so ties between blocks go to the smallest ids.
-        matrix = part.pivot_table(index="dossier_id", columns="expert_id", values="total")
-        found = largest_complete_block(matrix.to_numpy(), min_targets=3, min_raters=2)
+    panel_of = flags["expert_id"].map(panels)
+    known = panel_of.notna().to_numpy()
+    panel = panel_of.to_numpy()[known].astype(np.int64)
+    dossier = flags["dossier_id"].to_numpy()[known].astype(np.int64)
+    expert = flags["expert_id"].to_numpy()[known].astype(np.int64)
+    total = flags["total"].to_numpy(dtype=float)[known]
+    order = np.lexsort((expert, dossier, panel))
+    panel, dossier, expert, total = panel[order], dossier[order], expert[order], total[order]
+    edges = np.flatnonzero(np.diff(panel)) + 1
+    # One panel at a time with numpy (a national round has hundreds of panels).
+    for rows in np.split(np.arange(len(panel)), edges) if len(panel) else []:
+        # Both axes sorted by id, so ties between blocks go to the smallest ids.
+        row_ids, row = np.unique(dossier[rows], return_inverse=True)
+        column_ids, column = np.unique(expert[rows], return_inverse=True)
+        values = np.full((len(row_ids), len(column_ids)), np.nan)
+        values[row, column] = total[rows]
+        found = largest_complete_block(values, min_targets=3, min_raters=2)
         entry: dict[str, Any] = {
-            "panel": int(str(panel)),
+            "panel": int(panel[rows[0]]),
             "dossiers": 0,
             "experts": 0,
             "icc": None,
@@ -580,9 +593,9 @@ def _reliability(
             "exact": found.exact if found else True,
         }
         if found is not None:
-            dossier_ids = [int(matrix.index[i]) for i in found.targets]
-            expert_ids = [int(matrix.columns[j]) for j in found.raters]
-            block = matrix.to_numpy()[np.ix_(found.targets, found.raters)]
+            dossier_ids = [int(row_ids[i]) for i in found.targets]
+            expert_ids = [int(column_ids[j]) for j in found.raters]
+            block = values[np.ix_(found.targets, found.raters)]
             entry.update(
                 dossiers=len(dossier_ids),
                 experts=len(expert_ids),

@@ -141,22 +141,20 @@ def stability(
     rng = np.random.default_rng(seed)
 
     def draws(begin: int, end: int) -> np.ndarray:
-        """The weights of reruns ``begin`` to ``end`` (draws, then leave-one-out), made
-        a block at a time, in order, so that memory stays bounded by the block."""
+        """The weights of bootstrap reruns ``begin`` to ``end``, made a block at a time,
+        in order, so that memory stays bounded by the block."""
         weights = np.ones((experts, end - begin))
-        for column, run in enumerate(range(begin, end)):
-            if run < resamples:
-                weights[:, column] = np.bincount(
-                    rng.integers(0, experts, experts), minlength=experts
-                )
-            else:
-                weights[run - resamples, column] = 0.0  # leave-one-expert-out
+        for column in range(end - begin):
+            weights[:, column] = np.bincount(rng.integers(0, experts, experts), minlength=experts)
         return weights
 
-    def provincial(scores: np.ndarray) -> np.ndarray:
-        """Indices into ``contenders`` of the provincial ones for one rerun's scores."""
+    def provincial(scores: np.ndarray) -> tuple[np.ndarray, float]:
+        """Indices into ``contenders`` of the provincial ones for one rerun's scores, and
+        the score from which on the outcome was decided (nobody strictly below it could
+        take a place, whatever their scores; -inf when everyone was considered)."""
         cut = first_cut
         while True:
+            threshold = -np.inf
             if cut >= len(scores):
                 prefix, probe = np.arange(len(scores)), []
             else:
@@ -183,35 +181,84 @@ def stability(
             )
             chosen = prefix[[t == PROVINCIAL for t in tiers[: len(prefix)]]]
             if not probe or tiers[-1] != PROVINCIAL:
-                return chosen
+                return chosen, float(threshold) if probe else -np.inf
             cut *= 2
 
-    hits = np.zeros(n)
-    loo = np.ones(n, dtype=bool)
-    total_runs = resamples + experts
-    block = max(1, _BLOCK_CELLS // max(1, len(entry_total)))
-    for begin in range(0, total_runs, block):
-        weights = draws(begin, min(begin + block, total_runs))
+    def rerun_scores(weights: np.ndarray) -> np.ndarray:
+        """The contenders' scores of reruns with these expert weights (a column each)."""
         drawn = weights[entry_expert]
         sums = np.add.reduceat(drawn * entry_total[:, None], starts, axis=0)
         counts = np.add.reduceat(drawn, starts, axis=0)
         scores = np.full((n, weights.shape[1]), -np.inf)
         scores[scored_rows] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), -np.inf)
-        scores = np.round(scores + extra[:, None], 9)[contenders]
+        return np.asarray(np.round(scores + extra[:, None], 9)[contenders])
+
+    hits = np.zeros(n)
+    block = max(1, _BLOCK_CELLS // max(1, len(entry_total)))
+    for begin in range(0, resamples, block):
+        weights = draws(begin, min(begin + block, resamples))
+        scores = rerun_scores(weights)
         for column in range(weights.shape[1]):
-            chosen = contenders[provincial(scores[:, column])]
-            if begin + column < resamples:
-                hits[chosen] += 1
-            else:
-                selected = np.zeros(n, dtype=bool)
-                selected[chosen] = True
-                loo &= selected
+            hits[contenders[provincial(scores[:, column])[0]]] += 1
+    # Leave one expert out: only the dossiers that expert scored change, so each rerun
+    # starts from the scores with every expert and recomputes just those; when none of
+    # them is at or above the score from which the full list was decided, before or
+    # after, the outcome is the full list's.
+    everyone = rerun_scores(np.ones((experts, 1)))[:, 0]
+    base, decided_from = provincial(everyone)
+    contender_of = np.full(n, -1)
+    contender_of[contenders] = np.arange(len(contenders))
+    segment_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(entry_row))))
+    by_expert = np.argsort(entry_expert, kind="stable")
+    expert_starts = np.searchsorted(entry_expert[by_expert], np.arange(experts + 1))
+    loo = np.ones(n, dtype=bool)
+    loo_selected = np.zeros(n, dtype=bool)
+    for left_out in range(experts):
+        mine = by_expert[expert_starts[left_out] : expert_starts[left_out + 1]]
+        segments = np.unique(segment_of[mine])
+        rows = contender_of[scored_rows[segments]]
+        segments, rows = segments[rows >= 0], rows[rows >= 0]
+        chosen = base
+        if len(rows):
+            changed = _segment_scores(
+                segments, starts, len(entry_row), entry_expert, entry_total, left_out
+            )
+            changed = np.round(changed + extra[contenders[rows]], 9)
+            if max(everyone[rows].max(), changed.max()) >= decided_from:
+                scores = everyone.copy()
+                scores[rows] = changed
+                chosen = provincial(scores)[0]
+        loo_selected[:] = False
+        loo_selected[contenders[chosen]] = True
+        loo &= loo_selected
     if not len(contenders):
         loo[:] = False
     probability = hits / resamples if resamples else np.zeros(n)
     frame = pd.DataFrame({"dossier_id": ids, "p_provincial": probability, "loo_provincial": loo})
     frame["fragile"] = (frame["p_provincial"] > 0) & (frame["p_provincial"] < FRAGILE_BELOW)
     return StabilityResult(frame, resamples, seed)
+
+
+def _segment_scores(
+    segments: np.ndarray,
+    starts: np.ndarray,
+    entries: int,
+    entry_expert: np.ndarray,
+    entry_total: np.ndarray,
+    left_out: int,
+) -> np.ndarray:
+    """The mean total of the given dossiers (segments of the entries) without one
+    expert, summed in the order and the arithmetic of a full rerun, so that it is equal
+    to what that rerun would give to the last bit."""
+    ends = np.append(starts[1:], entries)[segments]
+    lengths = ends - starts[segments]
+    offsets = np.repeat(ends - lengths.cumsum(), lengths) + np.arange(lengths.sum())
+    weights = (entry_expert[offsets] != left_out).astype(float)
+    heads = np.append(0, lengths.cumsum()[:-1])
+    # Two-dimensional, along the first axis, as a full rerun sums its block.
+    sums = np.add.reduceat((weights * entry_total[offsets])[:, None], heads, axis=0)[:, 0]
+    counts = np.add.reduceat(weights[:, None], heads, axis=0)[:, 0]
+    return np.where(counts > 0, sums / np.where(counts > 0, counts, 1), -np.inf)
 
 
 def what_if(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
