@@ -184,14 +184,27 @@ def stability(
                 return chosen, float(threshold) if probe else -np.inf
             cut *= 2
 
+    segment_count = len(starts)
+    entry_segment = np.repeat(np.arange(segment_count), np.diff(np.append(starts, len(entry_row))))
+    bins: dict[int, np.ndarray] = {}
+
     def rerun_scores(weights: np.ndarray) -> np.ndarray:
-        """The contenders' scores of reruns with these expert weights (a column each)."""
-        drawn = weights[entry_expert]
-        sums = np.add.reduceat(drawn * entry_total[:, None], starts, axis=0)
-        counts = np.add.reduceat(drawn, starts, axis=0)
-        scores = np.full((n, weights.shape[1]), -np.inf)
-        scores[scored_rows] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), -np.inf)
-        return np.asarray(np.round(scores + extra[:, None], 9)[contenders])
+        """The contenders' scores of reruns with these expert weights (a column each),
+        as ``contenders x reruns``. Every rerun's sums per dossier come from one
+        ``bincount`` over (rerun, dossier) bins: a segment sum (``reduceat``) pays per
+        dossier, and a dossier has only a handful of experts."""
+        runs = weights.shape[1]
+        if runs not in bins:
+            bins[runs] = (np.arange(runs)[:, None] * segment_count + entry_segment).ravel()
+        drawn = np.ascontiguousarray(weights.T)[:, entry_expert]
+        size = runs * segment_count
+        sums = np.bincount(bins[runs], (drawn * entry_total).ravel(), size).reshape(runs, -1)
+        counts = np.bincount(bins[runs], drawn.ravel(), size).reshape(runs, -1)
+        scores = np.full((runs, n), -np.inf)
+        scores[:, scored_rows] = np.where(
+            counts > 0, sums / np.where(counts > 0, counts, 1), -np.inf
+        )
+        return np.asarray(np.round(scores + extra, 9)[:, contenders].T)
 
     hits = np.zeros(n)
     block = max(1, _BLOCK_CELLS // max(1, len(entry_total)))
@@ -208,14 +221,13 @@ def stability(
     base, decided_from = provincial(everyone)
     contender_of = np.full(n, -1)
     contender_of[contenders] = np.arange(len(contenders))
-    segment_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(entry_row))))
     by_expert = np.argsort(entry_expert, kind="stable")
     expert_starts = np.searchsorted(entry_expert[by_expert], np.arange(experts + 1))
     loo = np.ones(n, dtype=bool)
     loo_selected = np.zeros(n, dtype=bool)
     for left_out in range(experts):
         mine = by_expert[expert_starts[left_out] : expert_starts[left_out + 1]]
-        segments = np.unique(segment_of[mine])
+        segments = np.unique(entry_segment[mine])
         rows = contender_of[scored_rows[segments]]
         segments, rows = segments[rows >= 0], rows[rows >= 0]
         chosen = base
