@@ -132,17 +132,6 @@ def scored_rubric_hashes(project: Project) -> list[str]:
     return sorted(first, key=lambda h: first[h])
 
 
-def submission_times(project: Project) -> dict[int, datetime]:
-    """When each submitted sheet was submitted, by sheet id (aware UTC times)."""
-    with project.reading() as session:
-        rows = session.execute(
-            select(m.ScoreSheet.id, m.ScoreSheet.submitted_at).where(
-                m.ScoreSheet.status == "submitted"
-            )
-        ).all()
-    return {int(sheet_id): at for sheet_id, at in rows if at is not None}
-
-
 def rubric_versions(project: Project, hashes: Iterable[str]) -> dict[str, Rubric]:
     """The rubric versions the given sheets were scored with, the active one first."""
     active = active_rubric(project)
