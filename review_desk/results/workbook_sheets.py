@@ -251,24 +251,26 @@ def _by_dossier(totals: pd.DataFrame) -> dict[int, tuple[list[int], list[float]]
 
 
 def score_summary(result: RankResult) -> Sheet:
-    """评分汇总: per dossier each expert's total, max, min, spread, the consolidated
-    score, flags."""
+    """评分汇总: per dossier each of its experts (name and weighted total, in slots
+    专家1…专家k, k the most experts any dossier has), the highest, lowest and spread, the
+    consolidated score, flags. Slots, not a column per expert: a national round has
+    thousands of experts, each of whom scored a few dozen of the dossiers."""
     totals = result.totals
     labels = expert_labels(totals)
-    headers = list(labels.values())
-    slot = {e: i for i, e in enumerate(labels)}
     by_dossier = _by_dossier(totals)
+    slots = max((len(experts) for experts, _points in by_dossier.values()), default=0)
     ordered = _score_key(result.table)
 
     def rows() -> Iterator[list[Any]]:
         for r in _rows(ordered):
             part = by_dossier.get(int(r.dossier_id))
-            cells: list[Any] = [None] * len(headers)
+            cells: list[Any] = [None] * (2 * slots)
             high = low = spread = None
             if part is not None:
                 experts, points = part
-                for eid, total in zip(experts, points, strict=True):
-                    cells[slot[int(eid)]] = _number(total)
+                for i, (eid, total) in enumerate(zip(experts, points, strict=True)):
+                    cells[2 * i] = labels.get(int(eid), str(eid))
+                    cells[2 * i + 1] = _number(total)
                 known = [p for p in points if p == p]  # the max and min skip NaN
                 high, low = (max(known), min(known)) if known else (math.nan, math.nan)
                 spread = high - low
@@ -289,13 +291,18 @@ def score_summary(result: RankResult) -> Sheet:
                 tier_label(r.adjusted_tier),
             ]
 
-    n = len(headers)
+    expert_columns = []
+    for n in range(1, slots + 1):
+        expert_columns += [
+            Column(tr("Expert {n}", n=n), max_width=12),
+            Column(tr("Expert {n} total", n=n), SCORE_FORMAT),
+        ]
     columns = [
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
         Column(_("Direction"), max_width=DIRECTION_WIDTH, wrap=True),
         Column(_("Experts scoring")),
-        *[Column(h, SCORE_FORMAT, max_width=14) for h in headers],
+        *expert_columns,
         Column(_("Highest"), SCORE_FORMAT),
         Column(_("Lowest"), SCORE_FORMAT),
         Column(_("Spread"), SCORE_FORMAT),
@@ -304,7 +311,7 @@ def score_summary(result: RankResult) -> Sheet:
         Column(_("Overall score"), SCORE_FORMAT),
         Column(_("Deviation flags")),
         Column(_("Vetoed")),
-        Column(_("Tier"), fill=_tier_code(4 + n + 8)),
+        Column(_("Tier"), fill=_tier_code(4 + 2 * slots + 8)),
     ]
     return Sheet(_("Score summary"), columns, rows(), freeze_columns=2)
 
