@@ -28,22 +28,19 @@ and the deviation rate, the panels, the reliability entries computed and peak me
 from __future__ import annotations
 
 import argparse
-import os
-import pickle
 import resource
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from measuring import export_beside_floor, median_process, median_time, verdict
 
 from review_desk import ranking
 from review_desk.demo.national import build_national
@@ -64,51 +61,6 @@ SEED = 20220121  # the default seed of ranking.compute
 
 
 # --------------------------------------------------------------------------- measuring
-
-
-@dataclass
-class Run:
-    """A child process's wall time (s) and peak resident memory (MB)."""
-
-    seconds: float
-    peak_mb: float
-
-
-def run_process(argv: Sequence[str]) -> Run:
-    """Run a command with its output thrown away; its wall time and peak RSS (from
-    ``os.wait4``: ru_maxrss, KiB on Linux)."""
-    start = time.perf_counter()
-    with open(os.devnull, "wb") as sink:
-        child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
-        assert child.stderr is not None
-        errors = child.stderr.read()
-        _pid, status, usage = os.wait4(child.pid, 0)
-    took = time.perf_counter() - start
-    child.returncode = code = os.waitstatus_to_exitcode(status)  # reaped: Popen must know
-    if code != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed: {errors.decode(errors='replace')}")
-    return Run(took, usage.ru_maxrss / 1024)
-
-
-def median_process(argv: Sequence[str], runs: int) -> Run:
-    """Median wall time and largest peak RSS over ``runs`` runs of a command."""
-    done = [run_process(argv) for _ in range(runs)]
-    return Run(statistics.median(r.seconds for r in done), max(r.peak_mb for r in done))
-
-
-def median_time(work: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    """Median wall time of ``runs`` calls in this process, and the last result."""
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
-def verdict(met: bool) -> str:
-    """How a line ends."""
-    return "target met" if met else "NOT met"
 
 
 def cli(*args: str) -> list[str]:
@@ -138,87 +90,19 @@ def measure_rank(path: Path, runs: int) -> None:
         )
 
 
-ROWS_PER_CHUNK = 1_000  # rows pickled (and loaded back) at once
-
-
-def trimmed(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row read back without the empty cells read-only mode pads it with."""
-    end = len(row)
-    while end and row[end - 1] is None:
-        end -= 1
-    return row[:end]
-
-
-def workbook_rows(path: Path, folder: Path) -> list[tuple[str, Path]]:
-    """Each sheet of a workbook read back once (openpyxl read-only) and pickled in
-    chunks of rows, so that the floor times the writing only and holds one chunk at a
-    time: (sheet title, pickle file)."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True)
-    sheets = []
-    try:
-        for index, sheet in enumerate(book.worksheets):
-            file = folder / f"sheet{index}.pickle"
-            with open(file, "wb") as out:
-                chunk: list[tuple[Any, ...]] = []
-                for row in sheet.iter_rows(values_only=True):
-                    chunk.append(trimmed(row))
-                    if len(chunk) == ROWS_PER_CHUNK:
-                        pickle.dump(chunk, out)
-                        chunk = []
-                pickle.dump(chunk, out)
-            sheets.append((sheet.title, file))
-    finally:
-        book.close()
-    return sheets
-
-
-def chunks_of(file: Path) -> Iterator[list[tuple[Any, ...]]]:
-    """The chunks of rows :func:`workbook_rows` pickled, one at a time."""
-    with open(file, "rb") as source:
-        while True:
-            try:
-                yield pickle.load(source)
-            except EOFError:
-                return
-
-
-def write_floor(sheets: list[tuple[str, Path]], out: Path) -> tuple[float, int, int]:
-    """Seconds to append the same cells to a plain write-only workbook and save it
-    (loading the rows back is not timed); the number of cells and of non-empty ones."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    took, cells, filled = 0.0, 0, 0
-    for title, file in sheets:
-        sheet = book.create_sheet(title)
-        for rows in chunks_of(file):
-            start = time.perf_counter()
-            for row in rows:
-                sheet.append(row)
-            took += time.perf_counter() - start
-            cells += sum(len(row) for row in rows)
-            filled += sum(v is not None for row in rows for v in row)
-    start = time.perf_counter()
-    book.save(out)
-    return took + time.perf_counter() - start, cells, filled
-
-
 def measure_export(path: Path, runs: int, folder: Path) -> None:
     """``review-desk export`` with its defaults beside plain write-only appends."""
     out = folder / "export.xlsx"
-    took = median_process(cli("export", str(path), "--out", str(out)), runs)
-    sheets = workbook_rows(out, folder)
-    floors = [write_floor(sheets, folder / "floor.xlsx") for _ in range(runs)]
-    floor, cells, filled = statistics.median(f[0] for f in floors), *floors[0][1:]
+    measured = export_beside_floor(cli("export", str(path), "--out", str(out)), out, runs, folder)
+    took, floor = measured.export, measured.floor
     ratio = took.seconds / floor
     met = ratio <= EXPORT_RATIO and took.peak_mb <= EXPORT_MB
     print(
         f"review-desk export (defaults, whole process): {took.seconds:.1f} s, "
         f"{took.peak_mb:.0f} MB peak; floor (openpyxl write-only appends of the same "
-        f"{cells:,} cells, {filled:,} of them not empty) {floor:.1f} s; ratio {ratio:.2f}x "
-        f"(target <= {EXPORT_RATIO} x and <= {EXPORT_MB:.0f} MB: {verdict(met)})"
+        f"{measured.cells:,} cells, {measured.filled:,} of them not empty) {floor:.1f} s; "
+        f"ratio {ratio:.2f}x (target <= {EXPORT_RATIO} x and <= {EXPORT_MB:.0f} MB: "
+        f"{verdict(met)})"
     )
 
 

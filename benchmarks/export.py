@@ -31,17 +31,12 @@ migrate it.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import os
-import pickle
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +45,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from measuring import export_beside_floor  # noqa: E402
 
 from review_desk.demo import build_demo  # noqa: E402
 from review_desk.project import Project  # noqa: E402
@@ -75,101 +72,24 @@ def timed(work: Callable[[], Any], runs: int) -> float:
     return statistics.median(times)
 
 
-@dataclass
-class Run:
-    """A child process's wall time (s) and peak resident memory (MB)."""
-
-    seconds: float
-    peak_mb: float
-
-
-def run_process(argv: Sequence[str]) -> Run:
-    """Run a command with its output thrown away; its wall time and peak RSS (from
-    ``os.wait4``: ru_maxrss, KiB on Linux)."""
-    start = time.perf_counter()
-    with open(os.devnull, "wb") as sink:
-        child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
-        assert child.stderr is not None
-        errors = child.stderr.read()
-        _pid, status, usage = os.wait4(child.pid, 0)
-    took = time.perf_counter() - start
-    child.returncode = code = os.waitstatus_to_exitcode(status)  # reaped: Popen must know
-    if code != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed: {errors.decode(errors='replace')}")
-    return Run(took, usage.ru_maxrss / 1024)
-
-
-def workbook_rows(path: Path, folder: Path) -> list[tuple[str, Path]]:
-    """Each sheet of a workbook read back once (openpyxl read-only) and pickled, so
-    that the floor times the writing only: (sheet title, pickle file)."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True)
-    sheets = []
-    try:
-        for index, sheet in enumerate(book.worksheets):
-            file = folder / f"sheet{index}.pickle"
-            with open(file, "wb") as out:
-                pickle.dump(list(sheet.iter_rows(values_only=True)), out)
-            sheets.append((sheet.title, file))
-    finally:
-        book.close()
-    return sheets
-
-
-def write_floor(sheets: list[tuple[str, Path]], out: Path) -> tuple[float, int]:
-    """Seconds to append the same cells to a plain write-only workbook and save it
-    (loading each sheet's rows is not timed); and the number of cells."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    took, cells = 0.0, 0
-    for title, file in sheets:
-        with open(file, "rb") as source:
-            rows = pickle.load(source)
-        start = time.perf_counter()
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        took += time.perf_counter() - start
-        cells += sum(len(row) for row in rows)
-        del rows
-    start = time.perf_counter()
-    book.save(out)
-    return took + time.perf_counter() - start, cells
-
-
 def measure_national(project: Path, runs: int, folder: Path) -> None:
     """``review-desk export`` with its defaults, whole process, beside plain write-only
-    appends of the same cells. The runs alternate (export, floor, export, floor, ...)
-    so that both see the same load on a shared machine."""
+    appends of the same cells, the runs alternating (export, floor, export, ...)."""
     out = folder / "export.xlsx"
     argv = [sys.executable, "-m", "review_desk", "export", str(project), "--out", str(out)]
-    done: list[Run] = []
-    floors: list[tuple[float, int]] = []
-    sheets: list[tuple[str, Path]] = []
-    # The reading back and the floor run in a worker process of their own: a child
-    # forked from a parent that holds the workbook's values would report the parent's
-    # memory as its own peak (Linux counts the forked pages in the child's ru_maxrss).
-    for run in range(runs):
-        done.append(run_process(argv))
-        with multiprocessing.get_context("spawn").Pool(1) as worker:
-            if not sheets:  # read back once, outside any timing
-                sheets = worker.apply(workbook_rows, (out, folder))
-            floors.append(worker.apply(write_floor, (sheets, folder / "floor.xlsx")))
+    measured = export_beside_floor(argv, out, runs, folder)
+    for run, (export, floor) in enumerate(measured.runs, start=1):
         print(
-            f"  run {run + 1}: export {done[-1].seconds:.1f} s, {done[-1].peak_mb:.0f} MB; "
-            f"floor {floors[-1][0]:.1f} s"
+            f"  run {run}: export {export.seconds:.1f} s, {export.peak_mb:.0f} MB; "
+            f"floor {floor:.1f} s"
         )
-    seconds = statistics.median(r.seconds for r in done)
-    peak = max(r.peak_mb for r in done)
-    floor, cells = statistics.median(f[0] for f in floors), floors[0][1]
+    seconds, peak, floor = measured.export.seconds, measured.export.peak_mb, measured.floor
     ratio = seconds / floor
     met = ratio <= EXPORT_RATIO and peak <= EXPORT_MB
     print(
         f"review-desk export (defaults, whole process, median of {runs}): {seconds:.1f} s, "
-        f"{peak:.0f} MB peak; floor (openpyxl write-only appends of the same {cells:,} "
-        f"cells, median of {runs}) {floor:.1f} s; ratio {ratio:.2f}x "
+        f"{peak:.0f} MB peak; floor (openpyxl write-only appends of the same "
+        f"{measured.cells:,} cells, median of {runs}) {floor:.1f} s; ratio {ratio:.2f}x "
         f"(target <= {EXPORT_RATIO}x and <= {EXPORT_MB:.0f} MB: "
         f"{'met' if met else 'NOT met'})"
     )
