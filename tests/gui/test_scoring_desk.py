@@ -98,3 +98,43 @@ def test_invalid_values_are_refused_as_typed_and_undo_works(
         assert scoring.load_sheet(project, expert, dossier).scores == {"A1": 7.5}
     assert first.text() == "7.5"
     assert "基础资料评审 7.5/" in form.totals.text()
+
+
+def test_the_desk_offers_only_the_criteria_that_apply(window, demo_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """An enterprise's dossier on the desk has no field for a criterion that applies to
+    schools only, and a change for one, as the desk writes changes, is refused by the
+    score-sheet service with nothing stored."""
+    from sqlalchemy import select
+
+    from review_desk.sheet_changes import SheetChange
+    from review_desk.storage import models as m
+
+    with Project(demo_project) as project, project.reading() as session:
+        started = {(x.expert_id, x.dossier_id) for x in session.scalars(select(m.ScoreSheet))}
+        expert, dossier = next(
+            (a.expert_id, a.dossier_id)
+            for a in session.scalars(select(m.Assignment).order_by(m.Assignment.id))
+            if (a.expert_id, a.dossier_id) not in started
+            and a.dossier.lead_applicant.kind == "enterprise"
+        )
+    assert window.open_project(str(demo_project))
+    window.set_role("expert")
+    window.show_page("scoring")
+    page = window.pages["scoring"]
+    page.expert_box.setCurrentIndex(page.expert_box.findData(expert))
+    assert page.assignments.select_where(lambda r: r.dossier_id == dossier)
+    form = page.form
+    qtbot.waitUntil(lambda: bool(form.inputs))
+    narrow = [c for c in form.rubric.criteria if not c.applies("enterprise")]
+    assert narrow, "the default rubric has criteria for schools only"
+    assert not {c.id for c in narrow} & set(form.inputs)
+    assert {c.id for c in form.rubric.criteria if c.applies("enterprise")} == set(form.inputs)
+    change = SheetChange(expert, dossier, "score", narrow[0].id, None, narrow[0].max)
+    with Project(demo_project) as project:
+        try:
+            change.apply(project, actor=f"expert:{expert}")
+        except scoring.ScoringError as refused:
+            assert narrow[0].id in str(refused)
+        else:
+            raise AssertionError("a score for a criterion that does not apply was stored")
+        assert scoring.load_sheet(project, expert, dossier).status == scoring.NOT_STARTED
