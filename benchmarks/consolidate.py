@@ -28,6 +28,7 @@ and the deviation rate, the panels, the reliability entries computed and peak me
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import sqlite3
 import sys
@@ -383,7 +384,10 @@ def main() -> int:
         if path.exists():
             print(f"reusing {path}")
         else:
-            built = build_national(path, dossiers=args.dossiers)
+            # Built in a process of its own: a command started later from a parent that
+            # had grown would report the parent's memory as part of its own peak.
+            with multiprocessing.get_context("spawn").Pool(1) as worker:
+                built = worker.apply(build_national, (path,), {"dossiers": args.dossiers})
             print(
                 f"built {path.name}: {built.dossiers:,} dossiers, {built.scores:,} scores, "
                 f"{built.panels} panels of {built.experts:,} experts in {built.seconds:.1f} s"
