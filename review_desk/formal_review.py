@@ -10,8 +10,8 @@ running the checks again. Every verdict change and override goes to the audit lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -518,31 +518,41 @@ def run_review(
 
 def reviews(project: Project) -> list[ReviewRow]:
     """Return the stored formal reviews, in direction order."""
+    return list(iter_reviews(project))
+
+
+_REVIEW_FIELDS = [f.name for f in fields(ReviewRow)]
+
+
+def iter_reviews(project: Project, *, chunk: int = 2_000) -> Iterator[ReviewRow]:
+    """The stored formal reviews, in direction order, read a chunk at a time as plain
+    rows (a national round has tens of thousands: never all of them, nor their dossiers
+    as objects, in memory at once)."""
+    statement = (
+        select(
+            m.Dossier.id,
+            m.Dossier.code,
+            m.Applicant.name,
+            m.Applicant.kind,
+            m.Applicant.city,
+            m.Direction.short_name,
+            m.Dossier.direction_id,
+            m.Dossier.requested_level,
+            m.FormalReview.department,
+            m.FormalReview.verdict,
+            m.FormalReview.checks,
+            m.FormalReview.supplement_deadline,
+            m.FormalReview.reviewed_at,
+        )
+        .join(m.FormalReview, m.FormalReview.dossier_id == m.Dossier.id)
+        .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
+        .join(m.Direction, m.Direction.id == m.Dossier.direction_id)
+        .order_by(m.Dossier.direction_id, m.Dossier.code)
+        .execution_options(yield_per=chunk)
+    )
     with project.reading() as session:
-        stored = {r.dossier_id: r for r in session.scalars(select(m.FormalReview))}
-        rows = []
-        for d in _load(session, reviewed=True):
-            review = stored.get(d.id)
-            if review is None:
-                continue
-            rows.append(
-                ReviewRow(
-                    dossier_id=d.id,
-                    code=d.code,
-                    applicant=d.lead_applicant.name,
-                    applicant_kind=d.lead_applicant.kind,
-                    city=d.lead_applicant.city,
-                    direction=d.direction.short_name,
-                    direction_number=d.direction_id,
-                    level=d.requested_level,
-                    department_code=review.department,
-                    verdict=review.verdict,
-                    records=review.checks,
-                    supplement_deadline=review.supplement_deadline,
-                    reviewed_at=review.reviewed_at,
-                )
-            )
-        return rows
+        for row in session.execute(statement):
+            yield ReviewRow(**dict(zip(_REVIEW_FIELDS, row, strict=True)))
 
 
 def override(

@@ -88,7 +88,7 @@ def _stability_loop(
 
 
 # Cells (entries x reruns) handled at once: bounds the memory of a block of reruns.
-_BLOCK_CELLS = 4_000_000
+_BLOCK_CELLS = 1_000_000
 # The direction and applicant of the probe that asks whether places are left.
 _PROBE = object()
 

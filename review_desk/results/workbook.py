@@ -129,7 +129,7 @@ def export_workbook(
             result,
         ),
         lambda: sheets.deviations(result, table),
-        lambda: sheets.formal_reviews(formal_review.reviews(project)),
+        lambda: sheets.formal_reviews(formal_review.iter_reviews(project)),
         lambda: sheets.defense_records(
             defense.sessions(project),
             defense.inspections(project, recorded_only=True),

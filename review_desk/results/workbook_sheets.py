@@ -466,15 +466,16 @@ def deviations(result: RankResult, table: pd.DataFrame) -> Sheet:
     return Sheet(_("Deviation flags"), columns, rows, freeze_columns=2)
 
 
-def formal_reviews(reviews: list[formal_review.ReviewRow]) -> Sheet:
-    """形式审查: the verdict of every dossier with the reviewing department and reasons."""
+def formal_reviews(reviews: Iterable[formal_review.ReviewRow]) -> Sheet:
+    """形式审查: the verdict of every dossier with the reviewing department and reasons
+    (rows made as ``reviews`` yields them)."""
     fills = {
         verdict_label("passed"): "C6EFCE",
         verdict_label("failed"): "FFC7CE",
         verdict_label("supplement"): "FFEB9C",
         verdict_label(None): "DDEBF7",
     }
-    rows = [
+    rows = (
         [
             r.code,
             r.applicant,
@@ -487,7 +488,7 @@ def formal_reviews(reviews: list[formal_review.ReviewRow]) -> Sheet:
             "\n".join(r.reasons),
         ]
         for r in reviews
-    ]
+    )
     columns = [
         Column(_("Dossier no.")),
         Column(_("Lead applicant"), max_width=NAME_WIDTH, wrap=True),
