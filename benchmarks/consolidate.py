@@ -59,6 +59,18 @@ STABILITY_SECONDS = 8.0
 ARRAY_RATIO = 3.0
 RESAMPLES = 1000  # the default of rank, export and compute
 SEED = 20220121  # the default seed of ranking.compute
+# What the allocation reads of a candidate (besides its score and code).
+CANDIDATE_COLUMNS = [
+    "dossier_id",
+    "applicant_id",
+    "direction_id",
+    "city",
+    "requested_level",
+    "eligible",
+    "unscored",
+    "double_high_rank",
+    "tech_transfer",
+]
 
 
 # --------------------------------------------------------------------------- measuring
@@ -142,18 +154,7 @@ def stability_inputs(
     totals, the candidates (unscored at -1), the rules and the bonus per dossier."""
     config = result.config
     totals = result.totals[["dossier_id", "expert_id", "total"]]
-    columns = [
-        "dossier_id",
-        "applicant_id",
-        "direction_id",
-        "city",
-        "requested_level",
-        "eligible",
-        "unscored",
-        "score",
-        "double_high_rank",
-        "tech_transfer",
-    ]
+    columns = [*CANDIDATE_COLUMNS, "score"]
     candidates = result.table[columns].sort_values("dossier_id").reset_index(drop=True)
     candidates["score"] = candidates["score"].fillna(-1.0)
     rules = AllocationRules(
@@ -286,18 +287,7 @@ def time_array_consolidation(
         total=rubric.total,
         rubric_hash=rubric.content_hash,
     )
-    columns = [
-        "dossier_id",
-        "code",
-        "applicant_id",
-        "direction_id",
-        "city",
-        "requested_level",
-        "eligible",
-        "unscored",
-        "double_high_rank",
-        "tech_transfer",
-    ]
+    columns = [*CANDIDATE_COLUMNS, "code"]
     candidates = result.table[columns].copy()
     rules = AllocationRules(
         provincial_target=int(result.config["provincial_target"]),
