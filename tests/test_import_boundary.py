@@ -61,3 +61,23 @@ def test_ui_package_import_does_not_load_qt() -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_import_contracts_are_kept() -> None:
+    """The import-linter contracts of pyproject.toml hold: the layers ui → review_desk →
+    scoring_models, the UI never importing storage or SQLAlchemy (not even inside a
+    function), and the core never importing Qt."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command as c; "
+            "sys.exit(c(['--no-cache']))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
