@@ -115,3 +115,11 @@ class IOFailure(UserError):
     def __init__(self, error: OSError) -> None:
         super().__init__(os_error_message(error))
         self.os_error = error
+
+
+class ProjectOpenError(UserError):
+    """A project database that cannot be opened; the message is for the user.
+
+    It lives here rather than beside the database code so that the UI can catch it
+    without importing storage (``review_desk.storage.database`` re-exports it).
+    """

@@ -47,8 +47,8 @@ def open_demo_now(window: MainWindow) -> None:
     """Open the demo project, building it on this thread if it is missing (for scripts)."""
     from review_desk.demo import build_demo
     from review_desk.demo.identity import is_current_demo
+    from review_desk.errors import ProjectOpenError
     from review_desk.project import Project, delete_project_files
-    from review_desk.storage.database import ProjectOpenError
 
     path = demo_project_path()
     try:

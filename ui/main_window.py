@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import __version__
+from review_desk.errors import ProjectOpenError
 from review_desk.i18n import _, tr
 from review_desk.project import PROJECT_SUFFIX, Project, delete_project_files
-from review_desk.storage.database import ProjectOpenError
 
 from ui.actions import create_actions
 from ui.operations import Operation, run_operation

@@ -20,7 +20,8 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from review_desk.errors import UserError, os_error_message
+from review_desk.errors import ProjectOpenError as ProjectOpenError
+from review_desk.errors import os_error_message
 from review_desk.i18n import _, tr
 from scoring_models.rubric import N_
 
@@ -41,10 +42,6 @@ _HEADER_SIZE = 100
 # SQLite's primary result codes that name a cause the user can act on.
 _SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 3, 8, 10, 11
 _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
-
-
-class ProjectOpenError(UserError):
-    """A project database that cannot be opened; the message is for the user."""
 
 
 class ProjectTooNewError(ProjectOpenError):
