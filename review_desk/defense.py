@@ -147,6 +147,22 @@ def expert_notes(project: Project) -> list[ExpertNoteRow]:
     return rows
 
 
+def panel_dossier_ids(project: Project, panel_id: int) -> list[int]:
+    """Return the dossiers of a panel's directions, by dossier code: the order in which
+    a new defense session of that panel hears them."""
+    with project.reading() as session:
+        directions = select(m.PanelDirection.direction_id).where(
+            m.PanelDirection.panel_id == panel_id
+        )
+        return list(
+            session.scalars(
+                select(m.Dossier.id)
+                .where(m.Dossier.direction_id.in_(directions))
+                .order_by(m.Dossier.code)
+            )
+        )
+
+
 def create_session(
     project: Project,
     *,

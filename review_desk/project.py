@@ -58,6 +58,24 @@ def delete_project_files(location: str | Path) -> None:
         shutil.rmtree(files)
 
 
+@dataclass(frozen=True)
+class ProjectInfo:
+    """The selection round's record and parameters, as the pages and reports read them."""
+
+    id: str
+    name: str
+    round_name: str
+    organiser: str
+    agency: str
+    deadline: datetime | None
+    created_at: datetime
+    provincial_target: int
+    provincial_tolerance: int
+    per_direction_cap: int
+    min_opinion_length: int
+    active_rubric_hash: str | None
+
+
 @dataclass
 class ProjectSummary:
     """Counts that describe a project at a glance."""
@@ -196,13 +214,26 @@ class Project:
         with self._sessions() as session:
             yield session
 
-    def info(self) -> m.ReviewProject:
-        """Return the project record."""
+    def info(self) -> ProjectInfo:
+        """Return the project record (as plain values, not the ORM row)."""
         with self.reading() as session:
             record = session.scalars(select(m.ReviewProject)).first()
-        if record is None:
-            raise ProjectOpenError("the project record is missing")
-        return record
+            if record is None:
+                raise ProjectOpenError("the project record is missing")
+            return ProjectInfo(
+                id=record.id,
+                name=record.name,
+                round_name=record.round_name,
+                organiser=record.organiser,
+                agency=record.agency,
+                deadline=record.deadline,
+                created_at=record.created_at,
+                provincial_target=record.provincial_target,
+                provincial_tolerance=record.provincial_tolerance,
+                per_direction_cap=record.per_direction_cap,
+                min_opinion_length=record.min_opinion_length,
+                active_rubric_hash=record.active_rubric_hash,
+            )
 
     def summary(self) -> ProjectSummary:
         """Return the counts the overview page and ``project info`` show."""

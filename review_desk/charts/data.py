@@ -35,6 +35,8 @@ class ChartData:
     criteria: list[CriterionInfo] = field(default_factory=list)
     # Mean points per dossier (rows) and criterion (columns) over submitted sheets.
     criterion_means: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Each dossier's platform name, for the details beside the chart.
+    platforms: dict[int, str] = field(default_factory=dict)
     directions: dict[int, str] = field(default_factory=dict)
     finalised: dict[str, Any] | None = None
 
@@ -68,6 +70,7 @@ def chart_data(project: Project, result: RankResult | None = None) -> ChartData:
     )
     with project.reading() as session:
         directions = dict(session.execute(select(m.Direction.id, m.Direction.short_name)).all())
+        platforms = dict(session.execute(select(m.Dossier.id, m.Dossier.platform_name)).all())
     return ChartData(
         table=result.table,
         totals=result.totals,
@@ -75,6 +78,7 @@ def chart_data(project: Project, result: RankResult | None = None) -> ChartData:
         config=result.config,
         criteria=list(criteria.values()),
         criterion_means=means,
+        platforms={int(k): str(v) for k, v in platforms.items()},
         directions={int(k): str(v) for k, v in directions.items()},
         finalised=result.finalised,
     )

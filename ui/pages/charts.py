@@ -125,7 +125,6 @@ class ChartsPage(Page):
         splitter.addWidget(detail)
         splitter.setStretchFactor(1, 1)
         self.body.addWidget(splitter, 1)
-        self._platforms: dict[int, str] = {}
 
         self.kinds.currentRowChanged.connect(lambda _row: self.show_current())
         self.dossier_box.currentIndexChanged.connect(self._radar_dossier_changed)
@@ -222,15 +221,6 @@ class ChartsPage(Page):
         self._done()
         self.data = data
         self._charts.clear()
-        if self.project is not None:
-            from sqlalchemy import select
-
-            from review_desk.storage import models as m
-
-            with self.project.reading() as session:
-                self._platforms = dict(
-                    session.execute(select(m.Dossier.id, m.Dossier.platform_name)).all()
-                )
         final = data.finalised
         if final is None:
             self.status.setText(_("Working list: the committee has not finalised it yet."))
@@ -338,7 +328,7 @@ class ChartsPage(Page):
         self.detail_title.setText(f"{row['code']}  {row['applicant']}")
         totals = self.data.totals
         mine = totals[totals["dossier_id"] == dossier_id] if len(totals) else totals
-        self.fields["platform"].setText(self._platforms.get(dossier_id, "-"))
+        self.fields["platform"].setText(self.data.platforms.get(dossier_id, "-"))
         self.fields["direction"].setText(f"{int(row['direction_id']):02d} {row['direction']}")
         self.fields["score"].setText("-" if _missing(row["score"]) else f"{row['score']:.2f}")
         self.fields["rank"].setText("-" if _missing(row["rank"]) else str(int(row["rank"])))

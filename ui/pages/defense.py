@@ -5,7 +5,6 @@ questions and answers, notes), and the video inspection records."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
@@ -334,7 +333,11 @@ class DefensePage(Page):
         dialog = SessionDialog(panels, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        dossier_ids = _panel_dossiers(self.project, dialog.panel.currentData())
+        panel_id = dialog.panel.currentData()
+        if panel_id is None:
+            self.show_message(_("Form a panel first: a session hears a panel's dossiers."), "error")
+            return
+        dossier_ids = defense.panel_dossier_ids(self.project, panel_id)
         starts = dialog.starts.dateTime().toPython()
         assert isinstance(starts, datetime)
         try:
@@ -349,7 +352,7 @@ class DefensePage(Page):
                 room=dialog.room.text(),
                 presentation_minutes=dialog.presentation.value(),
                 qa_minutes=dialog.qa.value(),
-                panel_id=dialog.panel.currentData(),
+                panel_id=panel_id,
             )
         except (defense.DefenseError, ValueError) as error:
             self.show_error(error)
@@ -386,21 +389,3 @@ class DefensePage(Page):
             return
         self.inspections.set_rows(defense.inspections(self.project))
         self.inspections.select_where(lambda r: r.dossier_id == row.dossier_id)
-
-
-def _panel_dossiers(project: Any, panel_id: int | None) -> list[int]:
-    from sqlalchemy import select
-
-    from review_desk.storage import models as m
-
-    with project.reading() as session:
-        directions = session.scalars(
-            select(m.PanelDirection.direction_id).where(m.PanelDirection.panel_id == panel_id)
-        ).all()
-        return list(
-            session.scalars(
-                select(m.Dossier.id)
-                .where(m.Dossier.direction_id.in_(directions))
-                .order_by(m.Dossier.code)
-            )
-        )

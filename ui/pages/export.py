@@ -149,12 +149,7 @@ class ExportPage(Page):
     def load(self) -> None:
         if self.project is None:
             return
-        from sqlalchemy import select
-
-        from review_desk.storage import models as m
-
-        with self.project.reading() as session:
-            info = session.scalars(select(m.ReviewProject)).one()
+        info = self.project.info()
         if not self.office.text():
             self.office.setText(info.organiser)
         if not self.issuer.text():
