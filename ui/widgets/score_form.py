@@ -628,12 +628,15 @@ class ScoreForm(QWidget):
         self._update_status()
 
     def print_sheet(self) -> None:
-        """Save the printable score sheet as a PDF where the user chooses."""
+        """Save the printable score sheet as a PDF where the user chooses; the core
+        writes it, in the background."""
         from pathlib import Path
 
         from PySide6.QtWidgets import QFileDialog
 
-        from ui.printing import write_score_sheet_pdf
+        from review_desk.documents.score_sheet_pdf import write_score_sheet_pdf
+
+        from ui.operations import run_operation
 
         if self.project is None or self.state is None:
             return
@@ -641,11 +644,16 @@ class ScoreForm(QWidget):
         path, _filter = QFileDialog.getSaveFileName(
             self, _("Save the score sheet"), _("评分表.pdf"), _("PDF files (*.pdf)")
         )
-        if path:
-            write_score_sheet_pdf(
-                self.project, self.state.expert_id, self.state.dossier_id, Path(path)
-            )
-            self.status.setText(tr("Saved {path}", path=path))
+        if not path:
+            return
+        project, expert_id, dossier_id = self.project, self.state.expert_id, self.state.dossier_id
+        self.print_operation = run_operation(
+            self,
+            _("Writing the score sheet…"),
+            lambda _progress: write_score_sheet_pdf(project, expert_id, dossier_id, Path(path)),
+            lambda _sheet: self.status.setText(tr("Saved {path}", path=path)),
+            lambda error: QMessageBox.warning(self, _("Score sheet"), str(error)),
+        )
 
     # ------------------------------------------------------------ submission
     def submit(self) -> None:

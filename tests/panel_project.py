@@ -1,0 +1,72 @@
+"""A small project with a panel: the one-dossier project of :mod:`tests.small_project`
+plus two experts from a roster, a panel on the dossier's direction and its assignment,
+all through the command line, as an agency sets it up."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.small_project import cli, make_project
+
+EXPERTS = [
+    ("钱学文", "山西大学", "新能源材料", "0351-7010000", "qian@sxu.example.cn"),
+    ("孙明", "太原科技大学", "机械工程", "13900000000", "sun@tyust.example.cn"),
+]
+ROSTER_COLUMNS = ("姓名", "工作单位", "专业领域", "电话", "邮箱")
+PANEL = "新能源组"
+
+
+@dataclass(frozen=True)
+class PanelProject:
+    """Where the project is and the ids a test needs."""
+
+    path: Path
+    experts: dict[str, int]  # by name
+    panel_id: int
+    dossier_id: int
+    dossier_code: str
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
+    code, out, err = cli(capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def make_panel_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> PanelProject:
+    """The one-dossier project with both experts on a panel that is assigned the dossier."""
+    path = make_project(tmp_path, capsys)
+    project = str(path)
+    roster = tmp_path / "专家名单.xlsx"
+    code, _out, err = cli(capsys, "template", "roster", str(roster))
+    assert code == 0, err
+    workbook = load_workbook(roster)
+    sheet = workbook["专家名单"]
+    headers = [c.value for c in sheet[2]]
+    for offset, row in enumerate(EXPERTS):
+        for column, value in zip(ROSTER_COLUMNS, row, strict=True):
+            sheet.cell(row=3 + offset, column=headers.index(column) + 1, value=value)
+    workbook.save(roster)
+    code, _out, err = cli(capsys, "experts", "import", project, str(roster))
+    assert code == 0, err
+    experts = {e["name"]: e["id"] for e in _json(capsys, "experts", "list", project)}  # type: ignore[attr-defined]
+    members = ",".join(str(experts[name]) for name, *_rest in EXPERTS)
+    code, _out, err = cli(
+        capsys, "panels", "create", project, PANEL,
+        "--leader", str(experts[EXPERTS[0][0]]), "--members", members, "--directions", "7",
+    )  # fmt: skip
+    assert code == 0, err
+    code, _out, err = cli(capsys, "panels", "assign", project, PANEL)
+    assert code == 0, err
+    (panel,) = _json(capsys, "panels", "list", project)  # type: ignore[misc]
+    from review_desk import queries
+    from review_desk.project import Project
+
+    with Project(path) as opened:
+        (row,) = queries.dossiers(opened)
+    return PanelProject(path, experts, int(panel["id"]), row.id, row.code)
