@@ -4,9 +4,12 @@ all through the command line, as an agency sets it up."""
 
 from __future__ import annotations
 
+import io
 import json
-from dataclasses import dataclass
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from openpyxl import load_workbook
@@ -70,3 +73,33 @@ def make_panel_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Pa
     with Project(path) as opened:
         (row,) = queries.dossiers(opened)
     return PanelProject(path, experts, int(panel["id"]), row.id, row.code)
+
+
+class _Captured:
+    """What :func:`tests.small_project.cli` needs of ``capsys``, for a builder that runs
+    outside a test (a module-scoped fixture cannot take the function-scoped capsys)."""
+
+    def __init__(self) -> None:
+        self.out, self.err = io.StringIO(), io.StringIO()
+
+    def readouterr(self) -> tuple[str, str]:
+        out, err = self.out.getvalue(), self.err.getvalue()
+        for stream in (self.out, self.err):
+            stream.seek(0)
+            stream.truncate()
+        return out, err
+
+
+def build_panel_project(folder: Path) -> PanelProject:
+    """:func:`make_panel_project` in ``folder``, without a test's capsys: build it once
+    per module and give each test a copy (:func:`copy_panel_project`)."""
+    captured = _Captured()
+    with redirect_stdout(captured.out), redirect_stderr(captured.err):
+        return make_panel_project(folder, cast(Any, captured))
+
+
+def copy_panel_project(source: PanelProject, folder: Path) -> PanelProject:
+    """A copy of a built panel project (database and file store) in ``folder``."""
+    from tests.conftest import copy_project
+
+    return replace(source, path=copy_project(source.path, folder / source.path.name))
