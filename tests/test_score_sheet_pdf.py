@@ -12,15 +12,16 @@ from review_desk import scoring
 from review_desk.documents.score_sheet_pdf import score_sheet_document, write_score_sheet_pdf
 from review_desk.errors import UserError
 from review_desk.project import Project
-from tests.panel_project import EXPERTS, PanelProject, make_panel_project
+from tests.panel_project import EXPERTS, PanelProject, build_panel_project
 
 OPINION = "材料完整，建设目标明确，重点任务具体可行，经费预算合理，保障措施有力。"
 
 
-@pytest.fixture
-def scored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[PanelProject, int]:
-    """The small panel project with the first expert's sheet scored and commented."""
-    made = make_panel_project(tmp_path, capsys)
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[PanelProject, int]:
+    """The small panel project with the first expert's sheet scored and commented (the
+    tests only read it)."""
+    made = build_panel_project(tmp_path_factory.mktemp("sheet"))
     expert = made.experts[EXPERTS[0][0]]
     with Project(made.path) as project:
         state = scoring.load_sheet(project, expert, made.dossier_id)
