@@ -146,6 +146,8 @@ class DefensePage(Page):
         self.length.setRange(0, 600)
         self.length.setDecimals(1)
         self.length.setSuffix(" " + _("min"))
+        # 0 shows as "—": a length not recorded (None), not a presentation of 0 minutes.
+        self.length.setSpecialValueText("—")
         self.notes = QPlainTextEdit(editor)
         self.notes.setMaximumHeight(70)
         self.questions = DataTable(
@@ -308,7 +310,7 @@ class DefensePage(Page):
                 self.project,
                 self._record.id,
                 attendees=self.attendees.text(),
-                presentation_minutes=self.length.value(),
+                presentation_minutes=self.length.value() or None,
                 questions=self._questions,
                 notes=self.notes.toPlainText(),
             )
