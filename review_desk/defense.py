@@ -5,7 +5,8 @@ these stages are entered in the experts' score sheets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,32 @@ from review_desk.storage import models as m
 
 class DefenseError(UserError):
     """A defense or inspection action that is not valid; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class DefenseQuestion:
+    """A question put at a defense, who asked it, and the applicant's answer."""
+
+    asker: str
+    question: str
+    answer: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        """The question as stored (a JSON object in the record's list)."""
+        return {"asker": self.asker, "question": self.question, "answer": self.answer}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DefenseQuestion:
+        """A question as stored; a missing part reads as empty."""
+        return cls(
+            asker=str(data.get("asker", "")),
+            question=str(data.get("question", "")),
+            answer=str(data.get("answer", "")),
+        )
+
+    def line(self) -> str:
+        """``asker：question —— answer``, as the workbook and the notes list show it."""
+        return f"{self.asker}：{self.question} —— {self.answer}"
 
 
 @dataclass(frozen=True)
@@ -53,13 +80,13 @@ class RecordRow:
     platform_name: str
     attendees: str
     presentation_minutes: float | None
-    questions: tuple[dict[str, str], ...]
+    questions: tuple[DefenseQuestion, ...]
     notes: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class InspectionRow:
-    """One dossier's inspection record (or an empty one)."""
+    """One dossier's inspection record (or an empty one: no id, no time)."""
 
     dossier_id: int
     code: str
@@ -70,7 +97,6 @@ class InspectionRow:
     shown: str = ""
     findings: str = ""
     notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,10 +130,7 @@ def expert_notes(project: Project) -> list[ExpertNoteRow]:
                 selectinload(m.DefenseNote.expert),
             )
         ):
-            questions = "\n".join(
-                f"{q.get('asker', '')}：{q.get('question', '')} —— {q.get('answer', '')}"
-                for q in note.questions or ()
-            )
+            questions = "\n".join(DefenseQuestion.from_json(q).line() for q in note.questions or ())
             rows.append(
                 ExpertNoteRow(
                     "defense",
@@ -273,7 +296,7 @@ def sessions(project: Project) -> list[SessionRow]:
                         platform_name=r.dossier.platform_name,
                         attendees=r.attendees,
                         presentation_minutes=r.presentation_minutes,
-                        questions=tuple(r.questions or ()),
+                        questions=tuple(DefenseQuestion.from_json(q) for q in r.questions or ()),
                         notes=r.notes,
                     )
                     for r in s.records
@@ -289,7 +312,7 @@ def update_record(
     *,
     attendees: str | None = None,
     presentation_minutes: float | None = None,
-    questions: list[dict[str, str]] | None = None,
+    questions: Sequence[DefenseQuestion] | None = None,
     notes: str | None = None,
     actor: str = "agency",
     clock: Clock = utc_now,
@@ -303,18 +326,18 @@ def update_record(
         after: dict[str, Any] = {}
         if presentation_minutes is not None and not 0 <= presentation_minutes <= 600:
             raise DefenseError(_("The presentation length must be between 0 and 600 minutes."))
+        stored_questions = None
         if questions is not None:
-            for q in questions:
-                if not str(q.get("question", "")).strip():
-                    raise DefenseError(_("Each question needs its text."))
-            questions = [
-                {k: str(q.get(k, "")).strip() for k in ("asker", "question", "answer")}
+            if any(not q.question.strip() for q in questions):
+                raise DefenseError(_("Each question needs its text."))
+            stored_questions = [
+                DefenseQuestion(q.asker.strip(), q.question.strip(), q.answer.strip()).to_json()
                 for q in questions
             ]
         for key, value in (
             ("attendees", attendees),
             ("presentation_minutes", presentation_minutes),
-            ("questions", questions),
+            ("questions", stored_questions),
             ("notes", notes),
         ):
             if value is not None and getattr(record, key) != value:
@@ -348,11 +371,22 @@ def inspections(project: Project, *, recorded_only: bool = False) -> list[Inspec
             query = query.where(m.Dossier.id.in_(select(m.InspectionRecord.dossier_id)))
         for d in session.scalars(query):
             r = records.get(d.id)
-            row = InspectionRow(d.id, d.code, d.lead_applicant.name)
-            if r is not None:
-                row.id, row.inspected_at, row.site = r.id, r.inspected_at, r.site
-                row.shown, row.findings, row.notes = r.shown, r.findings, r.notes
-            result.append(row)
+            if r is None:
+                result.append(InspectionRow(d.id, d.code, d.lead_applicant.name))
+                continue
+            result.append(
+                InspectionRow(
+                    d.id,
+                    d.code,
+                    d.lead_applicant.name,
+                    id=r.id,
+                    inspected_at=r.inspected_at,
+                    site=r.site,
+                    shown=r.shown,
+                    findings=r.findings,
+                    notes=r.notes,
+                )
+            )
         return result
 
 

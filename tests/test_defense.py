@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from review_desk import defense
-from review_desk.defense import DefenseError
+from review_desk.defense import DefenseError, DefenseQuestion
 from review_desk.formatting import CHINA_TZ
 from review_desk.project import Project
 from review_desk.storage import models as m
@@ -156,12 +156,8 @@ def test_a_record_keeps_questions_and_answers_trimmed(made: PanelProject) -> Non
             attendees="张三（总经理）、李四",
             presentation_minutes=11.5,
             questions=[
-                {
-                    "asker": " 钱学文 ",
-                    "question": " 实训基地的运营经费从哪里来？ ",
-                    "answer": "企业自筹。",
-                },
-                {"question": "合作院校有几所？"},
+                DefenseQuestion(" 钱学文 ", " 实训基地的运营经费从哪里来？ ", "企业自筹。"),
+                DefenseQuestion("", "合作院校有几所？"),
             ],
             notes="答辩清楚。",
         )
@@ -171,8 +167,8 @@ def test_a_record_keeps_questions_and_answers_trimmed(made: PanelProject) -> Non
     assert record.attendees == "张三（总经理）、李四"
     assert record.presentation_minutes == 11.5
     assert record.questions == (
-        {"asker": "钱学文", "question": "实训基地的运营经费从哪里来？", "answer": "企业自筹。"},
-        {"asker": "", "question": "合作院校有几所？", "answer": ""},
+        DefenseQuestion("钱学文", "实训基地的运营经费从哪里来？", "企业自筹。"),
+        DefenseQuestion("", "合作院校有几所？", ""),
     )
     assert record.notes == "答辩清楚。"
     assert entry.entity_id == str(record_id)
@@ -182,7 +178,11 @@ def test_a_record_keeps_questions_and_answers_trimmed(made: PanelProject) -> Non
         "questions": [],
         "notes": "",
     }
-    assert entry.after is not None and entry.after["questions"][1]["question"] == "合作院校有几所？"
+    assert entry.after is not None
+    assert entry.after["questions"] == [  # stored as JSON through the one codec
+        {"asker": "钱学文", "question": "实训基地的运营经费从哪里来？", "answer": "企业自筹。"},
+        {"asker": "", "question": "合作院校有几所？", "answer": ""},
+    ]
 
 
 def test_only_the_fields_given_change_and_no_change_is_not_audited(made: PanelProject) -> None:
@@ -204,7 +204,7 @@ def test_only_the_fields_given_change_and_no_change_is_not_audited(made: PanelPr
 @pytest.mark.parametrize(
     "changes",
     [
-        {"questions": [{"asker": "钱学文", "question": "  ", "answer": "无"}]},
+        {"questions": [DefenseQuestion("钱学文", "  ", "无")]},
         {"presentation_minutes": -1.0},
         {"presentation_minutes": 601.0},
     ],
@@ -286,3 +286,38 @@ def test_an_invalid_inspection_is_refused(made: PanelProject) -> None:
                 project, 99_999, inspected_at=datetime(2026, 6, 10, tzinfo=CHINA_TZ)
             )
         assert defense.inspections(project, recorded_only=True) == []
+
+
+def test_a_stored_question_reads_back_whatever_it_lacks() -> None:
+    """Questions stored by an older version or an expert's return may lack a part."""
+    assert DefenseQuestion.from_json({"question": "经费？"}) == DefenseQuestion("", "经费？", "")
+    question = DefenseQuestion("钱学文", "经费？", "自筹。")
+    assert DefenseQuestion.from_json(question.to_json()) == question
+    assert question.line() == "钱学文：经费？ —— 自筹。"
+
+
+def test_the_results_workbook_lists_records_and_inspections(made: PanelProject) -> None:
+    from review_desk.results.workbook_sheets import defense_records
+
+    when = datetime(2026, 6, 10, 15, 30, tzinfo=CHINA_TZ)
+    with Project(made.path) as project:
+        _session(project, made)
+        defense.update_record(
+            project,
+            _record_id(project),
+            attendees="张三",
+            questions=[
+                DefenseQuestion("钱学文", "经费？", "自筹。"),
+                DefenseQuestion("孙明", "场地？"),
+            ],
+        )
+        defense.save_inspection(project, made.dossier_id, inspected_at=when, site="甲地")
+        sheet = defense_records(
+            defense.sessions(project), defense.inspections(project, recorded_only=True)
+        )
+    defended, inspected = (list(row) for row in sheet.rows)
+    assert defended[1:3] == [made.dossier_code, "太原星河智能科技有限公司"]
+    assert defended[4] == "第一场（省发改委 3 楼会议室）"
+    assert defended[5] == "张三"
+    assert defended[7] == "钱学文：经费？ —— 自筹。\n孙明：场地？ —— "
+    assert inspected[1] == made.dossier_code and inspected[3] == when and inspected[4] == "甲地"

@@ -232,7 +232,7 @@ def _defense(project: Project, clock: _Clock) -> None:
             record.id,
             attendees="项目负责人、技术负责人、合作院校代表",
             presentation_minutes=14.5,
-            questions=questions,
+            questions=[defense.DefenseQuestion(**q) for q in questions],
             notes="汇报条理清楚，答辩基本准确；建议补充运行管理机制细节。",
             actor=ACTOR,
             clock=clock,

@@ -514,10 +514,7 @@ def defense_records(
     for session in sessions:
         where = session.room or " ".join(p for p in (session.platform, session.meeting_id) if p)
         for record in session.records:
-            questions = "\n".join(
-                f"{q.get('asker', '')}：{q.get('question', '')} —— {q.get('answer', '')}"
-                for q in record.questions
-            )
+            questions = "\n".join(q.line() for q in record.questions)
             rows.append(
                 [
                     _("Defense"),

@@ -107,7 +107,7 @@ def record_notes(own: Path, dossier: int, text: str) -> None:
             record.id,
             attendees=f"{text}：负责人、财务",
             presentation_minutes=14.5,
-            questions=[{"asker": text, "question": "经费来源？", "answer": "市财政与企业自筹。"}],
+            questions=[defense.DefenseQuestion(text, "经费来源？", "市财政与企业自筹。")],
             notes=f"{text}的答辩记录",
         )
         defense.save_inspection(

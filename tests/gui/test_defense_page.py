@@ -102,7 +102,7 @@ def test_a_record_is_saved_with_its_questions(
     qtbot.waitUntil(lambda: _record(project).questions != ())
     record = _record(project)
     assert record.questions == (
-        {"asker": "钱学文", "question": "运营经费从哪里来？", "answer": "企业自筹。"},
+        defense.DefenseQuestion("钱学文", "运营经费从哪里来？", "企业自筹。"),
     )
     assert (record.attendees, record.presentation_minutes, record.notes) == (
         "张三（总经理）",

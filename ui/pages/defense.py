@@ -152,17 +152,9 @@ class DefensePage(Page):
         self.notes.setMaximumHeight(70)
         self.questions = DataTable(
             [
-                Column(_("Asked by"), lambda q: q.get("asker", "")),
-                Column(
-                    _("Question"),
-                    lambda q: q.get("question", ""),
-                    tooltip=lambda q: q.get("question", ""),
-                ),
-                Column(
-                    _("Answer"),
-                    lambda q: q.get("answer", ""),
-                    tooltip=lambda q: q.get("answer", ""),
-                ),
+                Column(_("Asked by"), lambda q: q.asker),
+                Column(_("Question"), lambda q: q.question, tooltip=lambda q: q.question),
+                Column(_("Answer"), lambda q: q.answer, tooltip=lambda q: q.answer),
             ],
             searchable=False,
             stretch_column=2,
@@ -240,7 +232,7 @@ class DefensePage(Page):
         self.save_button.clicked.connect(self.save_record)
         self.inspections.row_selected.connect(self.show_inspection)
         self.inspection_save.clicked.connect(self.save_inspection)
-        self._questions: list[dict[str, str]] = []
+        self._questions: list[defense.DefenseQuestion] = []
 
     def set_role(self, role: str) -> None:
         self.new_button.setVisible(role == "agency")
@@ -279,7 +271,7 @@ class DefensePage(Page):
         self._record = row
         self.attendees.setText(row.attendees)
         self.length.setValue(row.presentation_minutes or 0)
-        self._questions = [dict(q) for q in row.questions]
+        self._questions = list(row.questions)
         self.questions.set_rows(self._questions)
         self.notes.setPlainText(row.notes)
 
@@ -289,11 +281,7 @@ class DefensePage(Page):
             self.question.setFocus()
             return
         self._questions.append(
-            {
-                "asker": self.asker.text(),
-                "question": self.question.text(),
-                "answer": self.answer.text(),
-            }
+            defense.DefenseQuestion(self.asker.text(), self.question.text(), self.answer.text())
         )
         self.questions.set_rows(self._questions)
         for edit in (self.question, self.answer):
