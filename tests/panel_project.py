@@ -22,6 +22,7 @@ EXPERTS = [
 ]
 ROSTER_COLUMNS = ("姓名", "工作单位", "专业领域", "电话", "邮箱")
 PANEL = "新能源组"
+OPINION = "材料完整，建设目标明确，重点任务具体可行，经费预算合理，保障措施有力。"
 
 
 @dataclass(frozen=True)
@@ -103,3 +104,25 @@ def copy_panel_project(source: PanelProject, folder: Path) -> PanelProject:
     from tests.conftest import copy_project
 
     return replace(source, path=copy_project(source.path, folder / source.path.name))
+
+
+def score_first_expert(made: PanelProject) -> int:
+    """Score the first expert's sheet of the dossier (not submitted): distinct points
+    for each applicable criterion, a comment on the first and the opinion; return the
+    expert's id."""
+    from review_desk import scoring
+    from review_desk.project import Project
+    from review_desk.queries import sheet_context
+
+    expert = made.experts[EXPERTS[0][0]]
+    with Project(made.path) as project:
+        state = scoring.load_sheet(project, expert, made.dossier_id)
+        rubric = scoring.rubric_of(project, state)
+        kind = sheet_context(project, made.dossier_id).applicant_kind
+        for number, c in enumerate(c for c in rubric.criteria if c.applies(kind)):
+            # Distinct points (multiples of the step) so that each can be told apart.
+            points = max(c.max - c.step * (number % 3 + 1), 0)
+            scoring.set_score(project, expert, made.dossier_id, c.id, points)
+        scoring.set_comment(project, expert, made.dossier_id, rubric.criteria[0].id, "场地照片清晰")
+        scoring.set_opinion(project, expert, made.dossier_id, OPINION)
+    return expert

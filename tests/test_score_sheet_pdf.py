@@ -12,9 +12,13 @@ from review_desk import scoring
 from review_desk.documents.score_sheet_pdf import score_sheet_document, write_score_sheet_pdf
 from review_desk.errors import UserError
 from review_desk.project import Project
-from tests.panel_project import EXPERTS, PanelProject, build_panel_project
-
-OPINION = "材料完整，建设目标明确，重点任务具体可行，经费预算合理，保障措施有力。"
+from tests.panel_project import (
+    EXPERTS,
+    OPINION,
+    PanelProject,
+    build_panel_project,
+    score_first_expert,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,24 +26,7 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[PanelProject, int]
     """The small panel project with the first expert's sheet scored and commented (the
     tests only read it)."""
     made = build_panel_project(tmp_path_factory.mktemp("sheet"))
-    expert = made.experts[EXPERTS[0][0]]
-    with Project(made.path) as project:
-        state = scoring.load_sheet(project, expert, made.dossier_id)
-        rubric = scoring.rubric_of(project, state)
-        kind = project_kind(project, made.dossier_id)
-        for number, c in enumerate(c for c in rubric.criteria if c.applies(kind)):
-            # Distinct points (a multiple of the step) so each criterion's can be found.
-            points = max(c.max - c.step * (number % 3 + 1), 0)
-            scoring.set_score(project, expert, made.dossier_id, c.id, points)
-        scoring.set_comment(project, expert, made.dossier_id, rubric.criteria[0].id, "场地照片清晰")
-        scoring.set_opinion(project, expert, made.dossier_id, OPINION)
-    return made, expert
-
-
-def project_kind(project: Project, dossier_id: int) -> str:
-    from review_desk.queries import sheet_context
-
-    return sheet_context(project, dossier_id).applicant_kind
+    return made, score_first_expert(made)
 
 
 def test_the_document_holds_every_applicable_criterion(scored: tuple[PanelProject, int]) -> None:
