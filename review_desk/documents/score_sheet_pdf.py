@@ -18,13 +18,12 @@ from xml.sax.saxutils import escape
 
 from review_desk import scoring
 from review_desk.atomic_file import replacing
+from review_desk.documents.pdf_fonts import CHINESE_FONT, register_chinese_font
 from review_desk.errors import UserError
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.storage import models as m
-
-FONT = "STSong-Light"
 
 
 @dataclass(frozen=True)
@@ -120,15 +119,6 @@ def score_sheet_document(project: Project, expert_id: int, dossier_id: int) -> S
     )
 
 
-def register_font() -> None:
-    """Register the Chinese CID font with reportlab (once)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
-
 def _number(value: float) -> str:
     return f"{value:g}"
 
@@ -161,18 +151,18 @@ def write_score_sheet(sheet: ScoreSheetDocument, target: Path) -> None:
         TableStyle,
     )
 
-    register_font()
+    register_chinese_font()
 
     def para(text: str, style: Any) -> Any:
         # Paragraph reads its text as markup: names, comments and opinions are plain text.
         return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
     title_style = ParagraphStyle(
-        "title", fontName=FONT, fontSize=16, leading=24, alignment=TA_CENTER, wordWrap="CJK"
+        "title", fontName=CHINESE_FONT, fontSize=16, leading=24, alignment=TA_CENTER, wordWrap="CJK"
     )
     subtitle = ParagraphStyle("subtitle", parent=title_style, fontSize=11, leading=18)
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=17, wordWrap="CJK")
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
+    body = ParagraphStyle("body", fontName=CHINESE_FONT, fontSize=10.5, leading=17, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=CHINESE_FONT, fontSize=9.5, leading=13, wordWrap="CJK")
     centred = ParagraphStyle("centred", parent=cell, alignment=TA_CENTER)
     head = ParagraphStyle("head", parent=centred, fontSize=10)
 

@@ -19,13 +19,14 @@ from sqlalchemy import select
 
 from review_desk.atomic_file import replacing
 from review_desk.audit import utc_now
+from review_desk.documents.pdf_fonts import CHINESE_FONT, register_chinese_font
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.results.source import final_list
 from review_desk.storage import models as m
 
-_FONT = "STSong-Light"
+_FONT = CHINESE_FONT
 LEVELS = ("provincial", "municipal")
 A4_PORTRAIT_WIDTH_PT = 595.28
 SIDE_MARGIN_IN = 0.5
@@ -159,11 +160,7 @@ def publicity_list(project: Project) -> PublicityList:
 
 
 def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if _FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+    register_chinese_font()
 
 
 def _chinese_date(value: date) -> str:
