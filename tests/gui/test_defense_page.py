@@ -187,3 +187,25 @@ def test_an_inspection_record_is_saved(
     assert row.inspected_at == when.replace(tzinfo=CHINA_TZ)
     assert (row.site, row.shown, row.findings) == ("太原市小店区", "实训车间", "设备齐全")
     assert page.inspections.selected_row().inspected_at == row.inspected_at
+
+
+def test_a_question_needs_a_record_to_go_to(page: DefensePage, project: Project, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """With no session (so no record selected), a typed question is not shown as if it
+    had been added: it would be lost."""
+    page.set_project(project)
+    page.question.setText("运营经费从哪里来？")
+    page.add_button.click()
+    assert page.questions.model.rowCount() == 0
+    assert page.question.text() == "运营经费从哪里来？"  # kept, not cleared
+
+
+def test_an_uninspected_dossier_does_not_show_another_s_time(
+    page: DefensePage, project: Project, made: PanelProject, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    page.set_project(project)
+    qtbot.waitUntil(lambda: page.inspections.selected_row() is not None)
+    page.inspected_at.setDateTime(QDateTime(datetime(2001, 1, 1, 8, 0)))
+    page.site.setText("上一家的地点")
+    page.show_inspection(page.inspections.selected_row())  # no record yet
+    assert page.inspected_at.dateTime().date().year() != 2001
+    assert page.site.text() == ""
