@@ -277,6 +277,8 @@ class DefensePage(Page):
 
     def add_question(self) -> None:
         """Add the typed question and answer to the record (saved with it)."""
+        if self._record is None:  # no dossier's record to add it to: keep the text
+            return
         if not self.question.text().strip():
             self.question.setFocus()
             return
@@ -354,6 +356,8 @@ class DefensePage(Page):
         if row.inspected_at is not None:
             value = row.inspected_at.astimezone(CHINA_TZ).replace(tzinfo=None)
             self.inspected_at.setDateTime(QDateTime(value))
+        else:  # not inspected yet: now, not the time of the dossier shown before
+            self.inspected_at.setDateTime(QDateTime.currentDateTime())
         self.site.setText(row.site)
         self.shown.setPlainText(row.shown)
         self.findings.setPlainText(row.findings)
