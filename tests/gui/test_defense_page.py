@@ -209,3 +209,28 @@ def test_an_uninspected_dossier_does_not_show_another_s_time(
     page.show_inspection(page.inspections.selected_row())  # no record yet
     assert page.inspected_at.dateTime().date().year() != 2001
     assert page.site.text() == ""
+
+
+def test_another_project_does_not_keep_the_last_record(
+    page: DefensePage,
+    project: Project,
+    made: PanelProject,
+    panel_source: PanelProject,
+    qtbot,
+    tmp_path: Path,
+) -> None:  # type: ignore[no-untyped-def]
+    """After switching to a project without sessions, the editor is empty and saving
+    writes nothing (not the last project's record id into this one)."""
+    _with_session(project, made)
+    defense.update_record(project, _record(project).id, attendees="张三")
+    page.set_project(project)
+    qtbot.waitUntil(lambda: page.attendees.text() == "张三")
+    (tmp_path / "other").mkdir()
+    other_copy = copy_panel_project(panel_source, tmp_path / "other")
+    with Project(other_copy.path) as other:
+        page.set_project(other)
+        qtbot.waitUntil(lambda: page.attendees.text() == "")
+        page.attendees.setText("李四")
+        page.save_button.click()
+        assert not page.message_bar.isVisible()
+        assert defense.sessions(other) == []
