@@ -238,6 +238,13 @@ class DefensePage(Page):
         self.new_button.setVisible(role == "agency")
 
     def load(self) -> None:
+        # A record shown before belongs to the project shown before (or is gone).
+        self._record = None
+        self._questions = []
+        self.questions.set_rows(self._questions)
+        for edit in (self.attendees, self.notes):
+            edit.clear()
+        self.length.setValue(0)
         if self.project is None:
             return
         self._sessions = defense.sessions(self.project)
