@@ -59,7 +59,7 @@ class SessionRow:
     id: int
     name: str
     starts_at: datetime
-    mode: str
+    mode: DefenseMode
     platform: str
     meeting_id: str
     room: str
@@ -191,7 +191,7 @@ def create_session(
     *,
     name: str,
     starts_at: datetime,
-    mode: str,
+    mode: DefenseMode | str,
     dossier_ids: list[int],
     platform: str = "",
     meeting_id: str = "",
@@ -207,7 +207,7 @@ def create_session(
         raise DefenseError(_("Give the session a name."))
     if starts_at.tzinfo is None:
         raise DefenseError(_("The start time needs a time zone."))
-    DefenseMode(mode)  # raises on an unknown mode
+    mode = DefenseMode(mode)  # raises ValueError on an unknown mode
     if mode != DefenseMode.ON_SITE and not meeting_id.strip():
         raise DefenseError(_("An online session needs its meeting ID."))
     if mode != DefenseMode.ONLINE and not room.strip():
@@ -220,7 +220,7 @@ def create_session(
         record = m.DefenseSession(
             name=name.strip(),
             starts_at=starts_at,
-            mode=mode,
+            mode=mode.value,
             platform=platform.strip(),
             meeting_id=meeting_id.strip(),
             room=room.strip(),
@@ -239,7 +239,7 @@ def create_session(
                     session_id=record.id,
                     order_index=order,
                     session_at=starts_at,
-                    mode=mode,
+                    mode=mode.value,
                     platform=record.platform,
                     meeting_id=record.meeting_id,
                     room=record.room,
@@ -255,7 +255,7 @@ def create_session(
             after={
                 "name": record.name,
                 "starts_at": starts_at.isoformat(),
-                "mode": mode,
+                "mode": mode.value,
                 "dossiers": dossier_ids,
             },
             clock=clock,
@@ -280,7 +280,7 @@ def sessions(project: Project) -> list[SessionRow]:
                 id=s.id,
                 name=s.name,
                 starts_at=s.starts_at,
-                mode=s.mode,
+                mode=DefenseMode(s.mode),
                 platform=s.platform,
                 meeting_id=s.meeting_id,
                 room=s.room,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from review_desk import defense
 from review_desk.defense import DefenseError, DefenseQuestion
+from review_desk.domain import DefenseMode
 from review_desk.formatting import CHINA_TZ
 from review_desk.project import Project
 from review_desk.storage import models as m
@@ -73,6 +74,7 @@ def test_a_panel_s_dossiers_make_a_session_in_order(made: PanelProject) -> None:
         "123 456 789",
         "省发改委 3 楼会议室",
     )
+    assert row.mode is DefenseMode.HYBRID
     assert row.starts_at == STARTS  # stored in UTC, the same instant
     assert (row.presentation_minutes, row.qa_minutes) == (12, 8)
     (record,) = row.records

@@ -112,7 +112,7 @@ class DefensePage(Page):
             [
                 Column(_("Session"), lambda s: s.name),
                 Column(_("Starts"), lambda s: local_time(s.starts_at)),
-                Column(_("Mode"), lambda s: DefenseMode(s.mode).label),
+                Column(_("Mode"), lambda s: s.mode.label),
             ],
             searchable=False,
             stretch_column=0,
@@ -255,7 +255,7 @@ class DefensePage(Page):
 
     def show_session(self, row: defense.SessionRow) -> None:
         """Show a session's dossiers and set the countdown to its limits."""
-        where = [DefenseMode(row.mode).label]
+        where = [row.mode.label]
         if row.platform or row.meeting_id:
             where.append(f"{row.platform} {row.meeting_id}".strip())
         if row.room:
