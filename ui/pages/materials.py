@@ -119,10 +119,10 @@ class MaterialsPage(Page):
         detail = QWidget(left)
         side_layout = QVBoxLayout(detail)
         side_layout.setContentsMargins(0, 6, 0, 0)
-        self.title = QLabel("-", detail)
-        self.title.setObjectName("cardTitle")
-        self.title.setWordWrap(True)
-        side_layout.addWidget(self.title)
+        self.detail_title = QLabel("-", detail)
+        self.detail_title.setObjectName("cardTitle")
+        self.detail_title.setWordWrap(True)
+        side_layout.addWidget(self.detail_title)
         self.tabs = QTabWidget(detail)
         info = QWidget(self.tabs)
         self.form = QFormLayout(info)
@@ -213,7 +213,7 @@ class MaterialsPage(Page):
         from review_desk import formal_review
 
         self._current = row
-        self.title.setText(f"{row.code}  {row.platform_name}")
+        self.detail_title.setText(f"{row.code}  {row.platform_name}")
         self.detail["applicant"].setText(
             f"{row.applicant}（{kind_label(row.applicant_kind) or '-'}，{row.city or '-'}）"
         )

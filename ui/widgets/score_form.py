@@ -108,16 +108,16 @@ class ScoreForm(QWidget):
             layout.addWidget(widget)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
-        self.scroll = QScrollArea(split)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.body = QWidget(self.scroll)
+        self.criteria_scroll = QScrollArea(split)
+        self.criteria_scroll.setWidgetResizable(True)
+        self.criteria_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body = QWidget(self.criteria_scroll)
         self.grid = QGridLayout(self.body)
         self.grid.setColumnStretch(1, 1)
         self.grid.setVerticalSpacing(4)
-        self.scroll.setWidget(self.body)
-        self.scroll.viewport().installEventFilter(self)
-        split.addWidget(self.scroll)
+        self.criteria_scroll.setWidget(self.body)
+        self.criteria_scroll.viewport().installEventFilter(self)
+        split.addWidget(self.criteria_scroll)
 
         help_frame = QFrame(split)
         help_frame.setObjectName("card")
@@ -282,7 +282,7 @@ class ScoreForm(QWidget):
             self.inputs[criterion.id] = edit
             self.band_labels[criterion.id] = row.band
             self.problems[criterion.id] = row.problem
-        self.scroll.verticalScrollBar().setValue(0)
+        self.criteria_scroll.verticalScrollBar().setValue(0)
         clear(self.veto_area)
         self.veto_boxes = build_vetoes(self.veto_area, self, self.rubric, self.state.vetoes)
         for veto_id, (box, reason) in self.veto_boxes.items():
@@ -302,13 +302,13 @@ class ScoreForm(QWidget):
     # ------------------------------------------------------------- behaviour
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if watched is self.scroll.viewport():
+        if watched is self.criteria_scroll.viewport():
             if kind == QEvent.Type.Resize:
                 # The area shrank (a message elsewhere took a line): keep the field
                 # being typed in in view.
                 focused = self.focusWidget()
                 if isinstance(focused, QLineEdit) and focused in self.inputs.values():
-                    self.scroll.ensureWidgetVisible(focused, 8, 24)
+                    self.criteria_scroll.ensureWidgetVisible(focused, 8, 24)
             return super().eventFilter(watched, event)
         if kind == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
@@ -324,7 +324,7 @@ class ScoreForm(QWidget):
         if is_points:
             assert isinstance(watched, QLineEdit)
             if kind == QEvent.Type.FocusIn and self.rubric is not None and not self._loading:
-                self.scroll.ensureWidgetVisible(watched, 8, 24)
+                self.criteria_scroll.ensureWidgetVisible(watched, 8, 24)
                 self._show_help(self.rubric.criterion(watched.objectName().removeprefix("points_")))
             elif kind == QEvent.Type.KeyPress:
                 assert isinstance(event, QKeyEvent)
@@ -371,8 +371,8 @@ class ScoreForm(QWidget):
         edit = self.inputs[criterion.id]
         if text and edit.hasFocus():
             self.body.layout().activate()  # place the message before scrolling to it
-            self.scroll.ensureWidgetVisible(label, 8, 8)
-            self.scroll.ensureWidgetVisible(edit, 8, 8)
+            self.criteria_scroll.ensureWidgetVisible(label, 8, 8)
+            self.criteria_scroll.ensureWidgetVisible(edit, 8, 8)
 
     def _check_typed(self, criterion: Criterion, text: str) -> str | None:
         """Show whether the typed text is a valid score; return the problem, if any."""
