@@ -194,9 +194,7 @@ class MaterialsPage(Page):
         rows = queries.dossiers(self.project)
         self.table.set_rows(rows)
         self.filters.set_rows(rows)
-        if self._current is None or not self.table.select_where(
-            lambda r: r.id == self._current.id  # type: ignore[union-attr]
-        ):
+        if self._current is None or not self.table.select_where(lambda r: r.id == self._current.id):
             self.table.select_first()
 
     def select_dossier(self, dossier_id: int) -> bool:

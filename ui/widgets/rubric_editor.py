@@ -129,16 +129,18 @@ class RubricEditor(QWidget):
         self.source = source
         self._rebuild_tree()
         self.validate()
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
         first_group = next(
             (
-                self.tree.topLevelItem(i)
-                for i in range(self.tree.topLevelItemCount())
-                if (self.tree.topLevelItem(i).data(0, PATH_ROLE) or ("",))[0] == "group"
+                item
+                for item in items
+                if item is not None and (item.data(0, PATH_ROLE) or ("",))[0] == "group"
             ),
             None,
         )
-        if first_group is not None and first_group.childCount():
-            self.tree.setCurrentItem(first_group.child(0))
+        first_criterion = first_group.child(0) if first_group is not None else None
+        if first_criterion is not None:
+            self.tree.setCurrentItem(first_criterion)
 
     def _rebuild_tree(self) -> None:
         self.tree.clear()

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QHideEvent, QKeyEvent, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -138,8 +138,8 @@ class ScoreForm(QWidget):
         help_scroll.setFrameShape(QFrame.Shape.NoFrame)
         help_scroll.setWidget(self.help_text)
         help_scroll.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
-        for widget in (self.help_title, help_scroll, self.comment):
-            help_layout.addWidget(widget)
+        for help_widget in (self.help_title, help_scroll, self.comment):
+            help_layout.addWidget(help_widget)
         help_layout.setStretchFactor(help_scroll, 1)
         split.addWidget(help_frame)
         # The criteria get most of the height: the help panel needs its title, two
@@ -370,7 +370,7 @@ class ScoreForm(QWidget):
         label.setVisible(bool(text))
         edit = self.inputs[criterion.id]
         if text and edit.hasFocus():
-            self.body.layout().activate()  # place the message before scrolling to it
+            self.grid.activate()  # place the message before scrolling to it
             self.criteria_scroll.ensureWidgetVisible(label, 8, 8)
             self.criteria_scroll.ensureWidgetVisible(edit, 8, 8)
 
@@ -501,7 +501,7 @@ class ScoreForm(QWidget):
         """The changes whose save failed, with why (kept until saved or discarded)."""
         return [(u.change, u.error) for u in self.saves.failed() if u.error is not None]
 
-    def hideEvent(self, event) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         self.flush()  # the page is left: what is being typed is saved
         super().hideEvent(event)
 
