@@ -175,6 +175,7 @@ class MaterialsPage(Page):
         left.addWidget(detail)
         left.setSizes([430, 330])
         self.viewer = PdfViewer(splitter)
+        self._shown_sha: str | None = None  # the file in the viewer, not loaded again
         splitter.addWidget(left)
         splitter.addWidget(self.viewer)
         splitter.setStretchFactor(1, 1)
@@ -235,18 +236,16 @@ class MaterialsPage(Page):
             self.show_material(current[0])
         else:
             self.viewer.clear(_("No material file was received."))
+            self._shown_sha = None
 
     def show_material(self, material: queries.MaterialRow) -> None:
         """Open one stored file in the viewer."""
         if self.project is None:
             return
         path = self.project.files.path_for(material.sha256)
-        if getattr(self.viewer, "_shown_sha", None) == material.sha256:
+        if self._shown_sha == material.sha256:
             return
-        if self.viewer.load(path, material.filename):
-            self.viewer._shown_sha = material.sha256  # type: ignore[attr-defined]
-        else:
-            self.viewer._shown_sha = None  # type: ignore[attr-defined]
+        self._shown_sha = material.sha256 if self.viewer.load(path, material.filename) else None
 
     def jump_to_item(self, check: dict[str, Any]) -> None:
         """Go to the page where a checklist item was found."""
