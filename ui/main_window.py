@@ -30,7 +30,7 @@ from review_desk.project import PROJECT_SUFFIX, Project, delete_project_files
 from review_desk.storage.database import ProjectOpenError
 
 from ui.actions import create_actions
-from ui.operations import Operation, run_operation
+from ui.operations import Operation, Progress, run_operation
 from ui.pages.base import Page
 from ui.pages.registry import page_shortcut, page_specs
 from ui.pages.welcome import WelcomePage
@@ -445,8 +445,8 @@ class MainWindow(QMainWindow):
         """Build the demo project at ``path`` in the background, then open it."""
         from review_desk.demo import build_demo
 
-        def work(progress: object) -> Project:
-            return build_demo(path, progress)  # type: ignore[arg-type]
+        def work(progress: Progress) -> Project:
+            return build_demo(path, progress)
 
         def on_error(error: BaseException) -> None:
             delete_project_files(path)
