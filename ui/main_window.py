@@ -30,7 +30,7 @@ from review_desk.i18n import _, tr
 from review_desk.project import PROJECT_SUFFIX, Project, delete_project_files
 
 from ui.actions import create_actions
-from ui.operations import Operation, run_operation
+from ui.operations import Operation, Progress, run_operation
 from ui.pages.base import Page
 from ui.pages.registry import page_shortcut, page_specs
 from ui.pages.welcome import WelcomePage
@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
         self.setMinimumSize(1024, 680)
 
-        self.actions = create_actions(self)
+        self.actions_by_key = create_actions(self)
         self.pages: dict[str, Page] = {}
         self._build_layout()
         self._build_menus()
@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         self.welcome.open_recent.connect(self.open_project)
 
     def _build_menus(self) -> None:
-        a = self.actions
+        a = self.actions_by_key
         file_menu = self.menuBar().addMenu(_("&File"))
         file_menu.addAction(a["new_project"])
         file_menu.addAction(a["open_project"])
@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         for spec in page_specs():
             shortcut = QShortcut(QKeySequence(page_shortcut(spec.key)), self)
             shortcut.activated.connect(lambda k=spec.key: self._go_to_page(k))
-        a = self.actions
+        a = self.actions_by_key
         a["new_project"].triggered.connect(self.create_project)
         a["open_project"].triggered.connect(self.choose_and_open)
         a["open_demo"].triggered.connect(self.open_demo)
@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             page.set_role(role)
         for key in ("open_work_package", "make_return"):
-            self.actions[key].setVisible(role == "expert")
+            self.actions_by_key[key].setVisible(role == "expert")
         for key in (
             "make_work_packages",
             "import_returns",
@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
             "export_score_workbook",
             "import_score_workbooks",
         ):
-            self.actions[key].setVisible(role == "agency")
+            self.actions_by_key[key].setVisible(role == "agency")
         current = self.current_page_key()
         self.navigation.blockSignals(True)
         self.navigation.clear()
@@ -445,8 +445,8 @@ class MainWindow(QMainWindow):
         """Build the demo project at ``path`` in the background, then open it."""
         from review_desk.demo import build_demo
 
-        def work(progress: object) -> Project:
-            return build_demo(path, progress)  # type: ignore[arg-type]
+        def work(progress: Progress) -> Project:
+            return build_demo(path, progress)
 
         def on_error(error: BaseException) -> None:
             delete_project_files(path)

@@ -147,10 +147,11 @@ def run_operation(
     parent: QWidget,
     title: str,
     work: Callable[[Progress], Any],
-    on_done: Callable[[Any], None],
-    on_error: Callable[[BaseException], None],
+    on_done: Callable[[Any], object],
+    on_error: Callable[[BaseException], object],
 ) -> Operation:
-    """Start ``work`` in the background and call back on the UI thread."""
+    """Start ``work`` in the background and call back on the UI thread (what a callback
+    returns, such as the button of a message box it shows, is ignored)."""
     operation = Operation(parent, title, work)
     operation.done.connect(on_done)
     operation.error.connect(on_error)

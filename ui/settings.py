@@ -20,7 +20,8 @@ class Settings:
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self._s = qsettings or QSettings()
-        if int(self._s.value("settings_version", 0)) < SETTINGS_VERSION:
+        # An INI file gives back the string it stored, the registry an int.
+        if int(str(self._s.value("settings_version", 0))) < SETTINGS_VERSION:
             self._s.setValue("settings_version", SETTINGS_VERSION)
 
     @property
@@ -35,9 +36,9 @@ class Settings:
     @property
     def recent_projects(self) -> list[str]:
         value = self._s.value("recent_projects", [])
-        if isinstance(value, str):
+        if isinstance(value, str):  # an INI file gives a list of one back as its item
             value = [value]
-        return [str(v) for v in value or []]
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def add_recent(self, path: str) -> None:
         items = [p for p in self.recent_projects if p != path]

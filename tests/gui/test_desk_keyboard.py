@@ -70,7 +70,7 @@ def _audit_count(project_path: Path, field: str) -> int:
 
 def _in_view(form, widget: QWidget) -> bool:  # type: ignore[no-untyped-def]
     """Whether the whole widget lies inside the criteria area's visible viewport."""
-    viewport = form.scroll.viewport()
+    viewport = form.criteria_scroll.viewport()
     if not widget.isVisible() or not viewport.isVisible():
         return False
     rect = QRect(widget.mapTo(viewport, QPoint(0, 0)), widget.size())
@@ -119,7 +119,7 @@ def test_whole_sheet_by_keyboard_at_the_default_size(
     qtbot.keyClick(page.assignments.view, Qt.Key.Key_Return)
     edits = list(form.inputs.values())
     qtbot.waitUntil(lambda: QApplication.focusWidget() is edits[0])
-    assert form.scroll.viewport().height() > 3 * edits[0].height()
+    assert form.criteria_scroll.viewport().height() > 3 * edits[0].height()
     typed: dict[str, float] = {}
     for edit in edits:
         assert QApplication.focusWidget() is edit

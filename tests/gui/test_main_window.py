@@ -186,13 +186,13 @@ def test_exchange_actions_follow_the_role(window, demo_project: Path) -> None:  
     window.open_project(str(demo_project))
     window.set_role("expert")
     assert (
-        window.actions["make_return"].isVisible()
-        and not window.actions["import_returns"].isVisible()
+        window.actions_by_key["make_return"].isVisible()
+        and not window.actions_by_key["import_returns"].isVisible()
     )
     window.set_role("agency")
     assert (
-        window.actions["import_returns"].isVisible()
-        and not window.actions["make_return"].isVisible()
+        window.actions_by_key["import_returns"].isVisible()
+        and not window.actions_by_key["make_return"].isVisible()
     )
 
 

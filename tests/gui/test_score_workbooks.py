@@ -21,7 +21,7 @@ def test_import_with_submit_from_the_menu(  # type: ignore[no-untyped-def]
 ) -> None:
     window.open_project(str(demo_project))
     window.set_role("agency")
-    assert window.actions["import_score_workbooks"].isVisible()
+    assert window.actions_by_key["import_score_workbooks"].isVisible()
     project = window.project
     expert = _expert_with_free_rows(project)
     out = tmp_path / "评分表.xlsx"
@@ -43,7 +43,7 @@ def test_import_with_submit_from_the_menu(  # type: ignore[no-untyped-def]
         return QDialog.DialogCode.Accepted.value
 
     monkeypatch.setattr(QDialog, "exec", fake_exec)
-    window.actions["import_score_workbooks"].trigger()
+    window.actions_by_key["import_score_workbooks"].trigger()
     qtbot.waitUntil(lambda: "report" in seen, timeout=30_000)
     assert "提交" in str(seen["asked"])
     report = seen["report"]
@@ -70,7 +70,7 @@ def test_work_packages_for_every_expert_with_assignments(  # type: ignore[no-unt
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))
-    window.actions["make_work_packages"].trigger()
+    window.actions_by_key["make_work_packages"].trigger()
     qtbot.waitUntil(lambda: bool(told), timeout=60_000)
     expected = [e for e in queries.experts(window.project) if e.assigned]
     written = sorted(p.name for p in folder.glob("*.rdwork"))

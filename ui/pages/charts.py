@@ -232,8 +232,10 @@ class ChartsPage(Page):
         scored = data.table[data.table["score"].notna()].sort_values("score", ascending=False)
         self.dossier_box.blockSignals(True)
         self.dossier_box.clear()
-        for row in scored.itertuples(index=False):
-            self.dossier_box.addItem(f"{row.code} {row.applicant}", int(row.dossier_id))
+        for code, applicant, dossier_id in zip(
+            scored["code"], scored["applicant"], scored["dossier_id"].tolist(), strict=True
+        ):
+            self.dossier_box.addItem(f"{code} {applicant}", int(dossier_id))
         self.dossier_box.blockSignals(False)
         self._set_enabled(True)
         self.show_current()
@@ -349,9 +351,11 @@ class ChartsPage(Page):
         self.kinds.setCurrentRow(KINDS.index("radar"))
 
     def _open_dossier(self) -> None:
+        from ui.main_window import MainWindow
+
         window = self.window()
-        if self.dossier_id is None or not hasattr(window, "show_page"):
-            return
+        if self.dossier_id is None or not isinstance(window, MainWindow):
+            return  # a preview of the page alone has no other page to go to
         window.show_page("materials")
         page = window.page("materials")
         selector = getattr(page, "select_dossier", None)

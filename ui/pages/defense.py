@@ -213,13 +213,13 @@ class DefensePage(Page):
         self.findings = QPlainTextEdit(inspection_form_widget)
         self.inspection_save = QPushButton(_("Save the inspection record"), inspection_form_widget)
         self.inspection_save.setObjectName("primaryButton")
-        for caption, widget in (
+        for caption, field in (
             (_("Date and time"), self.inspected_at),
             (_("Site"), self.site),
             (_("What was shown"), self.shown),
             (_("Findings"), self.findings),
         ):
-            inspection_form.addRow(caption + "：", widget)
+            inspection_form.addRow(caption + "：", field)
         inspection_form.addRow("", self.inspection_save)
         inspection_layout.addWidget(inspection_form_widget, 3)
         tabs.addTab(inspection_tab, _("Video inspection (视频转播考察)"))

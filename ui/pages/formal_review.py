@@ -107,9 +107,9 @@ class FormalReviewPage(Page):
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 6, 0, 0)
         header = QHBoxLayout()
-        self.title = QLabel("-", detail)
-        self.title.setObjectName("cardTitle")
-        header.addWidget(self.title, 1)
+        self.detail_title = QLabel("-", detail)
+        self.detail_title.setObjectName("cardTitle")
+        header.addWidget(self.detail_title, 1)
         self.override_button = QPushButton(_("Decide the selected check…"), detail)
         self.supplement_request_button = QPushButton(_("Ask for a supplement…"), detail)
         self.supplement_button = QPushButton(_("Add supplemented file…"), detail)
@@ -176,7 +176,7 @@ class FormalReviewPage(Page):
 
     def show_review(self, row: fr.ReviewRow) -> None:
         """Show the checks of a dossier."""
-        self.title.setText(f"{row.code}  {row.applicant} · {fr.verdict_label(row.verdict)}")
+        self.detail_title.setText(f"{row.code}  {row.applicant} · {fr.verdict_label(row.verdict)}")
         self.checks.set_rows(row.checks)
         self.supplement_request_button.setEnabled(row.verdict == fr.SUPPLEMENT)
 

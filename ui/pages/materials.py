@@ -119,10 +119,10 @@ class MaterialsPage(Page):
         detail = QWidget(left)
         side_layout = QVBoxLayout(detail)
         side_layout.setContentsMargins(0, 6, 0, 0)
-        self.title = QLabel("-", detail)
-        self.title.setObjectName("cardTitle")
-        self.title.setWordWrap(True)
-        side_layout.addWidget(self.title)
+        self.detail_title = QLabel("-", detail)
+        self.detail_title.setObjectName("cardTitle")
+        self.detail_title.setWordWrap(True)
+        side_layout.addWidget(self.detail_title)
         self.tabs = QTabWidget(detail)
         info = QWidget(self.tabs)
         self.form = QFormLayout(info)
@@ -175,6 +175,7 @@ class MaterialsPage(Page):
         left.addWidget(detail)
         left.setSizes([430, 330])
         self.viewer = PdfViewer(splitter)
+        self._shown_sha: str | None = None  # the file in the viewer, not loaded again
         splitter.addWidget(left)
         splitter.addWidget(self.viewer)
         splitter.setStretchFactor(1, 1)
@@ -194,9 +195,7 @@ class MaterialsPage(Page):
         rows = queries.dossiers(self.project)
         self.table.set_rows(rows)
         self.filters.set_rows(rows)
-        if self._current is None or not self.table.select_where(
-            lambda r: r.id == self._current.id  # type: ignore[union-attr]
-        ):
+        if self._current is None or not self.table.select_where(lambda r: r.id == self._current.id):
             self.table.select_first()
 
     def select_dossier(self, dossier_id: int) -> bool:
@@ -213,7 +212,7 @@ class MaterialsPage(Page):
         from review_desk import formal_review
 
         self._current = row
-        self.title.setText(f"{row.code}  {row.platform_name}")
+        self.detail_title.setText(f"{row.code}  {row.platform_name}")
         self.detail["applicant"].setText(
             f"{row.applicant}（{kind_label(row.applicant_kind) or '-'}，{row.city or '-'}）"
         )
@@ -237,18 +236,16 @@ class MaterialsPage(Page):
             self.show_material(current[0])
         else:
             self.viewer.clear(_("No material file was received."))
+            self._shown_sha = None
 
     def show_material(self, material: queries.MaterialRow) -> None:
         """Open one stored file in the viewer."""
         if self.project is None:
             return
         path = self.project.files.path_for(material.sha256)
-        if getattr(self.viewer, "_shown_sha", None) == material.sha256:
+        if self._shown_sha == material.sha256:
             return
-        if self.viewer.load(path, material.filename):
-            self.viewer._shown_sha = material.sha256  # type: ignore[attr-defined]
-        else:
-            self.viewer._shown_sha = None  # type: ignore[attr-defined]
+        self._shown_sha = material.sha256 if self.viewer.load(path, material.filename) else None
 
     def jump_to_item(self, check: dict[str, Any]) -> None:
         """Go to the page where a checklist item was found."""

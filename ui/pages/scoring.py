@@ -205,9 +205,10 @@ class ScoringPage(Page):
         self._load_assignments()
 
     def _load_assignments(self) -> None:
-        if self.project is None or self.expert_id() is None:
+        expert_id = self.expert_id()
+        if self.project is None or expert_id is None:
             return
-        rows = queries.expert_assignments(self.project, self.expert_id())
+        rows = queries.expert_assignments(self.project, expert_id)
         self.assignments.set_rows(rows)
         self._fit_list()
         done = sum(1 for r in rows if r.status == "submitted")
@@ -282,10 +283,11 @@ class ScoringPage(Page):
             self._reload_keep_selection(row.dossier_id)
 
     def _reload_keep_selection(self, dossier_id: int) -> None:
-        if self.project is None or self.expert_id() is None:
+        expert_id = self.expert_id()
+        if self.project is None or expert_id is None:
             return
         self.assignments.row_selected.disconnect(self.open_assignment)
-        rows = queries.expert_assignments(self.project, self.expert_id())
+        rows = queries.expert_assignments(self.project, expert_id)
         self.assignments.set_rows(rows)
         self._fit_list()
         self.assignments.select_where(lambda r: r.dossier_id == dossier_id)

@@ -48,8 +48,9 @@ class ChartCanvas(QWidget):
             # in pixels, so a higher dpi makes everything in it larger.
             chart.figure.set_dpi(chart.figure.get_dpi() * self._scale)
             # The Qt canvas recomputes the dpi from this when the screen's pixel ratio
-            # changes (HiDPI): scale it too, or the large type is lost there.
-            chart.figure._original_dpi = chart.figure.get_dpi()
+            # changes (HiDPI): scale it too, or the large type is lost there. A private
+            # attribute the canvas sets and reads, so matplotlib's stubs do not declare it.
+            chart.figure._original_dpi = chart.figure.get_dpi()  # type: ignore[attr-defined]
         os.environ.setdefault("QT_API", "pyside6")  # matplotlib's Qt binding: ours
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 

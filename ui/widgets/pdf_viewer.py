@@ -122,8 +122,8 @@ class PdfViewer(QWidget):
             self.open_button,
         )
         self._search_on_top = True
-        for widget in self._search_widgets:
-            bar.addWidget(widget)
+        for search_widget in self._search_widgets:
+            bar.addWidget(search_widget)
 
         self.thumbnails = QListView(self)
         self.thumbnails.setViewMode(QListView.ViewMode.IconMode)
@@ -252,9 +252,8 @@ class PdfViewer(QWidget):
     def _arrange_toolbar(self) -> None:
         """Put the search tools on the first row when everything fits there."""
         spacing = self._bar.spacing()
-        needed = sum(
-            self._bar.itemAt(i).sizeHint().width() + spacing for i in range(self._bar.count())
-        )
+        items = (self._bar.itemAt(i) for i in range(self._bar.count()))
+        needed = sum(item.sizeHint().width() + spacing for item in items if item is not None)
         if not self._search_on_top:
             needed += sum(w.sizeHint().width() + spacing for w in self._search_widgets)
         on_top = needed + 24 <= self.width()

@@ -129,16 +129,18 @@ class RubricEditor(QWidget):
         self.source = source
         self._rebuild_tree()
         self.validate()
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
         first_group = next(
             (
-                self.tree.topLevelItem(i)
-                for i in range(self.tree.topLevelItemCount())
-                if (self.tree.topLevelItem(i).data(0, PATH_ROLE) or ("",))[0] == "group"
+                item
+                for item in items
+                if item is not None and (item.data(0, PATH_ROLE) or ("",))[0] == "group"
             ),
             None,
         )
-        if first_group is not None and first_group.childCount():
-            self.tree.setCurrentItem(first_group.child(0))
+        first_criterion = first_group.child(0) if first_group is not None else None
+        if first_criterion is not None:
+            self.tree.setCurrentItem(first_criterion)
 
     def _rebuild_tree(self) -> None:
         self.tree.clear()
@@ -184,15 +186,18 @@ class RubricEditor(QWidget):
     def node(self, path: tuple[Any, ...]) -> dict[str, Any]:
         """Return the dict of a tree node."""
         kind = path[0]
+        node: dict[str, Any]  # every node of a parsed rubric is a table
         if kind == "rubric":
-            return self.source.setdefault("rubric", {})  # type: ignore[no-any-return]
-        if kind == "stage":
-            return self.source["stage"][path[1]]  # type: ignore[no-any-return]
-        if kind == "group":
-            return self.source["group"][path[1]]  # type: ignore[no-any-return]
-        if kind == "criterion":
-            return self.source["group"][path[1]]["criterion"][path[2]]  # type: ignore[no-any-return]
-        return self.source["veto"][path[1]]  # type: ignore[no-any-return]
+            node = self.source.setdefault("rubric", {})
+        elif kind == "stage":
+            node = self.source["stage"][path[1]]
+        elif kind == "group":
+            node = self.source["group"][path[1]]
+        elif kind == "criterion":
+            node = self.source["group"][path[1]]["criterion"][path[2]]
+        else:
+            node = self.source["veto"][path[1]]
+        return node
 
     # ---------------------------------------------------------------- form
     def _select(self, item: QTreeWidgetItem | None) -> None:

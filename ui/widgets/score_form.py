@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QHideEvent, QKeyEvent, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -108,16 +108,16 @@ class ScoreForm(QWidget):
             layout.addWidget(widget)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
-        self.scroll = QScrollArea(split)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.body = QWidget(self.scroll)
+        self.criteria_scroll = QScrollArea(split)
+        self.criteria_scroll.setWidgetResizable(True)
+        self.criteria_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body = QWidget(self.criteria_scroll)
         self.grid = QGridLayout(self.body)
         self.grid.setColumnStretch(1, 1)
         self.grid.setVerticalSpacing(4)
-        self.scroll.setWidget(self.body)
-        self.scroll.viewport().installEventFilter(self)
-        split.addWidget(self.scroll)
+        self.criteria_scroll.setWidget(self.body)
+        self.criteria_scroll.viewport().installEventFilter(self)
+        split.addWidget(self.criteria_scroll)
 
         help_frame = QFrame(split)
         help_frame.setObjectName("card")
@@ -138,8 +138,8 @@ class ScoreForm(QWidget):
         help_scroll.setFrameShape(QFrame.Shape.NoFrame)
         help_scroll.setWidget(self.help_text)
         help_scroll.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
-        for widget in (self.help_title, help_scroll, self.comment):
-            help_layout.addWidget(widget)
+        for help_widget in (self.help_title, help_scroll, self.comment):
+            help_layout.addWidget(help_widget)
         help_layout.setStretchFactor(help_scroll, 1)
         split.addWidget(help_frame)
         # The criteria get most of the height: the help panel needs its title, two
@@ -282,7 +282,7 @@ class ScoreForm(QWidget):
             self.inputs[criterion.id] = edit
             self.band_labels[criterion.id] = row.band
             self.problems[criterion.id] = row.problem
-        self.scroll.verticalScrollBar().setValue(0)
+        self.criteria_scroll.verticalScrollBar().setValue(0)
         clear(self.veto_area)
         self.veto_boxes = build_vetoes(self.veto_area, self, self.rubric, self.state.vetoes)
         for veto_id, (box, reason) in self.veto_boxes.items():
@@ -302,13 +302,13 @@ class ScoreForm(QWidget):
     # ------------------------------------------------------------- behaviour
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if watched is self.scroll.viewport():
+        if watched is self.criteria_scroll.viewport():
             if kind == QEvent.Type.Resize:
                 # The area shrank (a message elsewhere took a line): keep the field
                 # being typed in in view.
                 focused = self.focusWidget()
                 if isinstance(focused, QLineEdit) and focused in self.inputs.values():
-                    self.scroll.ensureWidgetVisible(focused, 8, 24)
+                    self.criteria_scroll.ensureWidgetVisible(focused, 8, 24)
             return super().eventFilter(watched, event)
         if kind == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
@@ -324,7 +324,7 @@ class ScoreForm(QWidget):
         if is_points:
             assert isinstance(watched, QLineEdit)
             if kind == QEvent.Type.FocusIn and self.rubric is not None and not self._loading:
-                self.scroll.ensureWidgetVisible(watched, 8, 24)
+                self.criteria_scroll.ensureWidgetVisible(watched, 8, 24)
                 self._show_help(self.rubric.criterion(watched.objectName().removeprefix("points_")))
             elif kind == QEvent.Type.KeyPress:
                 assert isinstance(event, QKeyEvent)
@@ -370,9 +370,9 @@ class ScoreForm(QWidget):
         label.setVisible(bool(text))
         edit = self.inputs[criterion.id]
         if text and edit.hasFocus():
-            self.body.layout().activate()  # place the message before scrolling to it
-            self.scroll.ensureWidgetVisible(label, 8, 8)
-            self.scroll.ensureWidgetVisible(edit, 8, 8)
+            self.grid.activate()  # place the message before scrolling to it
+            self.criteria_scroll.ensureWidgetVisible(label, 8, 8)
+            self.criteria_scroll.ensureWidgetVisible(edit, 8, 8)
 
     def _check_typed(self, criterion: Criterion, text: str) -> str | None:
         """Show whether the typed text is a valid score; return the problem, if any."""
@@ -501,7 +501,7 @@ class ScoreForm(QWidget):
         """The changes whose save failed, with why (kept until saved or discarded)."""
         return [(u.change, u.error) for u in self.saves.failed() if u.error is not None]
 
-    def hideEvent(self, event) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         self.flush()  # the page is left: what is being typed is saved
         super().hideEvent(event)
 
