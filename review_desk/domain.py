@@ -82,22 +82,30 @@ class DefenseMode(StrEnum):
 
 
 class Tier(StrEnum):
-    """Where a dossier ends up in the allocation."""
+    """Where a dossier ends up in the allocation (``TIED``: the last places are tied
+    and the committee decides)."""
 
     PROVINCIAL = "provincial"
     MUNICIPAL = "municipal"
     NOT_RECOMMENDED = "not_recommended"
     INELIGIBLE = "ineligible"
+    TIED = "tied"
 
     @property
     def label(self) -> str:
         """The name shown to users."""
         return {
-            "provincial": _("Provincial base"),
-            "municipal": _("Municipal/county base"),
-            "not_recommended": _("Not recommended"),
-            "ineligible": _("Ineligible"),
+            "provincial": _("provincial base"),
+            "municipal": _("municipal/county base"),
+            "not_recommended": _("not recommended"),
+            "ineligible": _("ineligible"),
+            "tied": _("tied: committee decides"),
         }[self.value]
+
+    @classmethod
+    def decisions(cls) -> tuple[Tier, ...]:
+        """The tiers the committee may move a candidate to."""
+        return (cls.PROVINCIAL, cls.MUNICIPAL, cls.NOT_RECOMMENDED, cls.INELIGIBLE)
 
 
 class RecusalSource(StrEnum):

@@ -180,8 +180,8 @@ def direction_multiples(data: ChartData) -> Chart:
         return _empty("directions", title, _("No scores yet."))
     table = _scored(data)
     groups: list[tuple[Any, pd.DataFrame]] = list(table.groupby("direction_id", sort=True))
-    cap = int(data.config.get("direction_cap") or 2)
-    caps = {int(k): int(v) for k, v in (data.config.get("direction_caps") or {}).items()}
+    cap = int(data.config.direction_cap or 2)
+    caps = {int(k): int(v) for k, v in data.config.direction_caps.items()}
     columns = 6
     rows = math.ceil(len(groups) / columns)
     figure = _figure((13, 2.0 * rows + 1.2))
@@ -451,7 +451,7 @@ def stability_chart(data: ChartData, top: int = TOP) -> Chart:
         Patch(facecolor="#999999", hatch="//", edgecolor="white", label=_("fragile selection"))
     )
     axes.legend(handles=handles, frameon=False, loc="lower right")
-    resamples = data.config.get("stability", {}).get("resamples", 0)
+    resamples = data.config.stability.resamples
     figure.suptitle(
         title + tr(" ({resamples} resamples)", resamples=resamples),
         fontsize=16,

@@ -582,16 +582,16 @@ def reliability(result: RankResult, panel_names: dict[int, str]) -> Sheet:
     keys = ("ICC(1,1)", "ICC(2,1)", "ICC(3,1)", "ICC(1,k)", "ICC(2,k)", "ICC(3,k)")
     rows = []
     for entry in result.reliability:
-        icc = entry.get("icc") or {}
+        icc = entry.icc or {}
         rows.append(
             [
-                panel_names.get(entry["panel"], str(entry["panel"])),
-                entry["dossiers"],
-                entry["experts"],
-                "、".join(entry.get("expert_names", [])),
-                "、".join(entry.get("dossier_codes", [])),
+                panel_names.get(entry.panel, str(entry.panel)),
+                entry.dossiers,
+                entry.experts,
+                "、".join(entry.expert_names),
+                "、".join(entry.dossier_codes),
                 *[_number(icc.get(k)) for k in keys],
-                _number(entry.get("kendall_w")),
+                _number(entry.kendall_w),
                 reliability_reading(entry),
             ]
         )

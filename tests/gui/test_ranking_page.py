@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog
 
+from review_desk.domain import Tier
+
 
 def _page(window, demo_project: Path, role: str = "committee"):  # type: ignore[no-untyped-def]
     assert window.open_project(str(demo_project))
@@ -42,7 +44,7 @@ def test_committee_adjusts_with_a_reason(window, demo_project: Path, monkeypatch
     from ui.pages import ranking as ranking_page
 
     page = _page(window, demo_project)
-    assert page.table.select_where(lambda r: r["rank"] == 11)
+    assert page.table.select_where(lambda r: r.rank == 11)
 
     def accept(dialog):  # type: ignore[no-untyped-def]
         assert not dialog.ok.isEnabled()
@@ -55,6 +57,6 @@ def test_committee_adjusts_with_a_reason(window, demo_project: Path, monkeypatch
     page.adjust()
     page.wait()
     row = page.table.selected_row()
-    assert row["rank"] == 11 and row["adjusted_tier"] == "provincial"
-    assert row["adjustment_reason"] == "联席会议认定其示范作用突出"
+    assert row.rank == 11 and row.adjusted_tier == Tier.PROVINCIAL
+    assert row.adjustment_reason == "联席会议认定其示范作用突出"
     assert "省级 11" in page.summary.text()
