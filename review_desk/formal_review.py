@@ -118,7 +118,7 @@ class Check:
         return self.result in (CheckResult.FAIL, CheckResult.MANUAL)
 
 
-def encodeCheck(check: Check) -> dict[str, Any]:
+def encode_check(check: Check) -> dict[str, Any]:
     """A check as a project stores it (JSON): key for key what earlier versions wrote,
     so that running the checks again does not rewrite an unchanged review."""
     data: dict[str, Any] = {
@@ -136,7 +136,7 @@ def encodeCheck(check: Check) -> dict[str, Any]:
     return data
 
 
-def decodeCheck(data: Mapping[str, Any]) -> Check:
+def decode_check(data: Mapping[str, Any]) -> Check:
     """A check from what a project stores (any version: text labels and reasons of old
     projects are kept as text)."""
     automatic = data.get("automatic")
@@ -437,10 +437,10 @@ def apply_overrides(checks: Sequence[Check], overrides: Iterable[m.FormalOverrid
 
 def encode_checks(checks: Iterable[Check]) -> list[dict[str, Any]]:
     """The checks as a project stores them (see :func:`encode_check`)."""
-    return [encodeCheck(c) for c in checks]
+    return [encode_check(c) for c in checks]
 
 
-def renderCheck(stored: Mapping[str, Any]) -> dict[str, Any]:
+def render_check(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A stored check as ``review --json`` shows it: its label and reason as text in the
     current language (``reason_record`` keeps the record, None for text an older
     version stored)."""
@@ -493,7 +493,7 @@ class ReviewRow:
     @cached_property
     def checks(self) -> tuple[Check, ...]:
         """The checks (see :func:`decode_check`)."""
-        return tuple(decodeCheck(c) for c in self.records)
+        return tuple(decode_check(c) for c in self.records)
 
     @property
     def reasons(self) -> list[str]:
@@ -513,7 +513,7 @@ class ReviewRow:
             if self.supplement_deadline
             else None,
             "reasons": self.reasons,
-            "checks": [renderCheck(c) for c in self.records],
+            "checks": [render_check(c) for c in self.records],
         }
 
 
