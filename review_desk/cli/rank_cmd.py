@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 
 
@@ -78,7 +79,7 @@ def register(commands: Any) -> None:
     adjust.add_argument(
         "--tier",
         required=True,
-        choices=["provincial", "municipal", "not_recommended", "ineligible"],
+        choices=[tier.value for tier in Tier.decisions()],
         help=_("the new tier"),
     )
     adjust.add_argument("--reason", required=True, help=_("the committee's written reason"))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from review_desk import defense, formal_review, reference
-from review_desk.domain import ApplicantKind, Level
+from review_desk.domain import ApplicantKind, Level, Tier
 from review_desk.formal_review import verdict_label
 from review_desk.i18n import _, tr
 from review_desk.ranking import RankResult, reliability_reading, tier_label
@@ -111,7 +111,7 @@ def expert_labels(totals: pd.DataFrame) -> dict[int, str]:
 
 def provincial_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
     """推荐名单（省级）: the candidates the (adjusted) list makes provincial bases."""
-    chosen = _score_key(table[table["adjusted_tier"] == "provincial"])
+    chosen = _score_key(table[table["adjusted_tier"] == Tier.PROVINCIAL])
     rows = []
     for number, r in enumerate(_rows(chosen), start=1):
         rows.append(
@@ -200,7 +200,7 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
 def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
     """市级推荐: the municipal/county candidates, grouped by city (the notice's order)."""
     order = {city.name: i for i, city in enumerate(reference.cities())}
-    chosen = _score_key(table[table["adjusted_tier"] == "municipal"])
+    chosen = _score_key(table[table["adjusted_tier"] == Tier.MUNICIPAL])
     chosen = chosen.assign(_c=chosen["city"].map(order).fillna(len(order))).sort_values(
         ["_c", "city"], kind="stable"
     )
