@@ -1,10 +1,12 @@
-"""Vocabularies of the domain: applicant kinds, levels, tiers, statuses and their labels."""
+"""Vocabularies of the domain: applicant kinds, levels, tiers, formal-review results and
+verdicts, statuses and their labels."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from review_desk.i18n import _
+from review_desk.reasons import RESULT_LABELS
 
 
 class ApplicantKind(StrEnum):
@@ -106,6 +108,47 @@ class Tier(StrEnum):
     def decisions(cls) -> tuple[Tier, ...]:
         """The tiers the committee may move a candidate to."""
         return (cls.PROVINCIAL, cls.MUNICIPAL, cls.NOT_RECOMMENDED, cls.INELIGIBLE)
+
+
+class CheckResult(StrEnum):
+    """The result of one formal-review check: met, not met, to be checked by hand, or
+    shown to the experts only (a condition they judge, a preference)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    MANUAL = "manual"
+    INFO = "info"
+
+    @property
+    def label(self) -> str:
+        """The result as shown."""
+        return _(RESULT_LABELS[self.value])
+
+
+class Severity(StrEnum):
+    """What a formal-review check that is not met leads to: ``HARD`` fails the dossier,
+    ``SOFT`` asks for a supplement."""
+
+    HARD = "hard"
+    SOFT = "soft"
+
+
+class Verdict(StrEnum):
+    """The formal review's verdict on a dossier (None where it is kept: a reviewer
+    still has to look)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SUPPLEMENT = "supplement"
+
+    @property
+    def label(self) -> str:
+        """The verdict as shown."""
+        return {
+            "passed": _("Passed"),
+            "failed": _("Not passed"),
+            "supplement": _("To be supplemented"),
+        }[self.value]
 
 
 class RecusalSource(StrEnum):

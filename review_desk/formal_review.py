@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -22,12 +21,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from review_desk import audit, reference
 from review_desk.audit import Clock, utc_now
-from review_desk.domain import ApplicantKind
+from review_desk.domain import ApplicantKind, CheckResult, Severity, Verdict
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.reasons import (
-    RESULT_LABELS,
     CheckLabel,
     CheckReason,
     Reason,
@@ -37,43 +35,6 @@ from review_desk.reasons import (
 )
 from review_desk.storage import models as m
 from scoring_models.rubric import N_
-
-
-class CheckResult(StrEnum):
-    """The result of one check: met, not met, to be checked by hand, or shown to the
-    experts only (a condition they judge, a preference)."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    MANUAL = "manual"
-    INFO = "info"
-
-    @property
-    def label(self) -> str:
-        """The result as shown."""
-        return _(RESULT_LABELS[self.value])
-
-
-class Severity(StrEnum):
-    """What a check that is not met leads to: ``HARD`` fails the dossier, ``SOFT``
-    asks for a supplement."""
-
-    HARD = "hard"
-    SOFT = "soft"
-
-
-class Verdict(StrEnum):
-    """The formal review's verdict on a dossier (None: a reviewer still has to look)."""
-
-    PASSED = "passed"
-    FAILED = "failed"
-    SUPPLEMENT = "supplement"
-
-    @property
-    def label(self) -> str:
-        """The verdict as shown."""
-        return verdict_label(self)
-
 
 PASS, FAIL, MANUAL, INFO = CheckResult.PASS, CheckResult.FAIL, CheckResult.MANUAL, CheckResult.INFO
 HARD, SOFT = Severity.HARD, Severity.SOFT
@@ -195,18 +156,13 @@ def department_for(kind: str) -> str:
 
 
 def verdict_label(verdict: Verdict | str | None) -> str:
-    """Return a verdict as shown."""
-    return {
-        "passed": _("Passed"),
-        "failed": _("Not passed"),
-        "supplement": _("To be supplemented"),
-        None: _("Awaiting manual check"),
-    }[verdict]
+    """Return a verdict as shown (None: a reviewer still has to look)."""
+    return Verdict(verdict).label if verdict is not None else _("Awaiting manual check")
 
 
 def result_label(result: CheckResult | str) -> str:
     """Return a check result as shown."""
-    return _(RESULT_LABELS[result])
+    return CheckResult(result).label
 
 
 def _say(code: str, **params: Any) -> Reason:

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from review_desk import formal_review as fr
-from review_desk.formal_review import Check, CheckResult, Severity, Verdict
+from review_desk.domain import CheckResult, Severity, Verdict
+from review_desk.formal_review import Check
 from review_desk.project import Project
 from review_desk.reasons import CheckLabel, CheckReason, Reason
 from review_desk.storage import models as m

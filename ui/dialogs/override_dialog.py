@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk.formal_review import FAIL, MIN_REASON_LENGTH, PASS, Check, CheckResult
+from review_desk.domain import CheckResult
+from review_desk.formal_review import FAIL, MIN_REASON_LENGTH, PASS, Check
 from review_desk.i18n import _, tr
 
 

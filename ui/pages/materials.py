@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import queries
-from review_desk.domain import ApplicantKind, Level
-from review_desk.formal_review import Check, CheckResult, verdict_label
+from review_desk.domain import ApplicantKind, CheckResult, Level, Verdict
+from review_desk.formal_review import Check, verdict_label
 from review_desk.formatting import file_size, local_time
 from review_desk.i18n import _, tr
 
@@ -30,7 +30,11 @@ from ui.widgets.data_table import DataTable
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.pdf_viewer import PdfViewer
 
-VERDICT_COLOURS = {"passed": "#067647", "failed": "#b42318", "supplement": "#b54708"}
+VERDICT_COLOURS: dict[str, str] = {
+    Verdict.PASSED: "#067647",
+    Verdict.FAILED: "#b42318",
+    Verdict.SUPPLEMENT: "#b54708",
+}
 RESULT_COLOURS = {
     CheckResult.PASS: "#067647",
     CheckResult.FAIL: "#b42318",
