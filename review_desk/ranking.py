@@ -38,13 +38,19 @@ from review_desk.ranking_steps import (
     read_inputs,
 )
 from review_desk.ranking_values import (
+    DeviationFlag,
+    ExpertLeniency,
     FinalisedList,
     NonApplicableScore,
     PanelReliability,
     RankingConfig,
     RankRow,
     StabilityConfig,
+    TierChange,
+    deviation_flags,
+    leniency_rows,
     rank_rows,
+    tier_changes,
 )
 from review_desk.reasons import Reason, encode
 from review_desk.rubrics import active_rubric, load_rubric, rubric_text
@@ -56,6 +62,8 @@ __all__ = [
     "DOUBLE_HIGH_RANK",
     "FINAL_COLUMNS",
     "TIERS",
+    "DeviationFlag",
+    "ExpertLeniency",
     "FinalisedList",
     "NonApplicableScore",
     "PanelReliability",
@@ -63,6 +71,7 @@ __all__ = [
     "RankRow",
     "RankingConfig",
     "RankingError",
+    "TierChange",
     "check_parameters",
     "compute",
     "final_rows",
@@ -72,6 +81,7 @@ __all__ = [
     "stage_totals",
     "tier_label",
     "what_if",
+    "what_if_rows",
 ]
 
 TIERS = tuple(Tier)
@@ -93,6 +103,11 @@ def what_if(current: RankResult, alternative: RankResult) -> pd.DataFrame:
     merged = before.merge(after, on="dossier_id", suffixes=("_before", "_after"))
     changed = merged[merged["tier_before"] != merged["tier_after"]]
     return changed.sort_values("score_before", ascending=False).reset_index(drop=True)
+
+
+def what_if_rows(current: RankResult, alternative: RankResult) -> list[TierChange]:
+    """:func:`what_if` as typed rows, for showing."""
+    return tier_changes(what_if(current, alternative))
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,14 @@ class RankResult:
     def rank_rows(self) -> list[RankRow]:
         """The table as typed rows, for showing."""
         return rank_rows(self.table)
+
+    def deviation_flags(self) -> list[DeviationFlag]:
+        """The deviation flags as typed rows, for showing."""
+        return deviation_flags(self.experts)
+
+    def leniency_rows(self) -> list[ExpertLeniency]:
+        """Each expert's leniency as typed rows, for showing."""
+        return leniency_rows(self.leniency)
 
 
 def _plain(value: Any) -> Any:

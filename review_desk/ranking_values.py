@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -312,4 +313,124 @@ def rank_rows(table: pd.DataFrame) -> list[RankRow]:
             fragile,
             reason,
         ) in columns
+    ]
+
+
+class DeviationDirection(StrEnum):
+    """Whether a deviating score is abnormally high or abnormally low (畸高/畸低)."""
+
+    HIGH = "high"
+    LOW = "low"
+
+
+@dataclass(frozen=True)
+class DeviationFlag:
+    """An expert's total on a dossier that deviates from the other experts' mean, with
+    the written explanation (``note``) finalising needs."""
+
+    dossier_id: int
+    expert_id: int
+    code: str
+    expert: str
+    total: float
+    mean_others: float
+    gap_percent: float
+    direction: DeviationDirection
+    note: str
+    explained: bool
+
+
+def deviation_flags(frame: pd.DataFrame) -> list[DeviationFlag]:
+    """The deviation flags (``RankResult.experts``) as typed values."""
+    return [
+        DeviationFlag(
+            dossier_id=int(d),
+            expert_id=int(e),
+            code=str(code),
+            expert=str(name) if isinstance(name, str) else str(e),
+            total=float(total),
+            mean_others=float(mean),
+            gap_percent=float(gap),
+            direction=DeviationDirection(direction),
+            note=str(note or ""),
+            explained=bool(explained),
+        )
+        for d, e, code, name, total, mean, gap, direction, note, explained in zip(
+            frame["dossier_id"].tolist(),
+            frame["expert_id"].tolist(),
+            frame["code"].tolist(),
+            frame["expert"].tolist(),
+            frame["total"].tolist(),
+            frame["mean_others"].tolist(),
+            frame["gap_percent"].tolist(),
+            frame["direction"].tolist(),
+            frame["note"].tolist(),
+            frame["explained"].tolist(),
+            strict=True,
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class ExpertLeniency:
+    """An expert's average relative gap to the other experts on the same dossiers."""
+
+    expert_id: int
+    expert: str
+    dossiers: int
+    leniency: float
+
+
+def leniency_rows(frame: pd.DataFrame) -> list[ExpertLeniency]:
+    """Each expert's leniency (``RankResult.leniency``) as typed values."""
+    return [
+        ExpertLeniency(int(e), str(name) if isinstance(name, str) else str(e), int(n), float(x))
+        for e, name, n, x in zip(
+            frame["expert_id"].tolist(),
+            frame["expert"].tolist(),
+            frame["dossiers"].tolist(),
+            frame["leniency"].tolist(),
+            strict=True,
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class TierChange:
+    """A candidate whose computed tier differs between two lists (what-if)."""
+
+    dossier_id: int
+    code: str
+    applicant: str
+    direction: str
+    score_before: float | None
+    tier_before: Tier
+    score_after: float | None
+    tier_after: Tier
+
+
+def tier_changes(frame: pd.DataFrame) -> list[TierChange]:
+    """The what-if differences (``ranking.what_if``) as typed values."""
+    return [
+        TierChange(
+            int(d),
+            str(code),
+            str(applicant),
+            str(direction),
+            _number(before),
+            _TIERS[str(tier_before)],
+            _number(after),
+            _TIERS[str(tier_after)],
+        )
+        for d, code, applicant, direction, before, tier_before, after, tier_after in zip(
+            frame["dossier_id"].tolist(),
+            frame["code"].tolist(),
+            frame["applicant"].tolist(),
+            frame["direction"].tolist(),
+            frame["score_before"].tolist(),
+            frame["tier_before"].tolist(),
+            frame["score_after"].tolist(),
+            frame["tier_after"].tolist(),
+            strict=True,
+        )
     ]

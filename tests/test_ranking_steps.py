@@ -28,6 +28,7 @@ from review_desk.ranking_steps import (
     final_rows,
     read_inputs,
 )
+from review_desk.ranking_values import DeviationDirection
 from review_desk.rubrics import default_rubric_text, load_rubric
 from review_desk.scoring.totals import SheetTotals
 from tests.small_project import APPLICANT, make_project
@@ -231,3 +232,27 @@ def test_reading_takes_what_the_project_holds(
     assert result.finalised is None and len(result.table) == 1
     assert result.config.provincial_target == info.provincial_target
     assert np.isnan(result.table["score"].iloc[0])
+
+
+def test_the_analysis_reads_as_typed_rows() -> None:
+    inputs = _inputs(notes={(1, 104): "专家书面说明：材料有缺项"})
+    config = _config(inputs)
+    done = consolidate(inputs, config.consolidation)
+    table = apply_adjustments(allocate_tiers(done, config), {})
+    analysis = analyse(inputs, done, table, config)
+    result = ranking.RankResult(
+        config, analysis.table, analysis.flagged, analysis.leniency, analysis.reliability
+    )
+    flags = {(f.dossier_id, f.expert_id): f for f in result.deviation_flags()}
+    low = flags[(1, 104)]
+    assert low.direction is DeviationDirection.LOW and low.gap_percent < -30
+    assert low.explained and low.note == "专家书面说明：材料有缺项" and low.expert == "李"
+    assert all(f.code == "A-01" for f in flags.values())
+    lenient = {row.expert: row for row in result.leniency_rows()}
+    assert set(lenient) == {"赵", "钱", "孙", "李"} and lenient["李"].leniency < 0
+    # What-if: one place fewer moves one candidate down.
+    fewer = _config(inputs, target=1)
+    other = allocate_tiers(consolidate(inputs, fewer.consolidation), fewer)
+    [change] = ranking.what_if_rows(result, ranking.RankResult(fewer, other, *[pd.DataFrame()] * 2))
+    assert change.tier_before is Tier.PROVINCIAL and change.tier_after is not Tier.PROVINCIAL
+    assert change.score_before == change.score_after

@@ -26,7 +26,14 @@ from PySide6.QtWidgets import (
 from review_desk import ranking, ranking_decisions
 from review_desk.domain import Level, Tier
 from review_desk.i18n import _, tr
-from review_desk.ranking_values import PanelReliability, RankRow
+from review_desk.ranking_values import (
+    DeviationDirection,
+    DeviationFlag,
+    ExpertLeniency,
+    PanelReliability,
+    RankRow,
+    TierChange,
+)
 from scoring_models.rubric import N_
 
 from ui.current_user import current_user
@@ -224,27 +231,33 @@ class RankingPage(Page):
 
         self.deviations = DataTable(
             [
-                Column(_("Dossier no."), lambda r: r["code"]),
-                Column(_("Expert"), lambda r: r["expert"] or str(r["expert_id"])),
-                Column(_("Expert total"), lambda r: _score(r["total"]), align_right=True),
-                Column(_("Others' mean"), lambda r: _score(r["mean_others"]), align_right=True),
-                Column(
+                Column[DeviationFlag](_("Dossier no."), lambda r: r.code),
+                Column[DeviationFlag](_("Expert"), lambda r: r.expert),
+                Column[DeviationFlag](
+                    _("Expert total"), lambda r: _score(r.total), align_right=True
+                ),
+                Column[DeviationFlag](
+                    _("Others' mean"), lambda r: _score(r.mean_others), align_right=True
+                ),
+                Column[DeviationFlag](
                     _("Gap"),
-                    lambda r: f"{r['gap_percent']:+.1f}%",
-                    sort_key=lambda r: abs(r["gap_percent"]),
+                    lambda r: f"{r.gap_percent:+.1f}%",
+                    sort_key=lambda r: abs(r.gap_percent),
                     align_right=True,
                 ),
-                Column(
+                Column[DeviationFlag](
                     _("High/low"),
                     lambda r: (
-                        _("abnormally high") if r["direction"] == "high" else _("abnormally low")
+                        _("abnormally high")
+                        if r.direction == DeviationDirection.HIGH
+                        else _("abnormally low")
                     ),
                 ),
-                Column(
+                Column[DeviationFlag](
                     _("Explanation"),
-                    lambda r: r["note"] or _("missing"),
-                    foreground=lambda r: None if r["note"] else "#9b1c1c",
-                    tooltip=lambda r: r["note"] or "",
+                    lambda r: r.note or _("missing"),
+                    foreground=lambda r: None if r.note else "#9b1c1c",
+                    tooltip=lambda r: r.note,
                 ),
             ],
             stretch_column=6,
@@ -285,14 +298,14 @@ class RankingPage(Page):
         )
         self.leniency = DataTable(
             [
-                Column(_("Expert"), lambda r: r["expert"] or str(r["expert_id"])),
-                Column(_("Dossiers"), lambda r: str(r["dossiers"]), align_right=True),
-                Column(
+                Column[ExpertLeniency](_("Expert"), lambda r: r.expert),
+                Column[ExpertLeniency](_("Dossiers"), lambda r: str(r.dossiers), align_right=True),
+                Column[ExpertLeniency](
                     _("Leniency"),
-                    lambda r: f"{r['leniency'] * 100:+.1f}%",
-                    sort_key=lambda r: r["leniency"],
+                    lambda r: f"{r.leniency * 100:+.1f}%",
+                    sort_key=lambda r: r.leniency,
                     align_right=True,
-                    foreground=lambda r: "#b03a00" if abs(r["leniency"]) >= 0.05 else None,
+                    foreground=lambda r: "#b03a00" if abs(r.leniency) >= 0.05 else None,
                 ),
             ],
             searchable=False,
@@ -317,18 +330,18 @@ class RankingPage(Page):
         what_if_layout.addWidget(self.what_if_label)
         self.what_if = DataTable(
             [
-                Column(_("Dossier no."), lambda r: r["code"]),
-                Column(_("Lead applicant"), lambda r: r["applicant"]),
-                Column(_("Direction"), lambda r: r["direction"]),
-                Column(
+                Column[TierChange](_("Dossier no."), lambda r: r.code),
+                Column[TierChange](_("Lead applicant"), lambda r: r.applicant),
+                Column[TierChange](_("Direction"), lambda r: r.direction),
+                Column[TierChange](
                     _("With project settings"),
-                    lambda r: ranking.tier_label(r["tier_before"]),
-                    foreground=lambda r: TIER_COLOURS.get(r["tier_before"]),
+                    lambda r: r.tier_before.label,
+                    foreground=lambda r: TIER_COLOURS.get(r.tier_before),
                 ),
-                Column(
+                Column[TierChange](
                     _("With these parameters"),
-                    lambda r: ranking.tier_label(r["tier_after"]),
-                    foreground=lambda r: TIER_COLOURS.get(r["tier_after"]),
+                    lambda r: r.tier_after.label,
+                    foreground=lambda r: TIER_COLOURS.get(r.tier_after),
                 ),
             ],
             searchable=False,
@@ -445,11 +458,9 @@ class RankingPage(Page):
             lambda r: r.dossier_id == selected.dossier_id
         ):
             self.table.select_first()
-        codes = dict(zip(result.table["dossier_id"], result.table["code"], strict=True))
-        flagged = result.experts.assign(code=result.experts["dossier_id"].map(codes))
-        self.deviations.set_rows(flagged.to_dict("records"))
+        self.deviations.set_rows(result.deviation_flags())
         self.reliability.set_rows(result.reliability)
-        self.leniency.set_rows(result.leniency.to_dict("records"))
+        self.leniency.set_rows(result.leniency_rows())
         self._show_directions(rows)
         self._show_what_if()
         tiers = result.table["adjusted_tier"].value_counts()
@@ -523,11 +534,11 @@ class RankingPage(Page):
             )
             self.what_if.set_rows([])
             return
-        changed = ranking.what_if(self.baseline, self.result)
+        changed = ranking.what_if_rows(self.baseline, self.result)
         self.what_if_label.setText(
             tr("{count} candidates change tier with these parameters.", count=len(changed))
         )
-        self.what_if.set_rows(changed.to_dict("records"))
+        self.what_if.set_rows(changed)
 
     # Actions ---------------------------------------------------------------------
 
@@ -561,23 +572,23 @@ class RankingPage(Page):
             tr(
                 "{expert} gave {code} {total}, {gap} from the other experts' mean {mean}. "
                 "Record the expert's explanation (or the agency's finding).",
-                expert=row["expert"],
-                code=row["code"],
-                total=_score(row["total"]),
-                gap=f"{row['gap_percent']:+.1f}%",
-                mean=_score(row["mean_others"]),
+                expert=row.expert,
+                code=row.code,
+                total=_score(row.total),
+                gap=f"{row.gap_percent:+.1f}%",
+                mean=_score(row.mean_others),
             ),
             self,
         )
-        if row["note"]:
-            dialog.text.setPlainText(row["note"])
+        if row.note:
+            dialog.text.setPlainText(row.note)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
             ranking_decisions.explain_deviation(
                 self.project,
-                row["dossier_id"],
-                row["expert_id"],
+                row.dossier_id,
+                row.expert_id,
                 dialog.values()[1],
                 actor=current_user(),
                 **self.options(),
