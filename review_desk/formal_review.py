@@ -101,16 +101,21 @@ def decode_check(data: Mapping[str, Any]) -> Check:
     """A check from what a project stores (any version: text labels and reasons of old
     projects are kept as text)."""
     automatic = data.get("automatic")
+    # Lookups rather than enum calls: a national round's export decodes a million checks.
     return Check(
         id=str(data["id"]),
         label=decode(data.get("label")) or "",
-        result=CheckResult(data["result"]),
+        result=_RESULTS[data["result"]],
         reason=decode(data.get("reason")) or "",
-        severity=Severity(data.get("severity") or Severity.SOFT),
+        severity=_SEVERITIES[data.get("severity") or Severity.SOFT],
         page=data.get("page"),
         material_id=data.get("material_id"),
-        automatic=CheckResult(automatic) if automatic is not None else None,
+        automatic=_RESULTS[automatic] if automatic is not None else None,
     )
+
+
+_RESULTS = {r.value: r for r in CheckResult}
+_SEVERITIES = {s.value: s for s in Severity}
 
 
 _SCHOOLS = {
