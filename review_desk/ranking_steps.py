@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import Executable, select, text
 from sqlalchemy.orm import Session
 
-from review_desk.domain import Tier
+from review_desk.domain import Tier, Verdict
 from review_desk.errors import UserError
 from review_desk.i18n import tr
 from review_desk.project import Project
@@ -393,7 +393,7 @@ def consolidate(inputs: RankingInputs, settings: ConsolidationConfig) -> Consoli
     verdict = frame["dossier_id"].map(verdicts)
     score = frame["score"].astype(float)
     vetoed = frame["vetoed"].fillna(False).astype(bool)
-    passed = verdict.eq("passed") if verdicts else pd.Series(True, index=frame.index)
+    passed = verdict.eq(Verdict.PASSED) if verdicts else pd.Series(True, index=frame.index)
     # Bonus points come from the applicant's facts, scored or not.
     facts_bonus = frame["dossier_id"].map(bonus).astype(float)
     candidates = pd.DataFrame(
