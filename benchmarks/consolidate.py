@@ -158,11 +158,11 @@ def stability_inputs(
     candidates = result.table[columns].sort_values("dossier_id").reset_index(drop=True)
     candidates["score"] = candidates["score"].fillna(-1.0)
     rules = AllocationRules(
-        provincial_target=config["provincial_target"],
-        direction_cap=config["direction_cap"],
-        direction_caps={int(k): v for k, v in config["direction_caps"].items()},
-        min_score=config["min_score"],
-        tie_breaks=list(config["tie_breaks"]),
+        provincial_target=config.provincial_target,
+        direction_cap=config.direction_cap,
+        direction_caps=dict(config.direction_caps),
+        min_score=config.min_score,
+        tie_breaks=list(config.tie_breaks),
     )
     bonus = result.table.set_index("dossier_id")["bonus"].astype(float)
     return totals, candidates, rules, bonus
@@ -290,9 +290,9 @@ def time_array_consolidation(
     columns = [*CANDIDATE_COLUMNS, "code"]
     candidates = result.table[columns].copy()
     rules = AllocationRules(
-        provincial_target=int(result.config["provincial_target"]),
-        direction_cap=int(result.config["direction_cap"]),
-        tie_breaks=list(result.config["tie_breaks"]),
+        provincial_target=result.config.provincial_target,
+        direction_cap=result.config.direction_cap,
+        tie_breaks=list(result.config.tie_breaks),
     )
 
     def work() -> pd.DataFrame:
@@ -351,7 +351,7 @@ def describe(path: Path, result: ranking.RankResult) -> None:
         panels = db.execute("SELECT COUNT(*) FROM panel").fetchone()[0]
         scores = db.execute("SELECT COUNT(*) FROM score").fetchone()[0]
     totals, flagged = len(result.totals), len(result.experts)
-    computed = sum(1 for entry in result.reliability if entry["icc"] is not None)
+    computed = sum(1 for entry in result.reliability if entry.icc is not None)
     tiers = result.table["tier"].value_counts().to_dict()
     print(
         f"data: {len(result.table):,} dossiers, {scores:,} scores, {totals:,} expert totals, "

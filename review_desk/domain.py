@@ -1,10 +1,12 @@
-"""Vocabularies of the domain: applicant kinds, levels, tiers, statuses and their labels."""
+"""Vocabularies of the domain: applicant kinds, levels, tiers, formal-review results and
+verdicts, statuses and their labels."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from review_desk.i18n import _
+from review_desk.reasons import RESULT_LABELS
 
 
 class ApplicantKind(StrEnum):
@@ -82,21 +84,70 @@ class DefenseMode(StrEnum):
 
 
 class Tier(StrEnum):
-    """Where a dossier ends up in the allocation."""
+    """Where a dossier ends up in the allocation (``TIED``: the last places are tied
+    and the committee decides)."""
 
     PROVINCIAL = "provincial"
     MUNICIPAL = "municipal"
     NOT_RECOMMENDED = "not_recommended"
     INELIGIBLE = "ineligible"
+    TIED = "tied"
 
     @property
     def label(self) -> str:
         """The name shown to users."""
         return {
-            "provincial": _("Provincial base"),
-            "municipal": _("Municipal/county base"),
-            "not_recommended": _("Not recommended"),
-            "ineligible": _("Ineligible"),
+            "provincial": _("provincial base"),
+            "municipal": _("municipal/county base"),
+            "not_recommended": _("not recommended"),
+            "ineligible": _("ineligible"),
+            "tied": _("tied: committee decides"),
+        }[self.value]
+
+    @classmethod
+    def decisions(cls) -> tuple[Tier, ...]:
+        """The tiers the committee may move a candidate to."""
+        return (cls.PROVINCIAL, cls.MUNICIPAL, cls.NOT_RECOMMENDED, cls.INELIGIBLE)
+
+
+class CheckResult(StrEnum):
+    """The result of one formal-review check: met, not met, to be checked by hand, or
+    shown to the experts only (a condition they judge, a preference)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    MANUAL = "manual"
+    INFO = "info"
+
+    @property
+    def label(self) -> str:
+        """The result as shown."""
+        return _(RESULT_LABELS[self.value])
+
+
+class Severity(StrEnum):
+    """What a formal-review check that is not met leads to: ``HARD`` fails the dossier,
+    ``SOFT`` asks for a supplement."""
+
+    HARD = "hard"
+    SOFT = "soft"
+
+
+class Verdict(StrEnum):
+    """The formal review's verdict on a dossier (None where it is kept: a reviewer
+    still has to look)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SUPPLEMENT = "supplement"
+
+    @property
+    def label(self) -> str:
+        """The verdict as shown."""
+        return {
+            "passed": _("Passed"),
+            "failed": _("Not passed"),
+            "supplement": _("To be supplemented"),
         }[self.value]
 
 

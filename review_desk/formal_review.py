@@ -10,8 +10,8 @@ running the checks again. Every verdict change and override goes to the audit lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from review_desk import audit, reference
 from review_desk.audit import Clock, utc_now
-from review_desk.domain import ApplicantKind
+from review_desk.domain import ApplicantKind, CheckResult, Severity, Verdict
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.reasons import (
-    RESULT_LABELS,
     CheckLabel,
     CheckReason,
     Reason,
@@ -37,10 +36,87 @@ from review_desk.reasons import (
 from review_desk.storage import models as m
 from scoring_models.rubric import N_
 
-PASS, FAIL, MANUAL, INFO = "pass", "fail", "manual", "info"
-HARD, SOFT = "hard", "soft"
-PASSED, FAILED, SUPPLEMENT = "passed", "failed", "supplement"
+PASS, FAIL, MANUAL, INFO = CheckResult.PASS, CheckResult.FAIL, CheckResult.MANUAL, CheckResult.INFO
+HARD, SOFT = Severity.HARD, Severity.SOFT
+PASSED, FAILED, SUPPLEMENT = Verdict.PASSED, Verdict.FAILED, Verdict.SUPPLEMENT
 MIN_REASON_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a dossier: what it is about (``label``), its result and why
+    (``reason``), both records (:class:`Reason`) or the text an older version stored;
+    the page and file where the item was found. ``automatic`` is the result the checks
+    gave when a reviewer decided otherwise (the reason then says who and why)."""
+
+    id: str
+    label: Reason | str
+    result: CheckResult
+    reason: Reason | str
+    severity: Severity = Severity.SOFT
+    page: int | None = None
+    material_id: int | None = None
+    automatic: CheckResult | None = None
+
+    @property
+    def overridden(self) -> bool:
+        """Whether a reviewer decided this check by hand."""
+        return self.automatic is not None
+
+    @property
+    def label_text(self) -> str:
+        """What the check is about, in the current language."""
+        return render(self.label)
+
+    @property
+    def reason_text(self) -> str:
+        """Why the check has its result, in the current language."""
+        return render(self.reason)
+
+    @property
+    def open(self) -> bool:
+        """Whether the check is not met or needs a reviewer."""
+        return self.result in (CheckResult.FAIL, CheckResult.MANUAL)
+
+
+def encode_check(check: Check) -> dict[str, Any]:
+    """A check as a project stores it (JSON): key for key what earlier versions wrote,
+    so that running the checks again does not rewrite an unchanged review."""
+    data: dict[str, Any] = {
+        "id": check.id,
+        "label": encode(check.label),
+        "result": check.result.value,
+        "reason": encode(check.reason),
+        "severity": check.severity.value,
+        "page": check.page,
+        "material_id": check.material_id,
+    }
+    if check.automatic is not None:
+        data["automatic"] = check.automatic.value
+        data["overridden"] = True
+    return data
+
+
+def decode_check(data: Mapping[str, Any]) -> Check:
+    """A check from what a project stores (any version: text labels and reasons of old
+    projects are kept as text)."""
+    automatic = data.get("automatic")
+    # Lookups rather than enum calls: a national round's export decodes a million checks.
+    return Check(
+        id=str(data["id"]),
+        label=decode(data.get("label")) or "",
+        result=_RESULTS[data["result"]],
+        reason=decode(data.get("reason")) or "",
+        severity=_SEVERITIES[data.get("severity") or Severity.SOFT],
+        page=data.get("page"),
+        material_id=data.get("material_id"),
+        automatic=_RESULTS[automatic] if automatic is not None else None,
+    )
+
+
+_RESULTS = {r.value: r for r in CheckResult}
+_SEVERITIES = {s.value: s for s in Severity}
+
 
 _SCHOOLS = {
     ApplicantKind.UNIVERSITY.value,
@@ -84,51 +160,25 @@ def department_for(kind: str) -> str:
     return department_label(department_code(kind))
 
 
-def verdict_label(verdict: str | None) -> str:
-    """Return a verdict as shown."""
-    return {
-        PASSED: _("Passed"),
-        FAILED: _("Not passed"),
-        SUPPLEMENT: _("To be supplemented"),
-        None: _("Awaiting manual check"),
-    }[verdict]
+def verdict_label(verdict: Verdict | str | None) -> str:
+    """Return a verdict as shown (None: a reviewer still has to look)."""
+    return Verdict(verdict).label if verdict is not None else _("Awaiting manual check")
 
 
-def result_label(result: str) -> str:
+def result_label(result: CheckResult | str) -> str:
     """Return a check result as shown."""
-    return _(RESULT_LABELS[result])
-
-
-def _check(
-    check_id: str,
-    label: Reason,
-    result: str,
-    reason: Reason,
-    *,
-    severity: str = SOFT,
-    page: int | None = None,
-    material_id: int | None = None,
-) -> dict[str, Any]:
-    return {
-        "id": check_id,
-        "label": label,
-        "result": result,
-        "reason": reason,
-        "severity": severity,
-        "page": page,
-        "material_id": material_id,
-    }
+    return CheckResult(result).label
 
 
 def _say(code: str, **params: Any) -> Reason:
     return Reason(code, params)
 
 
-def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, Any]]:
+def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[Check]:
     """Return the automatic checks of one dossier (lead applicant, direction and
     materials loaded). Each check's ``label`` and ``reason`` are :class:`Reason` records;
     :func:`encode_checks` makes them the JSON a project stores."""
-    checks: list[dict[str, Any]] = []
+    checks: list[Check] = []
     materials = [x for x in dossier.materials if x.is_current]
     readable = [x for x in materials if x.text_status == "ok"]
     scans = [x for x in materials if x.text_status in ("no_text", "unread", None)]
@@ -136,7 +186,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
     unreadable = [x for x in materials if x not in readable and x not in scans]
     for x in unreadable:
         checks.append(
-            _check(
+            Check(
                 f"file:{x.id}",
                 _say(CheckLabel.FILE, name=x.filename),
                 FAIL,
@@ -146,7 +196,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
         )
     if not materials:
         checks.append(
-            _check(
+            Check(
                 "file:none",
                 _say(CheckLabel.MATERIAL_FILES),
                 FAIL,
@@ -166,7 +216,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
         if found:
             material, page = found
             checks.append(
-                _check(
+                Check(
                     f"item:{item.key}",
                     label,
                     PASS,
@@ -178,7 +228,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
         elif scans:
             unread = scans[0].text_status != "no_text"
             checks.append(
-                _check(
+                Check(
                     f"item:{item.key}",
                     label,
                     MANUAL,
@@ -192,7 +242,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
         elif unreadable:
             # A file that could not be read was never searched: the item may be in it.
             checks.append(
-                _check(
+                Check(
                     f"item:{item.key}",
                     label,
                     MANUAL,
@@ -206,7 +256,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
             )
         elif materials:
             checks.append(
-                _check(
+                Check(
                     f"item:{item.key}",
                     label,
                     FAIL,
@@ -216,7 +266,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
     checks.extend(_rule_checks(dossier))
     if deadline and dossier.received_at and dossier.received_at > deadline:
         checks.append(
-            _check(
+            Check(
                 "late",
                 _say(CheckLabel.DEADLINE),
                 MANUAL,
@@ -231,7 +281,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[dict[str, An
 
 
 # A condition's outcome: the result, its reason and its severity.
-_Outcome = tuple[str, Reason, str]
+_Outcome = tuple[CheckResult, Reason, Severity]
 
 
 def _preference_value(value: object) -> str:
@@ -241,7 +291,7 @@ def _preference_value(value: object) -> str:
     return "tech_transfer" if value is True else "not_recorded"
 
 
-def _rule_checks(dossier: m.Dossier) -> list[dict[str, Any]]:
+def _rule_checks(dossier: m.Dossier) -> list[Check]:
     try:
         rules = reference.eligibility_rules()
     except reference.RulesError as error:
@@ -255,13 +305,13 @@ def _rule_checks(dossier: m.Dossier) -> list[dict[str, Any]]:
         check_id = f"rule:{rule.id}"
         if rule.check == "expert":
             checks.append(
-                _check(check_id, label, INFO, _say(CheckReason.FOR_EXPERTS, quote=rule.text))
+                Check(check_id, label, INFO, _say(CheckReason.FOR_EXPERTS, quote=rule.text))
             )
             continue
         if rule.preference:
             value = _preference_value(getattr(applicant, rule.fact or ""))
             checks.append(
-                _check(
+                Check(
                     check_id,
                     label,
                     INFO,
@@ -271,7 +321,7 @@ def _rule_checks(dossier: m.Dossier) -> list[dict[str, Any]]:
             continue
         # The rules were checked when they loaded: every condition's fact has a check.
         result, reason, severity = CONDITION_CHECKS[rule.fact or ""](dossier, rule)
-        checks.append(_check(check_id, label, result, reason, severity=severity))
+        checks.append(Check(check_id, label, result, reason, severity=severity))
     return checks
 
 
@@ -321,42 +371,40 @@ CONDITION_CHECKS: dict[str, Callable[[m.Dossier, reference.EligibilityRule], _Ou
 }
 
 
-def apply_overrides(
-    checks: list[dict[str, Any]], overrides: Iterable[m.FormalOverride]
-) -> list[dict[str, Any]]:
+def apply_overrides(checks: Sequence[Check], overrides: Iterable[m.FormalOverride]) -> list[Check]:
     """Return the checks with reviewers' decisions in place of automatic results."""
     by_id = {o.check_id: o for o in overrides}
     result = []
     for check in checks:
-        override = by_id.get(check["id"])
+        override = by_id.get(check.id)
         if override is None:
             result.append(check)
         else:
             result.append(
-                {
-                    **check,
-                    "automatic": check["result"],
-                    "result": override.result,
-                    "reason": _say(
+                replace(
+                    check,
+                    automatic=check.result,
+                    result=CheckResult(override.result),
+                    reason=_say(
                         CheckReason.OVERRIDDEN,
                         reason=override.reason,
                         who=override.decided_by,
-                        auto=check["result"],
+                        auto=check.result.value,
                     ),
-                    "overridden": True,
-                }
+                )
             )
     return result
 
 
-def encode_checks(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The checks as a project stores them: labels and reasons as JSON records."""
-    return [{**c, "label": encode(c["label"]), "reason": encode(c["reason"])} for c in checks]
+def encode_checks(checks: Iterable[Check]) -> list[dict[str, Any]]:
+    """The checks as a project stores them (see :func:`encode_check`)."""
+    return [encode_check(c) for c in checks]
 
 
-def render_check(stored: dict[str, Any]) -> dict[str, Any]:
-    """A stored check as shown: its label and reason as text in the current language
-    (``reason_record`` keeps the record, None for text an older version stored)."""
+def render_check(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored check as ``review --json`` shows it: its label and reason as text in the
+    current language (``reason_record`` keeps the record, None for text an older
+    version stored)."""
     reason = decode(stored.get("reason"))
     return {
         **stored,
@@ -366,22 +414,23 @@ def render_check(stored: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def verdict_of(checks: list[dict[str, Any]]) -> str | None:
+def verdict_of(checks: Sequence[Check]) -> Verdict | None:
     """Return the verdict the check results lead to."""
-    failed = [c for c in checks if c["result"] == FAIL]
-    if any(c["severity"] == HARD for c in failed):
-        return FAILED
+    failed = [c for c in checks if c.result == CheckResult.FAIL]
+    if any(c.severity == Severity.HARD for c in failed):
+        return Verdict.FAILED
     if failed:
-        return SUPPLEMENT
-    if any(c["result"] == MANUAL for c in checks):
+        return Verdict.SUPPLEMENT
+    if any(c.result == CheckResult.MANUAL for c in checks):
         return None
-    return PASSED
+    return Verdict.PASSED
 
 
 @dataclass(frozen=True)
 class ReviewRow:
     """The formal review of one dossier, for the table and the CLI. ``records`` are the
-    checks as stored; ``checks`` and ``department`` are shown in the current language."""
+    checks as stored (JSON), ``checks`` the same as typed values, decoded when first
+    asked for (a national round streams tens of thousands of reviews)."""
 
     dossier_id: int
     code: str
@@ -392,7 +441,7 @@ class ReviewRow:
     direction_number: int
     level: str
     department_code: str
-    verdict: str | None
+    verdict: Verdict | None
     records: list[dict[str, Any]]
     supplement_deadline: datetime | None
     reviewed_at: datetime
@@ -403,16 +452,14 @@ class ReviewRow:
         return department_label(self.department_code)
 
     @cached_property
-    def checks(self) -> list[dict[str, Any]]:
-        """The checks with their labels and reasons as text (see :func:`render_check`)."""
-        return [render_check(c) for c in self.records]
+    def checks(self) -> tuple[Check, ...]:
+        """The checks (see :func:`decode_check`)."""
+        return tuple(decode_check(c) for c in self.records)
 
     @property
     def reasons(self) -> list[str]:
         """The reasons of the checks that are not met or need a reviewer."""
-        return [
-            f"{c['label']}：{c['reason']}" for c in self.checks if c["result"] in (FAIL, MANUAL)
-        ]
+        return [f"{c.label_text}：{c.reason_text}" for c in self.checks if c.open]
 
     def as_dict(self) -> dict[str, Any]:
         """Return the review as plain JSON-ready data."""
@@ -427,7 +474,7 @@ class ReviewRow:
             if self.supplement_deadline
             else None,
             "reasons": self.reasons,
-            "checks": self.checks,
+            "checks": [render_check(c) for c in self.records],
         }
 
 
@@ -459,15 +506,17 @@ def _review_in_session(
     existing = {r.dossier_id: r for r in session.scalars(select(m.FormalReview))}
     for dossier in dossiers:
         checks = apply_overrides(evaluate(dossier, deadline), overrides.get(dossier.id, []))
-        verdict = verdict_of(checks)
-        checks = encode_checks(checks)
+        found = verdict_of(checks)
+        # Plain JSON and text at the database boundary.
+        stored = encode_checks(checks)
+        verdict = found.value if found is not None else None
         department = department_code(dossier.lead_applicant.kind)
         review = existing.get(dossier.id)
         if review is None:
             review = m.FormalReview(
                 dossier_id=dossier.id,
                 department=department,
-                checks=checks,
+                checks=stored,
                 verdict=verdict,
                 reviewed_at=clock(),
                 reviewer=actor,
@@ -483,7 +532,7 @@ def _review_in_session(
                 clock=clock,
             )
             continue
-        if review.checks == checks and review.verdict == verdict:
+        if review.checks == stored and review.verdict == verdict:
             continue
         if review.verdict != verdict:
             audit.record(
@@ -496,7 +545,7 @@ def _review_in_session(
                 after={"verdict": verdict},
                 clock=clock,
             )
-        review.checks, review.verdict, review.department = checks, verdict, department
+        review.checks, review.verdict, review.department = stored, verdict, department
         review.reviewed_at, review.reviewer = clock(), actor
         if verdict != SUPPLEMENT:
             review.supplement_deadline = None
@@ -522,6 +571,7 @@ def reviews(project: Project) -> list[ReviewRow]:
 
 
 _REVIEW_FIELDS = [f.name for f in fields(ReviewRow)]
+_VERDICTS = {v.value: v for v in Verdict}
 
 
 def iter_reviews(project: Project, *, chunk: int = 2_000) -> Iterator[ReviewRow]:
@@ -552,14 +602,17 @@ def iter_reviews(project: Project, *, chunk: int = 2_000) -> Iterator[ReviewRow]
     )
     with project.reading() as session:
         for row in session.execute(statement):
-            yield ReviewRow(**dict(zip(_REVIEW_FIELDS, row, strict=True)))
+            values = dict(zip(_REVIEW_FIELDS, row, strict=True))
+            verdict = values["verdict"]
+            values["verdict"] = _VERDICTS[verdict] if verdict is not None else None
+            yield ReviewRow(**values)
 
 
 def override(
     project: Project,
     dossier_id: int,
     check_id: str,
-    result: str,
+    result: CheckResult | str,
     reason: str,
     *,
     actor: str = "agency",
@@ -577,7 +630,7 @@ def override(
         dossiers = _load(session, [dossier_id])
         if not dossiers:
             raise ReviewError(tr("No dossier with id {id}.", id=dossier_id))
-        checks = {c["id"]: c for c in evaluate(dossiers[0], deadline)}
+        checks = {c.id: c for c in evaluate(dossiers[0], deadline)}
         if check_id not in checks:
             raise ReviewError(tr("The dossier has no check {check}.", check=check_id))
         existing = session.scalars(
@@ -588,12 +641,12 @@ def override(
         before = (
             {"result": existing.result, "reason": existing.reason}
             if existing
-            else {"result": checks[check_id]["result"]}
+            else {"result": checks[check_id].result.value}
         )
         if existing is None:
             existing = m.FormalOverride(dossier_id=dossier_id, check_id=check_id)
             session.add(existing)
-        existing.result, existing.reason = result, reason.strip()
+        existing.result, existing.reason = CheckResult(result).value, reason.strip()
         existing.decided_by, existing.decided_at = actor, clock()
         session.flush()
         audit.record(
@@ -603,7 +656,11 @@ def override(
             entity="dossier",
             entity_id=dossiers[0].code,
             before={"check": check_id, **before},
-            after={"check": check_id, "result": result, "reason": reason.strip()},
+            after={
+                "check": check_id,
+                "result": CheckResult(result).value,
+                "reason": reason.strip(),
+            },
             clock=clock,
         )
         _review_in_session(session, dossiers, deadline, actor, clock)

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from review_desk.domain import Verdict
 from review_desk.project import Project
 from review_desk.storage import models as m
 
@@ -33,7 +34,7 @@ class DossierRow:
     size: int
     received_at: datetime | None
     late: bool
-    verdict: str | None = None
+    verdict: Verdict | None = None
     reviewed: bool = False
 
 
@@ -138,7 +139,7 @@ def dossiers(project: Project) -> list[DossierRow]:
     deadline = project.info().deadline
     with project.reading() as s:
         verdicts = {
-            row.dossier_id: row.verdict
+            row.dossier_id: Verdict(row.verdict) if row.verdict is not None else None
             for row in s.execute(select(m.FormalReview.dossier_id, m.FormalReview.verdict))
         }
         rows = s.scalars(

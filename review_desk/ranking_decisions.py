@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.ranking import RankingError, RankResult, compute, final_rows
+from review_desk.ranking_values import encode_config
 from review_desk.storage import models as m
 
 
@@ -83,7 +85,7 @@ def explain_deviation(
 def adjust(
     project: Project,
     dossier_id: int,
-    to_tier: str,
+    to_tier: Tier | str,
     reason: str,
     *,
     actor: str = "committee",
@@ -92,8 +94,9 @@ def adjust(
 ) -> None:
     """The committee moves a candidate to another tier, with a written reason.
     ``options`` are the ``compute`` parameters of the list the committee is looking at."""
-    if to_tier not in ("provincial", "municipal", "not_recommended", "ineligible"):
+    if to_tier not in Tier.decisions():
         raise RankingError(_("Choose a tier."))
+    to_tier = Tier(to_tier)
     if len(reason.strip()) < 4:
         raise RankingError(_("A committee adjustment needs a written reason."))
     current = compute(project, **{"resamples": 0, **options})
@@ -108,7 +111,7 @@ def adjust(
             m.CommitteeAdjustment(
                 dossier_id=dossier_id,
                 from_tier=from_tier,
-                to_tier=to_tier,
+                to_tier=to_tier.value,
                 reason=reason.strip(),
                 decided_by=actor,
                 decided_at=clock(),
@@ -121,7 +124,7 @@ def adjust(
             entity="dossier",
             entity_id=dossier_id,
             before={"tier": from_tier},
-            after={"tier": to_tier, "reason": reason.strip()},
+            after={"tier": to_tier.value, "reason": reason.strip()},
             clock=clock,
         )
 
@@ -161,11 +164,12 @@ def finalise(
                 which=_(", ").join(f"{code} {expert}" for code, expert in unexplained),
             )
         )
-    if (current.table["adjusted_tier"] == "tied").any():
+    if (current.table["adjusted_tier"] == Tier.TIED).any():
         raise RankingError(_("Tied candidates are waiting for the committee's decision."))
     rows = final_rows(current.table)
+    config = encode_config(current.config)
     canonical = json.dumps(
-        {"config": current.config, "rows": rows}, ensure_ascii=False, sort_keys=True, default=str
+        {"config": config, "rows": rows}, ensure_ascii=False, sort_keys=True, default=str
     )
     content_hash = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     with project.transaction() as session:
@@ -174,7 +178,7 @@ def finalise(
                 finalised_at=clock(),
                 finalised_by=actor,
                 content_hash=content_hash,
-                config=json.loads(json.dumps(current.config, default=str)),
+                config=json.loads(json.dumps(config, default=str)),
                 rows=rows,
             )
         )
@@ -186,7 +190,7 @@ def finalise(
             entity_id=content_hash[:16],
             after={
                 "content_hash": content_hash,
-                "provincial": int((current.table["adjusted_tier"] == "provincial").sum()),
+                "provincial": int((current.table["adjusted_tier"] == Tier.PROVINCIAL).sum()),
             },
             clock=clock,
         )

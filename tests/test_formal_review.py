@@ -13,6 +13,7 @@ from review_desk import formal_review as fr
 from review_desk import reference
 from review_desk.demo.pdfs import dossier_pdf
 from review_desk.demo.texts import DossierFacts
+from review_desk.domain import CheckResult
 from review_desk.intake.supplement import SupplementError, add_supplement
 from review_desk.project import Project
 from review_desk.storage import models as m
@@ -47,16 +48,16 @@ def test_demo_verdicts_and_reasons(demo_project: Path) -> None:
     others = [r for r in rows if r.applicant not in EXPECTED]
     assert all(r.verdict == fr.PASSED for r in others)
     yangquan = by_applicant["阳泉新材料科技有限公司"]
-    failed = {c["id"] for c in yangquan.checks if c["result"] == fr.FAIL}
+    failed = {c.id for c in yangquan.checks if c.result == CheckResult.FAIL}
     assert failed == {"item:plan.budget", "item:support.agreements", "rule:R2-pilot-enterprise"}
-    rule = next(c for c in yangquan.checks if c["id"] == "rule:R2-pilot-enterprise")
-    assert "试点企业" in rule["reason"]  # the reason quotes the condition
-    found = next(c for c in yangquan.checks if c["id"] == "item:plan.goals")
-    assert found["result"] == fr.PASS and found["page"] >= 2
+    rule = next(c for c in yangquan.checks if c.id == "rule:R2-pilot-enterprise")
+    assert "试点企业" in rule.reason_text  # the reason quotes the condition
+    found = next(c for c in yangquan.checks if c.id == "item:plan.goals")
+    assert found.result == CheckResult.PASS and found.page is not None and found.page >= 2
     college = by_applicant["山西能源职业技术学院"]
     assert college.department == fr.department_for("vocational_college")
     assert any(
-        c["id"] == "rule:R5-double-high-preference" and c["result"] == fr.INFO
+        c.id == "rule:R5-double-high-preference" and c.result == CheckResult.INFO
         for c in college.checks
     )
 
@@ -75,8 +76,8 @@ def test_override_with_reason_changes_the_verdict(demo_project: Path) -> None:
             actor="张审查",
         )
         assert changed.verdict == fr.PASSED
-        check = next(c for c in changed.checks if c["id"] == "item:plan.benefits")
-        assert check["overridden"] and "张审查" in check["reason"]
+        check = next(c for c in changed.checks if c.id == "item:plan.benefits")
+        assert check.overridden and "张审查" in check.reason_text
         # Running the checks again keeps the decision.
         rerun = _by_applicant(fr.run_review(project))["吕梁特色轻工集团有限公司"]
         assert rerun.verdict == fr.PASSED

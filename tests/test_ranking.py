@@ -32,9 +32,9 @@ def test_demo_ranks_under_the_quotas_with_reasons(demo_project: Path) -> None:
     # Every provincial score beats every municipal one that asked for provincial, unless
     # its direction was full.
     assert not table[table["eligible"] == False]["tier"].ne("ineligible").any()  # noqa: E712
-    assert result.config["rubric_hash"] and result.config["method"] == "trimmed"
+    assert result.config.rubric_hash and result.config.method == "trimmed"
     assert table["p_provincial"].between(0, 1).all()
-    assert result.reliability and all("icc" in entry for entry in result.reliability)
+    assert result.reliability and all(entry.panel for entry in result.reliability)
     assert len(result.experts) > 0 and (~result.experts["explained"]).all()
 
 
@@ -78,8 +78,8 @@ def test_adjust_explain_and_finalise_are_recorded_and_locked(demo_project: Path)
         content_hash = ranking_decisions.finalise(project)
         assert len(content_hash) == 64
         final = ranking.compute(project, resamples=0)
-        assert final.finalised and final.finalised["content_hash"] == content_hash
-        assert final.finalised["changed_since"] == []
+        assert final.finalised and final.finalised.content_hash == content_hash
+        assert final.finalised.changed_since == ()
         # A score changed behind the list's back: the list no longer matches what was locked.
         top = final.table.iloc[0]
         with project.transaction() as session:
@@ -89,7 +89,7 @@ def test_adjust_explain_and_finalise_are_recorded_and_locked(demo_project: Path)
             for score in sheet.scores:
                 score.points = 0
         stale = ranking.compute(project, resamples=0)
-        assert stale.finalised["changed_since"] and top["code"] in stale.finalised["changed_since"]
+        assert stale.finalised.changed_since and top["code"] in stale.finalised.changed_since
         with pytest.raises(ranking.RankingError):
             ranking_decisions.adjust(
                 project, int(eleventh["dossier_id"]), "municipal", "再次调整理由"

@@ -185,7 +185,7 @@ def test_a_list_finalised_with_text_reasons_still_reads(finalised_project: Path)
             final = session.scalars(select(m.FinalList)).one()
             final.rows = [{**row, "reason": "入选：旧版本的理由"} for row in final.rows]
         result = ranking.compute(project, resamples=0)
-        assert result.finalised is not None and result.finalised["changed_since"] == []
+        assert result.finalised is not None and result.finalised.changed_since == ()
     target = finalised_project.with_name("publicity.xlsx")
     done = _cli("publicity", str(finalised_project), "--out", str(target))
     assert done.returncode == 0, done.stderr

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 
 from review_desk.project import Project
 from review_desk.ranking import RankResult
+from review_desk.ranking_values import FinalisedList, RankingConfig
 from review_desk.results.criterion_scores import criterion_scores, rubric_versions
 from review_desk.results.source import results_ranking
 from review_desk.storage import models as m
@@ -31,14 +31,14 @@ class ChartData:
     table: pd.DataFrame
     totals: pd.DataFrame
     leniency: pd.DataFrame
-    config: dict[str, Any]
+    config: RankingConfig
     criteria: list[CriterionInfo] = field(default_factory=list)
     # Mean points per dossier (rows) and criterion (columns) over submitted sheets.
     criterion_means: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Each dossier's platform name, for the details beside the chart.
     platforms: dict[int, str] = field(default_factory=dict)
     directions: dict[int, str] = field(default_factory=dict)
-    finalised: dict[str, Any] | None = None
+    finalised: FinalisedList | None = None
 
     @property
     def empty(self) -> bool:

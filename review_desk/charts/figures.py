@@ -23,15 +23,16 @@ from matplotlib.patches import Patch
 from review_desk.charts import KINDS, kind_title
 from review_desk.charts.data import ChartData
 from review_desk.charts.fonts import font_rc
+from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 from review_desk.ranking import tier_label
 
-TIER_COLOURS = {
-    "provincial": "#2E7D32",
-    "municipal": "#4F81BD",
-    "not_recommended": "#A6A6A6",
-    "ineligible": "#C0504D",
-    "tied": "#E0A100",
+TIER_COLOURS: dict[str, str] = {
+    Tier.PROVINCIAL: "#2E7D32",
+    Tier.MUNICIPAL: "#4F81BD",
+    Tier.NOT_RECOMMENDED: "#A6A6A6",
+    Tier.INELIGIBLE: "#C0504D",
+    Tier.TIED: "#E0A100",
 }
 ACCENT = "#C0392B"
 TOP = 40  # bars in the ranking chart; more would not be readable on a projector
@@ -131,7 +132,7 @@ def ranking_bars(data: ChartData, top: int = TOP) -> Chart:
             fontsize=7,
             color="#333333",
         )
-    provincial = data.table[data.table["adjusted_tier"] == "provincial"]["score"].dropna()
+    provincial = data.table[data.table["adjusted_tier"] == Tier.PROVINCIAL]["score"].dropna()
     if len(provincial):
         cutoff = float(provincial.min())
         axes.axvline(cutoff, color=ACCENT, linestyle="--", linewidth=1.2)
@@ -180,8 +181,8 @@ def direction_multiples(data: ChartData) -> Chart:
         return _empty("directions", title, _("No scores yet."))
     table = _scored(data)
     groups: list[tuple[Any, pd.DataFrame]] = list(table.groupby("direction_id", sort=True))
-    cap = int(data.config.get("direction_cap") or 2)
-    caps = {int(k): int(v) for k, v in (data.config.get("direction_caps") or {}).items()}
+    cap = int(data.config.direction_cap or 2)
+    caps = {int(k): int(v) for k, v in data.config.direction_caps.items()}
     columns = 6
     rows = math.ceil(len(groups) / columns)
     figure = _figure((13, 2.0 * rows + 1.2))
@@ -192,7 +193,7 @@ def direction_multiples(data: ChartData) -> Chart:
         axes.set_axis_off()
     for axes, (direction, part) in zip(grid.flat, groups, strict=False):
         limit = caps.get(int(direction), cap)
-        chosen = int((part["adjusted_tier"] == "provincial").sum())
+        chosen = int((part["adjusted_tier"] == Tier.PROVINCIAL).sum())
         positions = np.arange(len(part))
         axes.axvspan(-0.5, limit - 0.5, color="#E8F5E9", zorder=0)
         bars = axes.bar(
@@ -451,7 +452,7 @@ def stability_chart(data: ChartData, top: int = TOP) -> Chart:
         Patch(facecolor="#999999", hatch="//", edgecolor="white", label=_("fragile selection"))
     )
     axes.legend(handles=handles, frameon=False, loc="lower right")
-    resamples = data.config.get("stability", {}).get("resamples", 0)
+    resamples = data.config.stability.resamples
     figure.suptitle(
         title + tr(" ({resamples} resamples)", resamples=resamples),
         fontsize=16,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 
 
@@ -78,7 +79,7 @@ def register(commands: Any) -> None:
     adjust.add_argument(
         "--tier",
         required=True,
-        choices=["provincial", "municipal", "not_recommended", "ineligible"],
+        choices=[tier.value for tier in Tier.decisions()],
         help=_("the new tier"),
     )
     adjust.add_argument("--reason", required=True, help=_("the committee's written reason"))
@@ -104,6 +105,12 @@ def _dossier_id(project: Any, code: str) -> int:
 def run_rank(args: argparse.Namespace) -> int:
     """Print the list as a table or JSON."""
     from review_desk import ranking
+    from review_desk.ranking_values import (
+        encode_config,
+        encode_finalised,
+        encode_non_applicable,
+        encode_reliability,
+    )
 
     with open_project(args.project, write=False) as project:
         try:
@@ -122,36 +129,35 @@ def run_rank(args: argparse.Namespace) -> int:
     if args.json:
         print_json(
             {
-                "config": result.config,
-                "finalised": result.finalised,
+                "config": encode_config(result.config),
+                "finalised": encode_finalised(result.finalised),
                 "rows": result.rows(),
                 "deviations": _deviations(result),
-                "reliability": result.reliability,
-                "non_applicable_scores": result.non_applicable,
+                "reliability": [encode_reliability(entry) for entry in result.reliability],
+                "non_applicable_scores": [
+                    encode_non_applicable(entry) for entry in result.non_applicable
+                ],
             }
         )
         return 0
-    for row in result.rows():
-        score = row["score"]
-        shown = "—" if score is None or score < 0 else f"{score:.2f}"
-        rank = row["rank"] if row["rank"] is not None else "—"
-        tier = ranking.tier_label(row["adjusted_tier"])
-        if row["adjusted_tier"] != row["tier"]:
+    for row in result.rank_rows():
+        shown = "—" if row.score is None else f"{row.score:.2f}"
+        rank = row.rank if row.rank is not None else "—"
+        tier = row.adjusted_tier.label
+        if row.adjusted:
             tier = tr("{tier} (adjusted)", tier=tier)
-        print(
-            f"{rank!s:>4}  {row['code']}  {shown:>6}  {tier}  {row['applicant']}  {row['reason']}"
-        )
+        print(f"{rank!s:>4}  {row.code}  {shown:>6}  {tier}  {row.applicant}  {row.reason}")
     for entry in result.reliability:
-        print(tr("Panel {panel}: ", panel=entry["panel"]) + ranking.reliability_reading(entry))
+        print(tr("Panel {panel}: ", panel=entry.panel) + ranking.reliability_reading(entry))
     _print_blocking(result)
     _print_non_applicable(result)
     if result.finalised:
-        print(tr("Finalised; content hash {hash}", hash=result.finalised["content_hash"]))
-        if result.finalised["changed_since"]:
+        print(tr("Finalised; content hash {hash}", hash=result.finalised.content_hash))
+        if result.finalised.changed_since:
             print(
                 tr(
                     "Warning: these differ from the finalised list: {codes}",
-                    codes="、".join(result.finalised["changed_since"]),
+                    codes="、".join(result.finalised.changed_since),
                 )
             )
     return 0
@@ -178,7 +184,7 @@ def _print_non_applicable(result: Any) -> None:
         )
     )
     for entry in result.non_applicable:
-        print(f"    {entry['code']}  {entry['expert']}  {entry['criterion']}  {entry['points']:g}")
+        print(f"    {entry.code}  {entry.expert}  {entry.criterion}  {entry.points:g}")
 
 
 def _print_blocking(result: Any) -> None:

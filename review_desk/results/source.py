@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from review_desk import ranking
 from review_desk.project import Project
+from review_desk.ranking_values import decode_config
 from review_desk.storage import models as m
 
-# FinalList.config keys -> ranking.compute parameters.
-_OPTION_KEYS = {
+# Stored configuration keys -> ranking.compute parameters.
+_STORED_AS = {
     "method": "method",
     "trim_min_experts": "trim_min",
     "normalise": "normalise",
@@ -32,8 +33,11 @@ def final_list(project: Project) -> m.FinalList | None:
 
 
 def options_of(config: dict[str, Any]) -> dict[str, Any]:
-    """The ``ranking.compute`` parameters a finalised list was computed with."""
-    return {option: config[key] for key, option in _OPTION_KEYS.items() if key in config}
+    """The ``ranking.compute`` parameters a finalised list was computed with (its
+    stored configuration, as JSON)."""
+    options = decode_config(config).options()
+    # A setting an older version did not store is left to compute's default.
+    return {option: options[option] for key, option in _STORED_AS.items() if key in config}
 
 
 def results_ranking(project: Project, *, resamples: int = 1000) -> ranking.RankResult:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from review_desk import __version__, defense, formal_review
 from review_desk.atomic_file import replacing
 from review_desk.audit import utc_now
+from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.ranking import RankResult, tier_label
@@ -58,8 +59,8 @@ def hash_note(result: RankResult) -> str:
     not finalised."""
     if result.finalised is None:
         return _("List not finalised")
-    short = result.finalised["content_hash"][:16]
-    if result.finalised.get("changed_since"):
+    short = result.finalised.content_hash[:16]
+    if result.finalised.changed_since:
         # Today's scores give another list than the one locked: these pages are not it.
         return tr("Working list, differs from the finalised list {hash}", hash=short)
     return tr("List hash {hash}", hash=short)
@@ -174,9 +175,13 @@ def export_workbook(
         discard(workbook)
         raise
     _save(workbook, target)  # not cancellable from here: the file is complete
-    final = result.finalised or {}
+    final = result.finalised
     return ExportSummary(
-        target, written, counts, final.get("content_hash"), list(final.get("changed_since", []))
+        target,
+        written,
+        counts,
+        final.content_hash if final else None,
+        list(final.changed_since) if final else [],
     )
 
 
@@ -194,9 +199,9 @@ def _parameter_items(
         "mean": _("mean"),
         "median": _("median"),
         "trimmed": _("trimmed mean (drop the highest and lowest)"),
-    }.get(config.get("method", ""), config.get("method", ""))
+    }.get(config.method, config.method)
     final = result.finalised
-    caps = config.get("direction_caps") or {}
+    caps = config.direction_caps
     items: list[tuple[str, Any]] = [
         (_("Project"), info.name),
         (_("Round"), info.round_name),
@@ -209,32 +214,32 @@ def _parameter_items(
             "；".join(f"{s.name} {s.weight:g}" for s in rubric.stages),
         ),
         (_("Consolidation method"), method),
-        (_("Experts needed to trim"), config.get("trim_min_experts")),
-        (_("Scores normalised per expert"), _("yes") if config.get("normalise") else _("no")),
+        (_("Experts needed to trim"), config.trim_min_experts),
+        (_("Scores normalised per expert"), _("yes") if config.normalise else _("no")),
         (
             _("Deviation flag thresholds"),
             tr(
                 "{percent:g}% from the others' mean, or {sd:g} standard deviations",
-                percent=config.get("deviation_percent", 0),
-                sd=config.get("deviation_sd", 0),
+                percent=config.consolidation.deviation_percent,
+                sd=config.consolidation.deviation_sd,
             ),
         ),
         (
             _("Provincial places"),
             tr(
                 "about {target} (±{tolerance})",
-                target=config.get("provincial_target"),
+                target=config.provincial_target,
                 tolerance=info.provincial_tolerance,
             ),
         ),
-        (_("Provincial places per direction"), config.get("direction_cap")),
+        (_("Provincial places per direction"), config.direction_cap),
         (
             _("Directions with their own cap"),
             "；".join(f"{k}: {v}" for k, v in caps.items()) or _("none"),
         ),
         (
             _("Lowest score to recommend"),
-            config.get("min_score") if config.get("min_score") is not None else _("none"),
+            config.min_score if config.min_score is not None else _("none"),
         ),
         (
             _("Tie-breaks"),
@@ -243,24 +248,24 @@ def _parameter_items(
                     "double_high_rank": _("double-high institution"),
                     "tech_transfer": _("major technology transfer"),
                 }.get(t, t)
-                for t in config.get("tie_breaks", [])
+                for t in config.tie_breaks
             ),
         ),
         (
             _("Stability analysis"),
             tr(
                 "{resamples} bootstrap resamples over the experts, seed {seed}",
-                resamples=config.get("stability", {}).get("resamples", 0),
-                seed=config.get("stability", {}).get("seed", ""),
+                resamples=config.stability.resamples,
+                seed=config.stability.seed,
             ),
         ),
         (
             _("Provincial bases in the list"),
-            int((result.table["adjusted_tier"] == "provincial").sum()),
+            int((result.table["adjusted_tier"] == Tier.PROVINCIAL).sum()),
         ),
         (
             _("Municipal/county bases in the list"),
-            int((result.table["adjusted_tier"] == "municipal").sum()),
+            int((result.table["adjusted_tier"] == Tier.MUNICIPAL).sum()),
         ),
         (_("Generated at"), generated),
         (_("Generated by"), f"Review Desk {__version__}"),
@@ -268,12 +273,12 @@ def _parameter_items(
     ]
     if final:
         items += [
-            (_("Finalised at"), datetime.fromisoformat(final["finalised_at"])),
-            (_("Finalised by"), sheets.actor_label(final["finalised_by"])),
-            (_("List content hash (SHA-256)"), final["content_hash"]),
+            (_("Finalised at"), final.finalised_at),
+            (_("Finalised by"), sheets.actor_label(final.finalised_by)),
+            (_("List content hash (SHA-256)"), final.content_hash),
             (
                 _("Changed since finalising"),
-                "、".join(final["changed_since"]) or _("nothing"),
+                "、".join(final.changed_since) or _("nothing"),
             ),
         ]
     items += [
@@ -303,8 +308,8 @@ def _properties(
     props.lastModifiedBy = props.creator
     props.keywords = hash_note(result)
     props.description = (
-        result.finalised["content_hash"]
-        if result.finalised and not result.finalised.get("changed_since")
+        result.finalised.content_hash
+        if result.finalised and not result.finalised.changed_since
         else hash_note(result)
     )
     props.category = _("Review results")

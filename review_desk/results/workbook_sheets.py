@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from review_desk import defense, formal_review, reference
-from review_desk.domain import ApplicantKind, Level
+from review_desk.domain import ApplicantKind, Level, Tier
 from review_desk.formal_review import verdict_label
 from review_desk.i18n import _, tr
 from review_desk.ranking import RankResult, reliability_reading, tier_label
@@ -111,7 +111,7 @@ def expert_labels(totals: pd.DataFrame) -> dict[int, str]:
 
 def provincial_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
     """推荐名单（省级）: the candidates the (adjusted) list makes provincial bases."""
-    chosen = _score_key(table[table["adjusted_tier"] == "provincial"])
+    chosen = _score_key(table[table["adjusted_tier"] == Tier.PROVINCIAL])
     rows = []
     for number, r in enumerate(_rows(chosen), start=1):
         rows.append(
@@ -200,7 +200,7 @@ def direction_ranking(table: pd.DataFrame) -> Sheet:
 def municipal_list(table: pd.DataFrame, platforms: dict[int, str]) -> Sheet:
     """市级推荐: the municipal/county candidates, grouped by city (the notice's order)."""
     order = {city.name: i for i, city in enumerate(reference.cities())}
-    chosen = _score_key(table[table["adjusted_tier"] == "municipal"])
+    chosen = _score_key(table[table["adjusted_tier"] == Tier.MUNICIPAL])
     chosen = chosen.assign(_c=chosen["city"].map(order).fillna(len(order))).sort_values(
         ["_c", "city"], kind="stable"
     )
@@ -579,16 +579,16 @@ def reliability(result: RankResult, panel_names: dict[int, str]) -> Sheet:
     keys = ("ICC(1,1)", "ICC(2,1)", "ICC(3,1)", "ICC(1,k)", "ICC(2,k)", "ICC(3,k)")
     rows = []
     for entry in result.reliability:
-        icc = entry.get("icc") or {}
+        icc = entry.icc or {}
         rows.append(
             [
-                panel_names.get(entry["panel"], str(entry["panel"])),
-                entry["dossiers"],
-                entry["experts"],
-                "、".join(entry.get("expert_names", [])),
-                "、".join(entry.get("dossier_codes", [])),
+                panel_names.get(entry.panel, str(entry.panel)),
+                entry.dossiers,
+                entry.experts,
+                "、".join(entry.expert_names),
+                "、".join(entry.dossier_codes),
                 *[_number(icc.get(k)) for k in keys],
-                _number(entry.get("kendall_w")),
+                _number(entry.kendall_w),
                 reliability_reading(entry),
             ]
         )

@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import RowDimension
 
+from review_desk.domain import Tier
 from review_desk.i18n import _
 
 HEADER_FILL = "1F4E79"
@@ -42,12 +43,12 @@ FONT_NAME = "宋体"  # what Chinese government tables print in; Excel, WPS and 
 SCORE_FORMAT = "0.00"
 PERCENT_FORMAT = "0.0%"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-TIER_FILLS = {
-    "provincial": "C6EFCE",
-    "municipal": "DDEBF7",
-    "not_recommended": "EDEDED",
-    "ineligible": "FFC7CE",
-    "tied": "FFEB9C",
+TIER_FILLS: dict[str, str] = {
+    Tier.PROVINCIAL: "C6EFCE",
+    Tier.MUNICIPAL: "DDEBF7",
+    Tier.NOT_RECOMMENDED: "EDEDED",
+    Tier.INELIGIBLE: "FFC7CE",
+    Tier.TIED: "FFEB9C",
 }
 # Excel measures columns in widths of "0" in the default font; CJK glyphs of 宋体 are a
 # little wider than two of those.

@@ -46,21 +46,19 @@ def test_viewer_shows_the_pdf_and_jumps_to_checklist_items(
     items = page.checklist.model
     assert items.rowCount() == 13
     budget = next(
-        items.row_at(r)
-        for r in range(items.rowCount())
-        if items.row_at(r)["id"] == "item:plan.budget"
+        items.row_at(r) for r in range(items.rowCount()) if items.row_at(r).id == "item:plan.budget"
     )
-    page.checklist.select_where(lambda c: c["id"] == "item:support.authenticity")
+    page.checklist.select_where(lambda c: c.id == "item:support.authenticity")
     target = next(
         items.row_at(r)
         for r in range(items.rowCount())
-        if items.row_at(r)["id"] == "item:support.authenticity"
+        if items.row_at(r).id == "item:support.authenticity"
     )
-    qtbot.waitUntil(lambda: viewer.current_page() == target["page"] - 1)
-    assert budget["page"] >= 2
-    viewer.search("经费预算", prefer_page=budget["page"] - 1)
+    qtbot.waitUntil(lambda: viewer.current_page() == target.page - 1)
+    assert budget.page >= 2
+    viewer.search("经费预算", prefer_page=budget.page - 1)
     qtbot.waitUntil(lambda: viewer.match_count() >= 1)
-    qtbot.waitUntil(lambda: viewer.current_page() == budget["page"] - 1)
+    qtbot.waitUntil(lambda: viewer.current_page() == budget.page - 1)
     assert viewer.search_status.text()
 
 
@@ -68,7 +66,7 @@ def test_scan_and_late_dossiers_are_marked(window, demo_project: Path) -> None: 
     page = _open(window, demo_project, "materials")
     assert page.table.select_where(lambda r: r.applicant == "晋城市人民政府")
     results = {
-        page.checklist.model.row_at(r)["result"] for r in range(page.checklist.model.rowCount())
+        page.checklist.model.row_at(r).result for r in range(page.checklist.model.rowCount())
     }
     assert results == {fr.MANUAL}
     late = [
@@ -85,7 +83,7 @@ def test_a_reviewer_decides_a_check(window, demo_project: Path, monkeypatch) -> 
     page = _open(window, demo_project, "formal_review")
     assert "通过 39" in page.counts.text()
     assert page.table.select_where(lambda r: r.applicant == "吕梁特色轻工集团有限公司")
-    assert page.checks.select_where(lambda c: c["id"] == "item:plan.benefits")
+    assert page.checks.select_where(lambda c: c.id == "item:plan.benefits")
 
     def accept(dialog):  # type: ignore[no-untyped-def]
         assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog
 
+from review_desk.domain import Tier
+
 
 def _page(window, demo_project: Path, role: str = "committee"):  # type: ignore[no-untyped-def]
     assert window.open_project(str(demo_project))
@@ -42,7 +44,7 @@ def test_committee_adjusts_with_a_reason(window, demo_project: Path, monkeypatch
     from ui.pages import ranking as ranking_page
 
     page = _page(window, demo_project)
-    assert page.table.select_where(lambda r: r["rank"] == 11)
+    assert page.table.select_where(lambda r: r.rank == 11)
 
     def accept(dialog):  # type: ignore[no-untyped-def]
         assert not dialog.ok.isEnabled()
@@ -55,6 +57,35 @@ def test_committee_adjusts_with_a_reason(window, demo_project: Path, monkeypatch
     page.adjust()
     page.wait()
     row = page.table.selected_row()
-    assert row["rank"] == 11 and row["adjusted_tier"] == "provincial"
-    assert row["adjustment_reason"] == "联席会议认定其示范作用突出"
+    assert row.rank == 11 and row.adjusted_tier == Tier.PROVINCIAL
+    assert row.adjustment_reason == "联席会议认定其示范作用突出"
     assert "省级 11" in page.summary.text()
+
+
+def test_a_deviation_is_explained_from_its_row(window, demo_project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ui.pages import ranking as ranking_page
+
+    page = _page(window, demo_project, role="agency")
+    flag = page.deviations.model.row_at(0)
+    assert not flag.explained and flag.note == ""
+    assert page.deviations.select_where(
+        lambda r: (r.dossier_id, r.expert_id) == (flag.dossier_id, flag.expert_id)
+    )
+    prompts = []
+
+    def accept(dialog):  # type: ignore[no-untyped-def]
+        prompts.append(dialog.findChild(ranking_page.QLabel).text())
+        dialog.text.setPlainText("专家书面说明：已复核材料")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ranking_page.ReasonDialog, "exec", accept)
+    page.explain()
+    page.wait()
+    assert flag.code in prompts[0] and flag.expert in prompts[0]
+    explained = next(
+        page.deviations.model.row_at(r)
+        for r in range(page.deviations.model.rowCount())
+        if (page.deviations.model.row_at(r).dossier_id, page.deviations.model.row_at(r).expert_id)
+        == (flag.dossier_id, flag.expert_id)
+    )
+    assert explained.explained and explained.note == "专家书面说明：已复核材料"

@@ -68,7 +68,7 @@ def test_workbook_matches_the_consolidation_cell_by_cell(
         with project.reading() as session:
             head = session.scalars(select(m.AuditLog).order_by(m.AuditLog.id.desc())).first()
             platforms = dict(session.execute(select(m.Dossier.id, m.Dossier.platform_name)).all())
-    assert summary.content_hash and summary.content_hash == result.finalised["content_hash"]
+    assert summary.content_hash and summary.content_hash == result.finalised.content_hash
     book = load_workbook(target)
     assert book.sheetnames == SHEETS
     table = result.table
@@ -306,12 +306,12 @@ def test_a_list_changed_after_finalising_is_not_stamped_as_final(
                 for score in sheet.scores:
                     score.points = 0
         result = results_ranking(project, resamples=0)
-        assert result.finalised["changed_since"]
+        assert result.finalised.changed_since
         export_workbook(project, tmp_path / "w.xlsx", result=result)
     book = load_workbook(tmp_path / "w.xlsx")
     footer = book["推荐名单（省级）"].oddFooter.right.text
-    assert "不一致" in footer and result.finalised["content_hash"][:16] in footer
-    assert book.properties.description != result.finalised["content_hash"]
+    assert "不一致" in footer and result.finalised.content_hash[:16] in footer
+    assert book.properties.description != result.finalised.content_hash
 
 
 def test_names_in_headers_are_text(demo_project: Path, tmp_path: Path) -> None:

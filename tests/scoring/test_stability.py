@@ -157,7 +157,7 @@ def test_rank_json_on_the_demo_gives_the_loop_probabilities(
     demo_project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What `review-desk rank --json` reports is what the plain loop gives."""
-    from review_desk import ranking
+    from review_desk import ranking_steps
     from review_desk.cli import main
 
     def probabilities() -> dict[str, object]:
@@ -166,7 +166,7 @@ def test_rank_json_on_the_demo_gives_the_loop_probabilities(
         return {row["code"]: (row["p_provincial"], row["loo_provincial"]) for row in rows}
 
     fast = probabilities()
-    monkeypatch.setattr(ranking, "stability", _stability_loop)
+    monkeypatch.setattr(ranking_steps, "stability", _stability_loop)
     assert probabilities() == fast
     assert any(p not in (None, 0.0) for p, _ in fast.values())
 

@@ -3,8 +3,6 @@ its written reason (which goes to the audit log)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -16,23 +14,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk.formal_review import FAIL, MIN_REASON_LENGTH, PASS, result_label
+from review_desk.domain import CheckResult
+from review_desk.formal_review import FAIL, MIN_REASON_LENGTH, PASS, Check
 from review_desk.i18n import _, tr
 
 
 class OverrideDialog(QDialog):
     """Ask for the decision and the reason; OK only with a long enough reason."""
 
-    def __init__(self, check: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, check: Check, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Decide a check"))
         self.resize(520, 340)
         layout = QVBoxLayout(self)
-        title = QLabel(f"<b>{check['label']}</b>", self)
-        shown = result_label(check.get("automatic", check["result"]))
+        title = QLabel(f"<b>{check.label_text}</b>", self)
+        shown = (check.automatic or check.result).label
         automatic = QLabel(
-            tr("Automatic result: {result}. {reason}", result=shown, reason=check["reason"]), self
-        )  # fmt: skip
+            tr("Automatic result: {result}. {reason}", result=shown, reason=check.reason_text),
+            self,
+        )
         automatic.setWordWrap(True)
         layout.addWidget(title)
         layout.addWidget(automatic)
@@ -41,7 +41,7 @@ class OverrideDialog(QDialog):
         self.not_met = QRadioButton(_("Not met"), self)
         self.group.addButton(self.met)
         self.group.addButton(self.not_met)
-        (self.not_met if check["result"] == PASS else self.met).setChecked(True)
+        (self.not_met if check.result == CheckResult.PASS else self.met).setChecked(True)
         layout.addWidget(self.met)
         layout.addWidget(self.not_met)
         layout.addWidget(QLabel(_("Reason (written into the audit log):"), self))

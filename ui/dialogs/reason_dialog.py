@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk import ranking
+from review_desk.domain import Tier
 from review_desk.i18n import _
 
 
@@ -33,8 +33,8 @@ class ReasonDialog(QDialog):
         layout.addWidget(intro)
         form = QFormLayout()
         self.tier = QComboBox(self)
-        for tier in ("provincial", "municipal", "not_recommended", "ineligible"):
-            self.tier.addItem(ranking.tier_label(tier), tier)
+        for tier in Tier.decisions():
+            self.tier.addItem(tier.label, tier.value)
         if tiers:
             form.addRow(_("New tier") + "：", self.tier)
         else:

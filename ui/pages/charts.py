@@ -180,7 +180,7 @@ class ChartsPage(Page):
         if self.project is None or self.data is None or self._operation is not None:
             return
         final = final_list(self.project)
-        shown = (self.data.finalised or {}).get("content_hash")
+        shown = self.data.finalised.content_hash if self.data.finalised else None
         if (final.content_hash if final else None) != shown:
             self.load()
 
@@ -225,8 +225,8 @@ class ChartsPage(Page):
         if final is None:
             self.status.setText(_("Working list: the committee has not finalised it yet."))
         else:
-            text = tr("Finalised list, hash {hash}", hash=final["content_hash"][:16])
-            if final.get("changed_since"):
+            text = tr("Finalised list, hash {hash}", hash=final.content_hash[:16])
+            if final.changed_since:
                 text += "  " + _("(today's scores differ for some dossiers)")
             self.status.setText(text)
         scored = data.table[data.table["score"].notna()].sort_values("score", ascending=False)

@@ -122,13 +122,15 @@ class FormalReviewPage(Page):
         detail_layout.addLayout(header)
         self.checks = DataTable(
             [
-                Column(_("Check"), lambda c: c["label"]),
-                Column(
+                Column[fr.Check](_("Check"), lambda c: c.label_text),
+                Column[fr.Check](
                     _("Result"),
-                    lambda c: fr.result_label(c["result"]) + (" ✎" if c.get("overridden") else ""),
-                    foreground=lambda c: RESULT_COLOURS.get(c["result"]),
+                    lambda c: c.result.label + (" ✎" if c.overridden else ""),
+                    foreground=lambda c: RESULT_COLOURS.get(c.result),
                 ),
-                Column(_("Reason"), lambda c: c["reason"], tooltip=lambda c: c["reason"]),
+                Column[fr.Check](
+                    _("Reason"), lambda c: c.reason_text, tooltip=lambda c: c.reason_text
+                ),
             ],
             searchable=False,
             stretch_column=2,
@@ -214,7 +216,7 @@ class FormalReviewPage(Page):
         result, reason = dialog.decision()
         try:
             fr.override(
-                self.project, row.dossier_id, check["id"], result, reason, actor=current_user()
+                self.project, row.dossier_id, check.id, result, reason, actor=current_user()
             )
         except fr.ReviewError as error:
             self.show_error(error)

@@ -4,7 +4,6 @@ beside its checklist (each item jumps to its page) and its files and versions.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import queries
-from review_desk.domain import ApplicantKind, Level
-from review_desk.formal_review import FAIL, MANUAL, PASS, result_label, verdict_label
+from review_desk.domain import ApplicantKind, CheckResult, Level, Verdict
+from review_desk.formal_review import Check, verdict_label
 from review_desk.formatting import file_size, local_time
 from review_desk.i18n import _, tr
 
@@ -31,8 +30,16 @@ from ui.widgets.data_table import DataTable
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.pdf_viewer import PdfViewer
 
-VERDICT_COLOURS = {"passed": "#067647", "failed": "#b42318", "supplement": "#b54708"}
-RESULT_COLOURS = {PASS: "#067647", FAIL: "#b42318", MANUAL: "#b54708"}
+VERDICT_COLOURS: dict[str, str] = {
+    Verdict.PASSED: "#067647",
+    Verdict.FAILED: "#b42318",
+    Verdict.SUPPLEMENT: "#b54708",
+}
+RESULT_COLOURS = {
+    CheckResult.PASS: "#067647",
+    CheckResult.FAIL: "#b42318",
+    CheckResult.MANUAL: "#b54708",
+}
 
 
 def kind_label(kind: str) -> str:
@@ -140,14 +147,14 @@ class MaterialsPage(Page):
             self.form.addRow(caption + "：", value)
         self.checklist = DataTable(
             [
-                Column(_("Item"), lambda c: c["label"], tooltip=lambda c: c["reason"]),
-                Column(
+                Column[Check](_("Item"), lambda c: c.label_text, tooltip=lambda c: c.reason_text),
+                Column[Check](
                     _("Result"),
-                    lambda c: result_label(c["result"]),
-                    foreground=lambda c: RESULT_COLOURS.get(c["result"]),
+                    lambda c: c.result.label,
+                    foreground=lambda c: RESULT_COLOURS.get(c.result),
                 ),
-                Column(_("Page"), lambda c: str(c.get("page") or ""), align_right=True),
-                Column(_("Note"), lambda c: c["reason"], tooltip=lambda c: c["reason"]),
+                Column[Check](_("Page"), lambda c: str(c.page or ""), align_right=True),
+                Column[Check](_("Note"), lambda c: c.reason_text, tooltip=lambda c: c.reason_text),
             ],
             searchable=False,
             stretch_column=3,
@@ -229,7 +236,7 @@ class MaterialsPage(Page):
         review = next(
             (r for r in formal_review.reviews(self.project) if r.dossier_id == row.id), None
         )
-        items = [c for c in (review.checks if review else []) if c["id"].startswith("item:")]
+        items = [c for c in (review.checks if review else ()) if c.id.startswith("item:")]
         self.checklist.set_rows(items)
         current = [x for x in self._materials if x.is_current]
         if current:
@@ -247,15 +254,15 @@ class MaterialsPage(Page):
             return
         self._shown_sha = material.sha256 if self.viewer.load(path, material.filename) else None
 
-    def jump_to_item(self, check: dict[str, Any]) -> None:
+    def jump_to_item(self, check: Check) -> None:
         """Go to the page where a checklist item was found."""
-        material_id, page = check.get("material_id"), check.get("page")
+        material_id, page = check.material_id, check.page
         material = next((x for x in self._materials if x.id == material_id), None)
         if material is not None:
             self.show_material(material)
         if page:
             self.viewer.go_to_page(int(page) - 1)
-            self.viewer.search(check["label"].split(" ", 1)[-1], prefer_page=int(page) - 1)
+            self.viewer.search(check.label_text.split(" ", 1)[-1], prefer_page=int(page) - 1)
 
     def open_intake(self) -> None:
         """Open the intake dialog; reload when something was imported."""

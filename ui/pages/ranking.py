@@ -24,7 +24,16 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import ranking, ranking_decisions
+from review_desk.domain import Level, Tier
 from review_desk.i18n import _, tr
+from review_desk.ranking_values import (
+    DeviationDirection,
+    DeviationFlag,
+    ExpertLeniency,
+    PanelReliability,
+    RankRow,
+    TierChange,
+)
 from scoring_models.rubric import N_
 
 from ui.current_user import current_user
@@ -36,11 +45,11 @@ from ui.widgets.data_table import DataTable
 from ui.widgets.filter_bar import FilterBar
 
 TIER_COLOURS = {
-    "provincial": "#1d6b3a",
-    "municipal": "#1f4e79",
-    "not_recommended": "#8a5a00",
-    "ineligible": "#9b1c1c",
-    "tied": "#b03a00",
+    Tier.PROVINCIAL: "#1d6b3a",
+    Tier.MUNICIPAL: "#1f4e79",
+    Tier.NOT_RECOMMENDED: "#8a5a00",
+    Tier.INELIGIBLE: "#9b1c1c",
+    Tier.TIED: "#b03a00",
 }
 METHODS = (("trimmed", N_("Trimmed mean")), ("mean", N_("Mean")), ("median", N_("Median")))
 
@@ -57,59 +66,56 @@ def _percent(value: Any) -> str:
     return f"{value * 100:.0f}%"
 
 
-def _rank_columns() -> list[Column[dict[str, Any]]]:
+def _rank_columns() -> list[Column[RankRow]]:
     return [
         Column(
             _("Rank"),
-            lambda r: str(r["rank"]) if r["rank"] is not None else "—",
-            sort_key=lambda r: r["rank"] if r["rank"] is not None else 10**9,
+            lambda r: str(r.rank) if r.rank is not None else "—",
+            sort_key=lambda r: r.rank if r.rank is not None else 10**9,
             align_right=True,
         ),
-        Column(_("Dossier no."), lambda r: r["code"]),
-        Column(_("Lead applicant"), lambda r: r["applicant"], tooltip=lambda r: r["applicant"]),
-        Column(_("Direction"), lambda r: r["direction"]),
+        Column(_("Dossier no."), lambda r: r.code),
+        Column(_("Lead applicant"), lambda r: r.applicant, tooltip=lambda r: r.applicant),
+        Column(_("Direction"), lambda r: r.direction),
         Column(
             _("Level applied for"),
-            lambda r: _("provincial") if r["requested_level"] == "provincial" else _("municipal"),
+            lambda r: _("provincial") if r.requested_level == Level.PROVINCIAL else _("municipal"),
         ),
         Column(
             _("Score"),
-            lambda r: _score(r["score"]),
-            sort_key=lambda r: r["score"] if r["score"] is not None else -1,
+            lambda r: _score(r.score),
+            sort_key=lambda r: r.score if r.score is not None else -1,
             align_right=True,
         ),
-        Column(_("Experts"), lambda r: str(r["experts"]), align_right=True),
+        Column(_("Experts"), lambda r: str(r.experts), align_right=True),
         Column(
             _("Computed tier"),
-            lambda r: ranking.tier_label(r["tier"]),
-            foreground=lambda r: TIER_COLOURS.get(r["tier"]),
+            lambda r: r.tier.label,
+            foreground=lambda r: TIER_COLOURS.get(r.tier),
         ),
         Column(
             _("After adjustment"),
-            lambda r: (
-                ranking.tier_label(r["adjusted_tier"])
-                + (" ✎" if r["adjusted_tier"] != r["tier"] else "")
-            ),
-            foreground=lambda r: TIER_COLOURS.get(r["adjusted_tier"]),
-            tooltip=lambda r: r["adjustment_reason"] or "",
+            lambda r: r.adjusted_tier.label + (" ✎" if r.adjusted else ""),
+            foreground=lambda r: TIER_COLOURS.get(r.adjusted_tier),
+            tooltip=lambda r: r.adjustment_reason,
         ),
         Column(
             _("Deviations"),
-            lambda r: str(r["flags"]) if r["flags"] else "",
+            lambda r: str(r.flags) if r.flags else "",
             align_right=True,
-            foreground=lambda r: "#b03a00" if r["flags"] else None,
+            foreground=lambda r: "#b03a00" if r.flags else None,
         ),
         Column(
             _("P(provincial)"),
-            lambda r: _percent(r["p_provincial"]) + ("  ⚠" if r["fragile"] else ""),
-            sort_key=lambda r: r["p_provincial"] or 0,
+            lambda r: _percent(r.p_provincial) + ("  ⚠" if r.fragile else ""),
+            sort_key=lambda r: r.p_provincial or 0,
             align_right=True,
-            foreground=lambda r: "#b03a00" if r["fragile"] else None,
+            foreground=lambda r: "#b03a00" if r.fragile else None,
             tooltip=lambda r: (
-                _("fragile: selected in fewer than 80% of the resamples") if r["fragile"] else ""
+                _("fragile: selected in fewer than 80% of the resamples") if r.fragile else ""
             ),
         ),
-        Column(_("Reason"), lambda r: r["reason"] or "", tooltip=lambda r: r["reason"] or ""),
+        Column(_("Reason"), lambda r: r.reason, tooltip=lambda r: r.reason),
     ]
 
 
@@ -201,8 +207,8 @@ class RankingPage(Page):
         ranked_layout.setContentsMargins(0, 8, 0, 0)
         self.table = DataTable(_rank_columns(), stretch_column=11, parent=ranked)
         self.filters = FilterBar(self.table, ranked)
-        self.filters.add("tier", _("Tier"), lambda r: r["adjusted_tier"], ranking.tier_label)
-        self.filters.add("direction", _("Direction"), lambda r: r["direction"])
+        self.filters.add("tier", _("Tier"), lambda r: r.adjusted_tier, ranking.tier_label)
+        self.filters.add("direction", _("Direction"), lambda r: r.direction)
         self.filters.finish()
         ranked_layout.addWidget(self.filters)
         ranked_layout.addWidget(self.table, 1)
@@ -225,27 +231,33 @@ class RankingPage(Page):
 
         self.deviations = DataTable(
             [
-                Column(_("Dossier no."), lambda r: r["code"]),
-                Column(_("Expert"), lambda r: r["expert"] or str(r["expert_id"])),
-                Column(_("Expert total"), lambda r: _score(r["total"]), align_right=True),
-                Column(_("Others' mean"), lambda r: _score(r["mean_others"]), align_right=True),
-                Column(
+                Column[DeviationFlag](_("Dossier no."), lambda r: r.code),
+                Column[DeviationFlag](_("Expert"), lambda r: r.expert),
+                Column[DeviationFlag](
+                    _("Expert total"), lambda r: _score(r.total), align_right=True
+                ),
+                Column[DeviationFlag](
+                    _("Others' mean"), lambda r: _score(r.mean_others), align_right=True
+                ),
+                Column[DeviationFlag](
                     _("Gap"),
-                    lambda r: f"{r['gap_percent']:+.1f}%",
-                    sort_key=lambda r: abs(r["gap_percent"]),
+                    lambda r: f"{r.gap_percent:+.1f}%",
+                    sort_key=lambda r: abs(r.gap_percent),
                     align_right=True,
                 ),
-                Column(
+                Column[DeviationFlag](
                     _("High/low"),
                     lambda r: (
-                        _("abnormally high") if r["direction"] == "high" else _("abnormally low")
+                        _("abnormally high")
+                        if r.direction == DeviationDirection.HIGH
+                        else _("abnormally low")
                     ),
                 ),
-                Column(
+                Column[DeviationFlag](
                     _("Explanation"),
-                    lambda r: r["note"] or _("missing"),
-                    foreground=lambda r: None if r["note"] else "#9b1c1c",
-                    tooltip=lambda r: r["note"] or "",
+                    lambda r: r.note or _("missing"),
+                    foreground=lambda r: None if r.note else "#9b1c1c",
+                    tooltip=lambda r: r.note,
                 ),
             ],
             stretch_column=6,
@@ -258,25 +270,27 @@ class RankingPage(Page):
         reliability_layout.setContentsMargins(0, 8, 0, 0)
         self.reliability = DataTable(
             [
-                Column(_("Panel"), lambda r: str(r["panel"])),
-                Column(_("Dossiers"), lambda r: str(r["dossiers"]), align_right=True),
-                Column(_("Experts"), lambda r: str(r["experts"]), align_right=True),
-                Column(
+                Column[PanelReliability](_("Panel"), lambda r: str(r.panel)),
+                Column[PanelReliability](
+                    _("Dossiers"), lambda r: str(r.dossiers), align_right=True
+                ),
+                Column[PanelReliability](_("Experts"), lambda r: str(r.experts), align_right=True),
+                Column[PanelReliability](
                     "ICC(2,k)",
-                    lambda r: f"{r['icc']['ICC(2,k)']:.2f}" if r["icc"] else "—",
+                    lambda r: f"{r.icc['ICC(2,k)']:.2f}" if r.icc else "—",
                     align_right=True,
                 ),
-                Column(
+                Column[PanelReliability](
                     "ICC(2,1)",
-                    lambda r: f"{r['icc']['ICC(2,1)']:.2f}" if r["icc"] else "—",
+                    lambda r: f"{r.icc['ICC(2,1)']:.2f}" if r.icc else "—",
                     align_right=True,
                 ),
-                Column(
+                Column[PanelReliability](
                     "Kendall W",
-                    lambda r: f"{r['kendall_w']:.2f}" if r["kendall_w"] is not None else "—",
+                    lambda r: f"{r.kendall_w:.2f}" if r.kendall_w is not None else "—",
                     align_right=True,
                 ),
-                Column(_("Reading"), lambda r: ranking.reliability_reading(r)),
+                Column[PanelReliability](_("Reading"), ranking.reliability_reading),
             ],
             searchable=False,
             stretch_column=6,
@@ -284,14 +298,14 @@ class RankingPage(Page):
         )
         self.leniency = DataTable(
             [
-                Column(_("Expert"), lambda r: r["expert"] or str(r["expert_id"])),
-                Column(_("Dossiers"), lambda r: str(r["dossiers"]), align_right=True),
-                Column(
+                Column[ExpertLeniency](_("Expert"), lambda r: r.expert),
+                Column[ExpertLeniency](_("Dossiers"), lambda r: str(r.dossiers), align_right=True),
+                Column[ExpertLeniency](
                     _("Leniency"),
-                    lambda r: f"{r['leniency'] * 100:+.1f}%",
-                    sort_key=lambda r: r["leniency"],
+                    lambda r: f"{r.leniency * 100:+.1f}%",
+                    sort_key=lambda r: r.leniency,
                     align_right=True,
-                    foreground=lambda r: "#b03a00" if abs(r["leniency"]) >= 0.05 else None,
+                    foreground=lambda r: "#b03a00" if abs(r.leniency) >= 0.05 else None,
                 ),
             ],
             searchable=False,
@@ -316,18 +330,18 @@ class RankingPage(Page):
         what_if_layout.addWidget(self.what_if_label)
         self.what_if = DataTable(
             [
-                Column(_("Dossier no."), lambda r: r["code"]),
-                Column(_("Lead applicant"), lambda r: r["applicant"]),
-                Column(_("Direction"), lambda r: r["direction"]),
-                Column(
+                Column[TierChange](_("Dossier no."), lambda r: r.code),
+                Column[TierChange](_("Lead applicant"), lambda r: r.applicant),
+                Column[TierChange](_("Direction"), lambda r: r.direction),
+                Column[TierChange](
                     _("With project settings"),
-                    lambda r: ranking.tier_label(r["tier_before"]),
-                    foreground=lambda r: TIER_COLOURS.get(r["tier_before"]),
+                    lambda r: r.tier_before.label,
+                    foreground=lambda r: TIER_COLOURS.get(r.tier_before),
                 ),
-                Column(
+                Column[TierChange](
                     _("With these parameters"),
-                    lambda r: ranking.tier_label(r["tier_after"]),
-                    foreground=lambda r: TIER_COLOURS.get(r["tier_after"]),
+                    lambda r: r.tier_after.label,
+                    foreground=lambda r: TIER_COLOURS.get(r.tier_after),
                 ),
             ],
             searchable=False,
@@ -436,36 +450,34 @@ class RankingPage(Page):
         self._done()
         self.result, self.baseline = results
         result = self.result
-        rows = result.rows()
+        rows = result.rank_rows()
         selected = self.table.selected_row()
         self.table.set_rows(rows)
         self.filters.set_rows(rows)
         if selected is None or not self.table.select_where(
-            lambda r: r["dossier_id"] == selected["dossier_id"]
+            lambda r: r.dossier_id == selected.dossier_id
         ):
             self.table.select_first()
-        codes = dict(zip(result.table["dossier_id"], result.table["code"], strict=True))
-        flagged = result.experts.assign(code=result.experts["dossier_id"].map(codes))
-        self.deviations.set_rows(flagged.to_dict("records"))
+        self.deviations.set_rows(result.deviation_flags())
         self.reliability.set_rows(result.reliability)
-        self.leniency.set_rows(result.leniency.to_dict("records"))
+        self.leniency.set_rows(result.leniency_rows())
         self._show_directions(rows)
         self._show_what_if()
         tiers = result.table["adjusted_tier"].value_counts()
         unexplained = int((~result.experts["explained"]).sum()) if len(result.experts) else 0
         fragile = int(result.table["fragile"].sum())
         parts = [
-            tr("Provincial {count}", count=int(tiers.get("provincial", 0))),
-            tr("Municipal/county {count}", count=int(tiers.get("municipal", 0))),
-            tr("Tied {count}", count=int(tiers.get("tied", 0))),
+            tr("Provincial {count}", count=int(tiers.get(Tier.PROVINCIAL, 0))),
+            tr("Municipal/county {count}", count=int(tiers.get(Tier.MUNICIPAL, 0))),
+            tr("Tied {count}", count=int(tiers.get(Tier.TIED, 0))),
             tr("Unexplained deviations {count}", count=unexplained),
             tr("Fragile selections {count}", count=fragile),
         ]
         if result.finalised:
             parts.append(
-                tr("Finalised, hash {hash}", hash=result.finalised["content_hash"][:16] + "…")
+                tr("Finalised, hash {hash}", hash=result.finalised.content_hash[:16] + "…")
             )
-            changed = result.finalised["changed_since"]
+            changed = result.finalised.changed_since
             if changed:
                 parts.append(
                     tr(
@@ -480,36 +492,35 @@ class RankingPage(Page):
             tr(
                 "Computed with: {method}, trimming from {n} experts, normalisation {norm}, "
                 "weights {weights}, rubric {rubric}; bootstrap {resamples} resamples, seed {seed}.",
-                method=_(dict(METHODS)[config["method"]]),
-                n=config["trim_min_experts"],
-                norm=_("on") if config["normalise"] else _("off"),
-                weights=" / ".join(f"{v:g}" for v in config["weights"].values()),
-                rubric=config["rubric_hash"][:12],
-                resamples=config["stability"]["resamples"],
-                seed=config["stability"]["seed"],
+                method=_(dict(METHODS)[config.method]),
+                n=config.trim_min_experts,
+                norm=_("on") if config.normalise else _("off"),
+                weights=" / ".join(f"{v:g}" for v in config.weights.values()),
+                rubric=config.rubric_hash[:12],
+                resamples=config.stability.resamples,
+                seed=config.stability.seed,
             )
         )
         self._update_buttons()
 
-    def _show_directions(self, rows: list[dict[str, Any]]) -> None:
+    def _show_directions(self, rows: list[RankRow]) -> None:
         assert self.result is not None
-        cap = self.result.config["direction_cap"]
-        caps = self.result.config["direction_caps"]
-        groups: dict[str, list[dict[str, Any]]] = {}
+        config = self.result.config
+        groups: dict[str, list[RankRow]] = {}
         for row in rows:
-            groups.setdefault(row["direction"], []).append(row)
-        summary = []
+            groups.setdefault(row.direction, []).append(row)
+        summary: list[dict[str, Any]] = []
         for direction, members in groups.items():
-            chosen = [r for r in members if r["adjusted_tier"] == "provincial"]
-            scores = [r["score"] for r in members if r["score"] is not None and r["score"] >= 0]
+            chosen = [r for r in members if r.adjusted_tier == Tier.PROVINCIAL]
+            scores = [r.score for r in members if r.score is not None]
             summary.append(
                 {
                     "direction": direction,
                     "provincial": len(chosen),
-                    "cap": caps.get(members[0]["direction_id"], cap),
+                    "cap": config.cap_of(members[0].direction_id),
                     "candidates": len(members),
                     "best": max(scores) if scores else None,
-                    "selected": "、".join(f"{r['code']} {r['applicant']}" for r in chosen),
+                    "selected": "、".join(f"{r.code} {r.applicant}" for r in chosen),
                 }
             )
         summary.sort(key=lambda r: (-r["provincial"], -(r["best"] or 0)))
@@ -523,11 +534,11 @@ class RankingPage(Page):
             )
             self.what_if.set_rows([])
             return
-        changed = ranking.what_if(self.baseline, self.result)
+        changed = ranking.what_if_rows(self.baseline, self.result)
         self.what_if_label.setText(
             tr("{count} candidates change tier with these parameters.", count=len(changed))
         )
-        self.what_if.set_rows(changed.to_dict("records"))
+        self.what_if.set_rows(changed)
 
     # Actions ---------------------------------------------------------------------
 
@@ -561,23 +572,23 @@ class RankingPage(Page):
             tr(
                 "{expert} gave {code} {total}, {gap} from the other experts' mean {mean}. "
                 "Record the expert's explanation (or the agency's finding).",
-                expert=row["expert"],
-                code=row["code"],
-                total=_score(row["total"]),
-                gap=f"{row['gap_percent']:+.1f}%",
-                mean=_score(row["mean_others"]),
+                expert=row.expert,
+                code=row.code,
+                total=_score(row.total),
+                gap=f"{row.gap_percent:+.1f}%",
+                mean=_score(row.mean_others),
             ),
             self,
         )
-        if row["note"]:
-            dialog.text.setPlainText(row["note"])
+        if row.note:
+            dialog.text.setPlainText(row.note)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
             ranking_decisions.explain_deviation(
                 self.project,
-                row["dossier_id"],
-                row["expert_id"],
+                row.dossier_id,
+                row.expert_id,
                 dialog.values()[1],
                 actor=current_user(),
                 **self.options(),
@@ -597,10 +608,10 @@ class RankingPage(Page):
             tr(
                 "{code} {applicant}: computed {tier}, score {score}. The computed and the "
                 "adjusted tier stay side by side; the reason goes to the audit log.",
-                code=row["code"],
-                applicant=row["applicant"],
-                tier=ranking.tier_label(row["tier"]),
-                score=_score(row["score"]),
+                code=row.code,
+                applicant=row.applicant,
+                tier=row.tier.label,
+                score=_score(row.score),
             ),
             self,
             tiers=True,
@@ -611,7 +622,7 @@ class RankingPage(Page):
         try:
             ranking_decisions.adjust(
                 self.project,
-                row["dossier_id"],
+                row.dossier_id,
                 tier,
                 reason,
                 actor=current_user("committee"),
