@@ -17,13 +17,11 @@ from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from review_desk.i18n import _
+from review_desk.progress import Cancelled, Progress
 
-Progress = Callable[[int, int, str], None]
+__all__ = ["Cancelled", "Operation", "Progress", "run_operation", "wait_while"]
+
 SHOW_AFTER_MS = 500
-
-
-class Cancelled(Exception):
-    """The user cancelled the operation."""
 
 
 class _Worker(QObject):

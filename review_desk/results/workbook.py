@@ -21,6 +21,7 @@ from review_desk import __version__, defense, formal_review
 from review_desk.atomic_file import replacing
 from review_desk.audit import utc_now
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress, report
 from review_desk.project import Project
 from review_desk.ranking import RankResult, tier_label
 from review_desk.results import workbook_sheets as sheets
@@ -33,13 +34,6 @@ from review_desk.results.source import results_ranking
 from review_desk.results.xlsx_tables import TIER_FILLS, discard, write_table
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
-
-# progress(done, total, what) -> False to cancel
-Progress = Callable[[int, int, str], bool]
-
-
-class ExportCancelled(Exception):
-    """The user cancelled the export; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +71,8 @@ def export_workbook(
     from openpyxl import Workbook
 
     def step(done: int, total: int, what: str) -> None:
-        if progress is not None and progress(done, total, what) is False:
-            raise ExportCancelled
+        # A cancelling caller raises Cancelled here; the earlier file stays in place.
+        report(progress, done, total, what)
 
     # Steps: the ranking, the records, one per sheet, saving.
     total = 2 + len(sheets.sheet_titles()) + 1

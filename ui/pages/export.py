@@ -32,7 +32,7 @@ from review_desk.results.publicity import (
     write_publicity_xlsx,
 )
 from review_desk.results.source import final_list
-from review_desk.results.workbook import ExportCancelled, ExportSummary, export_workbook
+from review_desk.results.workbook import ExportSummary, export_workbook
 from review_desk.results.workbook_sheets import sheet_titles
 
 from ui.operations import Operation, run_operation, wait_while
@@ -233,8 +233,6 @@ class ExportPage(Page):
 
     def _failed(self, error: BaseException) -> None:
         self._done()
-        if isinstance(error, ExportCancelled):
-            return
         self.show_message(_describe(error))
 
     def _exported(self, summary: ExportSummary) -> None:
