@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from review_desk.changes import Changes
 from review_desk.i18n import _, tr
 
 from ui.models.row_table import Column
-from ui.operations import run_operation
 from ui.widgets.data_table import DataTable
 
 
@@ -63,8 +63,7 @@ def export_score_workbook(window: Any) -> None:
     if not target:
         return
     expert_id = int(expert.currentData())
-    window._operation = run_operation(
-        window,
+    window.run_operation(
         _("Writing the score workbook…"),
         lambda _progress: export_sheets(project, expert_id, Path(target)),
         lambda count: window.statusBar().showMessage(
@@ -132,16 +131,12 @@ def import_score_workbooks(window: Any) -> None:
         progress(len(files), len(files), "")
         return rows
 
-    def done(rows: list[WorkbookRow]) -> None:
-        WorkbookReport(rows, window).exec()
-        window.refresh()
-
-    window._operation = run_operation(
-        window,
+    window.run_operation(
         _("Importing score workbooks…"),
         work,
-        done,
+        lambda rows: WorkbookReport(rows, window).exec(),
         lambda e: QMessageBox.critical(window, _("Import Excel score workbooks"), str(e)),
+        changes=Changes(scores=True),
     )
 
 
