@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import queries
+from review_desk.changes import Changes
 from review_desk.domain import SheetStatus
 from review_desk.formatting import local_time, points
 from review_desk.i18n import _, tr
@@ -170,6 +171,9 @@ class ScoringPage(Page):
         # An expert has the desk alone: no tab bar with a single tab, more room to score.
         self.tabs.tabBar().setVisible(role == "agency")
 
+    def affected_by(self, changes: Changes) -> bool:
+        return changes.scores or changes.experts or changes.rubric or changes.dossiers
+
     def load(self) -> None:
         if self.project is None:
             return
@@ -227,6 +231,7 @@ class ScoringPage(Page):
     def wait(self) -> None:
         """Save what the form still holds (before the project closes or the window
         goes); say what could not be saved, so that it can be copied."""
+        super().wait()
         self.form.wait()
         failed = self.form.failed_saves()
         if failed:
@@ -280,6 +285,7 @@ class ScoringPage(Page):
         row = self.assignments.selected_row()
         if row is not None:
             self._reload_keep_selection(row.dossier_id)
+        self.changed.emit(Changes(scores=True))
 
     def _reload_keep_selection(self, dossier_id: int) -> None:
         if self.project is None or self.expert_id() is None:
@@ -312,9 +318,10 @@ class ScoringPage(Page):
         )
         if not ok:
             return
-        try:
-            scoring.reopen(self.project, row.sheet_id, reason)
-        except scoring.ScoringError as error:
-            self.show_error(error)
-            return
-        self.load()
+        project, sheet_id = self.project, row.sheet_id
+        self.start_operation(
+            _("Reopen the sheet"),
+            lambda _progress: scoring.reopen(project, sheet_id, reason),
+            lambda _result: self.load(),
+            changes=Changes(scores=True),
+        )
