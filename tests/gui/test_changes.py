@@ -1,0 +1,109 @@
+"""What an operation changed reaches every page: the window delivers it, each page
+decides whether to read the project again; decisions and reviews are written off the
+UI thread."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtWidgets import QDialog
+
+
+def _on_ui_thread() -> bool:
+    # get_ident(), not current_thread(): that would register a dummy Python thread for
+    # the QThread, which the leftover-thread guard would then count.
+    return threading.get_ident() == threading.main_thread().ident
+
+
+def test_the_window_delivers_changes_to_every_loaded_page(window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from review_desk.changes import Changes
+    from review_desk.project import Project
+
+    project = Project.create(tmp_path / "p.rdp", name="测试")
+    window.set_project(project, str(tmp_path / "p.rdp"))
+    window.set_role("agency")
+    for key in ("overview", "experts", "defense"):
+        window.show_page(key)
+    window.page("charts")  # built, never shown: nothing to deliver to
+    calls: list[tuple[str, object, object]] = []
+    for key, page in window.pages.items():
+        page.on_changes = lambda c, s, k=key: calls.append((k, c, s))  # type: ignore[method-assign]
+    experts = window.pages["experts"]
+    experts.changed.emit(Changes(experts=True))
+    assert sorted(k for k, _c, _s in calls) == ["defense", "experts", "overview"]
+    assert all(c == Changes(experts=True) and s is experts for _k, c, s in calls)
+
+
+def test_an_adjustment_shows_in_the_charts_at_once(
+    window, demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from review_desk import ranking_decisions
+
+    from ui.pages import ranking as ranking_page
+
+    assert window.open_project(str(demo_project))
+    window.set_role("committee")
+    window.show_page("charts")
+    charts = window.pages["charts"]
+    charts.wait()
+    window.show_page("ranking")
+    page = window.pages["ranking"]
+    page.wait()
+    assert page.table.select_where(lambda r: r["tier"] == "municipal")
+    dossier_id = page.table.selected_row()["dossier_id"]
+
+    def tier_in_charts() -> str:
+        table = charts.data.table
+        return str(table[table["dossier_id"] == dossier_id].iloc[0]["adjusted_tier"])
+
+    assert tier_in_charts() == "municipal"
+
+    def accept(dialog):  # type: ignore[no-untyped-def]
+        dialog.tier.setCurrentIndex(dialog.tier.findData("provincial"))
+        dialog.text.setPlainText("联席会议认定其示范作用突出")
+        return QDialog.DialogCode.Accepted
+
+    threads: list[bool] = []
+    adjust = ranking_decisions.adjust
+
+    def recording_adjust(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(_on_ui_thread())
+        return adjust(*args, **kwargs)
+
+    monkeypatch.setattr(ranking_page.ReasonDialog, "exec", accept)
+    monkeypatch.setattr(ranking_decisions, "adjust", recording_adjust)
+    page.adjust()
+    page.wait()
+    assert threads == [False]  # the decision (a recomputation) ran off the UI thread
+    assert page.table.selected_row()["adjusted_tier"] == "provincial"
+    # The finalised hash did not change (there is none): only the change says so.
+    window.show_page("charts")
+    charts.wait()
+    assert tier_in_charts() == "provincial"
+
+
+def test_the_formal_review_page_reviews_new_dossiers_off_the_ui_thread(
+    window, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from review_desk import formal_review
+    from tests.small_project import make_project
+
+    project = make_project(tmp_path, capsys, review=False)
+    threads: list[bool] = []
+    run_review = formal_review.run_review
+
+    def recording_review(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(_on_ui_thread())
+        return run_review(*args, **kwargs)
+
+    monkeypatch.setattr(formal_review, "run_review", recording_review)
+    assert window.open_project(str(project))
+    window.set_role("agency")
+    window.show_page("formal_review")
+    page = window.pages["formal_review"]
+    page.wait()
+    assert threads == [False]
+    assert page.table.model.rowCount() == 1 and page.table.selected_row().verdict is not None
