@@ -149,9 +149,7 @@ def _page(qtbot, tmp_path):  # type: ignore[no-untyped-def]
     return page, project
 
 
-def test_a_page_runs_one_operation_at_a_time_and_reports_errors_on_its_bar(
-    qtbot, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_one_page_operation_at_a_time_errors_on_its_bar(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import threading
 
     from review_desk.changes import Changes
