@@ -131,7 +131,8 @@ class Operation(QObject):
     def _on_finished(self, result: object) -> None:
         self._finish()
         if isinstance(result, Outcome):
-            result, self.changes = result.result, result.changes
+            self.changes = result.changes
+            result = result.result
         try:
             self.done.emit(result)
             if self.changes:

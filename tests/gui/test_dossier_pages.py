@@ -96,6 +96,7 @@ def test_a_reviewer_decides_a_check(window, demo_project: Path, monkeypatch) -> 
 
     monkeypatch.setattr(override_dialog.OverrideDialog, "exec", accept)
     page.decide_check()
+    page.wait()  # the decision is written off the UI thread
     row = page.current()
     assert row is not None and row.applicant == "吕梁特色轻工集团有限公司"
     assert row.verdict == fr.PASSED

@@ -411,7 +411,7 @@ class RankingPage(Page):
         title: str,
         decide: Callable[[Project, dict[str, Any]], Any] | None,
         changes: Changes = NOTHING,
-        then: Callable[[Any], None] | None = None,
+        then: Callable[[Any], object] | None = None,
     ) -> None:
         """Record a decision (``decide``, which recomputes the list in the core), then
         compute the list shown and its baseline, all in the background; ``then`` gets
