@@ -50,6 +50,7 @@ def test_editing_validates_live_and_makes_a_new_version(
     with Project(demo_project) as project:
         before = active_rubric(project).content_hash
     editor.activate()
+    window.pages["scoring"].wait()  # the rubric is written off the UI thread
     with Project(demo_project) as project:
         after = active_rubric(project)
     assert after.content_hash != before and after.version == "2022.2"

@@ -151,6 +151,7 @@ class ScoringPage(Page):
         from ui.widgets.rubric_editor import RubricEditor
 
         self.rubric_editor = RubricEditor(self.tabs)
+        self.rubric_editor.use_requested.connect(self._use_rubric)
         self.tabs.addTab(self.rubric_editor, _("Guideline rubric (指导标准)"))
 
         self.expert_box.currentIndexChanged.connect(self._expert_chosen)
@@ -299,6 +300,21 @@ class ScoringPage(Page):
         done = sum(1 for r in rows if r.status == "submitted")
         self.load_label.setText(tr("{done} of {count} submitted", done=done, count=len(rows)))
         self.table.set_rows(queries.score_sheets(self.project))
+
+    def _use_rubric(self, text: str) -> None:
+        """Make ``text`` the project's rubric, in the background."""
+        from review_desk.rubrics import use_rubric
+
+        project = self.project
+        if project is None:
+            return
+        self.start_operation(
+            _("Use for this project"),
+            lambda _progress: use_rubric(project, text),
+            self.rubric_editor.rubric_used,
+            on_error=self.rubric_editor.rubric_refused,
+            changes=Changes(rubric=True),
+        )
 
     def reopen(self) -> None:
         """Reopen a submitted sheet, with the agency's written reason."""
