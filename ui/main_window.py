@@ -353,6 +353,7 @@ class MainWindow(QMainWindow):
         time, cancelled and waited for on close; what it changed goes to every page.
         Return None, starting nothing, while another such operation runs."""
         if self._operation is not None:
+            self.statusBar().showMessage(_("Wait for the running operation to end."), 6000)
             return None
         operation = Operation(self, title, work, changes)
         self._operation = operation

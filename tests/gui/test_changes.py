@@ -107,3 +107,32 @@ def test_the_formal_review_page_reviews_new_dossiers_off_the_ui_thread(
     page.wait()
     assert threads == [False]
     assert page.table.model.rowCount() == 1 and page.table.selected_row().verdict is not None
+
+
+def test_the_window_runs_one_operation_of_its_own_and_delivers_its_changes(
+    window, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from review_desk.changes import Changes
+    from review_desk.project import Project
+
+    window.set_project(Project.create(tmp_path / "p.rdp", name="测试"), str(tmp_path / "p.rdp"))
+    overview = window.pages["overview"]
+    loads: list[bool] = []
+    overview.load = lambda: loads.append(True)  # type: ignore[method-assign]
+    received: list[tuple[object, object]] = []
+    window.operation_did_execute.connect(lambda c, s: received.append((c, s)))
+    release = threading.Event()
+    done: list[object] = []
+
+    def work(progress):  # type: ignore[no-untyped-def]
+        release.wait(5)
+        return "imported"
+
+    assert window.run_operation("t", work, done.append, done.append, changes=Changes(scores=True))
+    assert window.run_operation("t", lambda p: None, done.append, done.append) is None
+    assert "等待" in window.statusBar().currentMessage()
+    release.set()
+    window.wait()
+    assert done == ["imported"] and not window.busy()
+    assert received == [(Changes(scores=True), window)]
+    assert loads == [True]  # the overview, visible, read the project again at once
