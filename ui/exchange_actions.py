@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk.changes import Changes
+from review_desk.changes import Changes, Outcome
 from review_desk.i18n import _, tr
 
 from ui.models.row_table import Column
@@ -219,19 +219,20 @@ def import_returns(window: Any) -> None:
         return
     files = sorted(Path(folder).glob("*.rdreturn"))
 
-    def work_fn(progress: Any) -> list[Any]:
+    def work_fn(progress: Any) -> Outcome[list[Any]]:
         outcomes = []
         for number, path in enumerate(files, start=1):
             progress(number - 1, len(files), path.name)
             outcomes.append(import_return(project, path))
-        return outcomes
+        # Refused and duplicate packages change nothing the pages show.
+        accepted = any(o.status == "accepted" for o in outcomes)
+        return Outcome(outcomes, Changes(scores=accepted))
 
     window.run_operation(
         _("Importing return packages…"),
         work_fn,
         lambda outcomes: ImportReport(outcomes, window).exec(),
         lambda e: QMessageBox.critical(window, _("Import"), str(e)),
-        changes=Changes(scores=True),
     )
 
 

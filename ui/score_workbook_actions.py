@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk.changes import Changes
+from review_desk.changes import Changes, Outcome
 from review_desk.i18n import _, tr
 
 from ui.models.row_table import Column
@@ -117,7 +117,7 @@ def import_score_workbooks(window: Any) -> None:
         return
     chosen = submit.isChecked()
 
-    def work(progress: Any) -> list[WorkbookRow]:
+    def work(progress: Any) -> Outcome[list[WorkbookRow]]:
         rows = []
         for number, file in enumerate(files, start=1):
             path = Path(file)
@@ -129,14 +129,13 @@ def import_score_workbooks(window: Any) -> None:
                 continue
             rows.append(_report_row(path.name, result, chosen))
         progress(len(files), len(files), "")
-        return rows
+        return Outcome(rows, Changes(scores=any(r.ok for r in rows)))
 
     window.run_operation(
         _("Importing score workbooks…"),
         work,
         lambda rows: WorkbookReport(rows, window).exec(),
         lambda e: QMessageBox.critical(window, _("Import Excel score workbooks"), str(e)),
-        changes=Changes(scores=True),
     )
 
 
