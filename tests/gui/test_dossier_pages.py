@@ -129,3 +129,5 @@ def test_intake_dialog_imports_in_the_background(window, qtbot, tmp_path: Path) 
     assert dialog.issues.model.rowCount() == 2  # the scan (manual check) and the late one
     assert "47" in dialog.summary.text()
     assert project.summary().dossiers == 47
+    # Their formal review ran in the dialog's worker, not afterwards on the UI thread.
+    assert len(fr.reviews(project)) == 47

@@ -159,8 +159,9 @@ class IntakeDialog(QDialog):
                 self.project, register, files, valid_only=valid_only, progress=progress
             )
             if result.imported:
-                # The new dossiers' formal review, here rather than on the UI thread.
-                progress(1, 1, _("Running the formal review…"))
+                # The new dossiers' formal review, here rather than on the UI thread;
+                # no progress call before it: the intake is stored, so a cancel now
+                # must not say that nothing was written.
                 run_review(self.project)
             return result
 
