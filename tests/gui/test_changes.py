@@ -136,3 +136,26 @@ def test_the_window_runs_one_operation_of_its_own_and_delivers_its_changes(
     assert done == ["imported"] and not window.busy()
     assert received == [(Changes(scores=True), window)]
     assert loads == [True]  # the overview, visible, read the project again at once
+
+
+def test_a_refused_finalisation_is_said_on_the_page_and_changes_nothing(
+    window, demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    assert window.open_project(str(demo_project))
+    window.set_role("committee")
+    window.show_page("ranking")
+    page = window.pages["ranking"]
+    page.wait()
+    assert len(page.result.experts) > 0  # the demo has deviations nobody explained yet
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    received: list[object] = []
+    window.operation_did_execute.connect(lambda c, _s: received.append(c))
+    page.finalise()
+    assert page.busy() and not page.finalise_button.isEnabled()
+    page.wait()
+    assert page.message_bar.level == "error"
+    assert "畸高畸低" in page.message_bar.label.text(), page.message_bar.label.text()
+    assert received == [] and page.result.finalised is None
+    assert page.finalise_button.isEnabled()
