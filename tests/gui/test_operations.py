@@ -181,6 +181,23 @@ def test_one_page_operation_at_a_time_errors_on_its_bar(qtbot, tmp_path) -> None
     project.close()
 
 
+def test_a_defect_in_a_page_operation_goes_to_the_error_hook(qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    page, project = _page(qtbot, tmp_path)
+    hooked: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda _type, error, _tb: hooked.append(error))
+
+    def buggy(progress):  # type: ignore[no-untyped-def]
+        return {}["missing"]
+
+    page.start_operation("t", buggy, lambda _result: None)
+    page.wait()
+    assert [type(e) for e in hooked] == [KeyError]
+    assert page.message_bar.isHidden()  # not a sentence for the user
+    project.close()
+
+
 def test_cancel_work_stops_the_page_operation(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import threading
 

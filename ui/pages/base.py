@@ -6,6 +6,7 @@ page's :meth:`Page.on_changes`."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -131,7 +132,7 @@ class Page(QWidget):
 
         ``on_done(result)`` runs on the UI thread; what the work changed (an ``Outcome``
         it returns, else ``changes``) is then announced through :attr:`changed`.
-        Errors go to the message bar unless ``on_error`` is given. Whatever the
+        Errors go to :meth:`report_error` unless ``on_error`` is given. Whatever the
         outcome, :meth:`operation_ended` runs first, so callbacks see the page idle."""
         if self._operation is not None:
             return None
@@ -139,7 +140,7 @@ class Page(QWidget):
         self._operation = operation
         operation.done.connect(lambda result: self._operation_finished(on_done, result))
         operation.error.connect(
-            lambda error: self._operation_finished(on_error or self.show_error, error)
+            lambda error: self._operation_finished(on_error or self.report_error, error)
         )
         operation.cancelled.connect(
             lambda: self._operation_finished(lambda _none: on_cancelled and on_cancelled(), None)
@@ -215,6 +216,17 @@ class Page(QWidget):
 
         text = os_error_message(error) if isinstance(error, OSError) else str(error)
         self.show_message(text, "error")
+
+    def report_error(self, error: BaseException) -> None:
+        """Where an operation's error goes unless the page says otherwise: one meant for
+        the user (a refusal, a full disk) to the message bar; any other is a defect, for
+        the application's error hook to log and show with its details."""
+        from review_desk.errors import UserError
+
+        if isinstance(error, (UserError, OSError)):
+            self.show_error(error)
+        else:
+            sys.excepthook(type(error), error, error.__traceback__)
 
     def clear_message(self) -> None:
         """Hide the message bar."""
