@@ -110,16 +110,6 @@ def test_cancelling_raises_in_the_work_at_its_next_report(qtbot) -> None:  # typ
     assert seen["done"] == [] and seen["error"] == [] and seen["changed"] == []
 
 
-def test_changes_combine_and_say_what_they_touch() -> None:
-    from review_desk.changes import NOTHING, Changes
-
-    assert not NOTHING and not NOTHING.ranking
-    assert Changes(defense=True) and not Changes(defense=True).ranking
-    assert Changes(adjustments=True).ranking and Changes(adjustments=True).ranking_decisions
-    assert Changes(scores=True) | Changes(finalised=True) == Changes(scores=True, finalised=True)
-    assert all(vars(Changes.everything()).values())
-
-
 # The page base class owns the lifecycle ----------------------------------------------
 
 
