@@ -470,12 +470,14 @@ class MainWindow(QMainWindow):
         )
         if not path:
             return
-        try:
-            project = Project.create(path, name=name.strip())
-        except ProjectOpenError as error:
-            QMessageBox.critical(self, _("Cannot create the project"), str(error))
-            return
-        self.set_project(project, path)
+        # Creating the database and its tables takes about half a second: not on the
+        # UI thread.
+        self.run_operation(
+            _("New project"),
+            lambda _progress: Project.create(path, name=name.strip()),
+            lambda project: self.set_project(project, path),
+            lambda error: QMessageBox.critical(self, _("Cannot create the project"), str(error)),
+        )
 
     def open_demo(self) -> None:
         """Open the demo project, building it in the background the first time."""

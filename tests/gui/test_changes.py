@@ -159,3 +159,28 @@ def test_a_refused_finalisation_is_said_on_the_page_and_changes_nothing(
     assert "畸高畸低" in page.message_bar.label.text(), page.message_bar.label.text()
     assert received == [] and page.result.finalised is None
     assert page.finalise_button.isEnabled()
+
+
+def test_a_new_project_is_created_in_the_background(
+    window, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    from review_desk.project import Project
+
+    target = tmp_path / "新项目.rdp"
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("新项目", True))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    threads: list[bool] = []
+    create = Project.create
+
+    def recording_create(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(_on_ui_thread())
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(Project, "create", recording_create)
+    with qtbot.waitSignal(window.project_opened, timeout=10_000):
+        window.create_project()
+    window.wait()
+    assert threads == [False]
+    assert window.project is not None and window.project.info().name == "新项目"
