@@ -344,8 +344,8 @@ class MainWindow(QMainWindow):
         self,
         title: str,
         work: Callable[[Progress], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
+        on_done: Callable[[Any], object],
+        on_error: Callable[[BaseException], object],
         *,
         changes: Changes = NOTHING,
     ) -> Operation | None:

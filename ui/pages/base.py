@@ -121,10 +121,10 @@ class Page(QWidget):
         self,
         title: str,
         work: Callable[[Progress], Any],
-        on_done: Callable[[Any], None],
+        on_done: Callable[[Any], object],
         *,
-        on_error: Callable[[BaseException], None] | None = None,
-        on_cancelled: Callable[[], None] | None = None,
+        on_error: Callable[[BaseException], object] | None = None,
+        on_cancelled: Callable[[], object] | None = None,
         changes: Changes = NOTHING,
     ) -> Operation | None:
         """Run ``work`` in the background unless an operation of this page is already
@@ -149,7 +149,7 @@ class Page(QWidget):
         self.operation_started()
         return operation.start()
 
-    def _operation_finished(self, callback: Callable[[Any], None], value: Any) -> None:
+    def _operation_finished(self, callback: Callable[[Any], object], value: Any) -> None:
         self._operation = None
         self.operation_ended()
         callback(value)
