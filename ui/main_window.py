@@ -430,8 +430,11 @@ class MainWindow(QMainWindow):
         self.project_opened.emit(project)
 
     def settle_pages(self) -> None:
-        """Let the pages' background computations end (before the project they read
-        closes, or the window goes)."""
+        """Let the window's and the pages' background work end (before the project it
+        reads closes, or the window goes): cancelled first, then waited for."""
+        if self._operation is not None:
+            self._operation.cancel()
+            self.wait()
         for page in self.pages.values():
             # Work whose result nobody will see is cancelled first, then waited for.
             page.cancel_work()

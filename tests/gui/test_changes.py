@@ -184,3 +184,35 @@ def test_a_new_project_is_created_in_the_background(
     window.wait()
     assert threads == [False]
     assert window.project is not None and window.project.info().name == "新项目"
+
+
+def test_closing_the_project_cancels_the_window_operation_first(window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from review_desk.changes import Changes
+    from review_desk.project import Project
+
+    window.set_project(Project.create(tmp_path / "p.rdp", name="测试"), str(tmp_path / "p.rdp"))
+    project = window.project
+    started, release = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def work(progress):  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait(5)
+        progress(1, 1, "")  # raises: the operation was cancelled
+        seen.append("went on")
+        return project.info().name
+
+    operation = window.run_operation(
+        "t", work, seen.append, seen.append, changes=Changes(scores=True)
+    )
+    operation.cancelled.connect(lambda: seen.append("cancelled"))
+    assert started.wait(5)
+    cancel = operation.cancel
+
+    def cancel_then_release() -> None:  # the work is still busy when it is cancelled
+        cancel()
+        release.set()
+
+    operation.cancel = cancel_then_release
+    window.close_project()
+    assert seen == ["cancelled"] and not window.busy() and window.project is None
