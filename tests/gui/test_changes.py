@@ -216,3 +216,32 @@ def test_closing_the_project_cancels_the_window_operation_first(window, tmp_path
     operation.cancel = cancel_then_release
     window.close_project()
     assert seen == ["cancelled"] and not window.busy() and window.project is None
+
+
+def test_the_experts_page_imports_a_roster_in_the_background(
+    window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from review_desk.changes import Changes
+    from review_desk.project import Project
+    from tests.scoring.test_panels import _roster
+
+    window.set_project(Project.create(tmp_path / "p.rdp", name="测试"), str(tmp_path / "p.rdp"))
+    window.set_role("agency")
+    window.show_page("experts")
+    page = window.pages["experts"]
+    received: list[object] = []
+    window.operation_did_execute.connect(lambda c, _s: received.append(c))
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    bad = _roster(tmp_path / "bad.xlsx", [[1, "", "山西大学", "化工", "13900000000", ""]])
+    good = _roster(tmp_path / "good.xlsx", [[1, "钱学文", "山西大学", "材料", "", ""]])
+    for roster in (bad, good):
+        monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, r=roster, **k: (str(r), ""))
+        page.import_roster()
+        assert page.busy() and not page.roster_button.isEnabled()
+        page.wait()
+    assert len(warnings) == 1 and "姓名" in warnings[0]  # the refused roster, row by row
+    assert received == [Changes(experts=True)]  # only the stored roster changed anything
+    assert page.experts.model.rowCount() == 1 and page.roster_button.isEnabled()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -16,16 +16,15 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import queries
-from review_desk.changes import Changes
+from review_desk.changes import Changes, Outcome
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress
 from review_desk.project import Project
 
 from ui.models.row_table import Column
 from ui.pages.base import Page
 from ui.widgets.data_table import DataTable
-
-T = TypeVar("T")
 
 
 def recusal_source_label(source: str) -> str:
@@ -146,16 +145,17 @@ class ExpertsPage(Page):
     def _write(
         self,
         title: str,
-        write: Callable[[Project], T],
-        message: Callable[[T], str | None],
+        write: Callable[[Project], Any],
+        message: Callable[[Any], str | None],
     ) -> None:
         """Run ``write`` in the background; then read the page again and say
-        ``message(result)`` in the status bar (nothing when it is None)."""
+        ``message(result)`` in the status bar (nothing when it is None). ``write`` may
+        return an ``Outcome`` to say what it changed; otherwise it changed the experts."""
         project = self.project
         if project is None:
             return
 
-        def done(result: T) -> None:
+        def done(result: Any) -> None:
             text = message(result)
             if text is None:
                 return
@@ -164,9 +164,12 @@ class ExpertsPage(Page):
             if hasattr(window, "statusBar"):
                 window.statusBar().showMessage(text, 6000)
 
-        self.start_operation(
-            title, lambda _progress: write(project), done, changes=Changes(experts=True)
-        )
+        def work(_progress: Progress) -> Outcome[Any]:
+            result = write(project)
+            # A write that knows better says what it changed (a refused roster: nothing).
+            return result if isinstance(result, Outcome) else Outcome(result, Changes(experts=True))
+
+        self.start_operation(title, work, done)
 
     def import_roster(self) -> None:
         """Import experts from an Excel or CSV roster."""
@@ -205,11 +208,11 @@ class ExpertsPage(Page):
                 updated=result.updated,
             )
 
-        self._write(
-            _("Import roster"),
-            lambda project: panels.import_roster(project, Path(path)),
-            imported,
-        )
+        def work(project: Project) -> Outcome[Any]:
+            result = panels.import_roster(project, Path(path))
+            return Outcome(result, Changes(experts=bool(result.stored)))  # refused: nothing
+
+        self._write(_("Import roster"), work, imported)
 
     def new_panel(self) -> None:
         """Create a panel."""
