@@ -245,3 +245,29 @@ def test_the_experts_page_imports_a_roster_in_the_background(
     assert len(warnings) == 1 and "姓名" in warnings[0]  # the refused roster, row by row
     assert received == [Changes(experts=True)]  # only the stored roster changed anything
     assert page.experts.model.rowCount() == 1 and page.roster_button.isEnabled()
+
+
+def test_the_agency_reopens_a_sheet_in_the_background(
+    window, demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QInputDialog
+
+    from review_desk import queries
+    from review_desk.changes import Changes
+
+    assert window.open_project(str(demo_project))
+    window.set_role("agency")
+    window.show_page("scoring")
+    page = window.pages["scoring"]
+    assert page.table.select_where(lambda r: r.status == "submitted")
+    sheet_id = page.table.selected_row().sheet_id
+    received: list[object] = []
+    window.operation_did_execute.connect(lambda c, _s: received.append(c))
+    monkeypatch.setattr(
+        QInputDialog, "getMultiLineText", lambda *a, **k: ("专家要求更正笔误", True)
+    )
+    page.reopen()
+    page.wait()
+    assert received == [Changes(scores=True)]
+    status = {r.sheet_id: r.status for r in queries.score_sheets(window.project)}
+    assert status[sheet_id] == "draft"
