@@ -271,3 +271,41 @@ def test_the_agency_reopens_a_sheet_in_the_background(
     assert received == [Changes(scores=True)]
     status = {r.sheet_id: r.status for r in queries.score_sheets(window.project)}
     assert status[sheet_id] == "draft"
+
+
+def test_a_cancel_after_the_adjustment_is_stored_still_shows_it(
+    window, demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from review_desk import ranking_decisions
+    from review_desk.changes import Changes
+
+    from ui.pages import ranking as ranking_page
+
+    assert window.open_project(str(demo_project))
+    window.set_role("committee")
+    window.show_page("ranking")
+    page = window.pages["ranking"]
+    page.wait()
+    assert page.table.select_where(lambda r: r["tier"] == "municipal")
+    dossier_id = page.table.selected_row()["dossier_id"]
+
+    def accept(dialog):  # type: ignore[no-untyped-def]
+        dialog.tier.setCurrentIndex(dialog.tier.findData("provincial"))
+        dialog.text.setPlainText("联席会议认定其示范作用突出")
+        return QDialog.DialogCode.Accepted
+
+    adjust = ranking_decisions.adjust
+
+    def adjust_then_cancel(*args, **kwargs):  # type: ignore[no-untyped-def]
+        adjust(*args, **kwargs)
+        page.cancel_work()  # the user presses Cancel just after the decision is stored
+
+    monkeypatch.setattr(ranking_page.ReasonDialog, "exec", accept)
+    monkeypatch.setattr(ranking_decisions, "adjust", adjust_then_cancel)
+    received: list[object] = []
+    window.operation_did_execute.connect(lambda c, _s: received.append(c))
+    page.adjust()
+    page.wait()
+    assert received == [Changes(adjustments=True)]
+    assert page.table.select_where(lambda r: r["dossier_id"] == dossier_id)
+    assert page.table.selected_row()["adjusted_tier"] == "provincial"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 from review_desk import ranking, ranking_decisions
 from review_desk.changes import NOTHING, Changes
 from review_desk.i18n import _, tr
-from review_desk.progress import Progress
+from review_desk.progress import Cancelled, Progress
 from review_desk.project import Project
 from scoring_models.rubric import N_
 
@@ -426,6 +427,7 @@ class RankingPage(Page):
             if decide is not None:
                 progress(0, 3, title)
                 decided = decide(project, options)
+                progress = _past_cancelling(progress)  # the decision is stored: show it
             return decided, _compute(project, options, defaults, progress)
 
         def done(result: tuple[Any, tuple[ranking.RankResult, ranking.RankResult]]) -> None:
@@ -667,3 +669,14 @@ def _compute(
     baseline = current if options == defaults else ranking.compute(project, **defaults, resamples=0)
     progress(3, 3, "")
     return current, baseline
+
+
+def _past_cancelling(progress: Progress) -> Progress:
+    """``progress`` once cancelling is too late: it still reports, but a cancel no
+    longer stops the work (which then ends as a success, with its changes)."""
+
+    def report(done: int, total: int, message: str) -> None:
+        with suppress(Cancelled):
+            progress(done, total, message)
+
+    return report
