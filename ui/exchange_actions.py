@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from review_desk.changes import Changes, Outcome
 from review_desk.i18n import _, tr
+from review_desk.progress import Cancelled
 
 from ui.models.row_table import Column
 from ui.widgets.data_table import DataTable
@@ -222,7 +223,12 @@ def import_returns(window: Any) -> None:
     def work_fn(progress: Any) -> Outcome[list[Any]]:
         outcomes = []
         for number, path in enumerate(files, start=1):
-            progress(number - 1, len(files), path.name)
+            try:
+                progress(number - 1, len(files), path.name)
+            except Cancelled:
+                if not outcomes:
+                    raise
+                break  # each package is imported on its own: report those done
             outcomes.append(import_return(project, path))
         # Refused and duplicate packages change nothing the pages show.
         accepted = any(o.status == "accepted" for o in outcomes)

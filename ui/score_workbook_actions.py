@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from review_desk.changes import Changes, Outcome
 from review_desk.i18n import _, tr
+from review_desk.progress import Cancelled
 
 from ui.models.row_table import Column
 from ui.widgets.data_table import DataTable
@@ -121,14 +122,18 @@ def import_score_workbooks(window: Any) -> None:
         rows = []
         for number, file in enumerate(files, start=1):
             path = Path(file)
-            progress(number - 1, len(files), path.name)
+            try:
+                progress(number - 1, len(files), path.name)
+            except Cancelled:
+                if not rows:
+                    raise
+                break  # each workbook is imported on its own: report those done
             try:
                 result = import_sheets(project, path, submit=chosen)
             except (SheetsError, ScoringError) as error:
                 rows.append(WorkbookRow(path.name, _("refused"), False, str(error)))
                 continue
             rows.append(_report_row(path.name, result, chosen))
-        progress(len(files), len(files), "")
         return Outcome(rows, Changes(scores=any(r.ok for r in rows)))
 
     window.run_operation(

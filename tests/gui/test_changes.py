@@ -309,3 +309,52 @@ def test_a_cancel_after_the_adjustment_is_stored_still_shows_it(
     assert received == [Changes(adjustments=True)]
     assert page.table.select_where(lambda r: r["dossier_id"] == dossier_id)
     assert page.table.selected_row()["adjusted_tier"] == "provincial"
+
+
+def test_a_cancelled_workbook_import_reports_and_announces_what_it_stored(
+    window, demo_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from review_desk import score_sheets_excel
+    from review_desk.changes import Changes
+    from tests.scoring.test_sheet_service import _expert_with_free_rows, fill_unscored_rows
+
+    import ui.score_workbook_actions as actions
+
+    window.open_project(str(demo_project))
+    window.set_role("agency")
+    project = window.project
+    expert = _expert_with_free_rows(project)
+    first = tmp_path / "评分表.xlsx"
+    score_sheets_excel.export_sheets(project, expert, first)
+    fill_unscored_rows(project, expert, first, 2)
+    second = shutil.copy(first, tmp_path / "评分表_2.xlsx")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(first), str(second)], "")
+    )
+    reports: list[actions.WorkbookReport] = []
+
+    def fake_exec(dialog: QDialog) -> int:
+        if isinstance(dialog, actions.WorkbookReport):
+            reports.append(dialog)
+            return 0
+        return QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(QDialog, "exec", fake_exec)
+    import_sheets = score_sheets_excel.import_sheets
+
+    def import_then_cancel(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = import_sheets(*args, **kwargs)
+        window._operation.cancel()  # the user cancels while the first file is read
+        return result
+
+    monkeypatch.setattr(score_sheets_excel, "import_sheets", import_then_cancel)
+    changed: list[object] = []
+    window.operation_did_execute.connect(lambda c, _s: changed.append(c))
+    window.actions["import_score_workbooks"].trigger()
+    window.wait()
+    assert [r.file for r in reports[0].rows] == [first.name] and reports[0].rows[0].ok
+    assert changed == [Changes(scores=True)]
