@@ -1,6 +1,7 @@
 """The offline exchange in the application: open a work package (expert), make the
 signed return (expert), make work packages for every expert, import return packages
-with a report, and enrol an expert's key (agency). Long work runs in the background."""
+with a report, and enrol an expert's key (agency). The work, and every write, runs in
+the background through the window's operation; what it changed reaches every page."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from review_desk.changes import Changes, Outcome
 from review_desk.i18n import _, tr
+from review_desk.progress import Cancelled
 
 from ui.models.row_table import Column
-from ui.operations import run_operation
 from ui.widgets.data_table import DataTable
 
 
@@ -61,8 +63,7 @@ def open_work_package(window: Any) -> None:
             ),
         )
 
-    window._operation = run_operation(
-        window,
+    window.run_operation(
         _("Opening the work package…"),
         work_fn,
         done,
@@ -92,20 +93,32 @@ def make_return(window: Any) -> None:
     if not target:
         return
     path = window.project.path
-    try:
-        manifest = make(path, Path(target))
-    except ReturnError as error:
-        QMessageBox.warning(window, _("Save the return package"), str(error))
-        return
-    QMessageBox.information(
-        window,
-        _("Save the return package"),
-        tr(
-            "Return number {sequence} saved to {path}, signed with your key {fp}.",
-            sequence=manifest["sequence"],
-            path=target,
-            fp=_fingerprint(path),
-        ),
+
+    def done(result: tuple[Any, str]) -> None:
+        manifest, fp = result
+        QMessageBox.information(
+            window,
+            _("Save the return package"),
+            tr(
+                "Return number {sequence} saved to {path}, signed with your key {fp}.",
+                sequence=manifest["sequence"],
+                path=target,
+                fp=fp,
+            ),
+        )
+
+    def failed(error: BaseException) -> None:
+        title = _("Save the return package")
+        if isinstance(error, ReturnError):
+            QMessageBox.warning(window, title, str(error))
+        else:
+            QMessageBox.critical(window, title, str(error))
+
+    window.run_operation(
+        _("Saving the return package…"),
+        lambda _progress: (make(path, Path(target)), _fingerprint(path)),
+        done,
+        failed,
     )
 
 
@@ -132,8 +145,7 @@ def make_work_packages(window: Any) -> None:
         progress(len(experts), len(experts), "")
         return written
 
-    window._operation = run_operation(
-        window,
+    window.run_operation(
         _("Making work packages…"),
         work_fn,
         lambda written: QMessageBox.information(
@@ -208,22 +220,24 @@ def import_returns(window: Any) -> None:
         return
     files = sorted(Path(folder).glob("*.rdreturn"))
 
-    def work_fn(progress: Any) -> list[Any]:
-        outcomes = []
+    def work_fn(progress: Any) -> Outcome[list[Any]]:
+        outcomes: list[Any] = []
         for number, path in enumerate(files, start=1):
-            progress(number - 1, len(files), path.name)
+            try:
+                progress(number - 1, len(files), path.name)
+            except Cancelled:
+                if not outcomes:
+                    raise
+                break  # each package is imported on its own: report those done
             outcomes.append(import_return(project, path))
-        return outcomes
+        # Refused and duplicate packages change nothing the pages show.
+        accepted = any(o.status == "accepted" for o in outcomes)
+        return Outcome(outcomes, Changes(scores=accepted))
 
-    def done(outcomes: list[Any]) -> None:
-        ImportReport(outcomes, window).exec()
-        window.refresh()
-
-    window._operation = run_operation(
-        window,
+    window.run_operation(
         _("Importing return packages…"),
         work_fn,
-        done,
+        lambda outcomes: ImportReport(outcomes, window).exec(),
         lambda e: QMessageBox.critical(window, _("Import"), str(e)),
     )
 
@@ -272,6 +286,13 @@ def enrol_key(window: Any) -> None:
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     form.addRow(buttons)
-    if dialog.exec() == QDialog.DialogCode.Accepted:
-        enrol(project, expert.currentData(), pem)
-        window.statusBar().showMessage(tr("Key {fp} enrolled", fp=fp), 6000)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    expert_id = expert.currentData()
+    window.run_operation(
+        _("Enrolling the key…"),
+        lambda _progress: enrol(project, expert_id, pem),
+        lambda _result: window.statusBar().showMessage(tr("Key {fp} enrolled", fp=fp), 6000),
+        lambda e: QMessageBox.critical(window, _("Enrol a key"), str(e)),
+        changes=Changes(experts=True),
+    )

@@ -4,8 +4,10 @@ document (new, open, recent, close), and window state kept between runs."""
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QActionGroup, QCloseEvent, QKeySequence, QShortcut
@@ -25,12 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import __version__
+from review_desk.changes import NOTHING, Changes
 from review_desk.errors import ProjectOpenError
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress
 from review_desk.project import PROJECT_SUFFIX, Project, delete_project_files
 
 from ui.actions import create_actions
-from ui.operations import Operation, Progress, run_operation
+from ui.operations import Operation, wait_while
 from ui.pages.base import Page
 from ui.pages.registry import page_shortcut, page_specs
 from ui.pages.welcome import WelcomePage
@@ -54,6 +58,9 @@ class MainWindow(QMainWindow):
     """The application window."""
 
     project_opened = Signal(object)
+    operation_did_execute = Signal(object, object)
+    """``(changes, source)`` after an operation changed the project; ``source`` is the
+    page that ran it, or the window."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -287,6 +294,8 @@ class MainWindow(QMainWindow):
             spec = next(s for s in page_specs() if s.key == key)
             self.pages[key] = spec.create(self.stack)
             self.pages[key].set_role(self.role)
+            page = self.pages[key]
+            page.changed.connect(lambda changes, p=page: self.deliver_changes(changes, p))
             self.stack.addWidget(self.pages[key])
         return self.pages[key]
 
@@ -321,6 +330,53 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(-1)
         self.navigation.blockSignals(False)
         self.navigation.setEnabled(False)
+
+    def deliver_changes(self, changes: Changes, source: object = None) -> None:
+        """Hand what an operation changed to every page showing the project; each page
+        decides whether to read it again (no page calls another, nobody polls)."""
+        if not changes:
+            return
+        for key in sorted(self._loaded):
+            self.pages[key].on_changes(changes, source)
+        self.operation_did_execute.emit(changes, source)
+
+    def run_operation(
+        self,
+        title: str,
+        work: Callable[[Progress], Any],
+        on_done: Callable[[Any], object],
+        on_error: Callable[[BaseException], object],
+        *,
+        changes: Changes = NOTHING,
+    ) -> Operation | None:
+        """Run the window's own background work (the demo, the exchange menus): one at a
+        time, cancelled and waited for on close; what it changed goes to every page.
+        Return None, starting nothing, while another such operation runs."""
+        if self._operation is not None:
+            self.statusBar().showMessage(_("Wait for the running operation to end."), 6000)
+            return None
+        operation = Operation(self, title, work, changes)
+        self._operation = operation
+
+        def ended() -> None:
+            self._operation = None
+
+        # Connected first: the window is idle again before the callbacks run.
+        operation.done.connect(ended)
+        operation.error.connect(ended)
+        operation.cancelled.connect(ended)
+        operation.done.connect(on_done)
+        operation.error.connect(on_error)
+        operation.changed.connect(lambda c: self.deliver_changes(c, self))
+        return operation.start()
+
+    def busy(self) -> bool:
+        """Whether the window's own operation is running."""
+        return self._operation is not None
+
+    def wait(self) -> None:
+        """Return once the window's own operation, if any, has ended."""
+        wait_while(self.busy)
 
     def refresh(self) -> None:
         """Read the project again into every page already shown."""
@@ -374,16 +430,15 @@ class MainWindow(QMainWindow):
         self.project_opened.emit(project)
 
     def settle_pages(self) -> None:
-        """Let the pages' background computations end (before the project they read
-        closes, or the window goes)."""
+        """Let the window's and the pages' background work end (before the project it
+        reads closes, or the window goes): cancelled first, then waited for."""
+        if self._operation is not None:
+            self._operation.cancel()
+            self.wait()
         for page in self.pages.values():
             # Work whose result nobody will see is cancelled first, then waited for.
-            canceller = getattr(page, "cancel_work", None)
-            if callable(canceller):
-                canceller()
-            waiter = getattr(page, "wait", None)
-            if callable(waiter):
-                waiter()
+            page.cancel_work()
+            page.wait()
 
     def close_project(self) -> None:
         """Close the open project and show the start page."""
@@ -418,12 +473,14 @@ class MainWindow(QMainWindow):
         )
         if not path:
             return
-        try:
-            project = Project.create(path, name=name.strip())
-        except ProjectOpenError as error:
-            QMessageBox.critical(self, _("Cannot create the project"), str(error))
-            return
-        self.set_project(project, path)
+        # Creating the database and its tables takes about half a second: not on the
+        # UI thread.
+        self.run_operation(
+            _("New project"),
+            lambda _progress: Project.create(path, name=name.strip()),
+            lambda project: self.set_project(project, path),
+            lambda error: QMessageBox.critical(self, _("Cannot create the project"), str(error)),
+        )
 
     def open_demo(self) -> None:
         """Open the demo project, building it in the background the first time."""
@@ -441,7 +498,7 @@ class MainWindow(QMainWindow):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.build_demo(path)
 
-    def build_demo(self, path: Path) -> Operation:
+    def build_demo(self, path: Path) -> Operation | None:
         """Build the demo project at ``path`` in the background, then open it."""
         from review_desk.demo import build_demo
 
@@ -452,15 +509,14 @@ class MainWindow(QMainWindow):
             delete_project_files(path)
             QMessageBox.critical(self, _("Cannot build the demo project"), str(error))
 
-        operation = run_operation(
-            self,
+        operation = self.run_operation(
             _("Building the demo project…"),
             work,
             lambda project: self.set_project(project, str(path)),
             on_error,
         )
-        operation.cancelled.connect(lambda: delete_project_files(path))
-        self._operation = operation
+        if operation is not None:
+            operation.cancelled.connect(lambda: delete_project_files(path))
         return operation
 
     def _update_recent_menu(self) -> None:

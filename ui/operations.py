@@ -1,10 +1,16 @@
 """The one path for long work: run a plain core function off the UI thread, report its
-progress, let the user cancel, and hand the result back on the UI thread.
+progress, let the user cancel, and hand the result back on the UI thread together with
+what it changed (Anki's ``CollectionOp``).
 
 The core reports progress through a plain callback ``progress(done, total, message)``;
 cancelling makes the next call of that callback raise :class:`Cancelled`, so work stops
 at a safe point (core functions write in one transaction, which is then rolled back).
 A progress dialog appears only when the work takes longer than half a second.
+
+What the work changed is a :class:`~review_desk.changes.Changes`: the work returns an
+:class:`~review_desk.changes.Outcome` (its result and its changes), or the caller states
+the changes when it starts the operation. They are handed on only when the work
+succeeded: a use case that fails or is cancelled rolls its transaction back.
 """
 
 from __future__ import annotations
@@ -16,14 +22,13 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from review_desk.changes import NOTHING, Changes, Outcome
 from review_desk.i18n import _
+from review_desk.progress import Cancelled, Progress
 
-Progress = Callable[[int, int, str], None]
+__all__ = ["Cancelled", "Operation", "Progress", "run_operation", "wait_while"]
+
 SHOW_AFTER_MS = 500
-
-
-class Cancelled(Exception):
-    """The user cancelled the operation."""
 
 
 class _Worker(QObject):
@@ -59,14 +64,27 @@ class _Worker(QObject):
 
 
 class Operation(QObject):
-    """A running background operation. Keep a reference until ``done`` or ``error``."""
+    """A running background operation. Keep a reference until ``done``, ``error`` or
+    ``cancelled``.
+
+    On success ``done(result)`` is emitted, then ``changed(changes)`` when the work
+    changed anything; ``ended`` is emitted last in every case."""
 
     done = Signal(object)
     error = Signal(object)
     cancelled = Signal()
+    changed = Signal(object)
+    ended = Signal()
 
-    def __init__(self, parent: QWidget, title: str, work: Callable[[Progress], Any]) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        title: str,
+        work: Callable[[Progress], Any],
+        changes: Changes = NOTHING,
+    ) -> None:
         super().__init__(parent)
+        self.changes = changes
         self._thread = QThread()
         self._worker = _Worker(work)
         self._worker.moveToThread(self._thread)
@@ -112,16 +130,27 @@ class Operation(QObject):
 
     def _on_finished(self, result: object) -> None:
         self._finish()
-        self.done.emit(result)
-        self._dispose()
+        if isinstance(result, Outcome):
+            self.changes = result.changes
+            result = result.result
+        try:
+            self.done.emit(result)
+            if self.changes:
+                self.changed.emit(self.changes)
+        finally:
+            self.ended.emit()
+            self._dispose()
 
     def _on_failed(self, error: object) -> None:
         self._finish()
-        if isinstance(error, Cancelled):
-            self.cancelled.emit()
-        else:
-            self.error.emit(error)
-        self._dispose()
+        try:
+            if isinstance(error, Cancelled):
+                self.cancelled.emit()
+            else:
+                self.error.emit(error)
+        finally:
+            self.ended.emit()
+            self._dispose()
 
     def _dispose(self) -> None:
         """Free the dialog and this object once the callbacks have run: they are
@@ -149,10 +178,12 @@ def run_operation(
     work: Callable[[Progress], Any],
     on_done: Callable[[Any], object],
     on_error: Callable[[BaseException], object],
+    changes: Changes = NOTHING,
 ) -> Operation:
     """Start ``work`` in the background and call back on the UI thread (what a callback
-    returns, such as the button of a message box it shows, is ignored)."""
-    operation = Operation(parent, title, work)
+    returns, such as the button of a message box it shows, is ignored). ``changes``
+    is what the work changes when it does not return an ``Outcome`` saying so."""
+    operation = Operation(parent, title, work, changes)
     operation.done.connect(on_done)
     operation.error.connect(on_error)
     return operation.start()

@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from review_desk.changes import Changes, Outcome
 from review_desk.i18n import _, tr
+from review_desk.progress import Cancelled, Progress
 
 from ui.models.row_table import Column
-from ui.operations import run_operation
 from ui.widgets.data_table import DataTable
 
 
@@ -63,8 +64,7 @@ def export_score_workbook(window: Any) -> None:
     if not target:
         return
     expert_id = int(expert.currentData())
-    window._operation = run_operation(
-        window,
+    window.run_operation(
         _("Writing the score workbook…"),
         lambda _progress: export_sheets(project, expert_id, Path(target)),
         lambda count: window.statusBar().showMessage(
@@ -118,29 +118,28 @@ def import_score_workbooks(window: Any) -> None:
         return
     chosen = submit.isChecked()
 
-    def work(progress: Any) -> list[WorkbookRow]:
-        rows = []
+    def work(progress: Progress) -> Outcome[list[WorkbookRow]]:
+        rows: list[WorkbookRow] = []
         for number, file in enumerate(files, start=1):
             path = Path(file)
-            progress(number - 1, len(files), path.name)
+            try:
+                progress(number - 1, len(files), path.name)
+            except Cancelled:
+                if not rows:
+                    raise
+                break  # each workbook is imported on its own: report those done
             try:
                 result = import_sheets(project, path, submit=chosen)
             except (SheetsError, ScoringError) as error:
                 rows.append(WorkbookRow(path.name, _("refused"), False, str(error)))
                 continue
             rows.append(_report_row(path.name, result, chosen))
-        progress(len(files), len(files), "")
-        return rows
+        return Outcome(rows, Changes(scores=any(r.ok for r in rows)))
 
-    def done(rows: list[WorkbookRow]) -> None:
-        WorkbookReport(rows, window).exec()
-        window.refresh()
-
-    window._operation = run_operation(
-        window,
+    window.run_operation(
         _("Importing score workbooks…"),
         work,
-        done,
+        lambda rows: WorkbookReport(rows, window).exec(),
         lambda e: QMessageBox.critical(window, _("Import Excel score workbooks"), str(e)),
     )
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from review_desk.demo.register_export import export_demo_register, load_demo_sou
 from review_desk.formal_review import run_review
 from review_desk.i18n import tr
 from review_desk.intake.importer import run_intake
+from review_desk.progress import Progress
 from review_desk.project import Project
 from review_desk.rubrics import active_rubric
 from review_desk.scoring import totals
@@ -30,7 +30,6 @@ from review_desk.storage import models as m
 
 ACTOR = "演示数据生成"
 SEED = 20220121
-Progress = Callable[[int, int, str], None]
 
 __all__ = ["ACTOR", "build_demo", "load_demo_source"]
 

@@ -9,7 +9,6 @@ import hashlib
 import json
 import uuid
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from review_desk.atomic_file import replacing
 from review_desk.audit import Clock, utc_now
 from review_desk.errors import UserError
 from review_desk.i18n import tr
+from review_desk.progress import Progress
 from review_desk.project import Project
 from review_desk.rubrics import rubric_text
 from review_desk.storage import models as m
@@ -32,7 +32,6 @@ MANIFEST = "manifest.json"
 MAX_PACKAGE = 64 * 1024**3  # declared content of a work package (PDFs can be large)
 MAX_FILE = 2 * 1024**3
 MAX_MANIFEST = 64 * 1024**2
-Progress = Callable[[int, int, str], None]
 
 
 class PackageError(UserError):

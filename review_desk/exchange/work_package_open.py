@@ -36,10 +36,10 @@ from review_desk.exchange.work_package import (
     MAX_MANIFEST,
     MAX_PACKAGE,
     PackageError,
-    Progress,
 )
 from review_desk.exchange.zipsafe import UnsafeArchive, check_names, read_member
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress
 from review_desk.project import Project, files_dir_for
 from review_desk.rubrics import load_rubric, problem_text, rubric_in_use, rubric_text
 from review_desk.scoring import ScoringError, Source

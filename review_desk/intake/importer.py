@@ -12,7 +12,7 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,10 +36,9 @@ from review_desk.intake.register_rows import (
     RegisterCheck,
     check_register,
 )
+from review_desk.progress import Progress
 from review_desk.project import Project
 from review_desk.storage import models as m
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass

@@ -22,6 +22,7 @@ from review_desk.atomic_file import replacing
 from review_desk.audit import utc_now
 from review_desk.domain import Tier
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress, report
 from review_desk.project import Project
 from review_desk.ranking import RankResult, tier_label
 from review_desk.results import workbook_sheets as sheets
@@ -34,13 +35,6 @@ from review_desk.results.source import results_ranking
 from review_desk.results.xlsx_tables import TIER_FILLS, discard, write_table
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
-
-# progress(done, total, what) -> False to cancel
-Progress = Callable[[int, int, str], bool]
-
-
-class ExportCancelled(Exception):
-    """The user cancelled the export; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +72,8 @@ def export_workbook(
     from openpyxl import Workbook
 
     def step(done: int, total: int, what: str) -> None:
-        if progress is not None and progress(done, total, what) is False:
-            raise ExportCancelled
+        # A cancelling caller raises Cancelled here; the earlier file stays in place.
+        report(progress, done, total, what)
 
     # Steps: the ranking, the records, one per sheet, saving.
     total = 2 + len(sheets.sheet_titles()) + 1

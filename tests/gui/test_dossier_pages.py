@@ -94,6 +94,7 @@ def test_a_reviewer_decides_a_check(window, demo_project: Path, monkeypatch) -> 
 
     monkeypatch.setattr(override_dialog.OverrideDialog, "exec", accept)
     page.decide_check()
+    page.wait()  # the decision is written off the UI thread
     row = page.current()
     assert row is not None and row.applicant == "吕梁特色轻工集团有限公司"
     assert row.verdict == fr.PASSED
@@ -126,3 +127,5 @@ def test_intake_dialog_imports_in_the_background(window, qtbot, tmp_path: Path) 
     assert dialog.issues.model.rowCount() == 2  # the scan (manual check) and the late one
     assert "47" in dialog.summary.text()
     assert project.summary().dossiers == 47
+    # Their formal review ran in the dialog's worker, not afterwards on the UI thread.
+    assert len(fr.reviews(project)) == 47

@@ -40,6 +40,7 @@ def test_running_the_checks_with_an_unknown_fact_says_which_rule(
     window.show_page("formal_review")
     page = window.pages["formal_review"]
     page.run_button.click()
+    page.wait()
     # Said on the page's message bar, not in a modal box.
     shown = page.message_bar.label.text()
     assert not page.message_bar.isHidden() and page.message_bar.level == "error"

@@ -81,7 +81,7 @@ def test_search_filters_the_dossiers(window, demo_project: Path) -> None:  # typ
 def test_demo_is_built_in_the_background(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(window.project_opened, timeout=60_000):
         window.welcome.demo_button.click()
-    window._operation.wait()
+    window.wait()
     assert window.project is not None
     assert window.project.summary().dossiers == 47
     assert window.settings.recent_projects[0].endswith("demo.rdp")

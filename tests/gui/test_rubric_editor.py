@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDoubleSpinBox, QLineEdit, QMessageBox
 
+from review_desk.changes import Changes
 from review_desk.project import Project
 from review_desk.rubrics import active_rubric
 
@@ -49,7 +50,11 @@ def test_editing_validates_live_and_makes_a_new_version(
     version.textEdited.emit("2022.2")
     with Project(demo_project) as project:
         before = active_rubric(project).content_hash
+    changed: list[object] = []
+    window.operation_did_execute.connect(lambda changes, _source: changed.append(changes))
     editor.activate()
+    window.pages["scoring"].wait()  # the rubric is written off the UI thread
+    assert changed == [Changes(rubric=True)]  # the ranking and charts hear of it
     with Project(demo_project) as project:
         after = active_rubric(project)
     assert after.content_hash != before and after.version == "2022.2"

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog
 
 from review_desk import scoring
+from review_desk.changes import Changes
 from review_desk.project import Project
 from review_desk.score_sheets_excel import export_sheets
 from tests.scoring.test_sheet_service import _expert_with_free_rows, fill_unscored_rows
@@ -43,8 +44,12 @@ def test_import_with_submit_from_the_menu(  # type: ignore[no-untyped-def]
         return QDialog.DialogCode.Accepted.value
 
     monkeypatch.setattr(QDialog, "exec", fake_exec)
+    changed: list[object] = []
+    window.operation_did_execute.connect(lambda changes, _source: changed.append(changes))
     window.actions_by_key["import_score_workbooks"].trigger()
     qtbot.waitUntil(lambda: "report" in seen, timeout=30_000)
+    qtbot.waitUntil(lambda: bool(changed), timeout=5_000)
+    assert changed == [Changes(scores=True)]  # every page hears of the stored scores
     assert "提交" in str(seen["asked"])
     report = seen["report"]
     assert isinstance(report, actions.WorkbookReport)

@@ -13,11 +13,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from review_desk.progress import Cancelled
 from review_desk.project import Project
 from review_desk.ranking import tier_label
 from review_desk.results.criterion_scores import criterion_scores
 from review_desk.results.source import results_ranking
-from review_desk.results.workbook import ExportCancelled, export_workbook
+from review_desk.results.workbook import export_workbook
 from review_desk.results.workbook_sheets import NAME_WIDTH
 from review_desk.results.xlsx_tables import TIER_FILLS, display_width
 from review_desk.rubrics import active_rubric
@@ -249,11 +250,12 @@ def test_cancelled_export_leaves_the_earlier_file(demo_project: Path, tmp_path: 
     target.write_bytes(b"earlier")
     calls = []
 
-    def progress(done: int, total: int, what: str) -> bool:
+    def progress(done: int, total: int, what: str) -> None:
         calls.append(what)
-        return done < 5
+        if done >= 5:
+            raise Cancelled
 
-    with Project(demo_project) as project, pytest.raises(ExportCancelled):
+    with Project(demo_project) as project, pytest.raises(Cancelled):
         export_workbook(
             project, target, result=results_ranking(project, resamples=0), progress=progress
         )

@@ -153,9 +153,17 @@ class IntakeDialog(QDialog):
         self.summary.setText(_("Importing…"))
 
         def work(progress: Any) -> Any:
-            return run_intake(
+            from review_desk.formal_review import run_review
+
+            result = run_intake(
                 self.project, register, files, valid_only=valid_only, progress=progress
             )
+            if result.imported:
+                # The new dossiers' formal review, here rather than on the UI thread;
+                # no progress call before it: the intake is stored, so a cancel now
+                # must not say that nothing was written.
+                run_review(self.project)
+            return result
 
         self.operation = run_operation(
             self, _("Importing the register…"), work, self._done, self._failed

@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from review_desk.changes import Changes
 from review_desk.charts import KINDS, kind_title
 from review_desk.i18n import _, tr
 from review_desk.ranking import tier_label
 from review_desk.results.source import final_list, results_ranking
 
-from ui.operations import Operation, run_operation, wait_while
 from ui.pages.base import Page, card
 from ui.widgets.chart_canvas import ChartCanvas
 from ui.widgets.presentation import PresentationWindow
@@ -58,7 +58,6 @@ class ChartsPage(Page):
         )
         self.data: ChartData | None = None
         self._charts: dict[str, Chart] = {}
-        self._operation: Operation | None = None
         self._role = "committee"
         self.presentation: PresentationWindow | None = None
         self.dossier_id: int | None = None
@@ -146,13 +145,16 @@ class ChartsPage(Page):
         self._role = role
         self.open_button.setVisible(role in spec_for("materials").roles)
 
+    def affected_by(self, changes: Changes) -> bool:
+        # A committee adjustment or an explanation changes the list without changing
+        # the finalised hash: the change itself says so.
+        return changes.ranking
+
     def load(self) -> None:
         """Compute the ranking and gather the chart data in the background."""
         project = self.project
-        if project is None or self._operation is not None:
+        if project is None or self.busy():
             return
-        self.canvas.show_message(_("Computing the ranking…"))
-        self._set_enabled(False)
 
         def work(progress: Any) -> ChartData:
             from review_desk.charts.data import chart_data
@@ -162,10 +164,15 @@ class ChartsPage(Page):
             progress(1, 2, _("Gathering the chart data…"))
             return chart_data(project, result)
 
-        self._operation = run_operation(
-            self, _("Preparing the charts"), work, self._loaded, self._failed
-        )
-        self._operation.cancelled.connect(self._cancelled)
+        if self.start_operation(
+            _("Preparing the charts"),
+            work,
+            self._loaded,
+            on_error=self._failed,
+            on_cancelled=self._cancelled,
+        ):
+            self.canvas.show_message(_("Computing the ranking…"))
+            self._set_enabled(False)
 
     def set_project(self, project: Any) -> None:
         self.close_presentation()
@@ -177,7 +184,7 @@ class ChartsPage(Page):
         """Coming back to the page after the list was finalised (or reopened elsewhere):
         the charts and their status follow."""
         super().showEvent(event)
-        if self.project is None or self.data is None or self._operation is not None:
+        if self.project is None or self.data is None or self.busy():
             return
         final = final_list(self.project)
         shown = self.data.finalised.content_hash if self.data.finalised else None
@@ -187,25 +194,21 @@ class ChartsPage(Page):
     def cancel_work(self) -> None:
         """Stop a running computation (the project is closing) and the presentation."""
         self.close_presentation()
-        if self._operation is not None:
-            self._operation.cancel()
+        super().cancel_work()
 
     def close_presentation(self) -> None:
         """Close the presentation window, if open."""
         if self.presentation is not None:
             self.presentation.close()
 
-    def wait(self) -> None:
-        """Block until a running computation has ended (tests, screenshots, shutdown)."""
-        wait_while(lambda: self._operation is not None)
+    def operation_started(self) -> None:
+        self.refresh_button.setEnabled(False)
 
-    def _done(self) -> None:
-        self._operation = None
+    def operation_ended(self) -> None:
         self.refresh_button.setEnabled(True)
 
     def _cancelled(self) -> None:
         """Back to the charts shown before, if any."""
-        self._done()
         if self.data is not None:
             self._set_enabled(True)
             self.show_current()
@@ -213,12 +216,10 @@ class ChartsPage(Page):
             self.canvas.show_message(_("Cancelled. Recompute to draw the charts."))
 
     def _failed(self, error: BaseException) -> None:
-        self._done()
         self.canvas.show_message(str(error))
         QMessageBox.warning(self, _("Charts"), str(error))
 
     def _loaded(self, data: ChartData) -> None:
-        self._done()
         self.data = data
         self._charts.clear()
         final = data.finalised

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import defense, queries
+from review_desk.changes import Changes
 from review_desk.domain import DefenseMode
 from review_desk.formatting import CHINA_TZ, local_time
 from review_desk.i18n import _, tr
@@ -236,6 +237,9 @@ class DefensePage(Page):
 
     def set_role(self, role: str) -> None:
         self.new_button.setVisible(role == "agency")
+
+    def affected_by(self, changes: Changes) -> bool:
+        return changes.defense or changes.experts or changes.dossiers
 
     def load(self) -> None:
         # A record shown before belongs to the project shown before (or is gone).

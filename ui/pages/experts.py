@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -13,8 +16,11 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import queries
+from review_desk.changes import Changes, Outcome
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress
+from review_desk.project import Project
 
 from ui.models.row_table import Column
 from ui.pages.base import Page
@@ -116,11 +122,54 @@ class ExpertsPage(Page):
         self.recusal_button.clicked.connect(self.record_recusal)
         self.detect_button.clicked.connect(self.detect)
 
-    def _done(self, message: str) -> None:
-        self.load()
-        window = self.window()
-        if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(message, 6000)
+    def affected_by(self, changes: Changes) -> bool:
+        return changes.experts or changes.dossiers
+
+    def operation_started(self) -> None:
+        for button in self._action_buttons():
+            button.setEnabled(False)
+
+    def operation_ended(self) -> None:
+        for button in self._action_buttons():
+            button.setEnabled(True)
+
+    def _action_buttons(self) -> tuple[QPushButton, ...]:
+        return (
+            self.roster_button,
+            self.panel_button,
+            self.assign_button,
+            self.recusal_button,
+            self.detect_button,
+        )
+
+    def _write(
+        self,
+        title: str,
+        write: Callable[[Project], Any],
+        message: Callable[[Any], str | None],
+    ) -> None:
+        """Run ``write`` in the background; then read the page again and say
+        ``message(result)`` in the status bar (nothing when it is None). ``write`` may
+        return an ``Outcome`` to say what it changed; otherwise it changed the experts."""
+        project = self.project
+        if project is None:
+            return
+
+        def done(result: Any) -> None:
+            text = message(result)
+            if text is None:
+                return
+            self.load()
+            window = self.window()
+            if hasattr(window, "statusBar"):
+                window.statusBar().showMessage(text, 6000)
+
+        def work(_progress: Progress) -> Outcome[Any]:
+            result = write(project)
+            # A write that knows better says what it changed (a refused roster: nothing).
+            return result if isinstance(result, Outcome) else Outcome(result, Changes(experts=True))
+
+        self.start_operation(title, work, done)
 
     def import_roster(self) -> None:
         """Import experts from an Excel or CSV roster."""
@@ -135,34 +184,35 @@ class ExpertsPage(Page):
         )
         if not path:
             return
-        try:
-            result = panels.import_roster(self.project, Path(path))
-        except panels.PanelError as error:
-            self.show_error(error)
-            return
-        if not result.stored:
-            QMessageBox.warning(
-                self,
-                _("Import roster"),
-                "\n".join(
-                    tr(
-                        "row {row} {column}「{value}」：{problem}",
-                        row=i.row,
-                        column=i.column,
-                        value=i.value,
-                        problem=i.problem,
-                    )
-                    for i in result.issues
-                ),
-            )
-            return
-        self._done(
-            tr(
+
+        def imported(result: Any) -> str | None:
+            if not result.stored:
+                QMessageBox.warning(
+                    self,
+                    _("Import roster"),
+                    "\n".join(
+                        tr(
+                            "row {row} {column}「{value}」：{problem}",
+                            row=i.row,
+                            column=i.column,
+                            value=i.value,
+                            problem=i.problem,
+                        )
+                        for i in result.issues
+                    ),
+                )
+                return None
+            return tr(
                 "Roster imported: {added} new, {updated} changed.",
                 added=result.added,
                 updated=result.updated,
             )
-        )
+
+        def work(project: Project) -> Outcome[Any]:
+            result = panels.import_roster(project, Path(path))
+            return Outcome(result, Changes(experts=bool(result.stored)))  # refused: nothing
+
+        self._write(_("Import roster"), work, imported)
 
     def new_panel(self) -> None:
         """Create a panel."""
@@ -175,18 +225,13 @@ class ExpertsPage(Page):
         dialog = PanelDialog(queries.experts(self.project), self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        try:
-            panels.create_panel(
-                self.project,
-                dialog.name.text(),
-                dialog.leader.currentData(),
-                checked(dialog.members),
-                checked(dialog.directions),
-            )
-        except panels.PanelError as error:
-            self.show_error(error)
-            return
-        self._done(_("Panel created"))
+        name, leader = dialog.name.text(), dialog.leader.currentData()
+        members, directions = checked(dialog.members), checked(dialog.directions)
+        self._write(
+            _("New panel…"),
+            lambda project: panels.create_panel(project, name, leader, members, directions),
+            lambda _result: _("Panel created"),
+        )
 
     def assign_panel(self) -> None:
         """Assign the selected panel's dossiers to its members."""
@@ -199,8 +244,12 @@ class ExpertsPage(Page):
             self.tabs.setCurrentWidget(self.panels)
             QMessageBox.information(self, _("Assign"), _("Select a panel first."))
             return
-        added = panels.assign_panel(self.project, row.id)
-        self._done(tr("{count} assignments added.", count=added))
+        panel_id = row.id
+        self._write(
+            _("Assign"),
+            lambda project: panels.assign_panel(project, panel_id),
+            lambda added: tr("{count} assignments added.", count=added),
+        )
 
     def record_recusal(self) -> None:
         """Record a recusal declared by an expert or the agency."""
@@ -213,26 +262,25 @@ class ExpertsPage(Page):
         dialog = RecusalDialog(queries.experts(self.project), queries.dossiers(self.project), self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        try:
-            panels.declare_recusal(
-                self.project,
-                dialog.expert.currentData(),
-                dialog.dossier.currentData(),
-                dialog.reason.toPlainText(),
-                source=dialog.source.currentData(),
-            )
-        except panels.PanelError as error:
-            self.show_error(error)
-            return
-        self._done(_("Recusal recorded"))
+        expert_id, dossier_id = dialog.expert.currentData(), dialog.dossier.currentData()
+        reason, source = dialog.reason.toPlainText(), dialog.source.currentData()
+        self._write(
+            _("Record a recusal…"),
+            lambda project: panels.declare_recusal(
+                project, expert_id, dossier_id, reason, source=source
+            ),
+            lambda _result: _("Recusal recorded"),
+        )
 
     def detect(self) -> None:
         """Find conflicts of interest from the experts' organisations."""
         from review_desk import panels
 
-        if self.project is not None:
-            found = panels.detect_conflicts(self.project)
-            self._done(tr("{count} new conflicts of interest found.", count=found))
+        self._write(
+            _("Detect conflicts of interest"),
+            panels.detect_conflicts,
+            lambda found: tr("{count} new conflicts of interest found.", count=found),
+        )
 
     def load(self) -> None:
         if self.project is None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from review_desk.changes import Changes
 from review_desk.i18n import _, tr
 from review_desk.results.publicity import (
     PublicityError,
@@ -32,10 +33,9 @@ from review_desk.results.publicity import (
     write_publicity_xlsx,
 )
 from review_desk.results.source import final_list
-from review_desk.results.workbook import ExportCancelled, ExportSummary, export_workbook
+from review_desk.results.workbook import ExportSummary, export_workbook
 from review_desk.results.workbook_sheets import sheet_titles
 
-from ui.operations import Operation, run_operation, wait_while
 from ui.pages.base import Page, card
 
 
@@ -52,7 +52,6 @@ class ExportPage(Page):
             ),
             parent,
         )
-        self._operation: Operation | None = None
         self.last_path: Path | None = None
 
         self.state = QLabel("-", self)
@@ -185,21 +184,23 @@ class ExportPage(Page):
         if self.project is not None:
             self.load()
 
-    def cancel_work(self) -> None:
-        """Stop a running export (the project is closing); nothing is written."""
-        if self._operation is not None:
-            self._operation.cancel()
+    def affected_by(self, changes: Changes) -> bool:
+        return changes.finalised or changes.project
 
-    def wait(self) -> None:
-        """Block until a running export has ended (tests, screenshots, shutdown)."""
-        wait_while(lambda: self._operation is not None)
+    def operation_started(self) -> None:
+        self.workbook_button.setEnabled(False)
+        self.charts_button.setEnabled(False)
+
+    def operation_ended(self) -> None:
+        self.workbook_button.setEnabled(True)
+        self.charts_button.setEnabled(True)
 
     # Workbook ----------------------------------------------------------------------
 
     def export_workbook(self, path: str | None = None) -> None:
         """Ask where, then write the workbook in the background."""
         project = self.project
-        if project is None or self._operation is not None:
+        if project is None or self.busy():
             return
         if not path:
             path, _filter = QFileDialog.getSaveFileName(
@@ -216,24 +217,14 @@ class ExportPage(Page):
                 project, target, progress=lambda done, total, what: progress(done, total, what)
             )
 
-        self.workbook_button.setEnabled(False)
-        self._operation = run_operation(
-            self, _("Exporting the results workbook"), work, self._exported, self._failed
+        self.start_operation(
+            _("Exporting the results workbook"), work, self._exported, on_error=self._failed
         )
-        self._operation.cancelled.connect(self._done)
-
-    def _done(self) -> None:
-        self._operation = None
-        self.workbook_button.setEnabled(True)
 
     def _failed(self, error: BaseException) -> None:
-        self._done()
-        if isinstance(error, ExportCancelled):
-            return
         self.show_message(_describe(error))
 
     def _exported(self, summary: ExportSummary) -> None:
-        self._done()
         self.last_path = summary.path
         self.open_folder_button.setEnabled(True)
         lines = [tr("Wrote {path}", path=summary.path)]
@@ -314,7 +305,7 @@ class ExportPage(Page):
     def export_charts(self, folder: str | None = None) -> None:
         """Save every chart as PNG, SVG and PDF into a folder, in the background."""
         project = self.project
-        if project is None or self._operation is not None:
+        if project is None or self.busy():
             return
         if not folder:
             folder = QFileDialog.getExistingDirectory(self, _("Save all charts to a folder"))
@@ -338,22 +329,11 @@ class ExportPage(Page):
                     written.append(path)
             return written
 
-        self.charts_button.setEnabled(False)
-        self._operation = run_operation(
-            self, _("Saving the charts"), work, self._charts_saved, self._charts_failed
+        self.start_operation(
+            _("Saving the charts"), work, self._charts_saved, on_error=self._failed
         )
-        self._operation.cancelled.connect(self._charts_done)
-
-    def _charts_done(self) -> None:
-        self._operation = None
-        self.charts_button.setEnabled(True)
-
-    def _charts_failed(self, error: BaseException) -> None:
-        self._charts_done()
-        self.show_message(_describe(error))
 
     def _charts_saved(self, paths: list[Path]) -> None:
-        self._charts_done()
         if paths:
             self.last_path = paths[0]
             self.open_folder_button.setEnabled(True)

@@ -1,11 +1,14 @@
 """形式审查: each dossier's verdict with its reasons; reviewers decide checks by hand
 (with a written reason), ask for supplements with a deadline, take in supplemented
-files, and export the table."""
+files, and export the table. Every write (the first review of new dossiers included)
+and the reading of a supplemented PDF run off the UI thread as the page's operation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
@@ -23,9 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import formal_review as fr
+from review_desk.changes import Changes
 from review_desk.domain import Level
 from review_desk.formatting import CHINA_TZ, local_time
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress
+from review_desk.project import Project
 
 from ui.current_user import current_user
 from ui.models.row_table import Column
@@ -149,16 +155,71 @@ class FormalReviewPage(Page):
         self.supplement_request_button.clicked.connect(self.ask_supplement)
         self.supplement_button.clicked.connect(self.add_supplement)
 
+    def affected_by(self, changes: Changes) -> bool:
+        return changes.dossiers or changes.formal_review
+
+    def operation_started(self) -> None:
+        for button in self._action_buttons():
+            button.setEnabled(False)
+
+    def operation_ended(self) -> None:
+        for button in self._action_buttons():
+            button.setEnabled(True)
+        row = self.current()
+        self.supplement_request_button.setEnabled(row is not None and row.verdict == fr.SUPPLEMENT)
+
+    def _action_buttons(self) -> tuple[QPushButton, ...]:
+        return (
+            self.run_button,
+            self.export_button,
+            self.override_button,
+            self.supplement_request_button,
+            self.supplement_button,
+        )
+
     def load(self) -> None:
         if self.project is None:
             return
+        rows = fr.reviews(self.project)
+        self._show_rows(rows)
+        if not rows and self.project.summary().dossiers:
+            # Dossiers never reviewed (taken in by an earlier version, or the review
+            # failed then): review them now, in the background.
+            self._write(_("Running the formal review…"), fr.run_review, notify=False)
+
+    def _write(
+        self,
+        title: str,
+        write: Callable[[Project], Any],
+        dossier_id: int | None = None,
+        changes: Changes | None = None,
+        *,
+        notify: bool = True,
+    ) -> None:
+        """Run ``write`` in the background, then show the reviews as they are now
+        (reselecting ``dossier_id``) and tell the other pages what changed."""
+        project = self.project
+        if project is None:
+            return
+
+        def work(progress: Progress) -> list[fr.ReviewRow]:
+            progress(0, 1, title)
+            write(project)
+            return fr.reviews(project)
+
+        def done(rows: list[fr.ReviewRow]) -> None:
+            self._show_rows(rows)
+            if dossier_id is not None:
+                self.table.select_where(lambda r: r.dossier_id == dossier_id)
+            window = self.window()
+            if notify and hasattr(window, "statusBar"):
+                window.statusBar().showMessage(_("Formal review updated"), 4000)
+
+        self.start_operation(title, work, done, changes=changes or Changes(formal_review=True))
+
+    def _show_rows(self, rows: list[fr.ReviewRow]) -> None:
         selected = self.table.selected_row()
-        self._rows = fr.reviews(self.project)
-        if not self._rows and self.project.summary().dossiers:
-            try:
-                self._rows = fr.run_review(self.project)
-            except fr.ReviewError as error:  # e.g. eligibility rules it cannot apply
-                self.show_error(error)
+        self._rows = rows
         self.table.set_rows(self._rows)
         self.filters.set_rows(self._rows)
         counts = {
@@ -182,23 +243,10 @@ class FormalReviewPage(Page):
         self.checks.set_rows(row.checks)
         self.supplement_request_button.setEnabled(row.verdict == fr.SUPPLEMENT)
 
-    def _reload(self, dossier_id: int | None = None) -> None:
-        self.load()
-        if dossier_id is not None:
-            self.table.select_where(lambda r: r.dossier_id == dossier_id)
-        window = self.window()
-        if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(_("Formal review updated"), 4000)
-
     def run_again(self) -> None:
-        """Run the automatic checks again (reviewers' decisions are kept)."""
-        if self.project is not None:
-            try:
-                fr.run_review(self.project)
-            except fr.ReviewError as error:  # e.g. eligibility rules it cannot apply
-                self.show_error(error)
-                return
-            self._reload()
+        """Run the automatic checks again (reviewers' decisions are kept); an error,
+        e.g. eligibility rules it cannot apply, goes to the message bar."""
+        self._write(_("Running the formal review…"), fr.run_review)
 
     def decide_check(self) -> None:
         """Open the override dialog for the selected check."""
@@ -214,14 +262,14 @@ class FormalReviewPage(Page):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         result, reason = dialog.decision()
-        try:
-            fr.override(
-                self.project, row.dossier_id, check.id, result, reason, actor=current_user()
-            )
-        except fr.ReviewError as error:
-            self.show_error(error)
-            return
-        self._reload(row.dossier_id)
+        actor = current_user()
+        self._write(
+            _("Recording the decision…"),
+            lambda project: fr.override(
+                project, row.dossier_id, check.id, result, reason, actor=actor
+            ),
+            row.dossier_id,
+        )
 
     def ask_supplement(self) -> None:
         """Set the deadline for a supplement."""
@@ -246,14 +294,12 @@ class FormalReviewPage(Page):
             return
         value = edit.dateTime().toPython()
         assert isinstance(value, datetime)
-        try:
-            fr.request_supplement(
-                self.project, row.dossier_id, value.replace(tzinfo=CHINA_TZ), actor=current_user()
-            )
-        except fr.ReviewError as error:
-            self.show_error(error)
-            return
-        self._reload(row.dossier_id)
+        deadline, actor = value.replace(tzinfo=CHINA_TZ), current_user()
+        self._write(
+            _("Recording the supplement request…"),
+            lambda project: fr.request_supplement(project, row.dossier_id, deadline, actor=actor),
+            row.dossier_id,
+        )
 
     def add_supplement(self) -> None:
         """Take in a supplemented PDF as the dossier's new current material."""
@@ -265,15 +311,16 @@ class FormalReviewPage(Page):
         )
         if not path:
             return
-        from review_desk.intake.supplement import SupplementError
         from review_desk.intake.supplement import add_supplement as add
 
-        try:
-            add(self.project, row.code, Path(path), actor=current_user())
-        except SupplementError as error:
-            self.show_error(error)
-            return
-        self._reload(row.dossier_id)
+        actor = current_user()
+        # Reading and checking the PDF can take a while: in the background too.
+        self._write(
+            _("Taking in the supplemented file…"),
+            lambda project: add(project, row.code, Path(path), actor=actor),
+            row.dossier_id,
+            Changes(dossiers=True, formal_review=True),
+        )
 
     def export(self) -> None:
         """Write the formal-review table to an Excel file."""
@@ -287,7 +334,15 @@ class FormalReviewPage(Page):
             return
         from review_desk.formal_review_export import export_reviews
 
-        export_reviews(Path(path), self._rows)
-        window = self.window()
-        if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(tr("Saved {path}", path=path), 5000)
+        rows = list(self._rows)
+
+        def saved(_result: object) -> None:
+            window = self.window()
+            if hasattr(window, "statusBar"):
+                window.statusBar().showMessage(tr("Saved {path}", path=path), 5000)
+
+        self.start_operation(
+            _("Export the formal review"),
+            lambda _progress: export_reviews(Path(path), rows),
+            saved,
+        )

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import queries
+from review_desk.changes import Changes
 from review_desk.domain import ApplicantKind, CheckResult, Level, Verdict
 from review_desk.formal_review import Check, verdict_label
 from review_desk.formatting import file_size, local_time
@@ -196,6 +197,9 @@ class MaterialsPage(Page):
         self.import_button.setVisible(role == "agency")
         self.template_button.setVisible(role == "agency")
 
+    def affected_by(self, changes: Changes) -> bool:
+        return changes.dossiers or changes.formal_review
+
     def load(self) -> None:
         if self.project is None:
             return
@@ -275,15 +279,12 @@ class MaterialsPage(Page):
         dialog.exec()
 
     def _after_import(self) -> None:
+        """The dialog imported dossiers and ran their formal review off the UI thread:
+        show them, and tell the other pages."""
         if self.project is None:
             return
-        from review_desk.formal_review import run_review
-
-        run_review(self.project)
         self.load()
-        window = self.window()
-        if hasattr(window, "refresh"):
-            window.refresh()
+        self.changed.emit(Changes(dossiers=True, formal_review=True))
 
     def save_template(self) -> None:
         """Save the register template where the user chooses."""

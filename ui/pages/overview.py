@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from review_desk import queries
+from review_desk.changes import Changes
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 
@@ -99,6 +100,10 @@ class OverviewPage(Page):
         )
         directions_layout.addWidget(self.directions)
         self.body.addWidget(directions_card, 1)
+
+    def affected_by(self, changes: Changes) -> bool:
+        # Counts of dossiers, experts, sheets and tiers: nearly any change shows here.
+        return bool(changes)
 
     def load(self) -> None:
         if self.project is None:

@@ -1,10 +1,13 @@
 """汇总排名: the consolidated, ranked list under the quotas, with its parameters, the
 what-if difference, deviation explanations, panel reliability, stability, the
-committee's adjustments and finalisation. Every computation runs off the UI thread."""
+committee's adjustments and finalisation. Every computation, and every decision (which
+recomputes the list), runs off the UI thread as the page's operation."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -24,8 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import ranking, ranking_decisions
+from review_desk.changes import NOTHING, Changes
 from review_desk.domain import Level, Tier
 from review_desk.i18n import _, tr
+from review_desk.progress import Cancelled, Progress
+from review_desk.project import Project
 from review_desk.ranking_values import (
     DeviationDirection,
     DeviationFlag,
@@ -39,7 +45,6 @@ from scoring_models.rubric import N_
 from ui.current_user import current_user
 from ui.dialogs.reason_dialog import ReasonDialog
 from ui.models.row_table import Column
-from ui.operations import Operation, run_operation, wait_while
 from ui.pages.base import Page, card
 from ui.widgets.data_table import DataTable
 from ui.widgets.filter_bar import FilterBar
@@ -134,7 +139,6 @@ class RankingPage(Page):
         )
         self.result: ranking.RankResult | None = None
         self.baseline: ranking.RankResult | None = None
-        self._operation: Operation | None = None
         self._role = "agency"
 
         top = QHBoxLayout()
@@ -409,45 +413,59 @@ class RankingPage(Page):
             self.cap.setValue(info.per_direction_cap)
         self.recompute()
 
+    def affected_by(self, changes: Changes) -> bool:
+        return changes.ranking
+
     def recompute(self) -> None:
         """Compute the list (and the project-settings baseline) in the background."""
+        if self.project is not None:
+            self._run(_("Computing the ranked list"), None)
+
+    def _run(
+        self,
+        title: str,
+        decide: Callable[[Project, dict[str, Any]], Any] | None,
+        changes: Changes = NOTHING,
+        then: Callable[[Any], object] | None = None,
+    ) -> None:
+        """Record a decision (``decide``, which recomputes the list in the core), then
+        compute the list shown and its baseline, all in the background; ``then`` gets
+        what ``decide`` returned once the list is shown."""
         project = self.project
-        if project is None or self._operation is not None:
+        if project is None:
             return
         options, defaults = self.options(), self._defaults()
 
-        def work(progress: Any) -> tuple[ranking.RankResult, ranking.RankResult]:
-            progress(0, 2, _("Consolidating the scores…"))
-            current = ranking.compute(project, **options)
-            progress(1, 2, _("Comparing with the project settings…"))
-            baseline = (
-                current
-                if options == defaults
-                else ranking.compute(project, **defaults, resamples=0)
-            )
-            progress(2, 2, "")
-            return current, baseline
+        def work(progress: Progress) -> tuple[Any, tuple[ranking.RankResult, ranking.RankResult]]:
+            decided = None
+            if decide is not None:
+                progress(0, 3, title)
+                decided = decide(project, options)
+                progress = _past_cancelling(progress)  # the decision is stored: show it
+            return decided, _compute(project, options, defaults, progress)
 
-        self.recompute_button.setEnabled(False)
-        self._operation = run_operation(
-            self, _("Computing the ranked list"), work, self._show, self._failed
-        )
-        self._operation.cancelled.connect(self._done)
+        def done(result: tuple[Any, tuple[ranking.RankResult, ranking.RankResult]]) -> None:
+            decided, results = result
+            self._show(results)
+            if then is not None:
+                then(decided)
 
-    def _done(self) -> None:
-        self._operation = None
+        self.start_operation(title, work, done, changes=changes)
+
+    def operation_started(self) -> None:
+        for button in (
+            self.recompute_button,
+            self.explain_button,
+            self.adjust_button,
+            self.finalise_button,
+        ):
+            button.setEnabled(False)
+
+    def operation_ended(self) -> None:
         self.recompute_button.setEnabled(True)
-
-    def _failed(self, error: BaseException) -> None:
-        self._done()
-        QMessageBox.warning(self, _("Consolidation and ranking"), str(error))
-
-    def wait(self) -> None:
-        """Block until a running computation has ended (tests, screenshots, shutdown)."""
-        wait_while(lambda: self._operation is not None)
+        self._update_buttons()
 
     def _show(self, results: tuple[ranking.RankResult, ranking.RankResult]) -> None:
-        self._done()
         self.result, self.baseline = results
         result = self.result
         rows = result.rank_rows()
@@ -547,6 +565,8 @@ class RankingPage(Page):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
+        if self.busy():
+            return
         final = self.result is not None and self.result.finalised is not None
         committee = self._role == "committee"
         self.adjust_button.setEnabled(committee and not final)
@@ -584,19 +604,14 @@ class RankingPage(Page):
             dialog.text.setPlainText(row.note)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        try:
-            ranking_decisions.explain_deviation(
-                self.project,
-                row.dossier_id,
-                row.expert_id,
-                dialog.values()[1],
-                actor=current_user(),
-                **self.options(),
-            )
-        except ranking.RankingError as error:
-            QMessageBox.warning(self, _("Explain a deviation"), str(error))
-            return
-        self.recompute()
+        note, actor = dialog.values()[1], current_user()
+        self._run(
+            _("Recording the explanation…"),
+            lambda project, options: ranking_decisions.explain_deviation(
+                project, row.dossier_id, row.expert_id, note, actor=actor, **options
+            ),
+            Changes(explanations=True),
+        )
 
     def adjust(self) -> None:
         """Move the selected candidate to another tier, with the committee's reason."""
@@ -619,19 +634,14 @@ class RankingPage(Page):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         tier, reason = dialog.values()
-        try:
-            ranking_decisions.adjust(
-                self.project,
-                row.dossier_id,
-                tier,
-                reason,
-                actor=current_user("committee"),
-                **self.options(),
-            )
-        except ranking.RankingError as error:
-            QMessageBox.warning(self, _("Adjust the tier"), str(error))
-            return
-        self.recompute()
+        actor = current_user("committee")
+        self._run(
+            _("Recording the adjustment…"),
+            lambda project, options: ranking_decisions.adjust(
+                project, row.dossier_id, tier, reason, actor=actor, **options
+            ),
+            Changes(adjustments=True),
+        )
 
     def finalise(self) -> None:
         """Lock the adjusted list under its content hash."""
@@ -647,16 +657,37 @@ class RankingPage(Page):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            content_hash = ranking_decisions.finalise(
-                self.project, actor=current_user("committee"), **self.options()
-            )
-        except ranking.RankingError as error:
-            QMessageBox.warning(self, _("Finalise the list"), str(error))
-            return
-        QMessageBox.information(
-            self,
-            _("Finalise the list"),
-            tr("The list is finalised. Content hash:\n{hash}", hash=content_hash),
+        actor = current_user("committee")
+        self._run(
+            _("Finalising the list…"),
+            lambda project, options: ranking_decisions.finalise(project, actor=actor, **options),
+            Changes(finalised=True),
+            lambda content_hash: QMessageBox.information(
+                self,
+                _("Finalise the list"),
+                tr("The list is finalised. Content hash:\n{hash}", hash=content_hash),
+            ),
         )
-        self.recompute()
+
+
+def _compute(
+    project: Project, options: dict[str, Any], defaults: dict[str, Any], progress: Progress
+) -> tuple[ranking.RankResult, ranking.RankResult]:
+    """The list with the panel's parameters and, to compare, with the project's own."""
+    progress(1, 3, _("Consolidating the scores…"))
+    current = ranking.compute(project, **options)
+    progress(2, 3, _("Comparing with the project settings…"))
+    baseline = current if options == defaults else ranking.compute(project, **defaults, resamples=0)
+    progress(3, 3, "")
+    return current, baseline
+
+
+def _past_cancelling(progress: Progress) -> Progress:
+    """``progress`` once cancelling is too late: it still reports, but a cancel no
+    longer stops the work (which then ends as a success, with its changes)."""
+
+    def report(done: int, total: int, message: str) -> None:
+        with suppress(Cancelled):
+            progress(done, total, message)
+
+    return report

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk import queries
+from review_desk.changes import Changes
 from review_desk.domain import SheetStatus
 from review_desk.formatting import local_time, points
 from review_desk.i18n import _, tr
@@ -150,6 +151,7 @@ class ScoringPage(Page):
         from ui.widgets.rubric_editor import RubricEditor
 
         self.rubric_editor = RubricEditor(self.tabs)
+        self.rubric_editor.use_requested.connect(self._use_rubric)
         self.tabs.addTab(self.rubric_editor, _("Guideline rubric (指导标准)"))
 
         self.expert_box.currentIndexChanged.connect(self._expert_chosen)
@@ -169,6 +171,9 @@ class ScoringPage(Page):
         self.tabs.setTabVisible(2, role == "agency")
         # An expert has the desk alone: no tab bar with a single tab, more room to score.
         self.tabs.tabBar().setVisible(role == "agency")
+
+    def affected_by(self, changes: Changes) -> bool:
+        return changes.scores or changes.experts or changes.rubric or changes.dossiers
 
     def load(self) -> None:
         if self.project is None:
@@ -228,6 +233,7 @@ class ScoringPage(Page):
     def wait(self) -> None:
         """Save what the form still holds (before the project closes or the window
         goes); say what could not be saved, so that it can be copied."""
+        super().wait()
         self.form.wait()
         failed = self.form.failed_saves()
         if failed:
@@ -281,6 +287,7 @@ class ScoringPage(Page):
         row = self.assignments.selected_row()
         if row is not None:
             self._reload_keep_selection(row.dossier_id)
+        self.changed.emit(Changes(scores=True))
 
     def _reload_keep_selection(self, dossier_id: int) -> None:
         expert_id = self.expert_id()
@@ -295,6 +302,21 @@ class ScoringPage(Page):
         done = sum(1 for r in rows if r.status == "submitted")
         self.load_label.setText(tr("{done} of {count} submitted", done=done, count=len(rows)))
         self.table.set_rows(queries.score_sheets(self.project))
+
+    def _use_rubric(self, text: str) -> None:
+        """Make ``text`` the project's rubric, in the background."""
+        from review_desk.rubrics import use_rubric
+
+        project = self.project
+        if project is None:
+            return
+        self.start_operation(
+            _("Use for this project"),
+            lambda _progress: use_rubric(project, text),
+            self.rubric_editor.rubric_used,
+            on_error=self.rubric_editor.rubric_refused,
+            changes=Changes(rubric=True),
+        )
 
     def reopen(self) -> None:
         """Reopen a submitted sheet, with the agency's written reason."""
@@ -314,9 +336,10 @@ class ScoringPage(Page):
         )
         if not ok:
             return
-        try:
-            scoring.reopen(self.project, row.sheet_id, reason)
-        except scoring.ScoringError as error:
-            self.show_error(error)
-            return
-        self.load()
+        project, sheet_id = self.project, row.sheet_id
+        self.start_operation(
+            _("Reopen the sheet"),
+            lambda _progress: scoring.reopen(project, sheet_id, reason),
+            lambda _result: self.load(),
+            changes=Changes(scores=True),
+        )

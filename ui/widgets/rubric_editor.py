@@ -9,7 +9,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -46,6 +46,9 @@ PATH_ROLE = Qt.ItemDataRole.UserRole
 
 class RubricEditor(QWidget):
     """Edits a rubric's parsed content and validates it as it changes."""
+
+    use_requested = Signal(str)
+    """The TOML text of a valid rubric the user wants the project to use."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -440,19 +443,28 @@ class RubricEditor(QWidget):
             Path(path).write_text(dump_rubric(self.source, "Review Desk rubric"), encoding="utf-8")
 
     def activate(self) -> None:
-        """Make the edited rubric the project's (a new version when it changed)."""
-        from review_desk.rubrics import problem_text, use_rubric
+        """Ask for the edited rubric to become the project's (a new version when it
+        changed): the page that holds the editor writes it in the background and
+        answers with :meth:`rubric_used` or :meth:`rubric_refused`."""
         from scoring_models.rubric_toml import dump_rubric
 
         if self.project is None or not self.validate():
             return
-        try:
-            rubric = use_rubric(self.project, dump_rubric(self.source, "Review Desk rubric"))
-        except RubricError as error:
-            QMessageBox.warning(
-                self, _("Use for this project"), "\n".join(problem_text(p) for p in error.problems)
-            )
-            return
+        self.use_requested.emit(dump_rubric(self.source, "Review Desk rubric"))
+
+    def rubric_refused(self, error: BaseException) -> None:
+        """The project did not take the rubric: say why."""
+        from review_desk.rubrics import problem_text
+
+        text = (
+            "\n".join(problem_text(p) for p in error.problems)
+            if isinstance(error, RubricError)
+            else str(error)
+        )
+        QMessageBox.warning(self, _("Use for this project"), text)
+
+    def rubric_used(self, rubric: Any) -> None:
+        """The project now uses ``rubric``."""
         QMessageBox.information(
             self,
             _("Use for this project"),
