@@ -52,8 +52,8 @@ def test_an_adjustment_shows_in_the_charts_at_once(
     window.show_page("ranking")
     page = window.pages["ranking"]
     page.wait()
-    assert page.table.select_where(lambda r: r["tier"] == "municipal")
-    dossier_id = page.table.selected_row()["dossier_id"]
+    assert page.table.select_where(lambda r: r.tier == "municipal")
+    dossier_id = page.table.selected_row().dossier_id
 
     def tier_in_charts() -> str:
         table = charts.data.table
@@ -78,7 +78,7 @@ def test_an_adjustment_shows_in_the_charts_at_once(
     page.adjust()
     page.wait()
     assert threads == [False]  # the decision (a recomputation) ran off the UI thread
-    assert page.table.selected_row()["adjusted_tier"] == "provincial"
+    assert page.table.selected_row().adjusted_tier == "provincial"
     # The finalised hash did not change (there is none): only the change says so.
     window.show_page("charts")
     charts.wait()
@@ -286,8 +286,8 @@ def test_a_cancel_after_the_adjustment_is_stored_still_shows_it(
     window.show_page("ranking")
     page = window.pages["ranking"]
     page.wait()
-    assert page.table.select_where(lambda r: r["tier"] == "municipal")
-    dossier_id = page.table.selected_row()["dossier_id"]
+    assert page.table.select_where(lambda r: r.tier == "municipal")
+    dossier_id = page.table.selected_row().dossier_id
 
     def accept(dialog):  # type: ignore[no-untyped-def]
         dialog.tier.setCurrentIndex(dialog.tier.findData("provincial"))
@@ -307,8 +307,8 @@ def test_a_cancel_after_the_adjustment_is_stored_still_shows_it(
     page.adjust()
     page.wait()
     assert received == [Changes(adjustments=True)]
-    assert page.table.select_where(lambda r: r["dossier_id"] == dossier_id)
-    assert page.table.selected_row()["adjusted_tier"] == "provincial"
+    assert page.table.select_where(lambda r: r.dossier_id == dossier_id)
+    assert page.table.selected_row().adjusted_tier == "provincial"
 
 
 def test_a_cancelled_workbook_import_reports_and_announces_what_it_stored(
