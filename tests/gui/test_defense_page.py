@@ -98,7 +98,8 @@ def test_a_record_is_saved_with_its_questions(
     page.asker.setText("钱学文")
     page.question.setText("运营经费从哪里来？")
     page.answer.setText("企业自筹。")
-    page.add_button.click()  # adds the question and saves the record
+    page.add_button.click()  # adds the question and saves the record (in the background)
+    page.wait()
     qtbot.waitUntil(lambda: _record(project).questions != ())
     record = _record(project)
     assert record.questions == (
@@ -126,6 +127,7 @@ def test_saving_a_record_keeps_an_unrecorded_length_unrecorded(
     qtbot.waitUntil(lambda: page._record is not None)
     page.attendees.setText("张三")
     page.save_button.click()
+    page.wait()
     qtbot.waitUntil(lambda: _record(project).attendees == "张三")
     assert _record(project).presentation_minutes is None
 
@@ -182,6 +184,7 @@ def test_an_inspection_record_is_saved(
     page.shown.setPlainText("实训车间")
     page.findings.setPlainText("设备齐全")
     page.inspection_save.click()
+    page.wait()
     qtbot.waitUntil(lambda: bool(defense.inspections(project, recorded_only=True)))
     (row,) = defense.inspections(project, recorded_only=True)
     assert row.inspected_at == when.replace(tzinfo=CHINA_TZ)
@@ -234,3 +237,32 @@ def test_another_project_does_not_keep_the_last_record(
         page.save_button.click()
         assert not page.message_bar.isVisible()
         assert defense.sessions(other) == []
+
+
+def test_defense_writes_run_off_the_ui_thread_and_are_announced(
+    page: DefensePage, project: Project, made: PanelProject, qtbot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Saving a record is a background operation: the write does not run on the UI
+    thread, and the other pages hear that the defense records changed."""
+    import threading
+
+    from review_desk.changes import Changes
+
+    _with_session(project, made)
+    page.set_project(project)
+    qtbot.waitUntil(lambda: page._record is not None)
+    threads: list[bool] = []
+    update = defense.update_record
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.get_ident() == threading.main_thread().ident)
+        return update(*args, **kwargs)
+
+    monkeypatch.setattr(defense, "update_record", recording)
+    page.attendees.setText("王五")
+    with qtbot.waitSignal(page.changed, timeout=10_000) as announced:
+        page.save_button.click()
+    page.wait()
+    assert threads == [False]
+    assert announced.args == [Changes(defense=True)]
+    assert _record(project).attendees == "王五"

@@ -237,3 +237,20 @@ def test_the_xlsx_is_the_whole_notice(finalised_project: Path, tmp_path: Path) -
     intro = next(i for i, c in enumerate(cells) if "现予以公示" in c)
     first = next(i for i, c in enumerate(cells) if c == "序号")
     assert intro < first < cells.index("2026年12月1日")
+
+
+def test_the_final_list_state_is_what_the_pages_show(
+    demo_project: Path, finalised_project: Path
+) -> None:
+    """The export and charts pages read the locked list through typed values, not ORM
+    rows: its hash and the number of entries the publicity list will carry."""
+    from review_desk.results.source import final_list_hash, final_list_state
+
+    with Project(demo_project) as project:
+        assert final_list_state(project) is None
+        assert final_list_hash(project) is None
+    with Project(finalised_project) as project:
+        state = final_list_state(project)
+        assert state is not None
+        assert final_list_hash(project) == state.content_hash
+        assert state.listed == len(publicity_list(project).entries)

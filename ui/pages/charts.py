@@ -29,7 +29,7 @@ from review_desk.changes import Changes
 from review_desk.charts import KINDS, kind_title
 from review_desk.i18n import _, tr
 from review_desk.ranking import tier_label
-from review_desk.results.source import final_list, results_ranking
+from review_desk.results.source import final_list_hash, results_ranking
 
 from ui.pages.base import Page, card
 from ui.widgets.chart_canvas import ChartCanvas
@@ -186,9 +186,8 @@ class ChartsPage(Page):
         super().showEvent(event)
         if self.project is None or self.data is None or self.busy():
             return
-        final = final_list(self.project)
         shown = self.data.finalised.content_hash if self.data.finalised else None
-        if (final.content_hash if final else None) != shown:
+        if final_list_hash(self.project) != shown:
             self.load()
 
     def cancel_work(self) -> None:

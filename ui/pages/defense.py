@@ -4,7 +4,9 @@ questions and answers, notes), and the video inspection records."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
@@ -31,6 +33,7 @@ from review_desk.changes import Changes
 from review_desk.domain import DefenseMode
 from review_desk.formatting import CHINA_TZ, local_time
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress
 
 from ui.models.row_table import Column
 from ui.pages.base import Page
@@ -303,30 +306,44 @@ class DefensePage(Page):
         self.question.setFocus()
 
     def save_record(self) -> None:
-        """Save the record of the selected dossier."""
-        if self.project is None or self._record is None:
+        """Save the record of the selected dossier (in the background)."""
+        project, record = self.project, self._record
+        if project is None or record is None:
             return
-        try:
+        attendees, minutes = self.attendees.text(), self.length.value() or None
+        questions, notes = list(self._questions), self.notes.toPlainText()
+        session_id = next(s.id for s in self._sessions if any(r.id == record.id for r in s.records))
+
+        def work(progress: Progress) -> list[defense.SessionRow]:
             defense.update_record(
-                self.project,
-                self._record.id,
-                attendees=self.attendees.text(),
-                presentation_minutes=self.length.value() or None,
-                questions=self._questions,
-                notes=self.notes.toPlainText(),
+                project,
+                record.id,
+                attendees=attendees,
+                presentation_minutes=minutes,
+                questions=questions,
+                notes=notes,
             )
-        except defense.DefenseError as error:
-            self.show_error(error)
-            return
-        record_id = self._record.id
-        session_id = next(s.id for s in self._sessions if any(r.id == record_id for r in s.records))
-        self._sessions = defense.sessions(self.project)
-        self.session_table.set_rows(self._sessions)
-        self.session_table.select_where(lambda s: s.id == session_id)
-        self.records.select_where(lambda r: r.id == record_id)
-        window = self.window()
-        if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(_("Defense record saved"), 4000)
+            return defense.sessions(project)
+
+        def done(sessions: list[defense.SessionRow]) -> None:
+            self._sessions = sessions
+            self.session_table.set_rows(self._sessions)
+            self.session_table.select_where(lambda s: s.id == session_id)
+            self.records.select_where(lambda r: r.id == record.id)
+            window = self.window()
+            if hasattr(window, "statusBar"):
+                window.statusBar().showMessage(_("Defense record saved"), 4000)
+
+        self._write(_("Saving the defense record…"), work, done)
+
+    def _write(
+        self, title: str, work: Callable[[Progress], Any], done: Callable[[Any], object]
+    ) -> None:
+        """Run a write in the background and announce it to the other pages. A write
+        still running (the previous question's save) is let finish first: a save is
+        never dropped because another is under way."""
+        self.wait()
+        self.start_operation(title, work, done, changes=Changes(defense=True))
 
     def new_session(self) -> None:
         """Create a session for a panel's dossiers."""
@@ -343,24 +360,31 @@ class DefensePage(Page):
         dossier_ids = defense.panel_dossier_ids(self.project, panel_id)
         starts = dialog.starts.dateTime().toPython()
         assert isinstance(starts, datetime)
-        try:
+        project = self.project
+        name, mode = dialog.name.text(), DefenseMode(dialog.mode.currentData())
+        platform, meeting_id, room = (
+            dialog.platform.text(),
+            dialog.meeting_id.text(),
+            dialog.room.text(),
+        )
+        presentation, qa = dialog.presentation.value(), dialog.qa.value()
+
+        def work(progress: Progress) -> None:
             defense.create_session(
-                self.project,
-                name=dialog.name.text(),
+                project,
+                name=name,
                 starts_at=starts.replace(tzinfo=CHINA_TZ),
-                mode=dialog.mode.currentData(),
+                mode=mode,
                 dossier_ids=dossier_ids,
-                platform=dialog.platform.text(),
-                meeting_id=dialog.meeting_id.text(),
-                room=dialog.room.text(),
-                presentation_minutes=dialog.presentation.value(),
-                qa_minutes=dialog.qa.value(),
+                platform=platform,
+                meeting_id=meeting_id,
+                room=room,
+                presentation_minutes=presentation,
+                qa_minutes=qa,
                 panel_id=panel_id,
             )
-        except (defense.DefenseError, ValueError) as error:
-            self.show_error(error)
-            return
-        self.load()
+
+        self._write(_("Creating the session…"), work, lambda _none: self.load())
 
     def show_inspection(self, row: defense.InspectionRow) -> None:
         """Show a dossier's inspection record."""
@@ -375,22 +399,30 @@ class DefensePage(Page):
 
     def save_inspection(self) -> None:
         """Save the inspection record of the selected dossier."""
-        row = self.inspections.selected_row()
-        if self.project is None or row is None:
+        project, row = self.project, self.inspections.selected_row()
+        if project is None or row is None:
             return
         when = self.inspected_at.dateTime().toPython()
         assert isinstance(when, datetime)
-        try:
+        site, shown, findings = (
+            self.site.text(),
+            self.shown.toPlainText(),
+            self.findings.toPlainText(),
+        )
+
+        def work(progress: Progress) -> list[defense.InspectionRow]:
             defense.save_inspection(
-                self.project,
+                project,
                 row.dossier_id,
                 inspected_at=when.replace(tzinfo=CHINA_TZ),
-                site=self.site.text(),
-                shown=self.shown.toPlainText(),
-                findings=self.findings.toPlainText(),
+                site=site,
+                shown=shown,
+                findings=findings,
             )
-        except defense.DefenseError as error:
-            self.show_error(error)
-            return
-        self.inspections.set_rows(defense.inspections(self.project))
-        self.inspections.select_where(lambda r: r.dossier_id == row.dossier_id)
+            return defense.inspections(project)
+
+        def done(rows: list[defense.InspectionRow]) -> None:
+            self.inspections.set_rows(rows)
+            self.inspections.select_where(lambda r: r.dossier_id == row.dossier_id)
+
+        self._write(_("Saving the inspection…"), work, done)

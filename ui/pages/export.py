@@ -32,7 +32,7 @@ from review_desk.results.publicity import (
     write_publicity_pdf,
     write_publicity_xlsx,
 )
-from review_desk.results.source import final_list
+from review_desk.results.source import final_list_state
 from review_desk.results.workbook import ExportSummary, export_workbook
 from review_desk.results.workbook_sheets import sheet_titles
 
@@ -153,7 +153,7 @@ class ExportPage(Page):
             self.office.setText(info.organiser)
         if not self.issuer.text():
             self.issuer.setText(info.organiser)
-        final = final_list(self.project)
+        final = final_list_state(self.project)
         finalised = final is not None
         if finalised:
             assert final is not None
@@ -163,9 +163,7 @@ class ExportPage(Page):
             self.publicity_state.setText(
                 tr(
                     "Made from the finalised list of {count} entries.",
-                    count=sum(
-                        r.get("adjusted_tier") in ("provincial", "municipal") for r in final.rows
-                    ),
+                    count=final.listed,
                 )
             )
         else:
