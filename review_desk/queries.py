@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from review_desk.domain import Verdict
+from review_desk.domain import SheetStatus, Verdict
 from review_desk.project import Project
 from review_desk.storage import models as m
 
@@ -103,7 +103,7 @@ class AssignmentRow:
     dossier_code: str
     applicant: str
     direction: str
-    status: str
+    status: SheetStatus
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class SheetRow:
     dossier_code: str
     platform_name: str
     direction: str
-    status: str
+    status: SheetStatus
     filled: int
     criteria: int
     total: float | None
@@ -333,7 +333,7 @@ def score_sheets(project: Project) -> list[SheetRow]:
                     dossier_code=a.dossier.code,
                     platform_name=a.dossier.platform_name,
                     direction=a.dossier.direction.short_name,
-                    status=sheet.status if sheet else "not_started",
+                    status=SheetStatus(sheet.status) if sheet else SheetStatus.NOT_STARTED,
                     filled=len(scored),
                     criteria=sum(1 for c in rubric.criteria if c.applies(kind)),
                     total=rubric.weighted_total(scored, kind) if scored else None,
@@ -396,7 +396,7 @@ def expert_assignments(project: Project, expert_id: int) -> list[AssignmentRow]:
                 dossier_code=a.dossier.code,
                 applicant=a.dossier.lead_applicant.name,
                 direction=a.dossier.direction.short_name,
-                status=status.get(a.dossier_id, "not_started"),
+                status=SheetStatus(status.get(a.dossier_id, SheetStatus.NOT_STARTED)),
             )
             for a in rows
             if a.dossier_id not in recused

@@ -45,6 +45,7 @@ from review_desk.ranking_values import (
     PanelReliability,
     RankingConfig,
     RankRow,
+    RankSummary,
     StabilityConfig,
     TierChange,
     deviation_flags,
@@ -155,6 +156,19 @@ class RankResult:
     def leniency_rows(self) -> list[ExpertLeniency]:
         """Each expert's leniency as typed rows, for showing."""
         return leniency_rows(self.leniency)
+
+    def summary(self) -> RankSummary:
+        """How many are provincial, municipal/county and tied after the committee's
+        adjustments, how many deviations are unexplained, how many selections fragile."""
+        tiers = self.table["adjusted_tier"].value_counts()
+        experts = self.experts
+        return RankSummary(
+            provincial=int(tiers.get(Tier.PROVINCIAL, 0)),
+            municipal=int(tiers.get(Tier.MUNICIPAL, 0)),
+            tied=int(tiers.get(Tier.TIED, 0)),
+            unexplained_deviations=int((~experts["explained"]).sum()) if len(experts) else 0,
+            fragile=int(self.table["fragile"].sum()),
+        )
 
 
 def _plain(value: Any) -> Any:

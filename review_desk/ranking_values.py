@@ -132,6 +132,78 @@ def decode_config(data: Mapping[str, Any]) -> RankingConfig:
 
 
 @dataclass(frozen=True)
+class RankingOptions:
+    """The parameters a user sets for a ranked list (the ranking page's panel):
+    ``compute``'s keyword arguments as one typed value. ``None`` for ``target`` or
+    ``cap`` means the project's own setting; ``min_score`` ``None`` means no floor."""
+
+    method: str = "trimmed"
+    trim_min: int = 5
+    normalise: bool = False
+    target: int | None = None
+    cap: int | None = None
+    min_score: float | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        """The options as ``ranking.compute`` (and the decisions) take them."""
+        return {
+            "method": self.method,
+            "trim_min": self.trim_min,
+            "normalise": self.normalise,
+            "target": self.target,
+            "cap": self.cap,
+            "min_score": self.min_score,
+        }
+
+
+@dataclass(frozen=True)
+class RankSummary:
+    """The counts the ranking page heads its table with."""
+
+    provincial: int
+    municipal: int
+    tied: int
+    unexplained_deviations: int
+    fragile: int
+
+
+@dataclass(frozen=True)
+class DirectionSummary:
+    """One industry direction of a ranked list: its provincial places taken against its
+    cap, its candidates, its best score and who was chosen."""
+
+    direction: str
+    provincial: int
+    cap: int
+    candidates: int
+    best: float | None
+    selected: str
+
+
+def direction_summaries(rows: list[RankRow], config: RankingConfig) -> list[DirectionSummary]:
+    """Each direction of ``rows``, most provincial places first, then by best score."""
+    groups: dict[str, list[RankRow]] = {}
+    for row in rows:
+        groups.setdefault(row.direction, []).append(row)
+    summary = []
+    for direction, members in groups.items():
+        chosen = [r for r in members if r.adjusted_tier == Tier.PROVINCIAL]
+        scores = [r.score for r in members if r.score is not None]
+        summary.append(
+            DirectionSummary(
+                direction=direction,
+                provincial=len(chosen),
+                cap=config.cap_of(members[0].direction_id),
+                candidates=len(members),
+                best=max(scores) if scores else None,
+                selected="、".join(f"{r.code} {r.applicant}" for r in chosen),
+            )
+        )
+    summary.sort(key=lambda d: (-d.provincial, -(d.best or 0)))
+    return summary
+
+
+@dataclass(frozen=True)
 class FinalisedList:
     """The committee's locked list as today's list sees it: its content hash, who
     locked it when, and the dossier codes whose tier or score differ today."""

@@ -256,3 +256,33 @@ def test_the_analysis_reads_as_typed_rows() -> None:
     [change] = ranking.what_if_rows(result, ranking.RankResult(fewer, other, *[pd.DataFrame()] * 2))
     assert change.tier_before is Tier.PROVINCIAL and change.tier_after is not Tier.PROVINCIAL
     assert change.score_before == change.score_after
+
+
+def test_the_summary_and_the_directions_are_counted_from_the_list() -> None:
+    """What the ranking page heads its table with and its by-direction tab, computed in
+    the core from the typed rows (the page only shows them)."""
+    from review_desk.ranking_values import direction_summaries
+
+    inputs = _inputs(notes={(1, 104): "专家书面说明：材料有缺项"})
+    config = _config(inputs)
+    done = consolidate(inputs, config.consolidation)
+    table = apply_adjustments(allocate_tiers(done, config), {})
+    analysis = analyse(inputs, done, table, config)
+    result = ranking.RankResult(
+        config, analysis.table, analysis.flagged, analysis.leniency, analysis.reliability
+    )
+    rows = result.rank_rows()
+    summary = result.summary()
+    assert summary.provincial == sum(r.adjusted_tier == Tier.PROVINCIAL for r in rows) == 2
+    assert summary.municipal == sum(r.adjusted_tier == Tier.MUNICIPAL for r in rows)
+    explained = [f.explained for f in result.deviation_flags()]
+    assert summary.unexplained_deviations == explained.count(False)
+    directions = direction_summaries(rows, config)
+    assert sum(d.candidates for d in directions) == len(rows)
+    assert [d.provincial for d in directions] == [1, 1]  # one place per direction (cap 1)
+    assert all(d.provincial <= d.cap == 1 for d in directions)
+    for d in directions:
+        chosen = [r for r in rows if r.direction == d.direction and r.adjusted_tier == "provincial"]
+        assert d.selected == "、".join(f"{r.code} {r.applicant}" for r in chosen)
+        scores = [r.score for r in rows if r.direction == d.direction and r.score is not None]
+        assert d.best == max(scores)

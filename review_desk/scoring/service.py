@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.domain import SheetStatus
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.rubrics import active_rubric, load_rubric, rubric_text
@@ -321,7 +322,7 @@ def apply_in_session(
         after=after,
         clock=clock,
     )
-    final = replace(state, sheet_id=sheet.id, status=sheet.status, updated_at=now)
+    final = replace(state, sheet_id=sheet.id, status=SheetStatus(sheet.status), updated_at=now)
     return Applied(final, tuple(changed), submit)
 
 

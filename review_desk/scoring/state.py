@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from review_desk.domain import SheetStatus
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
@@ -20,7 +21,7 @@ from review_desk.storage import models as m
 from review_desk.storage.locking import ProjectBusy
 from scoring_models.rubric import Rubric
 
-DRAFT, SUBMITTED, NOT_STARTED = "draft", "submitted", "not_started"
+DRAFT, SUBMITTED, NOT_STARTED = SheetStatus.DRAFT, SheetStatus.SUBMITTED, SheetStatus.NOT_STARTED
 
 
 class ScoringError(UserError):
@@ -42,7 +43,7 @@ class SheetState:
     expert_id: int
     dossier_id: int
     sheet_id: int | None
-    status: str
+    status: SheetStatus
     rubric_hash: str
     scores: dict[str, float] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
@@ -123,7 +124,7 @@ def state_of(sheet: m.ScoreSheet) -> SheetState:
         expert_id=sheet.expert_id,
         dossier_id=sheet.dossier_id,
         sheet_id=sheet.id,
-        status=sheet.status,
+        status=SheetStatus(sheet.status),
         rubric_hash=sheet.rubric_hash,
         scores={s.criterion_id: s.points for s in sheet.scores if s.points is not None},
         comments={s.criterion_id: s.comment for s in sheet.scores if s.comment},

@@ -37,8 +37,10 @@ from review_desk.ranking_values import (
     DeviationFlag,
     ExpertLeniency,
     PanelReliability,
+    RankingOptions,
     RankRow,
     TierChange,
+    direction_summaries,
 )
 from scoring_models.rubric import N_
 
@@ -220,13 +222,11 @@ class RankingPage(Page):
 
         self.directions = DataTable(
             [
-                Column(_("Direction"), lambda r: r["direction"]),
-                Column(
-                    _("Provincial"), lambda r: f"{r['provincial']} / {r['cap']}", align_right=True
-                ),
-                Column(_("Candidates"), lambda r: str(r["candidates"]), align_right=True),
-                Column(_("Best score"), lambda r: _score(r["best"]), align_right=True),
-                Column(_("Selected"), lambda r: r["selected"], tooltip=lambda r: r["selected"]),
+                Column(_("Direction"), lambda r: r.direction),
+                Column(_("Provincial"), lambda r: f"{r.provincial} / {r.cap}", align_right=True),
+                Column(_("Candidates"), lambda r: str(r.candidates), align_right=True),
+                Column(_("Best score"), lambda r: _score(r.best), align_right=True),
+                Column(_("Selected"), lambda r: r.selected, tooltip=lambda r: r.selected),
             ],
             stretch_column=4,
             parent=self.tabs,
@@ -366,16 +366,16 @@ class RankingPage(Page):
 
     # Parameters ------------------------------------------------------------------
 
-    def options(self) -> dict[str, Any]:
+    def options(self) -> RankingOptions:
         """The ``ranking.compute`` parameters the panel shows."""
-        return {
-            "method": self.method.currentData(),
-            "trim_min": self.trim_min.value(),
-            "normalise": self.normalise.isChecked(),
-            "target": self.target.value(),
-            "cap": self.cap.value(),
-            "min_score": self.min_score.value() or None,
-        }
+        return RankingOptions(
+            method=str(self.method.currentData()),
+            trim_min=self.trim_min.value(),
+            normalise=self.normalise.isChecked(),
+            target=self.target.value(),
+            cap=self.cap.value(),
+            min_score=self.min_score.value() or None,
+        )
 
     def reset_parameters(self) -> None:
         """Put the project's own settings back in the panel and recompute."""
@@ -390,17 +390,10 @@ class RankingPage(Page):
         self.min_score.setValue(0)
         self.recompute()
 
-    def _defaults(self) -> dict[str, Any]:
+    def _defaults(self) -> RankingOptions:
         assert self.project is not None
         info = self.project.info()
-        return {
-            "method": "trimmed",
-            "trim_min": 5,
-            "normalise": False,
-            "target": info.provincial_target,
-            "cap": info.per_direction_cap,
-            "min_score": None,
-        }
+        return RankingOptions(target=info.provincial_target, cap=info.per_direction_cap)
 
     # Loading ---------------------------------------------------------------------
 
@@ -424,7 +417,7 @@ class RankingPage(Page):
     def _run(
         self,
         title: str,
-        decide: Callable[[Project, dict[str, Any]], Any] | None,
+        decide: Callable[[Project, RankingOptions], Any] | None,
         changes: Changes = NOTHING,
         then: Callable[[Any], object] | None = None,
     ) -> None:
@@ -481,15 +474,13 @@ class RankingPage(Page):
         self.leniency.set_rows(result.leniency_rows())
         self._show_directions(rows)
         self._show_what_if()
-        tiers = result.table["adjusted_tier"].value_counts()
-        unexplained = int((~result.experts["explained"]).sum()) if len(result.experts) else 0
-        fragile = int(result.table["fragile"].sum())
+        counts = result.summary()
         parts = [
-            tr("Provincial {count}", count=int(tiers.get(Tier.PROVINCIAL, 0))),
-            tr("Municipal/county {count}", count=int(tiers.get(Tier.MUNICIPAL, 0))),
-            tr("Tied {count}", count=int(tiers.get(Tier.TIED, 0))),
-            tr("Unexplained deviations {count}", count=unexplained),
-            tr("Fragile selections {count}", count=fragile),
+            tr("Provincial {count}", count=counts.provincial),
+            tr("Municipal/county {count}", count=counts.municipal),
+            tr("Tied {count}", count=counts.tied),
+            tr("Unexplained deviations {count}", count=counts.unexplained_deviations),
+            tr("Fragile selections {count}", count=counts.fragile),
         ]
         if result.finalised:
             parts.append(
@@ -523,26 +514,7 @@ class RankingPage(Page):
 
     def _show_directions(self, rows: list[RankRow]) -> None:
         assert self.result is not None
-        config = self.result.config
-        groups: dict[str, list[RankRow]] = {}
-        for row in rows:
-            groups.setdefault(row.direction, []).append(row)
-        summary: list[dict[str, Any]] = []
-        for direction, members in groups.items():
-            chosen = [r for r in members if r.adjusted_tier == Tier.PROVINCIAL]
-            scores = [r.score for r in members if r.score is not None]
-            summary.append(
-                {
-                    "direction": direction,
-                    "provincial": len(chosen),
-                    "cap": config.cap_of(members[0].direction_id),
-                    "candidates": len(members),
-                    "best": max(scores) if scores else None,
-                    "selected": "、".join(f"{r.code} {r.applicant}" for r in chosen),
-                }
-            )
-        summary.sort(key=lambda r: (-r["provincial"], -(r["best"] or 0)))
-        self.directions.set_rows(summary)
+        self.directions.set_rows(direction_summaries(rows, self.result.config))
 
     def _show_what_if(self) -> None:
         assert self.result is not None and self.baseline is not None
@@ -608,7 +580,7 @@ class RankingPage(Page):
         self._run(
             _("Recording the explanation…"),
             lambda project, options: ranking_decisions.explain_deviation(
-                project, row.dossier_id, row.expert_id, note, actor=actor, **options
+                project, row.dossier_id, row.expert_id, note, actor=actor, **options.kwargs()
             ),
             Changes(explanations=True),
         )
@@ -638,7 +610,7 @@ class RankingPage(Page):
         self._run(
             _("Recording the adjustment…"),
             lambda project, options: ranking_decisions.adjust(
-                project, row.dossier_id, tier, reason, actor=actor, **options
+                project, row.dossier_id, tier, reason, actor=actor, **options.kwargs()
             ),
             Changes(adjustments=True),
         )
@@ -660,7 +632,9 @@ class RankingPage(Page):
         actor = current_user("committee")
         self._run(
             _("Finalising the list…"),
-            lambda project, options: ranking_decisions.finalise(project, actor=actor, **options),
+            lambda project, options: ranking_decisions.finalise(
+                project, actor=actor, **options.kwargs()
+            ),
             Changes(finalised=True),
             lambda content_hash: QMessageBox.information(
                 self,
@@ -671,13 +645,17 @@ class RankingPage(Page):
 
 
 def _compute(
-    project: Project, options: dict[str, Any], defaults: dict[str, Any], progress: Progress
+    project: Project, options: RankingOptions, defaults: RankingOptions, progress: Progress
 ) -> tuple[ranking.RankResult, ranking.RankResult]:
     """The list with the panel's parameters and, to compare, with the project's own."""
     progress(1, 3, _("Consolidating the scores…"))
-    current = ranking.compute(project, **options)
+    current = ranking.compute(project, **options.kwargs())
     progress(2, 3, _("Comparing with the project settings…"))
-    baseline = current if options == defaults else ranking.compute(project, **defaults, resamples=0)
+    baseline = (
+        current
+        if options == defaults
+        else ranking.compute(project, **defaults.kwargs(), resamples=0)
+    )
     progress(3, 3, "")
     return current, baseline
 

@@ -33,7 +33,11 @@ from ui.widgets.data_table import DataTable
 from ui.widgets.pdf_viewer import PdfViewer
 from ui.widgets.score_form import ScoreForm
 
-STATUS_COLOURS = {"submitted": "#067647", "draft": "#b54708", "not_started": "#667085"}
+STATUS_COLOURS = {
+    SheetStatus.SUBMITTED: "#067647",
+    SheetStatus.DRAFT: "#b54708",
+    SheetStatus.NOT_STARTED: "#667085",
+}
 
 
 def _describe(change: SheetChange) -> str:
@@ -83,7 +87,7 @@ class ScoringPage(Page):
                 Column(_("Dossier no."), lambda r: r.dossier_code),
                 Column(
                     _("Status"),
-                    lambda r: SheetStatus(r.status).label,
+                    lambda r: r.status.label,
                     foreground=lambda r: STATUS_COLOURS.get(r.status),
                 ),
                 Column(_("Lead applicant"), lambda r: r.applicant),
@@ -130,7 +134,7 @@ class ScoringPage(Page):
                 Column(_("Direction"), lambda r: r.direction),
                 Column(
                     _("Status"),
-                    lambda r: SheetStatus(r.status).label,
+                    lambda r: r.status.label,
                     foreground=lambda r: STATUS_COLOURS.get(r.status),
                 ),
                 Column(
@@ -216,7 +220,7 @@ class ScoringPage(Page):
         rows = queries.expert_assignments(self.project, expert_id)
         self.assignments.set_rows(rows)
         self._fit_list()
-        done = sum(1 for r in rows if r.status == "submitted")
+        done = sum(1 for r in rows if r.status == SheetStatus.SUBMITTED)
         self.load_label.setText(tr("{done} of {count} submitted", done=done, count=len(rows)))
         self.assignments.select_first()
 
@@ -299,7 +303,7 @@ class ScoringPage(Page):
         self._fit_list()
         self.assignments.select_where(lambda r: r.dossier_id == dossier_id)
         self.assignments.row_selected.connect(self.open_assignment)
-        done = sum(1 for r in rows if r.status == "submitted")
+        done = sum(1 for r in rows if r.status == SheetStatus.SUBMITTED)
         self.load_label.setText(tr("{done} of {count} submitted", done=done, count=len(rows)))
         self.table.set_rows(queries.score_sheets(self.project))
 
