@@ -107,8 +107,13 @@ def test_export_page_writes_the_workbook_and_publicity(
     assert load_workbook(tmp_path / "结果.xlsx").sheetnames[0] == "推荐名单（省级）"
     page.phone.setText("0351-1234567")
     assert page.write_publicity(".pdf", str(tmp_path / "公示.pdf"))
+    assert not page.pdf_button.isEnabled()  # written in the background
+    page.wait()
     assert (tmp_path / "公示.pdf").read_bytes().startswith(b"%PDF")
+    assert "定稿名单校验码" in shown[-1] and page.pdf_button.isEnabled()
     assert page.write_publicity(".xlsx", str(tmp_path / "公示.xlsx"))
+    page.wait()
+    assert load_workbook(tmp_path / "公示.xlsx").active is not None
     page.days.setValue(1)
     page.office.setText("")
     assert not page.write_publicity(".pdf", str(tmp_path / "no.pdf"))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from review_desk.changes import Changes
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress
 from review_desk.results.publicity import (
     PublicityError,
     PublicityNotice,
@@ -53,6 +54,7 @@ class ExportPage(Page):
             parent,
         )
         self.last_path: Path | None = None
+        self._finalised = False
 
         self.state = QLabel("-", self)
         self.state.setWordWrap(True)
@@ -154,7 +156,7 @@ class ExportPage(Page):
         if not self.issuer.text():
             self.issuer.setText(info.organiser)
         final = final_list_state(self.project)
-        finalised = final is not None
+        finalised = self._finalised = final is not None
         if finalised:
             assert final is not None
             self.state.setText(
@@ -174,7 +176,7 @@ class ExportPage(Page):
                 _("Available once the committee has finalised the list (汇总排名 › 定稿).")
             )
         for widget in (self.pdf_button, self.xlsx_button):
-            widget.setEnabled(finalised)
+            widget.setEnabled(finalised and not self.busy())
 
     def showEvent(self, event: QShowEvent) -> None:
         """The list may have been finalised since: read its state again (cheap)."""
@@ -186,12 +188,14 @@ class ExportPage(Page):
         return changes.finalised or changes.project
 
     def operation_started(self) -> None:
-        self.workbook_button.setEnabled(False)
-        self.charts_button.setEnabled(False)
+        for button in (self.workbook_button, self.charts_button, self.pdf_button, self.xlsx_button):
+            button.setEnabled(False)
 
     def operation_ended(self) -> None:
         self.workbook_button.setEnabled(True)
         self.charts_button.setEnabled(True)
+        for button in (self.pdf_button, self.xlsx_button):
+            button.setEnabled(self._finalised)
 
     # Workbook ----------------------------------------------------------------------
 
@@ -262,13 +266,14 @@ class ExportPage(Page):
         )
 
     def write_publicity(self, suffix: str, path: str | None = None) -> bool:
-        """Write the publicity list as PDF or Excel; return True when written."""
-        if self.project is None:
+        """Write the publicity list as PDF or Excel in the background; return True when
+        the writing started (the notice is complete and a file was chosen)."""
+        project = self.project
+        if project is None or self.busy():
             return False
         try:
             notice = self.notice()
             notice.check()
-            listing = publicity_list(self.project)
         except PublicityError as error:
             self.show_error(error)
             return False
@@ -282,21 +287,29 @@ class ExportPage(Page):
         if target.suffix.lower() != suffix:
             target = target.with_suffix(suffix)
         writer = write_publicity_pdf if suffix == ".pdf" else write_publicity_xlsx
-        try:
+
+        def work(progress: Progress) -> str:
+            progress(0, 2, _("Reading the finalised list…"))
+            listing = publicity_list(project)
+            progress(1, 2, _("Writing the publicity list…"))
             writer(target, listing, notice)
-        except (OSError, PublicityError) as error:
-            self.show_message(_describe(error))
-            return False
-        self.last_path = target
-        self.open_folder_button.setEnabled(True)
-        QMessageBox.information(
-            self,
-            _("Publicity list"),
-            tr("Wrote {path}", path=target)
-            + "\n"
-            + tr("Finalised list hash: {hash}", hash=listing.content_hash),
+            return listing.content_hash
+
+        def written(content_hash: str) -> None:
+            self.last_path = target
+            self.open_folder_button.setEnabled(True)
+            QMessageBox.information(
+                self,
+                _("Publicity list"),
+                tr("Wrote {path}", path=target)
+                + "\n"
+                + tr("Finalised list hash: {hash}", hash=content_hash),
+            )
+
+        started = self.start_operation(
+            _("Writing the publicity list"), work, written, on_error=self._failed
         )
-        return True
+        return started is not None
 
     # Charts ------------------------------------------------------------------------
 
