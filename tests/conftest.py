@@ -18,6 +18,9 @@ os.environ.setdefault("REVIEW_DESK_LANG", "zh_CN")
 # Unexpected errors that tests provoke are logged in a folder of the test run, not in
 # the developer's own error log.
 os.environ.setdefault("REVIEW_DESK_LOG_DIR", tempfile.mkdtemp(prefix="review-desk-test-logs-"))
+# Charts are written at a low resolution (300 dpi by default): what the tests check of a
+# written chart does not depend on it, and the commands run in subprocesses inherit it.
+os.environ.setdefault("REVIEW_DESK_CHART_DPI", "50")
 
 
 @pytest.fixture(scope="session")
