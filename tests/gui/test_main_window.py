@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QMessageBox
 
@@ -105,6 +107,7 @@ def test_recent_projects_and_close(window, demo_project: Path) -> None:  # type:
     assert window.recent_menu.actions()[0].text().endswith(str(demo_project))
 
 
+@pytest.mark.slow
 def test_screenshots_command(demo_project: Path, tmp_path: Path) -> None:
     out = tmp_path / "shots"
     env = dict(
@@ -112,6 +115,7 @@ def test_screenshots_command(demo_project: Path, tmp_path: Path) -> None:
         QT_QPA_PLATFORM="offscreen",
         XDG_CONFIG_HOME=str(tmp_path / "cfg"),
         XDG_DATA_HOME=str(tmp_path / "data"),
+        REVIEW_DESK_SCREENSHOT_SETTLE_MS="20",  # every page rendered is what is checked
     )
     result = subprocess.run(
         [sys.executable, "-m", "ui", "gui", str(demo_project), "--screenshots", str(out)],
