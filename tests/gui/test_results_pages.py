@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from matplotlib.backend_bases import MouseEvent
 from openpyxl import load_workbook
 
@@ -160,6 +161,7 @@ def test_pages_follow_a_finalisation_made_elsewhere(window, demo_project: Path) 
     assert "已定稿" in charts.status.text()
 
 
+@pytest.mark.slow
 def test_export_page_saves_every_chart(
     window, demo_project: Path, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
