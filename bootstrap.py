@@ -4,6 +4,10 @@
     python3 bootstrap.py app     open Review Desk on the demo project
     python3 bootstrap.py test    run the whole test suite (offscreen); extra args go to pytest
 
+The tests run in parallel, one pytest-xdist worker per processor (at most four), and
+pytest prints the 15 slowest; ``-n 0`` runs them in this process, ``-m "not slow"``
+leaves out the few that take seconds even when made fast.
+
 Needs only Python 3.11+. The first run creates ``.venv`` and installs the project into
 it; later runs reinstall only when ``pyproject.toml`` changed. On Debian/Ubuntu run as
 root (as CI does), it also installs the system pieces Qt needs that a bare machine
@@ -128,6 +132,25 @@ def ensure_system_packages() -> None:
     say("  sudo apt-get install " + " ".join([*DEBIAN_PACKAGES, "libglib2.0-0"]))
 
 
+MAX_WORKERS = 4
+
+
+def pytest_arguments(rest: list[str]) -> list[str]:
+    """pytest's arguments for ``test``: the slowest 15 printed, and one xdist worker per
+    processor (at most ``MAX_WORKERS``) unless the caller chose (``-n``, ``-p no:xdist``)
+    or only collects."""
+    options = ["--durations=15"]
+    chosen = any(
+        arg in ("-n", "--numprocesses", "--collect-only", "--co", "no:xdist")
+        or arg.startswith(("-n", "--numprocesses="))
+        for arg in rest
+    )
+    if not chosen:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        options += ["-n", str(workers)] if workers > 1 else []
+    return [*options, *rest]
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("app", "test"):
         print(__doc__)
@@ -140,7 +163,7 @@ def main(argv: list[str]) -> int:
     ensure_venv("test")
     ensure_system_packages()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    code = run(PYTHON, "-m", "pytest", *rest, cwd=ROOT, env=env)
+    code = run(PYTHON, "-m", "pytest", *pytest_arguments(rest), cwd=ROOT, env=env)
     if code == 5:
         say("pytest collected no tests: that is a failure")
         return 1

@@ -3,6 +3,7 @@ against tests that leave threads running."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -18,6 +19,9 @@ os.environ.setdefault("REVIEW_DESK_LANG", "zh_CN")
 # Unexpected errors that tests provoke are logged in a folder of the test run, not in
 # the developer's own error log.
 os.environ.setdefault("REVIEW_DESK_LOG_DIR", tempfile.mkdtemp(prefix="review-desk-test-logs-"))
+# Charts are written at a low resolution (300 dpi by default): what the tests check of a
+# written chart does not depend on it, and the commands run in subprocesses inherit it.
+os.environ.setdefault("REVIEW_DESK_CHART_DPI", "50")
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +47,33 @@ def demo_project(demo_source: Path, tmp_path: Path) -> Path:
     dst.close()
     shutil.copytree(demo_source.with_name("demo.rdp.files"), tmp_path / "demo.rdp.files")
     return target
+
+
+@pytest.fixture(scope="session")
+def _shared_demo(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(demo_source, tmp_path_factory.mktemp("shared") / "demo.rdp")
+
+
+def _fingerprint(project: Path) -> tuple[str, list[tuple[str, int]]]:
+    """The database's bytes (hashed) and the file store's names and sizes."""
+    store = project.with_name(project.name + ".files")
+    files = sorted(
+        (str(f.relative_to(store)), f.stat().st_size) for f in store.rglob("*") if f.is_file()
+    )
+    return hashlib.sha256(project.read_bytes()).hexdigest(), files
+
+
+@pytest.fixture
+def demo_readonly(_shared_demo: Path) -> Iterator[Path]:
+    """The demo project shared by every test that only reads it (no copy per test); a
+    test that changes it fails, as it should have asked for ``demo_project``."""
+    before = _fingerprint(_shared_demo)
+    yield _shared_demo
+    after = _fingerprint(_shared_demo)
+    wal = _shared_demo.with_name(_shared_demo.name + "-wal")
+    assert after == before and not (wal.exists() and wal.stat().st_size), (
+        "the test changed the shared read-only demo: use demo_project"
+    )
 
 
 @pytest.fixture(autouse=True)

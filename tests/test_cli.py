@@ -67,9 +67,10 @@ def test_demo_refuses_to_overwrite(tmp_path: Path) -> None:
     assert path.read_bytes() == b"keep me"
 
 
-def test_demo_rebuilds_an_earlier_demo(tmp_path: Path) -> None:
-    path = tmp_path / "x.rdp"
-    assert run("demo", str(path)).returncode == 0
+def test_demo_rebuilds_an_earlier_demo(demo_source: Path, tmp_path: Path) -> None:
+    from tests.conftest import copy_project
+
+    path = copy_project(demo_source, tmp_path / "x.rdp")  # an earlier demo, built already
     again = run("demo", str(path))
     assert again.returncode == 0, again.stderr
     assert run("audit", "verify", str(path)).returncode == 0

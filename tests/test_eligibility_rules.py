@@ -43,10 +43,10 @@ def _append(data_dir: Path, text: str) -> None:
 
 
 def test_a_rule_with_an_unknown_fact_stops_the_formal_review(
-    data_dir: Path, demo_project: Path
+    data_dir: Path, demo_readonly: Path
 ) -> None:
     _append(data_dir, UNKNOWN_FACT)
-    with Project(demo_project) as project, pytest.raises(fr.ReviewError) as raised:
+    with Project(demo_readonly) as project, pytest.raises(fr.ReviewError) as raised:
         fr.run_review(project)
     message = str(raised.value)
     assert "R9-golden-ticket" in message and "has_golden_ticket" in message

@@ -122,8 +122,8 @@ def test_formal_review_records_are_the_same_in_every_language(
     assert set(some["reason"]) == {"code", "params"}
 
 
-def test_review_command_shows_the_reasons_in_chinese(demo_project: Path) -> None:
-    done = _cli("review", str(demo_project), "--json")
+def test_review_command_shows_the_reasons_in_chinese(demo_readonly: Path) -> None:
+    done = _cli("review", str(demo_readonly), "--json")
     assert done.returncode == 0, done.stderr
     rows = {r["applicant"]: r for r in json.loads(done.stdout)}
     yangquan = rows["阳泉新材料科技有限公司"]

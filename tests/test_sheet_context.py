@@ -11,8 +11,8 @@ from review_desk import queries
 from review_desk.project import Project
 
 
-def test_sheet_context_names_the_dossier_and_the_opinion_minimum(demo_project: Path) -> None:
-    with Project(demo_project) as project:
+def test_sheet_context_names_the_dossier_and_the_opinion_minimum(demo_readonly: Path) -> None:
+    with Project(demo_readonly) as project:
         row = queries.dossiers(project)[0]
         context = queries.sheet_context(project, row.id)
         assert context.dossier_code == row.code

@@ -124,6 +124,10 @@ class Operation(QObject):
 
     def _finish(self) -> None:
         self._show_timer.stop()
+        # reset() also stops the dialog's own timer, armed by the first progress report:
+        # left running, it showed the dialog of work that ended within half a second
+        # (active, its Esc shortcut taking the key from the window the user was in).
+        self._dialog.reset()
         self._dialog.hide()
         self._thread.quit()
         self._thread.wait()

@@ -20,7 +20,7 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from review_desk.charts import KINDS, kind_title
+from review_desk.charts import KINDS, export_dpi, kind_title
 from review_desk.charts.data import ChartData
 from review_desk.charts.fonts import font_rc
 from review_desk.domain import Tier
@@ -66,9 +66,11 @@ class Chart:
                     return hit.items[index]
         return None
 
-    def save(self, target: Path, dpi: int = 300) -> None:
-        """Write the chart as PNG, SVG or PDF (by the file's suffix)."""
+    def save(self, target: Path, dpi: int | None = None) -> None:
+        """Write the chart as PNG, SVG or PDF (by the file's suffix), at ``dpi`` or
+        else at :func:`~review_desk.charts.export_dpi`."""
         target = Path(target)
+        dpi = export_dpi() if dpi is None else dpi
         target.parent.mkdir(parents=True, exist_ok=True)
         with rc_context(font_rc()):
             self.figure.savefig(target, dpi=dpi, format=target.suffix.lstrip(".").lower())

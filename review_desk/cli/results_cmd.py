@@ -56,7 +56,7 @@ def register(commands: Any) -> None:
     )
     chart.add_argument("--out", required=True, help=_("the file to write (.png, .svg, .pdf)"))
     chart.add_argument("--dossier", help=_("dossier code (for the criterion radar)"))
-    chart.add_argument("--dpi", type=int, default=300, help=_("resolution of PNG output"))
+    chart.add_argument("--dpi", type=int, default=None, help=_("resolution of PNG output"))
     chart.set_defaults(handler=run_chart)
 
 

@@ -125,6 +125,7 @@ def _mask(number: int) -> int:
     return 0xFF if number % 2 == 0 else 1 << (number // 2 % 8)
 
 
+@pytest.mark.slow
 def test_every_damaged_byte_is_a_clear_refusal_or_a_correct_project(
     packages: dict[str, Any], tmp_path: Path
 ) -> None:

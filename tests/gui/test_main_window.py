@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QMessageBox
 
@@ -41,6 +43,7 @@ def test_start_page_offers_the_demo(window) -> None:  # type: ignore[no-untyped-
 
 def test_every_page_renders_on_the_demo(window, demo_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     assert window.open_project(str(demo_project))
+    dossiers = window.project.summary().dossiers
     assert window.visible_page_keys() == ALL_PAGES
     for key in ALL_PAGES:
         window.show_page(key)
@@ -48,7 +51,7 @@ def test_every_page_renders_on_the_demo(window, demo_project: Path, qtbot) -> No
         assert isinstance(page, Page) and page.key == key
         image = window.grab().toImage()
         assert not image.isNull() and image.width() >= 1000
-    assert window.pages["materials"].table.model.rowCount() == 47
+    assert window.pages["materials"].table.model.rowCount() == dossiers > 0
     assert window.pages["experts"].experts.model.rowCount() == 10
     assert window.pages["experts"].recusals.model.rowCount() >= 1
     assert window.pages["scoring"].table.model.rowCount() > 100
@@ -78,12 +81,15 @@ def test_search_filters_the_dossiers(window, demo_project: Path) -> None:  # typ
     assert "显示" in table.count_label.text()
 
 
-def test_demo_is_built_in_the_background(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_demo_is_built_in_the_background(window, demo_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(window.project_opened, timeout=60_000):
         window.welcome.demo_button.click()
     window.wait()
     assert window.project is not None
-    assert window.project.summary().dossiers == 47
+    from review_desk.project import Project
+
+    with Project(demo_project) as built_by_the_suite:
+        assert window.project.summary().dossiers == built_by_the_suite.summary().dossiers
     assert window.settings.recent_projects[0].endswith("demo.rdp")
 
 
@@ -105,6 +111,7 @@ def test_recent_projects_and_close(window, demo_project: Path) -> None:  # type:
     assert window.recent_menu.actions()[0].text().endswith(str(demo_project))
 
 
+@pytest.mark.slow
 def test_screenshots_command(demo_project: Path, tmp_path: Path) -> None:
     out = tmp_path / "shots"
     env = dict(
@@ -112,6 +119,7 @@ def test_screenshots_command(demo_project: Path, tmp_path: Path) -> None:
         QT_QPA_PLATFORM="offscreen",
         XDG_CONFIG_HOME=str(tmp_path / "cfg"),
         XDG_DATA_HOME=str(tmp_path / "data"),
+        REVIEW_DESK_SCREENSHOT_SETTLE_MS="20",  # every page rendered is what is checked
     )
     result = subprocess.run(
         [sys.executable, "-m", "ui", "gui", str(demo_project), "--screenshots", str(out)],

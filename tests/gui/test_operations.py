@@ -226,3 +226,30 @@ def test_a_hidden_page_reads_a_change_when_next_shown(qtbot, tmp_path) -> None: 
     page.on_changes(Changes(experts=True))  # visible: at once
     assert page.loads == 3
     project.close()
+
+
+def test_a_quick_operation_leaves_no_progress_dialog_to_pop_up(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """QProgressDialog arms its own timer at the first progress report and shows itself
+    when it fires: after work that ended sooner, that was a stray dialog half a second
+    later, the active window, whose Esc shortcut took the key from the window the user
+    was in (the presentation window stayed open on Esc)."""
+    from PySide6.QtCore import QTimer
+
+    from ui.operations import run_operation
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    armed: list[QTimer] = []
+
+    def work(progress):  # type: ignore[no-untyped-def]
+        progress(0, 2, "")
+        return 1
+
+    operation = run_operation(parent, "test", work, lambda _result: None, lambda _error: None)
+    dialog = operation._dialog
+    operation.done.connect(
+        lambda _result: armed.extend(t for t in dialog.findChildren(QTimer) if t.isActive())
+    )
+    with qtbot.waitSignal(operation.done, timeout=5000):
+        pass
+    assert armed == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from matplotlib.backend_bases import MouseEvent
 from openpyxl import load_workbook
 
@@ -72,6 +73,9 @@ def test_presentation_mode_keys(window, finalised_project: Path, qtbot) -> None:
     page.present_shortcut.activated.emit()
     presentation = page.presentation
     assert presentation is not None and presentation.isFullScreen()
+    # Keys go to the active window's shortcuts first, as the user's would: wait until
+    # the presentation is that window.
+    qtbot.waitUntil(presentation.isActiveWindow)
     assert presentation.index == 0 and presentation.count.text() == f"1 / {len(KINDS)}"
     qtbot.keyClick(presentation, Qt.Key.Key_Right)
     assert presentation.index == 1 and presentation.canvas.chart.kind == KINDS[1]
@@ -84,7 +88,9 @@ def test_presentation_mode_keys(window, finalised_project: Path, qtbot) -> None:
     assert presentation.title.text() == "入选概率（稳定性分析）"
     qtbot.keyClick(presentation, Qt.Key.Key_Home)
     qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
-    qtbot.keyClick(presentation, Qt.Key.Key_Escape)
+    with qtbot.waitSignal(presentation.closed) as closed:
+        qtbot.keyClick(presentation, Qt.Key.Key_Escape)
+    assert closed.args == [1]
     assert page.presentation is None
     assert page.kinds.currentRow() == 1
 
@@ -160,6 +166,7 @@ def test_pages_follow_a_finalisation_made_elsewhere(window, demo_project: Path) 
     assert "已定稿" in charts.status.text()
 
 
+@pytest.mark.slow
 def test_export_page_saves_every_chart(
     window, demo_project: Path, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from review_desk.charts import KINDS
+from review_desk.charts import DEFAULT_DPI, DPI_VARIABLE, KINDS, export_dpi
 from review_desk.charts.data import chart_data
 from review_desk.charts.figures import build_chart
 from review_desk.charts.fonts import chinese_font
@@ -94,8 +94,8 @@ def test_chart_command(demo_project: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     from PIL import Image
 
-    with Image.open(target) as image:
-        assert image.info.get("dpi", (0, 0))[0] == pytest.approx(300, abs=1)
+    with Image.open(target) as image:  # the test run's resolution (tests/conftest.py)
+        assert image.info.get("dpi", (0, 0))[0] == pytest.approx(export_dpi(), abs=1)
     unknown = run_cli(
         "chart",
         str(demo_project),
@@ -115,3 +115,23 @@ def test_radar_of_a_dossier_without_scores_says_so(demo_data) -> None:  # type: 
     chart = build_chart("radar", demo_data, dossier_id=int(unscored["dossier_id"]))
     texts = [t.get_text() for t in chart.figure.axes[0].texts]
     assert any(unscored["code"] in t and "暂无评分" in t for t in texts)
+
+
+def test_charts_are_written_at_300_dpi_unless_told_otherwise(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv(DPI_VARIABLE, raising=False)
+    assert export_dpi() == DEFAULT_DPI == 300
+    for wrong in ("", "0", "-5", "many"):
+        monkeypatch.setenv(DPI_VARIABLE, wrong)
+        assert export_dpi() == DEFAULT_DPI
+    monkeypatch.setenv(DPI_VARIABLE, "72")
+    assert export_dpi() == 72
+    project = Project.create(tmp_path / "empty.rdp", name="空项目")
+    try:
+        data = chart_data(project)
+    finally:
+        project.close()
+    build_chart("ranking", data).save(tmp_path / "at72.png")
+    from PIL import Image
+
+    with Image.open(tmp_path / "at72.png") as image:
+        assert image.info.get("dpi", (0, 0))[0] == pytest.approx(72, abs=1)

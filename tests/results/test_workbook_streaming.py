@@ -161,12 +161,12 @@ def test_write_table_writes_each_value_as_openpyxl_would(tmp_path: Path) -> None
     assert a["E6"].value == "山西学院"
 
 
-def test_sheet_scores_stream_every_score_in_the_detail_order(demo_project: Path) -> None:
+def test_sheet_scores_stream_every_score_in_the_detail_order(demo_readonly: Path) -> None:
     """Read a few scores at a time (chunks ending inside a sheet), the streamed sheets
     hold every score of every submitted sheet, in dossier code then expert order."""
     from review_desk.results.criterion_scores import sheet_scores
 
-    with Project(demo_project) as project:
+    with Project(demo_readonly) as project:
         frame = criterion_scores(project)
         streamed = list(sheet_scores(project, chunk=7))
         with project.reading() as session:

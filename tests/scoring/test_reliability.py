@@ -130,10 +130,10 @@ def test_greedy_search_above_the_exact_limit_finds_a_planted_block() -> None:
     assert exact is not None and exact.exact and exact.raters == tuple(range(20))
 
 
-def test_demo_first_panel_uses_its_largest_complete_block(demo_project: Path) -> None:
+def test_demo_first_panel_uses_its_largest_complete_block(demo_readonly: Path) -> None:
     """李秀梅, 王建国 and 陈立新 all scored 5 dossiers of the first panel: the figures are
     those of that 5 x 3 block, not of a 3 x 3 one."""
-    done = run_cli("rank", str(demo_project), "--json", "--resamples", "0", module="review_desk")
+    done = run_cli("rank", str(demo_readonly), "--json", "--resamples", "0", module="review_desk")
     assert done.returncode == 0, done.stderr
     first = min(json.loads(done.stdout)["reliability"], key=lambda entry: entry["panel"])
     assert (first["dossiers"], first["experts"], first["cells"]) == (5, 3, 15)

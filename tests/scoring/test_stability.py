@@ -154,14 +154,14 @@ def test_national_shape_draws_match_on_a_few_resamples() -> None:
 
 
 def test_rank_json_on_the_demo_gives_the_loop_probabilities(
-    demo_project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    demo_readonly: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What `review-desk rank --json` reports is what the plain loop gives."""
     from review_desk import ranking_steps
     from review_desk.cli import main
 
     def probabilities() -> dict[str, object]:
-        assert main(["rank", str(demo_project), "--json", "--resamples", "200"]) == 0
+        assert main(["rank", str(demo_readonly), "--json", "--resamples", "200"]) == 0
         rows = json.loads(capsys.readouterr().out)["rows"]
         return {row["code"]: (row["p_provincial"], row["loo_provincial"]) for row in rows}
 

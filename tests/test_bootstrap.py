@@ -1,0 +1,30 @@
+"""The README's test command (``bootstrap.py test``): the slowest tests printed, and the
+suite spread over the processors unless the caller chose otherwise."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import bootstrap
+
+
+def test_the_slowest_15_are_printed_and_workers_follow_the_processors(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(bootstrap.os, "cpu_count", lambda: 2)
+    assert bootstrap.pytest_arguments(["-x"]) == ["--durations=15", "-n", "2", "-x"]
+    monkeypatch.setattr(bootstrap.os, "cpu_count", lambda: 64)
+    assert bootstrap.pytest_arguments([])[1:] == ["-n", str(bootstrap.MAX_WORKERS)]
+    monkeypatch.setattr(bootstrap.os, "cpu_count", lambda: 1)
+    assert bootstrap.pytest_arguments([]) == ["--durations=15"]
+
+
+@pytest.mark.parametrize(
+    "chosen", [["-n", "0"], ["-n0"], ["--numprocesses=3"], ["-p", "no:xdist"], ["--collect-only"]]
+)
+def test_the_callers_choice_of_workers_is_kept(chosen: list[str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(bootstrap.os, "cpu_count", lambda: 2)
+    assert bootstrap.pytest_arguments(chosen) == ["--durations=15", *chosen]
