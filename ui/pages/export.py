@@ -334,9 +334,10 @@ class ExportPage(Page):
             written = []
             for index, kind in enumerate(KINDS, start=1):
                 progress(index, len(KINDS) + 1, kind_title(kind))
+                chart = build_chart(kind, data)  # drawn once, written in each format
                 for suffix in (".png", ".svg", ".pdf"):
                     path = target / f"{index:02d}_{kind_title(kind)}{suffix}"
-                    build_chart(kind, data).save(path)
+                    chart.save(path)
                     written.append(path)
             return written
 
