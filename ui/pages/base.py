@@ -170,11 +170,19 @@ class Page(QWidget):
         if self._operation is not None:
             self._operation.cancel()
 
+    def action_widgets(self) -> tuple[QWidget, ...]:
+        """The widgets that start work on this page: disabled while an operation runs."""
+        return ()
+
     def operation_started(self) -> None:
         """An operation started: disable what would start another."""
+        for widget in self.action_widgets():
+            widget.setEnabled(False)
 
     def operation_ended(self) -> None:
         """The operation ended, whatever its outcome: enable the actions again."""
+        for widget in self.action_widgets():
+            widget.setEnabled(True)
 
     # Changes made elsewhere --------------------------------------------------------
 

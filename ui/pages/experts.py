@@ -125,15 +125,7 @@ class ExpertsPage(Page):
     def affected_by(self, changes: Changes) -> bool:
         return changes.experts or changes.dossiers
 
-    def operation_started(self) -> None:
-        for button in self._action_buttons():
-            button.setEnabled(False)
-
-    def operation_ended(self) -> None:
-        for button in self._action_buttons():
-            button.setEnabled(True)
-
-    def _action_buttons(self) -> tuple[QPushButton, ...]:
+    def action_widgets(self) -> tuple[QWidget, ...]:
         return (
             self.roster_button,
             self.panel_button,

@@ -187,14 +187,12 @@ class ExportPage(Page):
     def affected_by(self, changes: Changes) -> bool:
         return changes.finalised or changes.project
 
-    def operation_started(self) -> None:
-        for button in (self.workbook_button, self.charts_button, self.pdf_button, self.xlsx_button):
-            button.setEnabled(False)
+    def action_widgets(self) -> tuple[QWidget, ...]:
+        return (self.workbook_button, self.charts_button, self.pdf_button, self.xlsx_button)
 
     def operation_ended(self) -> None:
-        self.workbook_button.setEnabled(True)
-        self.charts_button.setEnabled(True)
-        for button in (self.pdf_button, self.xlsx_button):
+        super().operation_ended()
+        for button in (self.pdf_button, self.xlsx_button):  # from the finalised list only
             button.setEnabled(self._finalised)
 
     # Workbook ----------------------------------------------------------------------

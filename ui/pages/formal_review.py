@@ -158,17 +158,12 @@ class FormalReviewPage(Page):
     def affected_by(self, changes: Changes) -> bool:
         return changes.dossiers or changes.formal_review
 
-    def operation_started(self) -> None:
-        for button in self._action_buttons():
-            button.setEnabled(False)
-
     def operation_ended(self) -> None:
-        for button in self._action_buttons():
-            button.setEnabled(True)
+        super().operation_ended()
         row = self.current()
         self.supplement_request_button.setEnabled(row is not None and row.verdict == fr.SUPPLEMENT)
 
-    def _action_buttons(self) -> tuple[QPushButton, ...]:
+    def action_widgets(self) -> tuple[QWidget, ...]:
         return (
             self.run_button,
             self.export_button,
