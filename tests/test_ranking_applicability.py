@@ -33,8 +33,8 @@ def test_stored_non_applicable_scores_do_not_count_and_are_reported(
 ) -> None:
     # The baseline and the table in-process; the list after the change through the real
     # entry point.
-    code, out, err = cli(capsys, "rank", str(demo_project), "--json", "--resamples", "0")
-    assert code == 0, err
+    status, out, err = cli(capsys, "rank", str(demo_project), "--json", "--resamples", "0")
+    assert status == 0, err
     scores_before = {r["code"]: r["score"] for r in json.loads(out)["rows"]}
     sheets = _enterprise_sheets(demo_project)
     assert sheets, "the demo has scored enterprise dossiers"
