@@ -23,6 +23,7 @@ from review_desk.results.workbook_sheets import NAME_WIDTH
 from review_desk.results.xlsx_tables import TIER_FILLS, display_width
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
+from tests.small_project import cli
 from tests.support import libreoffice_convert, run_cli
 
 SHEETS = [
@@ -264,7 +265,9 @@ def test_cancelled_export_leaves_the_earlier_file(demo_project: Path, tmp_path: 
     assert len(calls) == 6  # stopped at the sixth step
 
 
-def test_export_command(finalised_project: Path, tmp_path: Path) -> None:
+def test_export_command(
+    finalised_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "out.xlsx"
     done = run_cli(
         "export",
@@ -277,8 +280,12 @@ def test_export_command(finalised_project: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "定稿名单校验码" in done.stdout and target.exists()
-    wrong = run_cli("export", str(finalised_project), "--out", str(tmp_path / "x.csv"))
-    assert wrong.returncode == 2 and ".xlsx" in wrong.stderr
+    # The refusal in-process (the entry point has run above).
+    status, _out, err = cli(
+        capsys, "export", str(finalised_project), "--out", str(tmp_path / "x.csv")
+    )
+    assert status == 2 and ".xlsx" in err
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_hostile_text_stays_text(demo_project: Path, tmp_path: Path) -> None:
