@@ -210,15 +210,24 @@ def test_workbook_formatting(finalised_project: Path, tmp_path: Path) -> None:
     assert list(frames["推荐名单（省级）"]["申报编号"]) == [c.value for c in sheet["B"][1:]]
 
 
+@pytest.fixture(scope="module")
+def printed_workbook(finalised_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The finalised demo's workbook printed to PDF by LibreOffice, once for the tests
+    that only read the print."""
+    from tests.conftest import copy_project
+
+    folder = tmp_path_factory.mktemp("printed")
+    target = folder / "results.xlsx"
+    with Project(copy_project(finalised_source, folder / "final.rdp")) as project:
+        export_workbook(project, target, result=results_ranking(project, resamples=0))
+    return libreoffice_convert(target, "pdf", folder)
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_opens_the_workbook(finalised_project: Path, tmp_path: Path) -> None:
+def test_libreoffice_opens_the_workbook(printed_workbook: Path) -> None:
     from pypdf import PdfReader
 
-    target = tmp_path / "results.xlsx"
-    with Project(finalised_project) as project:
-        export_workbook(project, target, result=results_ranking(project, resamples=0))
-    converted = libreoffice_convert(target, "pdf", tmp_path)
-    pdf = PdfReader(converted)
+    pdf = PdfReader(printed_workbook)
     assert len(pdf.pages) >= len(SHEETS)
     text = pdf.pages[0].extract_text()
     assert "推荐名单" in text and "第 1 页" in text
@@ -551,18 +560,12 @@ def test_parameters_name_the_committee_in_chinese(demo_project: Path, tmp_path: 
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_prints_the_detail_over_several_pages(
-    finalised_project: Path, tmp_path: Path
-) -> None:
+def test_libreoffice_prints_the_detail_over_several_pages(printed_workbook: Path) -> None:
     """Printed through LibreOffice, 专家评分明细 (130 rows × 23 columns) takes several
     pages, each with the header row and the page number of the total."""
     from pypdf import PdfReader
 
-    target = tmp_path / "results.xlsx"
-    with Project(finalised_project) as project:
-        export_workbook(project, target, result=results_ranking(project, resamples=0))
-    converted = libreoffice_convert(target, "pdf", tmp_path)
-    pages = [page.extract_text() for page in PdfReader(converted).pages]
+    pages = [page.extract_text() for page in PdfReader(printed_workbook).pages]
     detail = [text for text in pages if "　专家评分明细" in text]
     assert len(detail) > 1
     assert all("申报编号" in text for text in detail)  # the header row and first columns
