@@ -12,6 +12,7 @@ from sqlalchemy import select
 from review_desk import ranking, ranking_decisions
 from review_desk.project import Project
 from review_desk.storage import models as m
+from tests.small_project import cli
 from tests.support import run_cli
 
 
@@ -113,6 +114,11 @@ def test_rank_command_prints_the_list(demo_project: Path) -> None:
     assert sum(r["tier"] == "provincial" for r in rows) == 4
     refused = run_cli("finalise", str(demo_project), module="review_desk")
     assert refused.returncode == 2 and "畸高畸低" in refused.stderr
+    # A refused parameter, through the real entry point (the other refusals run in-process
+    # in test_bad_rank_parameters_are_refused).
+    bad = run_cli("rank", str(demo_project), "--target", "-1", module="review_desk")
+    assert bad.returncode == 2 and bad.stdout == "", bad.stdout
+    assert "--target" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
 
 
 def _first_flag(project_path: Path) -> tuple[str, int, str]:
@@ -146,7 +152,9 @@ def test_explain_after_finalising_is_refused_and_the_text_kept(finalised_project
     assert _note(finalised_project, code, expert_id) == before
 
 
-def test_explain_for_an_expert_without_that_deviation_is_refused(demo_project: Path) -> None:
+def test_explain_for_an_expert_without_that_deviation_is_refused(
+    demo_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Project(demo_project) as project:
         result = ranking.compute(project, resamples=0)
     flagged = set(zip(result.experts["dossier_id"], result.experts["expert_id"], strict=True))
@@ -163,32 +171,36 @@ def test_explain_for_an_expert_without_that_deviation_is_refused(demo_project: P
     with Project(demo_project) as project, project.reading() as session:
         stranger = next(e for e in session.scalars(select(m.Expert.id)) if e not in scored)
     for expert_id in (int(calm["expert_id"]), int(stranger)):
-        run = run_cli(
-            "explain", str(demo_project), "--dossier", str(code), "--expert", str(expert_id),
-            "--text", "没有偏离也写一条说明", module="review_desk",
+        # In-process: the real entry point of explain is run in the test above.
+        code_, out, err = cli(
+            capsys, "explain", str(demo_project), "--dossier", str(code),
+            "--expert", str(expert_id), "--text", "没有偏离也写一条说明",
         )  # fmt: skip
-        assert run.returncode == 2, (expert_id, run.stdout)
-        assert "偏离" in run.stderr or "畸高畸低" in run.stderr, run.stderr
+        assert code_ == 2, (expert_id, out)
+        assert "偏离" in err or "畸高畸低" in err, err
         assert _note(demo_project, str(code), expert_id) is None
 
 
 def test_finalise_with_unexplained_deviations_lists_the_dossiers_and_experts(
-    demo_project: Path,
+    demo_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """In-process: test_rank_command_prints_the_list runs rank and finalise for real."""
     with Project(demo_project) as project:
         result = ranking.compute(project, resamples=0)
     codes = dict(zip(result.table["dossier_id"], result.table["code"], strict=True))
-    refused = run_cli("finalise", str(demo_project), module="review_desk")
-    assert refused.returncode == 2
+    code, _out, err = cli(capsys, "finalise", str(demo_project))
+    assert code == 2
+    assert not result.experts.empty
     for flag in result.experts.itertuples():
-        assert codes[flag.dossier_id] in refused.stderr
-        assert str(flag.expert) in refused.stderr
+        assert codes[flag.dossier_id] in err
+        assert str(flag.expert) in err
     # rank shows which deviations block finalising, and --json names them by code.
-    shown = run_cli("rank", str(demo_project), "--resamples", "0", module="review_desk")
-    assert shown.returncode == 0, shown.stderr
-    assert "阻止定稿" in shown.stdout
-    data = run_cli("rank", str(demo_project), "--json", "--resamples", "0", module="review_desk")
-    deviations = json.loads(data.stdout)["deviations"]
+    code, out, err = cli(capsys, "rank", str(demo_project), "--resamples", "0")
+    assert code == 0, err
+    assert "阻止定稿" in out
+    code, out, err = cli(capsys, "rank", str(demo_project), "--json", "--resamples", "0")
+    assert code == 0, err
+    deviations = json.loads(out)["deviations"]
     assert deviations and all(d["code"] == codes[d["dossier_id"]] for d in deviations)
     assert all(d["expert"] and d["blocks_finalise"] for d in deviations)
 
@@ -205,17 +217,21 @@ def test_finalise_with_unexplained_deviations_lists_the_dossiers_and_experts(
         ("--trim-min", "0"),
     ],
 )
-def test_bad_rank_parameters_are_refused(demo_project: Path, option: str, value: str) -> None:
-    run = run_cli("rank", str(demo_project), option, value, module="review_desk")
-    assert run.returncode == 2, run.stdout
-    assert "Traceback" not in run.stderr and run.stdout == ""
-    assert option in run.stderr or "满分" in run.stderr, run.stderr
+def test_bad_rank_parameters_are_refused(
+    demo_readonly: Path, option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In-process (an exception would fail the test): test_rank_command_prints_the_list
+    # runs one refusal through the real entry point.
+    code, out, err = cli(capsys, "rank", str(demo_readonly), option, value)
+    assert code == 2, out
+    assert "Traceback" not in err and out == ""
+    assert option in err or "满分" in err, err
 
 
 def test_finalise_on_a_project_with_nothing_scored_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.small_project import cli, make_project
+    from tests.small_project import make_project
 
     project = make_project(tmp_path, capsys)
     code, _out, err = cli(capsys, "finalise", str(project))
@@ -227,7 +243,7 @@ def test_finalise_on_a_project_with_nothing_scored_is_refused(
 def test_an_unscored_eligible_dossier_has_its_own_reason(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.small_project import cli, make_project
+    from tests.small_project import make_project
 
     project = make_project(tmp_path, capsys, tech_transfer="有")
     code, out, err = cli(capsys, "rank", str(project), "--json", "--resamples", "0")

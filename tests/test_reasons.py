@@ -19,6 +19,7 @@ from review_desk import i18n, ranking, ranking_decisions
 from review_desk.project import Project
 from review_desk.storage import models as m
 from tests.conftest import copy_project
+from tests.small_project import cli
 
 
 def _cli(*args: str, lang: str = "zh_CN") -> subprocess.CompletedProcess[str]:
@@ -42,15 +43,17 @@ def _explain_every_flag(path: Path) -> None:
             )
 
 
-def test_a_tie_reason_names_the_dossier_codes(demo_project: Path) -> None:
+def test_a_tie_reason_names_the_dossier_codes(
+    demo_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Every expert gives nothing: every candidate ties with those of the same bonus
     # facts, and the ties contest the places.
     with Project(demo_project) as project, project.transaction() as session:
         for score in session.scalars(select(m.Score)):
             score.points = 0
-    done = _cli("rank", str(demo_project), "--json", "--resamples", "0")
-    assert done.returncode == 0, done.stderr
-    rows = json.loads(done.stdout)["rows"]
+    status, out, err = cli(capsys, "rank", str(demo_project), "--json", "--resamples", "0")
+    assert status == 0, err
+    rows = json.loads(out)["rows"]
     tied = [r for r in rows if r["tier"] == "tied"]
     assert len(tied) >= 2
     key = lambda r: (r["score"], r["double_high_rank"], r["tech_transfer"])  # noqa: E731
@@ -137,7 +140,9 @@ def test_review_command_shows_the_reasons_in_chinese(demo_readonly: Path) -> Non
     assert yangquan["department"] == "省国资委/工信厅/小企业局"
 
 
-def test_old_text_records_are_shown_as_they_are(demo_project: Path, tmp_path: Path) -> None:
+def test_old_text_records_are_shown_as_they_are(
+    demo_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Projects written before reasons were codes keep their text, shown unchanged."""
     with Project(demo_project) as project:
         fr.run_review(project)
@@ -157,8 +162,10 @@ def test_old_text_records_are_shown_as_they_are(demo_project: Path, tmp_path: Pa
             review.department = "省发展改革委"
             code = review.dossier.code
     target = tmp_path / "results.xlsx"
-    done = _cli("export", str(demo_project), "--out", str(target), "--resamples", "0")
-    assert done.returncode == 0, done.stderr
+    status, _out, err = cli(
+        capsys, "export", str(demo_project), "--out", str(target), "--resamples", "0"
+    )
+    assert status == 0, err
     sheet = load_workbook(target, read_only=True)["形式审查"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == code)
     assert "条件1：旧版本写下的理由：缺少政策清单" in row
@@ -178,7 +185,9 @@ def test_the_codec_keeps_records_and_old_text() -> None:
     assert render(None) == ""
 
 
-def test_a_list_finalised_with_text_reasons_still_reads(finalised_project: Path) -> None:
+def test_a_list_finalised_with_text_reasons_still_reads(
+    finalised_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A list finalised by an older version holds its reasons as text."""
     with Project(finalised_project) as project:
         with project.transaction() as session:
@@ -187,5 +196,5 @@ def test_a_list_finalised_with_text_reasons_still_reads(finalised_project: Path)
         result = ranking.compute(project, resamples=0)
         assert result.finalised is not None and result.finalised.changed_since == ()
     target = finalised_project.with_name("publicity.xlsx")
-    done = _cli("publicity", str(finalised_project), "--out", str(target))
-    assert done.returncode == 0, done.stderr
+    status, _out, err = cli(capsys, "publicity", str(finalised_project), "--out", str(target))
+    assert status == 0, err

@@ -100,6 +100,17 @@ def _ime(widget: QWidget, text: str) -> None:
     QApplication.sendEvent(widget, event)
 
 
+@pytest.fixture
+def short_pause(monkeypatch):  # type: ignore[no-untyped-def]
+    """A 200 ms pause ends a burst (1 s in the product), for tests about what a burst
+    saves rather than how long the pause is: the real pause and the one-second bound
+    are kept in test_typing_without_a_pause_... and tests/gui/test_desk_kill.py."""
+    from ui.widgets import sheet_saves
+
+    monkeypatch.setattr(sheet_saves, "PAUSE_MS", 200)
+    return monkeypatch
+
+
 def _wait_saved(form, qtbot) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: form.status.text().startswith(SAVED), timeout=5000)
 
@@ -179,7 +190,11 @@ def test_enter_shows_saved(window, demo_project: Path, qtbot) -> None:  # type: 
 
 
 # ------------------------------------------------------- text saved in bursts
-def test_opinion_saved_once_per_burst_after_a_pause(window, demo_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_opinion_saved_once_per_burst_after_a_pause(
+    window, demo_project: Path, qtbot, short_pause
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.widgets import sheet_saves
+
     expert = 1
     dossier = _first(demo_project, expert, "not_started")
     page = _open_desk(window, demo_project, qtbot, expert, dossier)
@@ -193,6 +208,9 @@ def test_opinion_saved_once_per_burst_after_a_pause(window, demo_project: Path, 
     _wait_saved(form, qtbot)  # the pause
     assert _audit_count(demo_project, "opinion") == before + 1
     assert _sheet(demo_project, expert, dossier).opinion == "OK: 材料齐全"
+    # No pause ends this burst: only the focus-out can save it.
+    short_pause.setattr(sheet_saves, "PAUSE_MS", 60_000)
+    short_pause.setattr(sheet_saves, "MAX_UNSAVED_MS", 60_000)
     _ime(form.opinion, "，目标明确")
     first_input = next(iter(form.inputs.values()))
     first_input.setFocus()  # focus-out ends the burst at once
@@ -203,7 +221,9 @@ def test_opinion_saved_once_per_burst_after_a_pause(window, demo_project: Path, 
     assert _audit_count(demo_project, "opinion") == before + 2
 
 
-def test_undo_in_the_opinion_undoes_the_last_burst(window, demo_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_undo_in_the_opinion_undoes_the_last_burst(
+    window, demo_project: Path, qtbot, short_pause
+) -> None:  # type: ignore[no-untyped-def]
     expert = 1
     dossier = _first(demo_project, expert, "not_started")
     page = _open_desk(window, demo_project, qtbot, expert, dossier)
@@ -257,7 +277,9 @@ def test_typing_without_a_pause_is_saved_every_second_and_undone_as_one_step(
     _wait_saved(form, qtbot)
 
 
-def test_comment_and_veto_reason_are_saved_in_bursts(window, demo_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_comment_and_veto_reason_are_saved_in_bursts(
+    window, demo_project: Path, qtbot, short_pause
+) -> None:  # type: ignore[no-untyped-def]
     expert = 1
     dossier = _first(demo_project, expert, "not_started")
     page = _open_desk(window, demo_project, qtbot, expert, dossier)
@@ -348,7 +370,7 @@ def test_closing_the_window_saves_the_text_being_typed(
 
 
 def test_a_failed_save_is_shown_and_retried_without_losing_the_text(
-    window, demo_project: Path, qtbot, monkeypatch
+    window, demo_project: Path, qtbot, monkeypatch, short_pause
 ) -> None:  # type: ignore[no-untyped-def]
     expert = 1
     dossier = _first(demo_project, expert, "not_started")

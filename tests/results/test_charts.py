@@ -17,6 +17,7 @@ from review_desk.charts.figures import build_chart
 from review_desk.charts.fonts import chinese_font
 from review_desk.project import Project
 from review_desk.results.source import results_ranking
+from tests.small_project import cli
 from tests.support import run_cli
 
 
@@ -86,28 +87,25 @@ def test_radar_of_a_chosen_dossier(demo_data) -> None:  # type: ignore[no-untype
     assert chosen["code"] in chart.figure.get_suptitle()
 
 
-def test_chart_command(demo_project: Path, tmp_path: Path) -> None:
+def test_chart_command(
+    demo_readonly: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "ranking.png"
     done = run_cli(
-        "chart", str(demo_project), "--kind", "ranking", "--out", str(target), module="review_desk"
+        "chart", str(demo_readonly), "--kind", "ranking", "--out", str(target), module="review_desk"
     )
     assert done.returncode == 0, done.stderr
     from PIL import Image
 
     with Image.open(target) as image:  # the test run's resolution (tests/conftest.py)
         assert image.info.get("dpi", (0, 0))[0] == pytest.approx(export_dpi(), abs=1)
-    unknown = run_cli(
-        "chart",
-        str(demo_project),
-        "--kind",
-        "radar",
-        "--dossier",
-        "NOPE",
-        "--out",
-        str(tmp_path / "r.svg"),
-        module="review_desk",
-    )
-    assert unknown.returncode == 2 and "NOPE" in unknown.stderr
+    # The refusal in-process (the entry point has run above).
+    status, _out, err = cli(
+        capsys, "chart", str(demo_readonly), "--kind", "radar", "--dossier", "NOPE",
+        "--out", str(tmp_path / "r.svg"),
+    )  # fmt: skip
+    assert status == 2 and "NOPE" in err
+    assert not (tmp_path / "r.svg").exists()
 
 
 def test_radar_of_a_dossier_without_scores_says_so(demo_data) -> None:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from review_desk.results.publicity import (
     write_publicity_xlsx,
 )
 from review_desk.storage import models as m
+from tests.small_project import cli
 from tests.support import run_cli
 
 NOTICE = PublicityNotice(
@@ -100,7 +101,9 @@ def test_publicity_notice_is_checked(finalised_project: Path, tmp_path: Path) ->
     assert not list(tmp_path.glob("x.*")) and not list(tmp_path.glob(".x.*"))
 
 
-def test_publicity_command(finalised_project: Path, tmp_path: Path) -> None:
+def test_publicity_command(
+    finalised_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "p.pdf"
     done = run_cli(
         "publicity",
@@ -118,8 +121,13 @@ def test_publicity_command(finalised_project: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     text = "".join(p.extract_text() for p in PdfReader(target).pages).replace("\n", "")
     assert "2026年12月1日至2026年12月5日" in text and "0351-7654321" in text
-    bad = run_cli("publicity", str(finalised_project), "--out", str(target), "--start", "12/01")
-    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    # The refusal in-process (the entry point has run above).
+    written = target.read_bytes()
+    status, _out, err = cli(
+        capsys, "publicity", str(finalised_project), "--out", str(target), "--start", "12/01"
+    )
+    assert status == 2 and "YYYY-MM-DD" in err
+    assert target.read_bytes() == written
 
 
 def test_markup_in_names_is_printed_as_text(finalised_project: Path, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from review_desk.results.workbook_sheets import NAME_WIDTH
 from review_desk.results.xlsx_tables import TIER_FILLS, display_width
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
+from tests.small_project import cli
 from tests.support import libreoffice_convert, run_cli
 
 SHEETS = [
@@ -209,15 +210,24 @@ def test_workbook_formatting(finalised_project: Path, tmp_path: Path) -> None:
     assert list(frames["推荐名单（省级）"]["申报编号"]) == [c.value for c in sheet["B"][1:]]
 
 
+@pytest.fixture(scope="module")
+def printed_workbook(finalised_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The finalised demo's workbook printed to PDF by LibreOffice, once for the tests
+    that only read the print."""
+    from tests.conftest import copy_project
+
+    folder = tmp_path_factory.mktemp("printed")
+    target = folder / "results.xlsx"
+    with Project(copy_project(finalised_source, folder / "final.rdp")) as project:
+        export_workbook(project, target, result=results_ranking(project, resamples=0))
+    return libreoffice_convert(target, "pdf", folder)
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_opens_the_workbook(finalised_project: Path, tmp_path: Path) -> None:
+def test_libreoffice_opens_the_workbook(printed_workbook: Path) -> None:
     from pypdf import PdfReader
 
-    target = tmp_path / "results.xlsx"
-    with Project(finalised_project) as project:
-        export_workbook(project, target, result=results_ranking(project, resamples=0))
-    converted = libreoffice_convert(target, "pdf", tmp_path)
-    pdf = PdfReader(converted)
+    pdf = PdfReader(printed_workbook)
     assert len(pdf.pages) >= len(SHEETS)
     text = pdf.pages[0].extract_text()
     assert "推荐名单" in text and "第 1 页" in text
@@ -264,7 +274,9 @@ def test_cancelled_export_leaves_the_earlier_file(demo_project: Path, tmp_path: 
     assert len(calls) == 6  # stopped at the sixth step
 
 
-def test_export_command(finalised_project: Path, tmp_path: Path) -> None:
+def test_export_command(
+    finalised_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "out.xlsx"
     done = run_cli(
         "export",
@@ -277,8 +289,12 @@ def test_export_command(finalised_project: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "定稿名单校验码" in done.stdout and target.exists()
-    wrong = run_cli("export", str(finalised_project), "--out", str(tmp_path / "x.csv"))
-    assert wrong.returncode == 2 and ".xlsx" in wrong.stderr
+    # The refusal in-process (the entry point has run above).
+    status, _out, err = cli(
+        capsys, "export", str(finalised_project), "--out", str(tmp_path / "x.csv")
+    )
+    assert status == 2 and ".xlsx" in err
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_hostile_text_stays_text(demo_project: Path, tmp_path: Path) -> None:
@@ -544,18 +560,12 @@ def test_parameters_name_the_committee_in_chinese(demo_project: Path, tmp_path: 
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_prints_the_detail_over_several_pages(
-    finalised_project: Path, tmp_path: Path
-) -> None:
+def test_libreoffice_prints_the_detail_over_several_pages(printed_workbook: Path) -> None:
     """Printed through LibreOffice, 专家评分明细 (130 rows × 23 columns) takes several
     pages, each with the header row and the page number of the total."""
     from pypdf import PdfReader
 
-    target = tmp_path / "results.xlsx"
-    with Project(finalised_project) as project:
-        export_workbook(project, target, result=results_ranking(project, resamples=0))
-    converted = libreoffice_convert(target, "pdf", tmp_path)
-    pages = [page.extract_text() for page in PdfReader(converted).pages]
+    pages = [page.extract_text() for page in PdfReader(printed_workbook).pages]
     detail = [text for text in pages if "　专家评分明细" in text]
     assert len(detail) > 1
     assert all("申报编号" in text for text in detail)  # the header row and first columns
