@@ -67,12 +67,30 @@ def without_key(state: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def packages(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """An agency project, a genuine work package for 张志强, a newer one (with one more
-    dossier assigned), and the local project each opens into on a clean laptop."""
+    dossier assigned), and the local project each opens into on a clean laptop.
+
+    The expert keeps only three of the demo's assignments (each with his score sheet,
+    one with a defense record), so that a package holds every kind of content (PDFs,
+    rubric, sheets, defense sessions) while opening one takes a fraction of
+    the time: the damage sweeps below open it some fifty times."""
     root = tmp_path_factory.mktemp("work")
     agency = copy_project(demo_source, root / "agency.rdp")
     with Project(agency) as project:
-        with project.reading() as s:
+        with project.transaction() as s:
             expert = s.scalars(select(m.Expert).where(m.Expert.name == "张志强")).one().id
+            scored = set(
+                s.scalars(select(m.ScoreSheet.dossier_id).where(m.ScoreSheet.expert_id == expert))
+            )
+            defended = set(s.scalars(select(m.DefenseRecord.dossier_id)))
+            assigned = sorted(
+                s.scalars(select(m.Assignment).where(m.Assignment.expert_id == expert)),
+                key=lambda a: (a.dossier_id not in scored & defended, a.dossier_id not in scored),
+            )
+            kept = [a.dossier_id for a in assigned[:3]]
+            codes = {d.id: d.code for d in s.scalars(select(m.Dossier))}
+            assert kept[0] in defended and all(d in scored for d in kept), kept
+            for assignment in assigned[3:]:
+                s.delete(assignment)
         make_work_package(project, expert, root / "work.rdwork")
         with project.transaction() as s:
             taken = set(
@@ -84,7 +102,17 @@ def packages(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     reference = root / "reference"
     reference.mkdir()
     open_work_package(root / "work.rdwork", reference / "own.rdp", clock=clock).close()
-    return {"root": root, "expert": expert, "extra": extra, "reference": snapshot(reference)}
+    with zipfile.ZipFile(root / "work.rdwork") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert [d["id"] for d in manifest["dossiers"]] == sorted(kept, key=codes.__getitem__)
+    assert manifest["sheets"] and manifest["defense_sessions"]
+    return {
+        "root": root,
+        "expert": expert,
+        "extra": extra,
+        "dossiers": len(kept),
+        "reference": snapshot(reference),
+    }
 
 
 def _flip_positions(package: Path) -> list[int]:
@@ -410,7 +438,7 @@ def test_cli_open_refuses_a_damaged_package_clearly(
     assert opened.returncode == 0, opened.stderr
     assert (laptop / "own.rdp.key").exists()
     with Project(target) as local:
-        assert local.summary().dossiers > 5
+        assert local.summary().dossiers == packages["dossiers"]
 
 
 def test_a_newer_package_that_does_not_fit_changes_nothing(
