@@ -217,8 +217,8 @@ def test_a_damaged_newer_package_leaves_the_existing_project_as_it_was(
     assert refused > 5
     # The new dossier's own file damaged: copied aside, found wrong, and dropped.
     with Project(root / "agency.rdp") as agency, agency.reading() as s:
-        sha = s.scalars(select(m.Material.sha256).where(m.Material.dossier_id == packages["extra"]))
-        name = f"files/{sha.one()}.pdf"
+        material = select(m.Material.sha256).where(m.Material.dossier_id == packages["extra"])
+        name = f"files/{s.scalars(material).one()}.pdf"
     with zipfile.ZipFile(newer) as archive:
         info = archive.getinfo(name)
     middle = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
