@@ -6,7 +6,9 @@ and on whose behalf."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from review_desk import scoring
+from review_desk.cli import main
 from review_desk.project import Project
 from review_desk.score_sheets_excel import SHEET
 from review_desk.storage import models as m
@@ -37,9 +40,12 @@ def _expert_with_free_rows(project: Project) -> int:
 
 
 def _info(project: Path) -> dict[str, int]:
-    shown = run_cli("project", "info", str(project), "--json")
-    assert shown.returncode == 0, shown.stderr
-    return json.loads(shown.stdout)  # type: ignore[no-any-return]
+    """``project info --json``, in-process (the counts, not the command, are checked)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["project", "info", str(project), "--json"])
+    assert code == 0, err.getvalue()
+    return json.loads(out.getvalue())  # type: ignore[no-any-return]
 
 
 def fill_unscored_rows(
@@ -102,13 +108,13 @@ def test_an_expert_who_scores_only_in_excel_is_counted(demo_project: Path, tmp_p
     assert result["sha256"] == digest
     with Project(demo_project) as project, project.reading() as s:
         for code in filled:
-            row = s.scalars(
+            stored = s.scalars(
                 select(m.ScoreSheet).where(
                     m.ScoreSheet.expert_id == expert, m.ScoreSheet.dossier_id == ids[code]
                 )
             ).one()
-            assert row.status == "submitted" and row.source == "excel"
-            assert row.source_sha256 == digest and row.entered_by == "agency"
+            assert stored.status == "submitted" and stored.source == "excel"
+            assert stored.source_sha256 == digest and stored.entered_by == "agency"
         entries = s.scalars(
             select(m.AuditLog)
             .where(m.AuditLog.action == "scoresheet.submit")
