@@ -228,12 +228,16 @@ def test_a_save_blocked_by_another_writer_is_a_clear_busy_error(
     monkeypatch.setenv("REVIEW_DESK_BUSY_TIMEOUT_MS", "200")
     expert, _other, dossier = shared_dossier(demo_project)
     with Project(demo_project) as project:
-        locker = hold_write_lock(demo_project, 2.0)
+        locker = hold_write_lock(demo_project, None)  # held until told, not for a while
+        assert locker.stdin is not None
         try:
             with pytest.raises(scoring.SheetBusy, match="正忙"):
                 scoring.set_score(project, expert, dossier, "A1", 5)
         finally:
-            locker.wait()
+            locker.stdin.write("release\n")
+            locker.stdin.flush()
+            locker.wait(timeout=60)
+        assert locker.returncode == 0
         assert scoring.load_sheet(project, expert, dossier).status == scoring.NOT_STARTED
         scoring.set_score(project, expert, dossier, "A1", 5)  # free again: saved
         assert scoring.load_sheet(project, expert, dossier).scores == {"A1": 5.0}
