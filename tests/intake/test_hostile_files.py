@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from review_desk.intake.bounded_read import MAX_RATIO, FileRefused, run_limited
+from review_desk.project import Project
 from tests.intake import registers
 from tests.support import libreoffice_convert
 
@@ -76,14 +77,9 @@ def assert_bounded(result: dict[str, object]) -> None:
 
 
 def _new_project(tmp_path: Path, name: str) -> Path:
+    """An empty project (made in-process: what is measured is the command after it)."""
     project = tmp_path / f"{name}.rdp"
-    made = subprocess.run(
-        [sys.executable, "-m", "review_desk", "project", "new", str(project), "--name", name],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
+    Project.create(project, name=name).close()
     return project
 
 
