@@ -167,9 +167,13 @@ def _mask(number: int) -> int:
     return 0xFF if number % 2 == 0 else 1 << (number // 2 % 8)
 
 
+SWEEP_PARTS = 4  # the sweep in interleaved quarters: xdist spreads them over its workers
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("part", range(SWEEP_PARTS))
 def test_every_damaged_byte_is_a_clear_refusal_or_a_correct_project(
-    packages: dict[str, Any], tmp_path: Path
+    packages: dict[str, Any], tmp_path: Path, part: int
 ) -> None:
     genuine = packages["root"] / "work.rdwork"
     laptop = tmp_path / "laptop"
@@ -179,7 +183,7 @@ def test_every_damaged_byte_is_a_clear_refusal_or_a_correct_project(
     assert len(positions) >= 60
     outcomes: dict[str, list[int]] = {"refused": [], "opened": []}
     unexpected: list[tuple[int, str]] = []
-    for number, position in enumerate(positions):
+    for number, position in list(enumerate(positions))[part::SWEEP_PARTS]:
         package = _damaged(genuine, tmp_path / "damaged.rdwork", position, _mask(number))
         try:
             open_work_package(package, target, clock=clock).close()
