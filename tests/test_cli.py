@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+from review_desk.project import Project
 from tests.support import run_cli as run
 
 
@@ -16,17 +19,44 @@ def test_help_lists_subcommands() -> None:
     assert "用法" in result.stdout
 
 
+# Runs the entry point (``review-desk``'s ``main``) once per argument list given as JSON,
+# in one process; prints each exit code and whether it printed a usage line.
+_EACH = """
+import contextlib, io, json, sys
+from ui.launcher import main
+done = []
+for args in json.loads(sys.argv[1]):
+    sys.argv = ["review-desk", *args]
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            main()
+    except SystemExit as exited:
+        done.append([exited.code, "用法" in out.getvalue()])
+print(json.dumps(done))
+"""
+
+
 def test_each_subcommand_has_help() -> None:
-    for args in (
+    """Every subcommand's ``--help``, through the entry point, in one process (the
+    real start of the process is what ``test_help_lists_subcommands`` checks)."""
+    commands = [
         ["gui"],
         ["directions"],
         ["project", "new"],
         ["project", "info"],
         ["demo"],
         ["audit", "verify"],
-    ):
-        result = run(*args, "--help")
-        assert result.returncode == 0, (args, result.stderr)
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", _EACH, json.dumps([[*args, "--help"] for args in commands])],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [[0, True]] * len(commands), (result.stdout, result.stderr)
 
 
 def test_version() -> None:
@@ -74,7 +104,7 @@ def test_demo_rebuilds_an_earlier_demo(demo_source: Path, tmp_path: Path) -> Non
     again = run("demo", str(path))
     assert again.returncode == 0, again.stderr
     assert run("audit", "verify", str(path)).returncode == 0
-    other = tmp_path / "other.rdp"
-    assert run("project", "new", str(other), "--name", "真实项目").returncode == 0
+    other = tmp_path / "other.rdp"  # a real project, made in-process
+    Project.create(other, name="真实项目").close()
     refused = run("demo", str(other))
     assert refused.returncode == 2 and "--force" in refused.stderr

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from review_desk.demo.national import build_national
+from tests.built_once import built_once
 from tests.support import run_cli
 
 DOSSIERS = 3000
@@ -179,11 +180,17 @@ def recompute(db: sqlite3.Connection, rubric: Rubric) -> Expected:
 def national(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """A national-shaped project of 3,000 dossiers and its ranked list (``rank --json
     --resamples 50`` through the command line)."""
-    path = tmp_path_factory.mktemp("national") / "national.rdp"
-    build_national(path, dossiers=DOSSIERS, seed=7)
-    done = run_cli("rank", str(path), "--json", "--resamples", "50", module="review_desk")
-    assert done.returncode == 0, done.stderr
-    return path, json.loads(done.stdout)
+
+    def build(folder: Path) -> None:
+        path = folder / "national.rdp"
+        build_national(path, dossiers=DOSSIERS, seed=7)
+        done = run_cli("rank", str(path), "--json", "--resamples", "50", module="review_desk")
+        assert done.returncode == 0, done.stderr
+        (folder / "ranked.json").write_text(done.stdout, encoding="utf-8")
+
+    # Built once per run, whichever xdist worker comes first; the tests only read it.
+    folder = built_once(tmp_path_factory, "national", build)
+    return folder / "national.rdp", json.loads((folder / "ranked.json").read_text("utf-8"))
 
 
 def test_scores_agree_with_an_independent_recomputation(

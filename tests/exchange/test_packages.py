@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,9 +26,9 @@ from review_desk.exchange.return_package import (
     make_return,
 )
 from review_desk.exchange.work_package import make_work_package
-from review_desk.exchange.work_package_open import open_work_package
 from review_desk.project import Project
 from review_desk.storage import models as m
+from tests.conftest import copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,39 +47,22 @@ def dump(path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
 
 
 @pytest.fixture
-def exchange(demo_project: Path, tmp_path: Path) -> dict[str, object]:
-    """An agency project, an expert's own project opened from a work package, the
-    expert's key enrolled, and one dossier scored and submitted offline."""
-    with Project(demo_project) as agency:
-        with agency.reading() as s:
-            expert = s.scalars(select(m.Expert).where(m.Expert.name == "张志强")).one().id
-        summary = make_work_package(agency, expert, tmp_path / "work.rdwork")
-        assert summary.dossiers > 5 and summary.files == summary.dossiers
-    own = tmp_path / "laptop" / "张志强.rdp"
-    own.parent.mkdir()
-    local = open_work_package(tmp_path / "work.rdwork", own)
-    with local.reading() as s:
-        started = {x.dossier_id for x in s.scalars(select(m.ScoreSheet))}
-        dossier = next(
-            a.dossier_id for a in s.scalars(select(m.Assignment)) if a.dossier_id not in started
-        )
-        kind = s.get(m.Dossier, dossier).lead_applicant.kind
-    rubric = scoring.rubric_of(local, scoring.load_sheet(local, expert, dossier))
-    for c in rubric.criteria:
-        if c.applies(kind):
-            scoring.set_score(local, expert, dossier, c.id, c.max - 2 * c.step)
-    scoring.set_opinion(
-        local, expert, dossier, "离线评分：申报材料完整，建设目标明确，任务可行，保障有力。" * 2
-    )
-    scoring.submit(local, expert, dossier)
-    local.close()
-    with Project(demo_project) as agency:
-        enrol_key(agency, expert, public_pem(load_or_create_key(own)))
+def exchange(exchange_source: dict[str, object], tmp_path: Path) -> dict[str, object]:
+    """A private copy of the session's exchange starting point (``exchange_source`` in
+    tests/exchange/conftest.py): the agency project with the expert's key enrolled, and
+    the expert's own project (with its key) with one dossier submitted offline."""
+    source_agency, source_own = exchange_source["agency"], exchange_source["own"]
+    assert isinstance(source_agency, Path) and isinstance(source_own, Path)
+    agency = copy_project(source_agency, tmp_path / source_agency.name)
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    own = copy_project(source_own, laptop / source_own.name)
+    shutil.copy2(source_own.with_name(source_own.name + ".key"), laptop)
     return {
-        "agency": demo_project,
+        "agency": agency,
         "own": own,
-        "expert": expert,
-        "dossier": dossier,
+        "expert": exchange_source["expert"],
+        "dossier": exchange_source["dossier"],
         "tmp": tmp_path,
     }
 

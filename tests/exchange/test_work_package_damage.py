@@ -23,6 +23,7 @@ from review_desk.exchange.work_package import PackageError, make_work_package
 from review_desk.exchange.work_package_open import open_work_package
 from review_desk.project import Project
 from review_desk.storage import models as m
+from tests.built_once import built_once
 from tests.conftest import copy_project
 from tests.support import run_cli
 
@@ -65,26 +66,67 @@ def without_key(state: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def packages(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def packages(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """An agency project, a genuine work package for 张志强, a newer one (with one more
-    dossier assigned), and the local project each opens into on a clean laptop."""
-    root = tmp_path_factory.mktemp("work")
-    agency = copy_project(demo_source, root / "agency.rdp")
-    with Project(agency) as project:
-        with project.reading() as s:
-            expert = s.scalars(select(m.Expert).where(m.Expert.name == "张志强")).one().id
-        make_work_package(project, expert, root / "work.rdwork")
-        with project.transaction() as s:
-            taken = set(
-                s.scalars(select(m.Assignment.dossier_id).where(m.Assignment.expert_id == expert))
-            ) | set(s.scalars(select(m.Recusal.dossier_id).where(m.Recusal.expert_id == expert)))
-            extra = next(d for d in s.scalars(select(m.Dossier.id)) if d not in taken)
-            s.add(m.Assignment(expert_id=expert, dossier_id=extra))
-        make_work_package(project, expert, root / "newer.rdwork")
-    reference = root / "reference"
-    reference.mkdir()
-    open_work_package(root / "work.rdwork", reference / "own.rdp", clock=clock).close()
-    return {"root": root, "expert": expert, "extra": extra, "reference": snapshot(reference)}
+    dossier assigned), and the local project each opens into on a clean laptop.
+
+    The expert keeps only three of the demo's assignments (each with his score sheet,
+    one with a defense record), so that a package holds every kind of content (PDFs,
+    rubric, sheets, defense sessions) while opening one takes a fraction of
+    the time: the damage sweeps below open it some fifty times. Built once per run
+    (shared by the xdist workers); the tests only read it."""
+
+    def build(root: Path) -> None:
+        demo_source: Path = request.getfixturevalue("demo_source")
+        agency = copy_project(demo_source, root / "agency.rdp")
+        with Project(agency) as project:
+            with project.transaction() as s:
+                expert = s.scalars(select(m.Expert).where(m.Expert.name == "张志强")).one().id
+                scored = set(
+                    s.scalars(
+                        select(m.ScoreSheet.dossier_id).where(m.ScoreSheet.expert_id == expert)
+                    )
+                )
+                defended = set(s.scalars(select(m.DefenseRecord.dossier_id)))
+                assigned = sorted(
+                    s.scalars(select(m.Assignment).where(m.Assignment.expert_id == expert)),
+                    key=lambda a: (
+                        a.dossier_id not in scored & defended,
+                        a.dossier_id not in scored,
+                    ),
+                )
+                kept = [a.dossier_id for a in assigned[:3]]
+                codes = {d.id: d.code for d in s.scalars(select(m.Dossier))}
+                assert kept[0] in defended and all(d in scored for d in kept), kept
+                for assignment in assigned[3:]:
+                    s.delete(assignment)
+            make_work_package(project, expert, root / "work.rdwork")
+            with project.transaction() as s:
+                taken = set(
+                    s.scalars(
+                        select(m.Assignment.dossier_id).where(m.Assignment.expert_id == expert)
+                    )
+                ) | set(
+                    s.scalars(select(m.Recusal.dossier_id).where(m.Recusal.expert_id == expert))
+                )
+                extra = next(d for d in s.scalars(select(m.Dossier.id)) if d not in taken)
+                s.add(m.Assignment(expert_id=expert, dossier_id=extra))
+            make_work_package(project, expert, root / "newer.rdwork")
+        reference = root / "reference"
+        reference.mkdir()
+        open_work_package(root / "work.rdwork", reference / "own.rdp", clock=clock).close()
+        with zipfile.ZipFile(root / "work.rdwork") as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+        assert [d["id"] for d in manifest["dossiers"]] == sorted(kept, key=codes.__getitem__)
+        assert manifest["sheets"] and manifest["defense_sessions"]
+        facts = {"expert": expert, "extra": extra, "dossiers": len(kept)}
+        (root / "facts.json").write_text(json.dumps(facts), encoding="utf-8")
+
+    root = built_once(tmp_path_factory, "work-packages", build)
+    facts = json.loads((root / "facts.json").read_text(encoding="utf-8"))
+    return {"root": root, **facts, "reference": snapshot(root / "reference")}
 
 
 def _flip_positions(package: Path) -> list[int]:
@@ -125,9 +167,13 @@ def _mask(number: int) -> int:
     return 0xFF if number % 2 == 0 else 1 << (number // 2 % 8)
 
 
+SWEEP_PARTS = 4  # the sweep in interleaved quarters: xdist spreads them over its workers
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("part", range(SWEEP_PARTS))
 def test_every_damaged_byte_is_a_clear_refusal_or_a_correct_project(
-    packages: dict[str, Any], tmp_path: Path
+    packages: dict[str, Any], tmp_path: Path, part: int
 ) -> None:
     genuine = packages["root"] / "work.rdwork"
     laptop = tmp_path / "laptop"
@@ -137,7 +183,7 @@ def test_every_damaged_byte_is_a_clear_refusal_or_a_correct_project(
     assert len(positions) >= 60
     outcomes: dict[str, list[int]] = {"refused": [], "opened": []}
     unexpected: list[tuple[int, str]] = []
-    for number, position in enumerate(positions):
+    for number, position in list(enumerate(positions))[part::SWEEP_PARTS]:
         package = _damaged(genuine, tmp_path / "damaged.rdwork", position, _mask(number))
         try:
             open_work_package(package, target, clock=clock).close()
@@ -189,8 +235,8 @@ def test_a_damaged_newer_package_leaves_the_existing_project_as_it_was(
     assert refused > 5
     # The new dossier's own file damaged: copied aside, found wrong, and dropped.
     with Project(root / "agency.rdp") as agency, agency.reading() as s:
-        sha = s.scalars(select(m.Material.sha256).where(m.Material.dossier_id == packages["extra"]))
-        name = f"files/{sha.one()}.pdf"
+        material = select(m.Material.sha256).where(m.Material.dossier_id == packages["extra"])
+        name = f"files/{s.scalars(material).one()}.pdf"
     with zipfile.ZipFile(newer) as archive:
         info = archive.getinfo(name)
     middle = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
@@ -410,7 +456,7 @@ def test_cli_open_refuses_a_damaged_package_clearly(
     assert opened.returncode == 0, opened.stderr
     assert (laptop / "own.rdp.key").exists()
     with Project(target) as local:
-        assert local.summary().dossiers > 5
+        assert local.summary().dossiers == packages["dossiers"]
 
 
 def test_a_newer_package_that_does_not_fit_changes_nothing(

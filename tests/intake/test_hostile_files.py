@@ -16,13 +16,15 @@ import subprocess
 import sys
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from review_desk.intake.bounded_read import FileRefused, run_limited
+from review_desk.intake.bounded_read import MAX_RATIO, FileRefused, run_limited
+from review_desk.project import Project
 from tests.intake import registers
 from tests.support import libreoffice_convert
 
@@ -75,14 +77,9 @@ def assert_bounded(result: dict[str, object]) -> None:
 
 
 def _new_project(tmp_path: Path, name: str) -> Path:
+    """An empty project (made in-process: what is measured is the command after it)."""
     project = tmp_path / f"{name}.rdp"
-    made = subprocess.run(
-        [sys.executable, "-m", "review_desk", "project", "new", str(project), "--name", name],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
+    Project.create(project, name=name).close()
     return project
 
 
@@ -118,6 +115,27 @@ def plain(tmp_path_factory: pytest.TempPathFactory, files: Path) -> dict[str, ob
     return result
 
 
+class _RepeatDeflate:
+    """Raw deflate at level 9 that ends every chunk with a full flush, which resets the
+    compressor: an identical chunk then compresses to identical bytes, so a run of
+    equal chunks (a bomb's filler) is compressed once and its bytes written again. The
+    stream is ordinary deflate (see ``test_the_bomb_builder_writes_a_genuine_member``)."""
+
+    def __init__(self) -> None:
+        self._zlib = zlib.compressobj(9, zlib.DEFLATED, -15)
+        self._last: tuple[bytes, bytes] | None = None
+
+    def compress(self, data: bytes) -> bytes:
+        if self._last is not None and self._last[0] == data:
+            return self._last[1]
+        out = self._zlib.compress(data) + self._zlib.flush(zlib.Z_FULL_FLUSH)
+        self._last = (bytes(data), out)
+        return out
+
+    def flush(self) -> bytes:
+        return self._zlib.flush()
+
+
 def _rewrite_sheet(source: Path, target: Path, patch: Any) -> None:
     """Copy a workbook, writing its first sheet's XML as ``patch(xml)`` yields it,
     streaming and deflated at level 9 (about 1,000:1 on white space, as a real bomb)."""
@@ -127,8 +145,9 @@ def _rewrite_sheet(source: Path, target: Path, patch: Any) -> None:
             if info.filename == "xl/worksheets/sheet1.xml":
                 entry = zipfile.ZipInfo(info.filename, info.date_time)
                 entry.compress_type = zipfile.ZIP_DEFLATED
-                entry._compresslevel = 9  # type: ignore[attr-defined]
                 with new.open(entry, "w", force_zip64=True) as stream:
+                    assert stream._compressor is not None  # type: ignore[attr-defined]
+                    stream._compressor = _RepeatDeflate()  # type: ignore[attr-defined]
                     for chunk in patch(data):
                         stream.write(chunk)
             else:
@@ -152,16 +171,29 @@ def _whitespace(megabytes: int) -> Iterator[bytes]:
 
 
 def _repeated_rows(megabytes: int) -> Iterator[bytes]:
-    """Rows of long inline text after the register's rows, ``megabytes`` of XML."""
+    """Rows of long inline text after the register's rows, ``megabytes`` of XML in
+    chunks of about 1 MB (rows without a number: each goes below the one before)."""
     text = "申报材料" * 700
-    written, number = 0, 100
-    while written < megabytes << 20:
-        row = (
-            f'<row r="{number}"><c r="B{number}" t="inlineStr"><is><t>{text}</t></is></c></row>'
-        ).encode()
-        written += len(row)
-        number += 1
-        yield row
+    row = f'<row><c t="inlineStr"><is><t>{text}</t></is></c></row>'.encode()
+    chunk = row * ((1 << 20) // len(row) + 1)
+    for _number in range(megabytes):
+        yield chunk
+
+
+def test_the_bomb_builder_writes_a_genuine_member(tmp_path: Path) -> None:
+    """The bombs' sheet inflates, by plain zipfile, to exactly the filler written."""
+    source = tmp_path / "messy.xlsx"
+    registers.write_messy_xlsx(source)
+    for name, filler in (("space", _whitespace(3)), ("rows", _repeated_rows(3))):
+        chunks = list(filler)
+        register = tmp_path / f"{name}.xlsx"
+        _bomb(source, register, iter(chunks))
+        with zipfile.ZipFile(register) as archive:
+            assert archive.testzip() is None
+            sheet = archive.read("xl/worksheets/sheet1.xml")
+            info = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert b"".join(chunks) in sheet and len(sheet) == info.file_size
+        assert info.file_size > 3 << 20 and info.file_size / info.compress_size > MAX_RATIO
 
 
 def test_a_stray_cell_at_xfd2000_imports_like_the_plain_register(
@@ -292,8 +324,8 @@ def _crash() -> None:
 
 def test_the_worker_is_stopped_at_its_time_limit() -> None:
     started = time.monotonic()
-    with pytest.raises(FileRefused, match=r"slow\.xlsx.*2 秒"):
-        run_limited(_sleep_forever, file="slow.xlsx", timeout=2)
+    with pytest.raises(FileRefused, match=r"slow\.xlsx\D*1 秒"):
+        run_limited(_sleep_forever, file="slow.xlsx", timeout=1)
     assert time.monotonic() - started < 10
 
 

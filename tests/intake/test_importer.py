@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from review_desk.demo.register_export import load_demo_source
 from review_desk.intake.importer import run_intake
 from review_desk.intake.report import ERROR_FILL, write_issue_report
 from review_desk.project import Project
 from review_desk.storage import models as m
 from tests.intake import registers
+from tests.small_project import cli
 from tests.support import run_cli
 
 
@@ -160,11 +162,16 @@ def test_unreadable_pdfs_are_flagged_and_the_rest_goes_on(tmp_path: Path, projec
     assert len(unmatched) == 4  # the folder's other PDFs are reported, not imported
 
 
-def test_cli_intake_exit_codes_and_json(tmp_path: Path, messy: tuple[Path, Path]) -> None:
+def test_cli_intake_exit_codes_and_json(
+    tmp_path: Path, messy: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``intake`` and ``review`` as the user runs them (subprocesses); the empty project
+    they work on is made in-process."""
     import json
 
     project = tmp_path / "cli.rdp"
-    assert run_cli("project", "new", str(project), "--name", "x").returncode == 0
+    code, _out, err = cli(capsys, "project", "new", str(project), "--name", "x")
+    assert code == 0, err
     refused = run_cli(
         "intake",
         str(project),
@@ -194,12 +201,24 @@ def test_cli_intake_exit_codes_and_json(tmp_path: Path, messy: tuple[Path, Path]
     assert review.returncode == 0 and len(json.loads(review.stdout)) == registers.VALID_APPLICATIONS
 
 
-def test_demo_register_imports_cleanly(tmp_path: Path) -> None:
+def test_demo_register_imports_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo register through ``intake`` (the command's own process); the register
+    and the project are made in-process."""
     folder = tmp_path / "demo"
-    made = run_cli("template", "register", str(folder / "申报汇总表.xlsx"), "--demo")
-    assert made.returncode == 0, made.stderr
+    code, _out, err = cli(capsys, "template", "register", str(folder / "申报汇总表.xlsx"), "--demo")
+    assert code == 0, err
     project = tmp_path / "p.rdp"
-    run_cli("project", "new", str(project), "--name", "x", "--deadline", "2022-01-21T23:59+08:00")
+    code, _out, err = cli(
+        capsys,
+        "project",
+        "new",
+        str(project),
+        "--name",
+        "x",
+        "--deadline",
+        "2022-01-21T23:59+08:00",
+    )
+    assert code == 0, err
     result = run_cli(
         "intake",
         str(project),
@@ -213,7 +232,8 @@ def test_demo_register_imports_cleanly(tmp_path: Path) -> None:
     import json
 
     data = json.loads(result.stdout)
-    assert data["created"] == 47 and data["rows_refused"] == 0
+    applications = sum(len(a["directions"]) for a in load_demo_source()["applicants"])
+    assert data["created"] == applications and data["rows_refused"] == 0
     warnings = sorted((i["header"], i["value"]) for i in data["issues"])
     assert warnings[1] == ("材料文件", "晋城市人民政府_申报主体基础资料.pdf")  # the scan
     assert warnings[0][0] == "收到时间" and len(warnings) == 2  # the late one

@@ -25,6 +25,7 @@ from review_desk.intake.pdf_worker import (
     PdfReaderBroken,
     PdfWorkers,
 )
+from tests.small_project import cli
 
 
 def test_headings_not_mentions() -> None:
@@ -191,25 +192,20 @@ def test_demo_without_the_pdf_parser_fails_instead_of_flagging_every_file(
     assert "PDF" in result.stderr and "pypdf" in result.stderr
 
 
-def test_intake_with_a_broken_reader_imports_nothing(tmp_path: Path) -> None:
-    """The same through ``intake``: exit non-zero and no dossier stored as unreadable."""
+def test_intake_with_a_broken_reader_imports_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same through ``intake``: exit non-zero and no dossier stored as unreadable.
+    Only ``intake`` runs in a subprocess without pypdf; the register and the project
+    are made in-process."""
     register = tmp_path / "申报汇总表.xlsx"
-    made = subprocess.run(
-        [*_cli(), "template", "register", str(register), "--demo"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert made.returncode == 0, made.stderr
+    code, _out, err = cli(capsys, "template", "register", str(register), "--demo")
+    assert code == 0, err
     files = tmp_path / "申报材料"  # beside the register
+    assert any(files.glob("*.pdf"))
     project = tmp_path / "p.rdp"
-    created = subprocess.run(
-        [*_cli(), "project", "new", str(project), "--name", "试验"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert created.returncode == 0, created.stderr
+    code, _out, err = cli(capsys, "project", "new", str(project), "--name", "试验")
+    assert code == 0, err
     result = subprocess.run(
         [*_cli(), "intake", str(project), "--register", str(register), "--files", str(files)],
         env=_without_pypdf(tmp_path),
@@ -219,10 +215,6 @@ def test_intake_with_a_broken_reader_imports_nothing(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr and "pypdf" in result.stderr
-    info = subprocess.run(
-        [*_cli(), "project", "info", str(project), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert json.loads(info.stdout)["dossiers"] == 0
+    code, out, err = cli(capsys, "project", "info", str(project), "--json")
+    assert code == 0, err
+    assert json.loads(out)["dossiers"] == 0

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from review_desk import scoring
 from review_desk.project import Project
 from review_desk.score_sheets_excel import META, SHEET, export_sheets, import_sheets
 from tests.scoring.test_scoring import free_assignment
+from tests.small_project import cli
 from tests.support import run_cli
 
 
@@ -81,15 +83,18 @@ def test_bad_values_are_reported_by_cell_and_nothing_is_stored(
     assert refused.returncode == 1 and '"stored": false' in refused.stdout
 
 
-def test_a_workbook_for_another_project_is_refused(demo_project: Path, tmp_path: Path) -> None:
+def test_a_workbook_for_another_project_is_refused(
+    demo_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sheets import`` refuses (its own process); the workbook and the other project
+    are made in-process."""
     out = tmp_path / "sheets.xlsx"
-    assert (
-        run_cli(
-            "sheets", "export", str(demo_project), "--expert", "1", "--out", str(out)
-        ).returncode
-        == 0
+    code, _out, err = cli(
+        capsys, "sheets", "export", str(demo_project), "--expert", "1", "--out", str(out)
     )
+    assert code == 0, err
     other = tmp_path / "other.rdp"
-    run_cli("project", "new", str(other), "--name", "另一个项目")
+    code, _out, err = cli(capsys, "project", "new", str(other), "--name", "另一个项目")
+    assert code == 0, err
     result = run_cli("sheets", "import", str(other), str(out))
     assert result.returncode == 2 and "项目" in result.stderr

@@ -6,7 +6,9 @@ and on whose behalf."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from review_desk import scoring
+from review_desk.cli import main
 from review_desk.project import Project
 from review_desk.score_sheets_excel import SHEET
 from review_desk.storage import models as m
@@ -36,10 +39,21 @@ def _expert_with_free_rows(project: Project) -> int:
     return max(counts, key=lambda e: counts[e])
 
 
+def _cli_in_process(*args: str) -> tuple[int, str]:
+    """Run the CLI in-process; return its exit code and what it printed to stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return code, err.getvalue()
+
+
 def _info(project: Path) -> dict[str, int]:
-    shown = run_cli("project", "info", str(project), "--json")
-    assert shown.returncode == 0, shown.stderr
-    return json.loads(shown.stdout)  # type: ignore[no-any-return]
+    """``project info --json``, in-process (the counts, not the command, are checked)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["project", "info", str(project), "--json"])
+    assert code == 0, err.getvalue()
+    return json.loads(out.getvalue())  # type: ignore[no-any-return]
 
 
 def fill_unscored_rows(
@@ -75,10 +89,11 @@ def test_an_expert_who_scores_only_in_excel_is_counted(demo_project: Path, tmp_p
     with Project(demo_project) as project:
         expert = _expert_with_free_rows(project)
     out = tmp_path / "评分表.xlsx"
-    exported = run_cli(
+    # The workbook is exported in-process; importing it is the command under test.
+    code, err = _cli_in_process(
         "sheets", "export", str(demo_project), "--expert", str(expert), "--out", str(out)
     )
-    assert exported.returncode == 0, exported.stderr
+    assert code == 0, err
     with Project(demo_project) as project:
         codes, ids = fill_unscored_rows(project, expert, out, 5)
     incomplete, filled = codes[0], codes[1:]
@@ -102,13 +117,13 @@ def test_an_expert_who_scores_only_in_excel_is_counted(demo_project: Path, tmp_p
     assert result["sha256"] == digest
     with Project(demo_project) as project, project.reading() as s:
         for code in filled:
-            row = s.scalars(
+            stored = s.scalars(
                 select(m.ScoreSheet).where(
                     m.ScoreSheet.expert_id == expert, m.ScoreSheet.dossier_id == ids[code]
                 )
             ).one()
-            assert row.status == "submitted" and row.source == "excel"
-            assert row.source_sha256 == digest and row.entered_by == "agency"
+            assert stored.status == "submitted" and stored.source == "excel"
+            assert stored.source_sha256 == digest and stored.entered_by == "agency"
         entries = s.scalars(
             select(m.AuditLog)
             .where(m.AuditLog.action == "scoresheet.submit")
@@ -222,12 +237,16 @@ def test_a_save_blocked_by_another_writer_is_a_clear_busy_error(
     monkeypatch.setenv("REVIEW_DESK_BUSY_TIMEOUT_MS", "200")
     expert, _other, dossier = shared_dossier(demo_project)
     with Project(demo_project) as project:
-        locker = hold_write_lock(demo_project, 2.0)
+        locker = hold_write_lock(demo_project, None)  # held until told, not for a while
+        assert locker.stdin is not None
         try:
             with pytest.raises(scoring.SheetBusy, match="正忙"):
                 scoring.set_score(project, expert, dossier, "A1", 5)
         finally:
-            locker.wait()
+            locker.stdin.write("release\n")
+            locker.stdin.flush()
+            locker.wait(timeout=60)
+        assert locker.returncode == 0
         assert scoring.load_sheet(project, expert, dossier).status == scoring.NOT_STARTED
         scoring.set_score(project, expert, dossier, "A1", 5)  # free again: saved
         assert scoring.load_sheet(project, expert, dossier).scores == {"A1": 5.0}
