@@ -173,3 +173,18 @@ def missing_for_submit(state: SheetState, rubric: Rubric, kind: str, min_opinion
         if not reason.strip()
     ]
     return missing
+
+
+def parse_points(text: str) -> float | None:
+    """The points an expert typed: full-width digits and a comma decimal accepted;
+    ``None`` for nothing typed, NaN for text that is not a number (refused where the
+    value is checked against the criterion's range)."""
+    import unicodedata
+
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        return float(cleaned)
+    except ValueError:
+        return float("nan")

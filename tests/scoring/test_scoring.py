@@ -147,3 +147,16 @@ def test_an_acknowledged_edit_survives_sigkill(demo_project: Path) -> None:
     with Project(demo_project) as project:
         assert scoring.load_sheet(project, expert, dossier).scores == {"A3": 5.5}
         assert project.verify_audit().intact
+
+
+def test_typed_points_accept_full_width_digits_and_a_comma_decimal() -> None:
+    """What the desk reads from a score field: the number, ``None`` when empty, NaN
+    for text that is not a number."""
+    import math
+
+    from review_desk.scoring.state import parse_points
+
+    assert parse_points("４.５") == 4.5
+    assert parse_points(" 3,5 ") == 3.5
+    assert parse_points("") is None and parse_points("  ") is None
+    assert math.isnan(parse_points("七") or 0.0)

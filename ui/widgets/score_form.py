@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from review_desk import queries, scoring
 from review_desk.i18n import _, tr
 from review_desk.project import Project
-from review_desk.scoring.state import field_value, set_field
+from review_desk.scoring.state import field_value, parse_points, set_field
 from review_desk.sheet_changes import COMMENT, OPINION, SCORE, VETO, SheetChange
 from scoring_models.rubric import Criterion, Rubric
 
@@ -48,19 +48,6 @@ from ui.widgets.criteria_grid import ERROR_TEXT, build_criteria, build_vetoes, c
 from ui.widgets.sheet_saves import ChangeCommand, SheetSaves, TypingBursts, mark_draft
 
 _INVALID = "QLineEdit { border: 2px solid #d92d20; background: #fef3f2; }"
-
-
-def parse_points(text: str) -> float | None:
-    """Return the number typed (full-width digits and a comma decimal accepted)."""
-    import unicodedata
-
-    cleaned = unicodedata.normalize("NFKC", text).strip().replace(",", ".")
-    if not cleaned:
-        return None
-    try:
-        return float(cleaned)
-    except ValueError:
-        return float("nan")
 
 
 class ScoreForm(QWidget):
