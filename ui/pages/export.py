@@ -129,7 +129,11 @@ class ExportPage(Page):
         charts, layout = card(_("Charts"), self)
         row = QHBoxLayout()
         label = QLabel(
-            _("Every chart as PNG (300 dpi), SVG and PDF, for slides and reports."), charts
+            _(
+                "Every chart as PNG (300 dpi) and SVG for slides and reports, and all of "
+                "them in one PDF album to print."
+            ),
+            charts,
         )
         label.setWordWrap(True)
         row.addWidget(label, 1)
@@ -312,7 +316,8 @@ class ExportPage(Page):
     # Charts ------------------------------------------------------------------------
 
     def export_charts(self, folder: str | None = None) -> None:
-        """Save every chart as PNG, SVG and PDF into a folder, in the background."""
+        """Save every chart as PNG and SVG, and all of them in one PDF album, into a
+        folder, in the background."""
         project = self.project
         if project is None or self.busy():
             return
@@ -323,21 +328,9 @@ class ExportPage(Page):
         target = Path(folder)
 
         def work(progress: Any) -> list[Path]:
-            from review_desk.charts import KINDS
-            from review_desk.charts.data import chart_data
-            from review_desk.charts.figures import build_chart, kind_title
+            from review_desk.charts.album import save_all_charts
 
-            progress(0, len(KINDS) + 1, _("Computing the ranking…"))
-            data = chart_data(project)
-            written = []
-            for index, kind in enumerate(KINDS, start=1):
-                progress(index, len(KINDS) + 1, kind_title(kind))
-                chart = build_chart(kind, data)  # drawn once, written in each format
-                for suffix in (".png", ".svg", ".pdf"):
-                    path = target / f"{index:02d}_{kind_title(kind)}{suffix}"
-                    chart.save(path)
-                    written.append(path)
-            return written
+            return save_all_charts(project, target, progress)
 
         self.start_operation(
             _("Saving the charts"), work, self._charts_saved, on_error=self._failed
