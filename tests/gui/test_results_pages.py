@@ -198,7 +198,17 @@ def test_charts_page_saves_the_current_chart(
     target = tmp_path / "分方向.svg"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
     page.save_chart()
+    page.wait()  # written in the background
     assert target.read_bytes().startswith(b"<?xml")
+
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args[2]))
+    blocked = tmp_path / "一个文件"
+    blocked.write_text("x")  # a file where the folder should be: the save fails
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(blocked / "图.png"), ""))
+    page.save_chart()
+    page.wait()
+    assert warned and "一个文件" in warned[-1] and not page.busy()
 
 
 def test_selecting_a_dossier_without_a_rank(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]

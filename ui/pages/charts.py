@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from review_desk.changes import Changes
 from review_desk.charts import KINDS, kind_title
 from review_desk.i18n import _, tr
+from review_desk.progress import Progress
 from review_desk.ranking import tier_label
 from review_desk.results.source import final_list_hash, results_ranking
 
@@ -285,7 +286,7 @@ class ChartsPage(Page):
             self.show_current()
 
     def save_chart(self) -> None:
-        """Save the current chart as PNG, SVG or PDF at 300 dpi."""
+        """Save the current chart as PNG, SVG or PDF at 300 dpi, in the background."""
         if self.data is None:
             return
         kind = self.current_kind()
@@ -300,17 +301,27 @@ class ChartsPage(Page):
         target = Path(path)
         if target.suffix.lower() not in (".png", ".svg", ".pdf"):
             target = target.with_suffix(".png")
-        from review_desk.charts.figures import build_chart
+        data, dossier_id = self.data, self._radar_dossier()
 
-        try:
-            build_chart(kind, self.data, dossier_id=self._radar_dossier()).save(target)
-        except OSError as error:
+        def work(_progress: Progress) -> Path:
+            from review_desk.charts.figures import build_chart
+
+            build_chart(kind, data, dossier_id=dossier_id).save(target)
+            return target
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, OSError):
+                self.report_error(error)
+                return
             QMessageBox.warning(
                 self,
                 _("Save chart"),
                 tr("Cannot write {path}: {reason}", path=target, reason=error),
             )
-            return
+
+        self.start_operation(_("Save chart"), work, self._chart_saved, on_error=failed)
+
+    def _chart_saved(self, target: Path) -> None:
         window = self.window()
         if hasattr(window, "statusBar"):
             window.statusBar().showMessage(tr("Wrote {path}", path=target), 5000)
