@@ -26,12 +26,13 @@ os.environ.setdefault("REVIEW_DESK_CHART_DPI", "50")
 
 @pytest.fixture(scope="session")
 def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo project built once; tests copy it rather than change it."""
+    """A demo project built once per test run (shared by the xdist workers); tests copy
+    it rather than change it."""
     from review_desk.demo import build_demo
+    from tests.built_once import built_once
 
-    path = tmp_path_factory.mktemp("demo") / "demo.rdp"
-    build_demo(path).close()
-    return path
+    folder = built_once(tmp_path_factory, "demo", lambda f: build_demo(f / "demo.rdp").close())
+    return folder / "demo.rdp"
 
 
 @pytest.fixture
