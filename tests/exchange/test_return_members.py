@@ -35,6 +35,8 @@ from tests.support import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 OPINION = "离线评分：申报材料完整，建设目标明确，任务可行，保障有力。" * 2
+# Rounds of the two-process races: each round is a fresh pair of racing imports.
+ROUNDS = 25
 
 
 def offline_expert(agency: Path, expert: int, folder: Path) -> Path:
@@ -371,7 +373,7 @@ def test_two_returns_of_one_expert_imported_at_once_newest_in_force(
     own = offline_expert(demo_project, expert, tmp_path / "laptop")
     workers = _workers(IMPORTER, str(demo_project))
     try:
-        for round_ in range(50):
+        for round_ in range(ROUNDS):
             older, newer = 0.5 * (round_ % 10), 0.5 * (round_ % 10) + 0.5
             with Project(own) as local:
                 scoring.set_score(local, expert, dossier, "A1", older)
@@ -398,7 +400,7 @@ def test_two_returns_of_one_expert_imported_at_once_newest_in_force(
                 m.ReturnPackage.expert_id == expert, m.ReturnPackage.status == ACCEPTED
             )
         ).all()
-        assert len(accepted) == 1 and accepted[0].sequence == 100
+        assert len(accepted) == 1 and accepted[0].sequence == 2 * ROUNDS
         assert agency.verify_audit().intact
 
 

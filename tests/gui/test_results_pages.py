@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from review_desk.charts import KINDS
+from review_desk.charts import KINDS, kind_title
 
 
 def _charts(window, project: Path, role: str = "committee"):  # type: ignore[no-untyped-def]
@@ -184,8 +184,23 @@ def test_export_page_saves_every_chart(
     assert len(files) == 2 * len(KINDS) + 1, shown
     assert {Path(f).suffix for f in files} == {".png", ".svg", ".pdf"}
     assert any("综合排名" in f for f in files)
-    assert len(PdfReader(folder / "图表汇编.pdf").pages) == len(KINDS)
     assert "13" in shown[-1]
+    for name in files:
+        data = (folder / name).read_bytes()
+        assert data.startswith({".png": b"\x89PNG", ".svg": b"<?xml", ".pdf": b"%PDF"}[name[-4:]])
+        assert len(data) > 5_000, name  # not blank
+    # The album: one page per chart, its Chinese text selectable, in the embedded CJK font.
+    reader = PdfReader(folder / "图表汇编.pdf")
+    assert len(reader.pages) == len(KINDS)
+    text = "".join(page.extract_text() for page in reader.pages)
+    for kind in KINDS:
+        assert kind_title(kind).split("（")[0] in text, kind
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts and all("CJK" in font for font in fonts), fonts
 
 
 def test_charts_page_saves_the_current_chart(
