@@ -137,7 +137,7 @@ MAX_WORKERS = 4
 
 def pytest_arguments(rest: list[str]) -> list[str]:
     """pytest's arguments for ``test``: the slowest 15 printed, and one xdist worker per
-    processor (at most ``MAX_WORKERS``) unless the caller chose (``-n``, ``-p no:xdist``)
+    processor (at most ``MAX_WORKERS``, sharing the tests by work stealing) unless the caller chose (``-n``, ``-p no:xdist``)
     or only collects."""
     options = ["--durations=15"]
     chosen = any(
@@ -147,7 +147,12 @@ def pytest_arguments(rest: list[str]) -> list[str]:
     )
     if not chosen:
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
-        options += ["-n", str(workers)] if workers > 1 else []
+        # worksteal: a worker that runs out of tests takes some of the other's, so the
+        # run does not end with one worker alone on a queue of long tests.
+        if workers > 1:
+            options += ["-n", str(workers)]
+            if not any(arg == "--dist" or arg.startswith("--dist=") for arg in rest):
+                options += ["--dist", "worksteal"]
     return [*options, *rest]
 
 
@@ -163,6 +168,10 @@ def main(argv: list[str]) -> int:
     ensure_venv("test")
     ensure_system_packages()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    # The suite starts some 250 Python processes (workers, commands, racing writers):
+    # with a bytecode cache they do not each compile the sources again, and pytest keeps
+    # its rewritten test modules. The cache is __pycache__, ignored by git.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     code = run(PYTHON, "-m", "pytest", *pytest_arguments(rest), cwd=ROOT, env=env)
     if code == 5:
         say("pytest collected no tests: that is a failure")

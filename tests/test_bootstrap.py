@@ -15,9 +15,22 @@ import bootstrap
 
 def test_the_slowest_15_are_printed_and_workers_follow_the_processors(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(bootstrap.os, "cpu_count", lambda: 2)
-    assert bootstrap.pytest_arguments(["-x"]) == ["--durations=15", "-n", "2", "-x"]
+    assert bootstrap.pytest_arguments(["-x"]) == [
+        "--durations=15",
+        "-n",
+        "2",
+        "--dist",
+        "worksteal",
+        "-x",
+    ]
+    assert bootstrap.pytest_arguments(["--dist=load"]) == [
+        "--durations=15",
+        "-n",
+        "2",
+        "--dist=load",
+    ]
     monkeypatch.setattr(bootstrap.os, "cpu_count", lambda: 64)
-    assert bootstrap.pytest_arguments([])[1:] == ["-n", str(bootstrap.MAX_WORKERS)]
+    assert bootstrap.pytest_arguments([])[1:3] == ["-n", str(bootstrap.MAX_WORKERS)]
     monkeypatch.setattr(bootstrap.os, "cpu_count", lambda: 1)
     assert bootstrap.pytest_arguments([]) == ["--durations=15"]
 
