@@ -26,7 +26,7 @@ from review_desk.audit import Clock, utc_now
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.intake.files import FileMatch, match_files
-from review_desk.intake.pdf_worker import OK, PdfReport, PdfWorkers
+from review_desk.intake.pdf_worker import OK, PdfReport, PdfWorkers, default_workers
 from review_desk.intake.register_reader import read_register
 from review_desk.intake.register_rows import (
     ERROR,
@@ -240,10 +240,13 @@ def run_intake(
                     store_paths[target] = sha
                     yield target
 
-    with PdfWorkers(workers=workers) as pool:
-        for report in pool.read(copied(), extract_text=read_text):
-            reports[store_paths[Path(report.path)]] = report
-            tick(tr("Reading {name}", name=Path(report.path).name[:12]))
+    # No more reader processes than files (each costs a Python start-up), none for none.
+    candidates = sum(len(paths) for paths in files.values())
+    if candidates:
+        with PdfWorkers(workers=min(workers or default_workers(), candidates)) as pool:
+            for report in pool.read(copied(), extract_text=read_text):
+                reports[store_paths[Path(report.path)]] = report
+                tick(tr("Reading {name}", name=Path(report.path).name[:12]))
     # Step 3: one transaction.
     now = clock()
     with project.transaction() as session:

@@ -217,6 +217,11 @@ def _last_words(worker: _Worker) -> str | None:
     return None
 
 
+def default_workers() -> int:
+    """How many reader processes a pool starts by default: one per processor, at most 4."""
+    return max(1, min(4, os.cpu_count() or 2))
+
+
 class PdfWorkers:
     """A small pool of PDF-reading processes; use as a context manager."""
 
@@ -226,7 +231,7 @@ class PdfWorkers:
         timeout: float = DEFAULT_TIMEOUT,
         memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> None:
-        self.size = workers or max(1, min(4, (os.cpu_count() or 2)))
+        self.size = workers or default_workers()
         self.timeout = timeout
         self.memory_mb = memory_mb
         # spawn: a fork of a process that runs Qt threads is not safe.
