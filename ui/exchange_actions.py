@@ -6,7 +6,7 @@ the background through the window's operation; what it changed reaches every pag
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,6 +26,9 @@ from review_desk.progress import Cancelled
 
 from ui.models.row_table import Column
 from ui.widgets.data_table import DataTable
+
+if TYPE_CHECKING:
+    from review_desk.exchange.return_package import MadeReturn
 
 
 def open_work_package(window: Any) -> None:
@@ -94,14 +97,14 @@ def make_return(window: Any) -> None:
         return
     path = window.project.path
 
-    def done(result: tuple[Any, str]) -> None:
-        manifest, fp = result
+    def done(result: tuple[MadeReturn, str]) -> None:
+        made, fp = result
         QMessageBox.information(
             window,
             _("Save the return package"),
             tr(
                 "Return number {sequence} saved to {path}, signed with your key {fp}.",
-                sequence=manifest["sequence"],
+                sequence=made.sequence,
                 path=target,
                 fp=fp,
             ),

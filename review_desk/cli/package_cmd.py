@@ -106,12 +106,10 @@ def run_return(args: argparse.Namespace) -> int:
     from review_desk.storage.database import ProjectOpenError
 
     try:
-        manifest = make_return(Path(args.expert_project), Path(args.out))
+        made = make_return(Path(args.expert_project), Path(args.out))
     except (ReturnError, ProjectOpenError) as error:
         raise CommandError(str(error)) from error
-    print(
-        tr("Wrote {path} (return number {sequence}).", path=args.out, sequence=manifest["sequence"])
-    )
+    print(tr("Wrote {path} (return number {sequence}).", path=args.out, sequence=made.sequence))
     return 0
 
 

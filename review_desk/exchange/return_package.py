@@ -91,10 +91,19 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def make_return(
-    expert_project_path: Path, target: Path, *, clock: Clock = utc_now
-) -> dict[str, Any]:
-    """Write the expert's signed return package; return its manifest."""
+@dataclass(frozen=True)
+class MadeReturn:
+    """A return package just written: what its manifest says about it."""
+
+    package_id: str
+    expert_id: int
+    sequence: int  # the expert's returns are numbered 1, 2, …; the newest counts
+    sheets: int
+    members: tuple[str, ...]  # the signed content files in the package
+
+
+def make_return(expert_project_path: Path, target: Path, *, clock: Clock = utc_now) -> MadeReturn:
+    """Write the expert's signed return package; say what it holds."""
     project = Project(expert_project_path)
     try:
         with project.reading() as session:
@@ -211,7 +220,13 @@ def make_return(
                 after={"sequence": sequence, "sheets": len(scores)},
                 clock=clock,
             )
-        return manifest
+        return MadeReturn(
+            package_id=str(manifest["package_id"]),
+            expert_id=expert_id,
+            sequence=sequence,
+            sheets=len(scores),
+            members=tuple(contents),
+        )
     finally:
         project.close()
 

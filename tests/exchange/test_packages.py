@@ -70,8 +70,8 @@ def exchange(exchange_source: dict[str, object], tmp_path: Path) -> dict[str, ob
 def test_offline_round_trip(exchange: dict[str, object]) -> None:
     agency, own, tmp = exchange["agency"], exchange["own"], exchange["tmp"]
     assert isinstance(agency, Path) and isinstance(own, Path) and isinstance(tmp, Path)
-    manifest = make_return(own, tmp / "r1.rdreturn")
-    assert manifest["sequence"] == 1 and set(manifest["members"]) == {
+    made = make_return(own, tmp / "r1.rdreturn")
+    assert made.sequence == 1 and set(made.members) == {
         "scores.json",
         "recusals.json",
         "records.json",
