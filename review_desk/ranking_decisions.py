@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from sqlalchemy import select
 
@@ -17,8 +16,13 @@ from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.ranking import RankingError, RankResult, compute, final_rows
-from review_desk.ranking_values import encode_config
+from review_desk.ranking_values import RankingOptions, encode_config
 from review_desk.storage import models as m
+
+
+def _current(project: Project, options: RankingOptions | None) -> RankResult:
+    """The list as computed now with ``options``, without the stability analysis."""
+    return compute(project, resamples=0, **(options or RankingOptions()).kwargs())
 
 
 def explain_deviation(
@@ -30,14 +34,15 @@ def explain_deviation(
     source: str = "agency",
     actor: str = "agency",
     clock: Clock = utc_now,
-    **options: Any,
+    options: RankingOptions | None = None,
 ) -> None:
     """Record why an expert's score deviates (needed before finalising): only while the
     list is not finalised, and only for a deviation flag of that expert's submitted sheet
-    on that dossier in the list computed with ``options`` (``compute``'s parameters)."""
+    on that dossier in the list computed with ``options`` (the project's defaults when
+    None)."""
     if len(explanation.strip()) < 4:
         raise RankingError(_("Write the explanation."))
-    current = compute(project, **{"resamples": 0, **options})
+    current = _current(project, options)
     if current.finalised is not None:
         raise RankingError(
             _("The list is finalised and locked: its explanations can no longer change.")
@@ -90,16 +95,16 @@ def adjust(
     *,
     actor: str = "committee",
     clock: Clock = utc_now,
-    **options: Any,
+    options: RankingOptions | None = None,
 ) -> None:
     """The committee moves a candidate to another tier, with a written reason.
-    ``options`` are the ``compute`` parameters of the list the committee is looking at."""
+    ``options``: the parameters of the list the committee is looking at."""
     if to_tier not in Tier.decisions():
         raise RankingError(_("Choose a tier."))
     to_tier = Tier(to_tier)
     if len(reason.strip()) < 4:
         raise RankingError(_("A committee adjustment needs a written reason."))
-    current = compute(project, **{"resamples": 0, **options})
+    current = _current(project, options)
     if current.finalised is not None:
         raise RankingError(_("The list is finalised and locked."))
     row = current.table[current.table["dossier_id"] == dossier_id]
@@ -140,12 +145,16 @@ def blocking_deviations(result: RankResult) -> list[tuple[str, str]]:
 
 
 def finalise(
-    project: Project, *, actor: str = "committee", clock: Clock = utc_now, **options: Any
+    project: Project,
+    *,
+    actor: str = "committee",
+    clock: Clock = utc_now,
+    options: RankingOptions | None = None,
 ) -> str:
-    """Lock the adjusted list computed with ``options`` (``compute``'s parameters); return
+    """Lock the adjusted list computed with ``options`` (the defaults when None); return
     its content hash. Every deviation flag must be explained and every tie resolved by
     the committee first."""
-    current = compute(project, **{"resamples": 0, **options})
+    current = _current(project, options)
     if current.finalised is not None:
         raise RankingError(_("The list is finalised already."))
     if not current.table["score"].notna().any():

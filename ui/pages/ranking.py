@@ -580,7 +580,7 @@ class RankingPage(Page):
         self._run(
             _("Recording the explanation…"),
             lambda project, options: ranking_decisions.explain_deviation(
-                project, row.dossier_id, row.expert_id, note, actor=actor, **options.kwargs()
+                project, row.dossier_id, row.expert_id, note, actor=actor, options=options
             ),
             Changes(explanations=True),
         )
@@ -610,7 +610,7 @@ class RankingPage(Page):
         self._run(
             _("Recording the adjustment…"),
             lambda project, options: ranking_decisions.adjust(
-                project, row.dossier_id, tier, reason, actor=actor, **options.kwargs()
+                project, row.dossier_id, tier, reason, actor=actor, options=options
             ),
             Changes(adjustments=True),
         )
@@ -633,7 +633,7 @@ class RankingPage(Page):
         self._run(
             _("Finalising the list…"),
             lambda project, options: ranking_decisions.finalise(
-                project, actor=actor, **options.kwargs()
+                project, actor=actor, options=options
             ),
             Changes(finalised=True),
             lambda content_hash: QMessageBox.information(
