@@ -20,10 +20,11 @@ def _open(window, demo_project: Path, key: str):  # type: ignore[no-untyped-def]
 def test_filters_narrow_the_dossier_list(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
     page = _open(window, demo_project, "materials")
     table = page.table
-    assert table.proxy.rowCount() == 47
+    total = window.project.summary().dossiers
+    assert table.proxy.rowCount() == total > 0
     box = page.filters.boxes["direction"]
     box.setCurrentIndex(box.findData(7))
-    assert 0 < table.proxy.rowCount() < 47
+    assert 0 < table.proxy.rowCount() < total
     assert all(
         table.proxy.index(r, 0).data().startswith("SX-07") for r in range(table.proxy.rowCount())
     )
@@ -123,9 +124,10 @@ def test_intake_dialog_imports_in_the_background(window, qtbot, tmp_path: Path) 
     with qtbot.waitSignal(dialog.imported, timeout=120_000):
         dialog.import_button.click()
     dialog.operation.wait()
-    assert dialog.result.created == 47
+    rows = dialog.result.applications  # every application of the register is new
+    assert dialog.result.created == rows > 40
     assert dialog.issues.model.rowCount() == 2  # the scan (manual check) and the late one
-    assert "47" in dialog.summary.text()
-    assert project.summary().dossiers == 47
+    assert str(rows) in dialog.summary.text()
+    assert project.summary().dossiers == rows
     # Their formal review ran in the dialog's worker, not afterwards on the UI thread.
-    assert len(fr.reviews(project)) == 47
+    assert len(fr.reviews(project)) == rows
