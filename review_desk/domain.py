@@ -51,6 +51,22 @@ class Level(StrEnum):
         }[self.value]
 
 
+class TextStatus(StrEnum):
+    """What reading a dossier file's PDF found (``Material.text_status``)."""
+
+    OK = "ok"  # pages and a text layer
+    NO_TEXT = "no_text"  # pages but no text: a scan, checked by hand
+    UNREAD = "unread"  # pages counted, the text layer not searched
+    ENCRYPTED = "encrypted"
+    DAMAGED = "damaged"
+    TOO_COSTLY = "too_costly"  # beyond the reader's time or memory
+
+    @property
+    def readable(self) -> bool:
+        """Whether the file could be opened and its pages counted."""
+        return self in (TextStatus.OK, TextStatus.NO_TEXT, TextStatus.UNREAD)
+
+
 class SheetStatus(StrEnum):
     """The state of an expert's score sheet."""
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from review_desk import audit, reference
 from review_desk.audit import Clock, utc_now
-from review_desk.domain import ApplicantKind, CheckResult, Severity, Verdict
+from review_desk.domain import ApplicantKind, CheckResult, Severity, TextStatus, Verdict
 from review_desk.errors import UserError
 
 # The check and its one codec live in their own module; they are part of this one's API.
@@ -108,8 +108,8 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[Check]:
     :func:`encode_checks` makes them the JSON a project stores."""
     checks: list[Check] = []
     materials = [x for x in dossier.materials if x.is_current]
-    readable = [x for x in materials if x.text_status == "ok"]
-    scans = [x for x in materials if x.text_status in ("no_text", "unread", None)]
+    readable = [x for x in materials if x.text_status == TextStatus.OK]
+    scans = [x for x in materials if x.text_status in (TextStatus.NO_TEXT, TextStatus.UNREAD, None)]
     # Encrypted, damaged, too costly, or a status from a newer reader: never searched.
     unreadable = [x for x in materials if x not in readable and x not in scans]
     for x in unreadable:
@@ -154,7 +154,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[Check]:
                 )
             )
         elif scans:
-            unread = scans[0].text_status != "no_text"
+            unread = scans[0].text_status != TextStatus.NO_TEXT
             checks.append(
                 Check(
                     f"item:{item.key}",

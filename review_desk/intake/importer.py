@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.domain import TextStatus
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.intake.files import FileMatch, match_files
@@ -384,7 +385,7 @@ def _known_report(session: Session, sha: str) -> PdfReport:
     assert known is not None
     return PdfReport(
         path="",
-        status=known.text_status or OK,
+        status=TextStatus(known.text_status or OK),
         pages=known.page_count,
         items=dict(known.found_items or {}),
         message=known.problem,

@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from review_desk.domain import TextStatus
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 
@@ -31,8 +32,8 @@ DEFAULT_TIMEOUT = 60.0
 BACKLOG = 256  # paths taken ahead of the workers (the producer copies files meanwhile)
 DEFAULT_MEMORY_MB = 1024
 
-OK, NO_TEXT, ENCRYPTED, DAMAGED, TOO_COSTLY = "ok", "no_text", "encrypted", "damaged", "too_costly"
-UNREAD = "unread"  # pages counted, text layer not searched
+OK, NO_TEXT, UNREAD = TextStatus.OK, TextStatus.NO_TEXT, TextStatus.UNREAD
+ENCRYPTED, DAMAGED, TOO_COSTLY = TextStatus.ENCRYPTED, TextStatus.DAMAGED, TextStatus.TOO_COSTLY
 # Crashes in a row, with no file read yet, after which the reader itself is suspect.
 CRASHES_BEFORE_BROKEN = 3
 
@@ -60,7 +61,7 @@ class PdfReport:
     """What was learnt from one PDF."""
 
     path: str
-    status: str  # ok, no_text, unread, encrypted, damaged, too_costly
+    status: TextStatus
     pages: int | None = None
     items: dict[str, int] = field(default_factory=dict)
     message: str = ""
@@ -68,7 +69,7 @@ class PdfReport:
     @property
     def readable(self) -> bool:
         """True when the file could be parsed (with or without a text layer)."""
-        return self.status in (OK, NO_TEXT, UNREAD)
+        return self.status.readable
 
 
 def read_pdf(path: str, extract_text: bool = True) -> PdfReport:
