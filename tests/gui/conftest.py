@@ -3,6 +3,8 @@ settings in a temporary file, and the demo project path redirected to a temp fol
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,3 +50,42 @@ def window(qtbot, qapp, settings, tmp_path: Path, monkeypatch) -> Iterator[objec
     win.settle_pages()
     if win.project is not None:
         win.project.close()
+
+
+UI_FOLDER = str(Path(__file__).resolve().parents[2] / "ui")
+
+
+@pytest.fixture(autouse=True)
+def no_writes_or_recomputation_on_the_ui_thread(monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Fail a GUI test in which the application's own code (a frame under ``ui/``) opens
+    a write transaction or recomputes the ranking on the UI thread: that work belongs
+    in a background operation (see docs/operations.md). The tests' own calls, made
+    outside ``ui/``, are not counted."""
+    from review_desk import ranking
+    from review_desk.project import Project
+
+    offences: list[str] = []
+
+    def guard(owner: object, name: str) -> None:
+        original = getattr(owner, name)
+
+        def guarded(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if threading.get_ident() == threading.main_thread().ident:
+                frame = sys._getframe(1)
+                while frame is not None:
+                    if frame.f_code.co_filename.startswith(UI_FOLDER):
+                        offences.append(
+                            f"{name} on the UI thread from {frame.f_code.co_filename}:"
+                            f"{frame.f_lineno} ({frame.f_code.co_name})"
+                        )
+                        break
+                    frame = frame.f_back
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, guarded)
+
+    guard(Project, "transaction")
+    guard(Project, "writing")
+    guard(ranking, "compute")
+    yield
+    assert not offences, offences
