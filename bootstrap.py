@@ -137,8 +137,8 @@ MAX_WORKERS = 4
 
 def pytest_arguments(rest: list[str]) -> list[str]:
     """pytest's arguments for ``test``: the slowest 15 printed, and one xdist worker per
-    processor (at most ``MAX_WORKERS``, sharing the tests by work stealing) unless the caller chose (``-n``, ``-p no:xdist``)
-    or only collects."""
+    processor (at most ``MAX_WORKERS``, sharing the tests by work stealing) unless the
+    caller chose (``-n``, ``-p no:xdist``) or only collects."""
     options = ["--durations=15"]
     chosen = any(
         arg in ("-n", "--numprocesses", "--collect-only", "--co", "no:xdist")
