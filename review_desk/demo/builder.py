@@ -46,8 +46,11 @@ class _Clock:
         return self.now
 
 
-def build_demo(location: str | Path, progress: Progress | None = None) -> Project:
-    """Create the demo project at ``location`` (a new file) and return it open."""
+def build_demo(
+    location: str | Path, progress: Progress | None = None, *, files_dir: Path | None = None
+) -> Project:
+    """Create the demo project at ``location`` (a new file, or an empty server database
+    with ``files_dir`` for its files) and return it open."""
     source = load_demo_source()
     rng = random.Random(SEED)
     info = source["project"]
@@ -59,6 +62,7 @@ def build_demo(location: str | Path, progress: Progress | None = None) -> Projec
         deadline=datetime.fromisoformat(info["deadline"]),
         actor=ACTOR,
         project_id=info["id"],
+        files_dir=files_dir,
         clock=clock,
     )
     try:
