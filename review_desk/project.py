@@ -15,11 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from review_desk import audit, reference
 from review_desk.audit import Clock, utc_now
+from review_desk.paths import user_data_dir
 from review_desk.storage import models as m
 from review_desk.storage.database import (
     ProjectOpenError,
@@ -35,10 +36,17 @@ T = TypeVar("T")
 
 
 def files_dir_for(location: str | Path) -> Path:
-    """Return the file-store folder of an SQLite project: ``<file>.files`` beside it."""
-    path = sqlite_path(url_for(location))
+    """Return the file-store folder of a project: ``<file>.files`` beside a project file;
+    for a project on a server, a folder of this user's data named after the server and
+    database (the dossier files are not yet stored in the server's database)."""
+    url = url_for(location)
+    path = sqlite_path(url)
     if path is None:
-        raise ProjectOpenError("a server database needs an explicit files folder")
+        parsed = make_url(url)
+        host = parsed.host or parsed.query.get("host") or "local"
+        name = f"{host}_{parsed.port or ''}_{parsed.database or ''}"
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in str(name))
+        return user_data_dir() / "servers" / safe / "files"
     return path.with_name(path.name + ".files")
 
 

@@ -24,6 +24,7 @@ from review_desk.cli import (
     rank_cmd,
     results_cmd,
     rubric_cmd,
+    server_cmd,
     sheets_cmd,
 )
 from review_desk.cli.common import print_error, report_exception
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     rank_cmd.register(commands)
     results_cmd.register(commands)
     audit_cmd.register(commands)
+    server_cmd.register(commands)
     return parser
 
 
