@@ -564,6 +564,21 @@ class LocalSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class ServerAccount(Base):
+    """A person's database login in a project on a server, and in what capacity: the
+    agency, a department's formal reviewer, an expert, or the committee."""
+
+    __tablename__ = "server_account"
+
+    login: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)  # agency, reviewer, expert, committee
+    department: Mapped[str | None] = mapped_column(String)  # a reviewer's department code
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"))
+    display_name: Mapped[str] = mapped_column(String, default="")
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
 class AuditLog(Base):
     """An append-only, hash-chained record of a change that matters (审计日志).
 
