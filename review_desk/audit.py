@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from review_desk.i18n import tr
@@ -64,6 +64,17 @@ def entry_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def server_login(session: Session) -> str | None:
+    """The login of the person connected to a project on a server (an account of the
+    project), or None: in a project file, or for the server's administrator."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    login = session.execute(
+        text("SELECT login FROM server_account WHERE login = session_user")
+    ).scalar()
+    return str(login) if login is not None else None
+
+
 def record(
     session: Session,
     *,
@@ -75,7 +86,12 @@ def record(
     after: dict[str, Any] | None = None,
     clock: Clock = utc_now,
 ) -> AuditLog:
-    """Append an entry to the audit log inside the caller's transaction."""
+    """Append an entry to the audit log inside the caller's transaction.
+
+    On a server, a person's entries name their login, whatever ``actor`` says: the
+    server refuses any other name from an account (see review_desk.server.permissions).
+    """
+    actor = server_login(session) or actor
     # Serialise appends (across seats and processes) so that two entries never share a
     # predecessor: take the write lock before reading the chain's head.
     lock_for_write(session, key="audit")

@@ -123,3 +123,8 @@ class ProjectOpenError(UserError):
     It lives here rather than beside the database code so that the UI can catch it
     without importing storage (``review_desk.storage.database`` re-exports it).
     """
+
+
+class NotPermitted(UserError):
+    """The server refused the work: the logged-in account may not do it (a project on a
+    server enforces each person's rights itself)."""

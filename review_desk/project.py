@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, func, make_url, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from review_desk import audit, reference
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import NotPermitted
+from review_desk.i18n import tr
 from review_desk.paths import user_data_dir
 from review_desk.storage import models as m
 from review_desk.storage.database import (
@@ -104,6 +107,21 @@ class ProjectSummary:
     audit_entries: int
 
 
+@contextmanager
+def _permitted() -> Iterator[None]:
+    """Turn the server's refusal of a person's rights (SQLSTATE 42501: a missing grant,
+    a row-level security policy, the audit actor check) into :class:`NotPermitted`."""
+    try:
+        yield
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != "42501":
+            raise
+        detail = str(error.orig).strip().splitlines()[0]
+        raise NotPermitted(
+            tr("Your account may not do this; the server refused it ({detail}).", detail=detail)
+        ) from error
+
+
 class Project:
     """An open review project."""
 
@@ -182,7 +200,7 @@ class Project:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed on success and rolled back on error."""
-        with self._sessions.begin() as session:
+        with _permitted(), self._sessions.begin() as session:
             yield session
 
     @contextmanager
@@ -190,7 +208,7 @@ class Project:
         """A transaction that holds the write lock for ``key`` from its first statement,
         so that what it reads to decide cannot change before it commits. Raises
         :class:`ProjectBusy` when another writer keeps the lock past the busy timeout."""
-        with self._sessions.begin() as session:
+        with _permitted(), self._sessions.begin() as session:
             lock_for_write(session, key=key)
             yield session
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from review_desk.cli.common import CommandError, print_json
 from review_desk.i18n import _, tr
+
+if TYPE_CHECKING:
+    from review_desk.project import Project
 
 
 def register(commands: Any) -> None:
@@ -34,6 +37,9 @@ def register(commands: Any) -> None:
     create.add_argument(
         "--deadline",
         help=_("deadline for dossiers, ISO 8601 with time zone, e.g. 2022-01-21T23:59+08:00"),
+    )
+    create.add_argument(
+        "--demo", action="store_true", help=_("fill it with the demo project, for training")
     )
     create.add_argument("--json", action="store_true", help=_("print JSON"))
     create.set_defaults(handler=run_create)
@@ -79,8 +85,20 @@ def run_create(args: argparse.Namespace) -> int:
         if deadline.tzinfo is None:
             raise CommandError(_("The deadline needs a time zone, e.g. +08:00."))
     try:
+        build = None
+        if args.demo:
+            from review_desk.demo import build_demo
+
+            def build(url: str) -> Project:
+                return build_demo(url)
+
         made = create_server_project(
-            args.server, args.project, name=args.name, round_name=args.round, deadline=deadline
+            args.server,
+            args.project,
+            name=args.name,
+            round_name=args.round,
+            deadline=deadline,
+            build=build,
         )
     except ServerError as error:
         raise CommandError(str(error)) from error

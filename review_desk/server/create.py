@@ -22,9 +22,13 @@ from sqlalchemy.engine import make_url
 
 from review_desk.errors import UserError
 from review_desk.i18n import tr
+from review_desk.server import permissions
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
+
+    from review_desk.project import Project
 
 # The kinds of user, each a group role of the project.
 GROUPS = ("agency", "reviewer", "expert", "committee")
@@ -84,10 +88,13 @@ def create_server_project(
     round_name: str = "",
     deadline: datetime | None = None,
     files_dir: Path | None = None,
+    build: Callable[[str], Project] | None = None,
 ) -> ServerProject:
     """Create project ``key`` on the server that ``admin_url`` reaches as a role allowed
     to create databases and roles. Refuses a project that exists already; a failure
-    part-way drops what it had made, so the command can simply be run again."""
+    part-way drops what it had made, so the command can simply be run again.
+    ``build(url)``, when given, makes the project's content instead of an empty project
+    (``server create --demo``: the demo, for training on a trial server)."""
     from review_desk.project import Project
 
     database = database_name(key)
@@ -124,17 +131,21 @@ def create_server_project(
             connection.execute(sa.text(f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC'))
             for role in groups:
                 connection.execute(sa.text(f'GRANT CONNECT ON DATABASE "{database}" TO "{role}"'))
-        project = Project.create(
-            url,
-            name=name,
-            round_name=round_name,
-            deadline=deadline,
-            actor=make_url(admin_url).username or "admin",
-            files_dir=files_dir,
-        )
+        if build is not None:
+            project = build(url)
+        else:
+            project = Project.create(
+                url,
+                name=name,
+                round_name=round_name,
+                deadline=deadline,
+                actor=make_url(admin_url).username or "admin",
+                files_dir=files_dir,
+            )
         try:
             with project.db.engine.begin() as connection:
                 _grant(connection, key)
+                permissions.apply(connection)
         finally:
             project.close()
     except BaseException as error:
