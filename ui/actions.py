@@ -37,6 +37,12 @@ def action_specs() -> list[ActionSpec]:
             _("Open a review project file"),
         ),
         ActionSpec(
+            "connect_server",
+            _("Connect to a &server…"),
+            QKeySequence("Ctrl+Shift+O"),
+            _("Open a project on the agency's server with your account"),
+        ),
+        ActionSpec(
             "open_demo",
             _("Open the &demo project"),
             None,

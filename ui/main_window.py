@@ -12,7 +12,9 @@ from typing import Any
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -32,6 +34,7 @@ from review_desk.errors import ProjectOpenError
 from review_desk.i18n import _, tr
 from review_desk.progress import Progress
 from review_desk.project import PROJECT_SUFFIX, Project, delete_project_files
+from review_desk.server.connection import ServerAddress, logged_in
 
 from ui.actions import create_actions
 from ui.operations import Operation, wait_while
@@ -41,6 +44,13 @@ from ui.pages.welcome import WelcomePage
 from ui.settings import ROLES, Settings
 
 DEFAULT_SIZE = (1360, 860)
+# The pages a server account sees: formal reviewers work on the agency's pages.
+ACCOUNT_ROLES = {
+    "agency": "agency",
+    "reviewer": "agency",
+    "expert": "expert",
+    "committee": "committee",
+}
 
 
 def role_label(role: str) -> str:
@@ -131,7 +141,7 @@ class MainWindow(QMainWindow):
         names.addWidget(self.project_name)
         names.addWidget(self.project_path)
         top_layout.addLayout(names, 1)
-        role_caption = QLabel(_("Role") + "：", top)
+        role_caption = self.role_caption = QLabel(_("Role") + "：", top)
         self.role_box = QComboBox(top)
         for role in ROLES:
             self.role_box.addItem(role_label(role), role)
@@ -161,6 +171,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu(_("&File"))
         file_menu.addAction(a["new_project"])
         file_menu.addAction(a["open_project"])
+        file_menu.addAction(a["connect_server"])
         file_menu.addAction(a["open_demo"])
         self.recent_menu = file_menu.addMenu(_("Open &recent"))
         file_menu.addSeparator()
@@ -208,6 +219,7 @@ class MainWindow(QMainWindow):
         a = self.actions_by_key
         a["new_project"].triggered.connect(self.create_project)
         a["open_project"].triggered.connect(self.choose_and_open)
+        a["connect_server"].triggered.connect(self.connect_server)
         a["open_demo"].triggered.connect(self.open_demo)
         a["close_project"].triggered.connect(self.close_project)
         a["quit"].triggered.connect(self.close)
@@ -409,8 +421,49 @@ class MainWindow(QMainWindow):
             )
         return True
 
-    def set_project(self, project: Project, location: str) -> None:
-        """Show an open project."""
+    def connect_server(self) -> None:
+        """File › 连接服务器…: ask for the address and password, then open the project."""
+        from ui.dialogs.connect_dialog import ConnectDialog
+
+        dialog = ConnectDialog(self.settings.servers, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.open_server(dialog.address(), dialog.secret())
+
+    def open_server(self, address: ServerAddress, password: str) -> bool:
+        """Open the project at ``address`` logged in with ``password``; the address (not
+        the password) is remembered. Report a failure in a message box."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            project = Project(address.url(password))
+        except ProjectOpenError as error:
+            QApplication.restoreOverrideCursor()
+            QMessageBox.critical(self, _("Cannot connect to the server"), str(error))
+            return False
+        QApplication.restoreOverrideCursor()
+        self.settings.add_server(address)
+        self.set_project(project, address.display(), remember=False)
+        return True
+
+    def _show_account(self, project: Project, location: str) -> None:
+        """On a server, the logged-in person and their role (no role drop-down: what a
+        person sees follows from the account); in a project file, the drop-down."""
+        who = logged_in(project)
+        on_server = who is not None
+        self.role_box.setVisible(not on_server)
+        self.role_caption.setVisible(not on_server)
+        for action in self.role_actions.actions():
+            action.setEnabled(not on_server)
+        if who is None:
+            self.project_path.setText(location)
+            return
+        self.project_path.setText(
+            tr("Logged in as {who} · {server}", who=who.describe(), server=location)
+        )
+        if who.capacity is not None:
+            self.set_role(ACCOUNT_ROLES.get(who.capacity.kind, "agency"))
+
+    def set_project(self, project: Project, location: str, *, remember: bool = True) -> None:
+        """Show an open project (``remember``: put it on the recent list, as a file)."""
         self.settle_pages()
         if self.project is not None:
             self.project.close()
@@ -418,10 +471,11 @@ class MainWindow(QMainWindow):
         self._loaded.clear()
         info = project.info()
         self.project_name.setText(info.name)
-        self.project_path.setText(location)
+        self._show_account(project, location)
         self.setWindowTitle(f"{info.name} — {_('Review Desk')}")
-        self.settings.add_recent(str(location))
-        self._update_recent_menu()
+        if remember:
+            self.settings.add_recent(str(location))
+            self._update_recent_menu()
         self.navigation.setEnabled(True)
         visible = self.visible_page_keys()
         last = self.settings.last_page

@@ -7,8 +7,11 @@ quotas, deadlines) live in the project database, not here.
 from __future__ import annotations
 
 import hashlib
+import json
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from review_desk.server.connection import ServerAddress
 
 SETTINGS_VERSION = 1
 MAX_RECENT = 8
@@ -46,6 +49,22 @@ class Settings:
 
     def remove_recent(self, path: str) -> None:
         self._s.setValue("recent_projects", [p for p in self.recent_projects if p != path])
+
+    @property
+    def servers(self) -> list[ServerAddress]:
+        """The servers connected to, newest first (never a password)."""
+        try:
+            items = json.loads(str(self._s.value("servers", "[]")))
+        except ValueError:
+            return []
+        found = [ServerAddress.from_dict(i) for i in items if isinstance(i, dict)]
+        return [a for a in found if a is not None]
+
+    def add_server(self, address: ServerAddress) -> None:
+        items = [a for a in self.servers if a != address]
+        self._s.setValue(
+            "servers", json.dumps([a.as_dict() for a in [address, *items][:MAX_RECENT]])
+        )
 
     @property
     def geometry(self) -> QByteArray | None:

@@ -1,0 +1,71 @@
+"""File › 连接服务器…: a person opens a project on a server with their account; the
+window shows who is logged in, follows the account's role, and remembers the server
+but never the password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from review_desk.demo import build_demo
+from review_desk.server.accounts import Capacity, add_user
+from review_desk.server.connection import ServerAddress
+from review_desk.server.create import create_server_project
+from tests.pg_cluster import Cluster
+from tests.server.conftest import pg_cluster  # noqa: F401  (the session's cluster)
+
+PASSWORD = "窗口-专家密码-2026"
+
+
+@pytest.fixture(scope="module")
+def server_demo(pg_cluster: Cluster) -> ServerAddress:  # noqa: F811
+    made = create_server_project(
+        pg_cluster.url(), "gui", name="演示", build=lambda url: build_demo(url)
+    )
+    add_user(made.url, "gui.expert", Capacity("expert", expert_id=1), PASSWORD, display_name="李明")
+    return ServerAddress(
+        host=str(pg_cluster.socket_dir),
+        port=pg_cluster.port,
+        database=made.database,
+        user="gui.expert",
+    )
+
+
+def test_an_expert_connects_and_the_window_follows_the_account(
+    window, server_demo: ServerAddress, settings, demo_project: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args[2]))
+    assert not window.open_server(server_demo, "wrong password")
+    assert shown and "gui.expert" in shown[-1]
+
+    assert window.open_server(server_demo, PASSWORD)
+    assert window.role == "expert" and window.role_box.isHidden()
+    header = window.project_path.text()
+    assert "已登录" in header and "李明（专家 #1）" in header and PASSWORD not in header
+    assert settings.servers == [server_demo]
+    assert settings.recent_projects == []  # a server is not a recent file
+    settings._s.sync()
+    stored = Path(settings._s.fileName()).read_text(encoding="utf-8")
+    assert "gui.expert" in stored and PASSWORD not in stored
+
+    # A project file afterwards: the role drop-down is back.
+    assert window.open_project(str(demo_project))
+    assert not window.role_box.isHidden() and "已登录" not in window.project_path.text()
+
+
+def test_the_dialog_fills_in_a_remembered_server_and_wants_the_password(
+    qtbot, server_demo: ServerAddress
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.dialogs.connect_dialog import ConnectDialog
+
+    dialog = ConnectDialog([server_demo])
+    qtbot.addWidget(dialog)
+    assert dialog.user.text() == "gui.expert" and dialog.database.text() == "rd_gui"
+    assert not dialog.ok.isEnabled()
+    dialog.password.setText(PASSWORD)
+    assert dialog.ok.isEnabled()
+    assert dialog.address() == server_demo and dialog.secret() == PASSWORD
