@@ -270,7 +270,8 @@ def panels(project: Project) -> list[PanelRow]:
 
 
 def recusals(project: Project) -> list[RecusalRow]:
-    """Return every recusal."""
+    """Return every recusal (on a server, those whose dossier the account may see: an
+    expert does not see a dossier they are recused from)."""
     with project.reading() as s:
         rows = s.scalars(
             select(m.Recusal)
@@ -290,6 +291,7 @@ def recusals(project: Project) -> list[RecusalRow]:
                 declared_at=r.declared_at,
             )
             for r in rows
+            if r.dossier is not None
         ]
 
 

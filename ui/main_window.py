@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self.welcome.open_demo.connect(self.open_demo)
         self.welcome.open_file.connect(self.choose_and_open)
         self.welcome.new_project.connect(self.create_project)
+        self.welcome.connect_server.connect(self.connect_server)
         self.welcome.open_recent.connect(self.open_project)
 
     def _build_menus(self) -> None:
@@ -244,11 +245,13 @@ class MainWindow(QMainWindow):
     def role(self) -> str:
         return str(self.role_box.currentData())
 
-    def set_role(self, role: str) -> None:
-        """Show the pages of ``role``."""
+    def set_role(self, role: str, *, remember: bool = True) -> None:
+        """Show the pages of ``role`` (``remember``: as this computer's choice; a server
+        account's role is not)."""
         if role not in ROLES:
             return
-        self.settings.role = role
+        if remember:
+            self.settings.role = role
         self.role_box.blockSignals(True)
         self.role_box.setCurrentIndex(ROLES.index(role))
         self.role_box.blockSignals(False)
@@ -455,12 +458,14 @@ class MainWindow(QMainWindow):
             action.setEnabled(not on_server)
         if who is None:
             self.project_path.setText(location)
+            if self.role != self.settings.role:  # back from a server account's role
+                self.set_role(self.settings.role)
             return
         self.project_path.setText(
             tr("Logged in as {who} · {server}", who=who.describe(), server=location)
         )
         if who.capacity is not None:
-            self.set_role(ACCOUNT_ROLES.get(who.capacity.kind, "agency"))
+            self.set_role(ACCOUNT_ROLES.get(who.capacity.kind, "agency"), remember=False)
 
     def set_project(self, project: Project, location: str, *, remember: bool = True) -> None:
         """Show an open project (``remember``: put it on the recent list, as a file)."""

@@ -41,7 +41,7 @@ $$ SELECT department FROM server_account WHERE login = session_user AND NOT disa
 CREATE OR REPLACE FUNCTION rd_sees_all() RETURNS boolean LANGUAGE sql STABLE AS
 $$ SELECT coalesce(rd_kind() IN ('agency', 'committee', 'reviewer'), false) $$;
 CREATE OR REPLACE FUNCTION rd_expert_may_see(dossier integer) RETURNS boolean
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   SELECT EXISTS (SELECT 1 FROM assignment a WHERE a.dossier_id = dossier
                  AND a.expert_id = rd_expert())
      AND NOT EXISTS (SELECT 1 FROM recusal r WHERE r.dossier_id = dossier
@@ -72,7 +72,11 @@ def _department_of_kind() -> str:
 
 def _policies() -> list[tuple[str, str, str]]:
     """(table, USING, WITH CHECK) per table under row-level security."""
-    mine = "rd_sees_all() OR expert_id = rd_expert()"
+    # An expert's own rows, on dossiers they may see (assigned, not recused). The check
+    # function runs as the owner: the policy on ``assignment`` uses it too.
+    mine = "rd_sees_all() OR (expert_id = rd_expert() AND rd_expert_may_see(dossier_id))"
+    declared = "rd_sees_all() OR expert_id = rd_expert()"
+    visible = "rd_sees_all() OR rd_expert_may_see(dossier_id)"
     own_sheet = (
         "rd_sees_all() OR sheet_id IN (SELECT id FROM score_sheet WHERE expert_id = rd_expert())"
     )
@@ -83,15 +87,24 @@ def _policies() -> list[tuple[str, str, str]]:
     )
     return [
         ("dossier", "rd_sees_all() OR rd_expert_may_see(id)", "true"),
-        ("material", "rd_sees_all() OR rd_expert_may_see(dossier_id)", "true"),
+        ("dossier_partner", visible, "true"),
+        (
+            "applicant",
+            "rd_sees_all() OR EXISTS (SELECT 1 FROM dossier d WHERE d.lead_applicant_id = "
+            "applicant.id) OR EXISTS (SELECT 1 FROM dossier_partner p WHERE p.applicant_id "
+            "= applicant.id)",
+            "true",
+        ),
+        ("material", visible, "true"),
+        ("assignment", mine, "true"),
         ("score_sheet", mine, mine),
         ("score", own_sheet, own_sheet),
         ("veto_flag", own_sheet, own_sheet),
-        ("recusal", mine, mine),
+        ("recusal", declared, declared),
         ("defense_note", mine, mine),
         ("inspection_note", mine, mine),
-        ("formal_review", "true", department),
-        ("formal_override", "true", department),
+        ("formal_review", visible, department),
+        ("formal_override", visible, department),
     ]
 
 

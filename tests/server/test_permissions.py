@@ -192,6 +192,7 @@ def test_an_expert_scores_through_the_app_under_their_own_name(
     from review_desk import scoring
     from review_desk.errors import NotPermitted
     from review_desk.project import Project
+    from review_desk.scoring.state import ScoringError
 
     url = pg_cluster.url(str(demo_on_server["database"]), "perm.li", "expert-password")
     dossier = min(demo_on_server["mine"])  # type: ignore[call-overload]
@@ -208,5 +209,46 @@ def test_an_expert_scores_through_the_app_under_their_own_name(
                 sa.text("SELECT actor FROM audit_log ORDER BY id DESC LIMIT 1")
             ).scalar()
         assert actor == "perm.li"
-        with pytest.raises(NotPermitted, match="无权"):
+        # Another expert's sheet: the app itself refuses (the assignment is not visible to
+        # this account); the server would refuse the row anyway (see above).
+        with pytest.raises((NotPermitted, ScoringError)):
             scoring.set_score(project, int(demo_on_server["other"]), dossier, "A1", 4.0)  # type: ignore[call-overload]
+
+
+def test_an_experts_pages_read_only_what_the_expert_may_see(
+    pg_cluster: Cluster, demo_on_server: dict[str, object], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """What the expert's pages show, read through the app's own queries as the expert:
+    before the assignments were limited too, the 评分 page failed on the assignments of
+    other experts whose dossiers the expert may not see."""
+    from review_desk import queries
+    from review_desk.project import Project
+
+    mine = demo_on_server["mine"]
+    expert = int(demo_on_server["expert"])  # type: ignore[call-overload]
+    url = pg_cluster.url(str(demo_on_server["database"]), "perm.li", "expert-password")
+    with Project(url, files_dir=tmp_path / "files") as project:
+        codes = {row.dossier_code for row in queries.score_sheets(project)}
+        dossiers = queries.dossiers(project)
+        assert {d.id for d in dossiers} == mine
+        assert codes == {d.code for d in dossiers}
+        assert {r.dossier_id for r in queries.expert_assignments(project, expert)} == mine
+        for dossier in dossiers:
+            assert all(m.filename for m in queries.materials(project, dossier.id))
+        queries.recusals(project)
+        queries.direction_counts(project)
+
+
+def test_a_refused_write_is_a_clear_error_for_the_user(
+    pg_cluster: Cluster, demo_on_server: dict[str, object], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from review_desk.errors import NotPermitted
+    from review_desk.project import Project
+
+    url = pg_cluster.url(str(demo_on_server["database"]), "perm.li", "expert-password")
+    with (
+        Project(url, files_dir=tmp_path / "files") as project,
+        pytest.raises(NotPermitted, match="无权"),
+        project.transaction() as session,
+    ):
+        session.execute(sa.text("UPDATE review_project SET name = '改名'"))

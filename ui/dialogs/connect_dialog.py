@@ -66,6 +66,8 @@ class ConnectDialog(QDialog):
             self.sslmode.addItem(ssl_label(mode), mode)
         if remembered:
             form.addRow(_("Remembered") + "：", self.known)
+        else:
+            self.known.hide()  # nothing to pick from: not laid out, so not shown
         form.addRow(_("Server") + "：", self.host)
         form.addRow(_("Port") + "：", self.port)
         form.addRow(_("Project database") + "：", self.database)

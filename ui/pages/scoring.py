@@ -23,6 +23,7 @@ from review_desk.changes import Changes
 from review_desk.domain import SheetStatus
 from review_desk.formatting import local_time, points
 from review_desk.i18n import _, tr
+from review_desk.server.connection import logged_in
 from review_desk.sheet_changes import COMMENT, OPINION, VETO, SheetChange
 
 from ui.current_user import current_user
@@ -168,6 +169,7 @@ class ScoringPage(Page):
         self.reopen_button.clicked.connect(self.reopen)
         self._role = "agency"
         self._shown_project: object = None
+        self._account_expert: int | None = None
 
     def set_role(self, role: str) -> None:
         self._role = role
@@ -186,10 +188,16 @@ class ScoringPage(Page):
         if self._shown_project is not self.project:  # another project: its own expert
             self._shown_project = self.project
             current = self._settings().desk_expert(self.project.url)
+            who = logged_in(self.project)
+            self._account_expert = who.capacity.expert_id if who and who.capacity else None
+        # An expert logged in to a server scores as themselves only.
+        own = self._account_expert
         self.expert_box.blockSignals(True)
         self.expert_box.clear()
         for expert in queries.experts(self.project):
-            self.expert_box.addItem(f"{expert.name}（{expert.organisation}）", expert.id)
+            if own is None or expert.id == own:
+                self.expert_box.addItem(f"{expert.name}（{expert.organisation}）", expert.id)
+        self.expert_box.setEnabled(own is None)
         index = self.expert_box.findData(current)
         self.expert_box.setCurrentIndex(max(index, 0))
         self.expert_box.blockSignals(False)

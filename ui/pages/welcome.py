@@ -28,6 +28,7 @@ class WelcomePage(QWidget):
     open_demo = Signal()
     open_file = Signal()
     new_project = Signal()
+    connect_server = Signal()
     open_recent = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -68,7 +69,9 @@ class WelcomePage(QWidget):
         open_button.clicked.connect(self.open_file)
         new_button = QPushButton(_("New project…"), start_card)
         new_button.clicked.connect(self.new_project)
-        for button in (self.demo_button, open_button, new_button):
+        server_button = QPushButton(_("Connect to a server…"), start_card)
+        server_button.clicked.connect(self.connect_server)
+        for button in (self.demo_button, open_button, new_button, server_button):
             button.setMinimumHeight(36)
             start_layout.addWidget(button)
         start_layout.addStretch(1)
