@@ -35,6 +35,11 @@ def register(commands: Any) -> None:
         "--deadline",
         help=_("deadline for dossiers, ISO 8601 with time zone, e.g. 2022-01-21T23:59+08:00"),
     )
+    create.add_argument(
+        "--empty",
+        action="store_true",
+        help=_("only the schema, groups and permissions, for project push"),
+    )
     create.add_argument("--json", action="store_true", help=_("print JSON"))
     create.set_defaults(handler=run_create)
 
@@ -80,7 +85,12 @@ def run_create(args: argparse.Namespace) -> int:
             raise CommandError(_("The deadline needs a time zone, e.g. +08:00."))
     try:
         made = create_server_project(
-            args.server, args.project, name=args.name, round_name=args.round, deadline=deadline
+            args.server,
+            args.project,
+            name=args.name,
+            round_name=args.round,
+            deadline=deadline,
+            empty=args.empty,
         )
     except ServerError as error:
         raise CommandError(str(error)) from error

@@ -84,11 +84,14 @@ def create_server_project(
     round_name: str = "",
     deadline: datetime | None = None,
     files_dir: Path | None = None,
+    empty: bool = False,
 ) -> ServerProject:
     """Create project ``key`` on the server that ``admin_url`` reaches as a role allowed
     to create databases and roles. Refuses a project that exists already; a failure
-    part-way drops what it had made, so the command can simply be run again."""
+    part-way drops what it had made, so the command can simply be run again. ``empty``:
+    the schema, groups and grants without the project record, for ``project push``."""
     from review_desk.project import Project
+    from review_desk.storage.database import open_database
 
     database = database_name(key)
     groups = tuple(group_role(key, kind) for kind in GROUPS)
@@ -124,19 +127,22 @@ def create_server_project(
             connection.execute(sa.text(f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC'))
             for role in groups:
                 connection.execute(sa.text(f'GRANT CONNECT ON DATABASE "{database}" TO "{role}"'))
-        project = Project.create(
-            url,
-            name=name,
-            round_name=round_name,
-            deadline=deadline,
-            actor=make_url(admin_url).username or "admin",
-            files_dir=files_dir,
-        )
+        if empty:
+            engine = open_database(url, create=True).engine
+        else:
+            engine = Project.create(
+                url,
+                name=name,
+                round_name=round_name,
+                deadline=deadline,
+                actor=make_url(admin_url).username or "admin",
+                files_dir=files_dir,
+            ).db.engine
         try:
-            with project.db.engine.begin() as connection:
+            with engine.begin() as connection:
                 _grant(connection, key)
         finally:
-            project.close()
+            engine.dispose()
     except BaseException as error:
         _undo(admin, database if made_database else None, made_roles)
         if isinstance(error, sa.exc.DBAPIError):
