@@ -58,6 +58,25 @@ def _rows(location: str | Path) -> dict[str, list[Any]]:
         engine.dispose()
 
 
+def _sql_nulls(location: str | Path) -> dict[str, int]:
+    """How many of each JSON column's values are SQL NULL (JSON ``null`` is not)."""
+    engine = sa.create_engine(location if isinstance(location, str) else f"sqlite:///{location}")
+    try:
+        with engine.connect() as connection:
+            return {
+                f"{t.name}.{c.name}": int(
+                    connection.execute(
+                        sa.select(sa.func.count()).select_from(t).where(c.is_(None))
+                    ).scalar_one()
+                )
+                for t in m.Base.metadata.sorted_tables
+                for c in t.columns
+                if isinstance(c.type, sa.JSON)
+            }
+    finally:
+        engine.dispose()
+
+
 def _files(project: Path) -> dict[str, str]:
     store = project.with_name(project.name + ".files")
     return {
@@ -74,6 +93,12 @@ def test_the_demo_pushed_and_pulled_back_is_the_same_project(
     pg_cluster: Cluster, demo_source: Path, tmp_path: Path
 ) -> None:
     source = copy_project(demo_source, tmp_path / "demo.rdp")
+    with sqlite3.connect(source) as connection:  # SQL NULL and JSON null, kept apart
+        connection.execute("UPDATE material SET found_items = NULL WHERE id = 1")
+        connection.execute("UPDATE material SET found_items = 'null' WHERE id = 2")
+    connection.close()
+    nulls = _sql_nulls(source)
+    assert nulls["material.found_items"] == 1
     url = _server_project(pg_cluster)
     pushed = run_cli("project", "push", str(source), url, "--json")
     assert pushed.returncode == 0, pushed.stderr
@@ -82,6 +107,7 @@ def test_the_demo_pushed_and_pulled_back_is_the_same_project(
 
     original = _rows(source)
     assert _rows(url) == original
+    assert _sql_nulls(url) == nulls
     with Project(source, read_only=True) as local:
         expected = _ranking(local)
     with Project(url) as server:
@@ -102,6 +128,7 @@ def test_the_demo_pushed_and_pulled_back_is_the_same_project(
     rows = _rows(back)
     assert rows.pop("audit_log")[:-1] == original.pop("audit_log")
     assert rows == original
+    assert _sql_nulls(back) == nulls
     assert _files(back) == _files(source)
     assert sorted(p.name for p in back.parent.iterdir()) == ["back.rdp", "back.rdp.files"]
     with Project(back) as copy:
