@@ -47,7 +47,10 @@ class TransferReport:
 
 
 def _engine(url: str) -> sa.Engine:
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise TransferError(tr("Not a PostgreSQL server address: {url}", url=url)) from None
     if parsed.get_backend_name() != "postgresql":
         raise TransferError(tr("Not a PostgreSQL server address: {url}", url=url))
     if parsed.get_driver_name() in ("", "psycopg2"):
