@@ -61,3 +61,16 @@ def log_dir() -> Path:
     user data folder."""
     override = os.environ.get("REVIEW_DESK_LOG_DIR")
     return Path(override) if override else user_data_dir() / "logs"
+
+
+def user_cache_dir() -> Path:
+    """Return this user's cache folder for Review Desk (not created here): what can be
+    made again from elsewhere, such as local copies of a server project's files."""
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+    return base / ORGANISATION / APPLICATION

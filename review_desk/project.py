@@ -1,7 +1,8 @@
 """A review project as a document: create, open, and work on it in transactions.
 
 A project is one database (an SQLite file by default) plus a folder beside it for the
-dossier files (``<name>.files``). For a server database the folder is given explicitly.
+dossier files (``<name>.files``). A project on a server keeps its files in its database
+(:class:`DatabaseFileStore`), with local copies in this user's cache folder.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from review_desk import audit, reference
 from review_desk.audit import Clock, utc_now
 from review_desk.errors import NotPermitted
 from review_desk.i18n import tr
-from review_desk.paths import user_data_dir
+from review_desk.paths import user_cache_dir
 from review_desk.storage import models as m
 from review_desk.storage.database import (
     ProjectOpenError,
@@ -31,6 +32,7 @@ from review_desk.storage.database import (
     sqlite_path,
     url_for,
 )
+from review_desk.storage.db_filestore import DatabaseFileStore
 from review_desk.storage.filestore import FileStore
 from review_desk.storage.locking import ProjectBusy, lock_for_write
 
@@ -40,8 +42,8 @@ T = TypeVar("T")
 
 def files_dir_for(location: str | Path) -> Path:
     """Return the file-store folder of a project: ``<file>.files`` beside a project file;
-    for a project on a server, a folder of this user's data named after the server and
-    database (the dossier files are not yet stored in the server's database)."""
+    for a project on a server, whose files are in its database, the folder of their local
+    copies: in this user's cache folder, named after the server and database."""
     url = url_for(location)
     path = sqlite_path(url)
     if path is None:
@@ -49,7 +51,7 @@ def files_dir_for(location: str | Path) -> Path:
         host = parsed.host or parsed.query.get("host") or "local"
         name = f"{host}_{parsed.port or ''}_{parsed.database or ''}"
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in str(name))
-        return user_data_dir() / "servers" / safe / "files"
+        return user_cache_dir() / "servers" / safe / "files"
     return path.with_name(path.name + ".files")
 
 
@@ -138,13 +140,21 @@ class Project:
         ``read_only``: for commands that only look (``project info``, ``rank``,
         ``export``…): the file is checked and opened so that nothing is written to it; a
         project of an earlier version must then be opened for writing once to upgrade it.
+
+        ``files_dir``: the folder of the dossier files, or for a project on a server
+        (whose files are in its database) the folder of their local copies.
         """
         self.location = location
         self.read_only = read_only
-        self.files = FileStore(files_dir or files_dir_for(location))
         self.db = open_database(location, create=create, read_only=read_only)
         self.url = self.db.url
         self.path = sqlite_path(self.url)
+        folder = files_dir or files_dir_for(location)
+        self.files: FileStore | DatabaseFileStore = (
+            FileStore(folder)
+            if self.path is not None
+            else DatabaseFileStore(self.db.engine, folder)
+        )
         self._sessions = sessionmaker(self.db.engine, expire_on_commit=False)
 
     @classmethod

@@ -34,6 +34,20 @@ def register(commands: Any) -> None:
     info.add_argument("--json", action="store_true", help=_("print JSON"))
     info.set_defaults(handler=run_info)
 
+    push = actions.add_parser(
+        "push", help=_("move a project file into an empty project database on a server")
+    )
+    push.add_argument("source", help=_("project file"))
+    push.add_argument("server", help=_("the empty project database made by server create --empty"))
+    push.add_argument("--json", action="store_true", help=_("print JSON"))
+    push.set_defaults(handler=run_push)
+
+    pull = actions.add_parser("pull", help=_("copy a project on a server into a new project file"))
+    pull.add_argument("server", help=_("the project's database on the server"))
+    pull.add_argument("target", help=_("path of the new project file"))
+    pull.add_argument("--json", action="store_true", help=_("print JSON"))
+    pull.set_defaults(handler=run_pull)
+
 
 def run_new(args: argparse.Namespace) -> int:
     """Create an empty project."""
@@ -82,4 +96,42 @@ def run_info(args: argparse.Namespace) -> int:
     for key, value in asdict(summary).items():
         shown = local_time(value) if isinstance(value, datetime) else value
         print(f"{labels[key]}: {shown if shown is not None else '-'}")
+    return 0
+
+
+def _report(report: Any, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {"rows": report.rows, "files": report.files, "audit_entries": report.audit_entries}
+        )
+        return
+    print(
+        tr(
+            "Copied {rows} rows in {tables} tables and {files} files; the audit log "
+            "({entries} entries), the files and the rows of every table were checked.",
+            rows=sum(report.rows.values()),
+            tables=len(report.rows),
+            files=report.files,
+            entries=report.audit_entries,
+        )
+    )
+
+
+def run_push(args: argparse.Namespace) -> int:
+    """Move a project file onto a server."""
+    from pathlib import Path
+
+    from review_desk.server.transfer import push
+
+    _report(push(Path(args.source), args.server), args.json)
+    return 0
+
+
+def run_pull(args: argparse.Namespace) -> int:
+    """Copy a server project into a project file."""
+    from pathlib import Path
+
+    from review_desk.server.transfer import pull
+
+    _report(pull(args.server, Path(args.target)), args.json)
     return 0

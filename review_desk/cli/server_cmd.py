@@ -41,6 +41,11 @@ def register(commands: Any) -> None:
     create.add_argument(
         "--demo", action="store_true", help=_("fill it with the demo project, for training")
     )
+    create.add_argument(
+        "--empty",
+        action="store_true",
+        help=_("only the schema, groups and permissions, for project push"),
+    )
     create.add_argument("--json", action="store_true", help=_("print JSON"))
     create.set_defaults(handler=run_create)
 
@@ -99,6 +104,7 @@ def run_create(args: argparse.Namespace) -> int:
             round_name=args.round,
             deadline=deadline,
             build=build,
+            empty=args.empty,
         )
     except ServerError as error:
         raise CommandError(str(error)) from error

@@ -265,8 +265,9 @@ def _create(
             clock=clock,
         )
         try:
-            _copy_files(archive, manifest, project.files, lambda _sha: False, progress)
-            project.files.root.mkdir(exist_ok=True)  # a package may hold no file at all
+            store = _local_store(project)
+            _copy_files(archive, manifest, store, lambda _sha: False, progress)
+            store.root.mkdir(exist_ok=True)  # a package may hold no file at all
             _in_one_transaction(project, manifest, rubrics, clock)
         finally:
             project.close()
@@ -295,6 +296,14 @@ def _create(
             target.parent.rmdir()
         raise
     return Project(target)
+
+
+def _local_store(project: Project) -> FileStore:
+    """The file store of an expert's local project (always a project file, never on a
+    server)."""
+    if not isinstance(project.files, FileStore):
+        raise PackageError(_("A work package opens into a project file, not a server project."))
+    return project.files
 
 
 def _single_file(path: Path) -> None:
@@ -341,7 +350,11 @@ def _update(
         staging = FileStore(staging_dir)
         copied = _copy_files(archive, manifest, staging, project.files.contains, progress)
         _in_one_transaction(
-            project, manifest, rubrics, clock, adopt=lambda: _adopt(staging, copied, project.files)
+            project,
+            manifest,
+            rubrics,
+            clock,
+            adopt=lambda: _adopt(staging, copied, _local_store(project)),
         )
         load_or_create_key(target)
     except BaseException:

@@ -100,7 +100,10 @@ def _project_key(engine: sa.Engine) -> str:
 
 
 def _engine(project_url: str) -> sa.Engine:
-    url = make_url(project_url)
+    try:
+        url = make_url(project_url)
+    except sa.exc.ArgumentError:
+        raise ServerError(tr("Not a PostgreSQL server address: {url}", url=project_url)) from None
     if url.get_backend_name() != "postgresql":
         raise ServerError(tr("Not a PostgreSQL server address: {url}", url=project_url))
     if url.get_driver_name() in ("", "psycopg2"):

@@ -89,13 +89,16 @@ def create_server_project(
     deadline: datetime | None = None,
     files_dir: Path | None = None,
     build: Callable[[str], Project] | None = None,
+    empty: bool = False,
 ) -> ServerProject:
     """Create project ``key`` on the server that ``admin_url`` reaches as a role allowed
     to create databases and roles. Refuses a project that exists already; a failure
     part-way drops what it had made, so the command can simply be run again.
     ``build(url)``, when given, makes the project's content instead of an empty project
-    (``server create --demo``: the demo, for training on a trial server)."""
+    (``server create --demo``: the demo, for training on a trial server). ``empty``:
+    the schema, groups and grants without the project record, for ``project push``."""
     from review_desk.project import Project
+    from review_desk.storage.database import open_database
 
     database = database_name(key)
     groups = tuple(group_role(key, kind) for kind in GROUPS)
@@ -131,23 +134,25 @@ def create_server_project(
             connection.execute(sa.text(f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC'))
             for role in groups:
                 connection.execute(sa.text(f'GRANT CONNECT ON DATABASE "{database}" TO "{role}"'))
-        if build is not None:
-            project = build(url)
+        if empty:
+            engine = open_database(url, create=True).engine
+        elif build is not None:
+            engine = build(url).db.engine
         else:
-            project = Project.create(
+            engine = Project.create(
                 url,
                 name=name,
                 round_name=round_name,
                 deadline=deadline,
                 actor=make_url(admin_url).username or "admin",
                 files_dir=files_dir,
-            )
+            ).db.engine
         try:
-            with project.db.engine.begin() as connection:
+            with engine.begin() as connection:
                 _grant(connection, key)
                 permissions.apply(connection)
         finally:
-            project.close()
+            engine.dispose()
     except BaseException as error:
         _undo(admin, database if made_database else None, made_roles)
         if isinstance(error, sa.exc.DBAPIError):

@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -577,6 +579,29 @@ class ServerAccount(Base):
     display_name: Mapped[str] = mapped_column(String, default="")
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+
+
+class StoredFile(Base):
+    """A dossier file kept in the database (a project on a server): its digest and size;
+    its bytes are its :class:`StoredFileChunk` rows."""
+
+    __tablename__ = "stored_file"
+
+    # Unlimited on both backends (as every text on the server since 0009): a digest's
+    # form is checked where it comes in.
+    sha256: Mapped[str] = mapped_column(String, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class StoredFileChunk(Base):
+    """One piece (1 MiB, the last one shorter) of a stored file, numbered from 0."""
+
+    __tablename__ = "stored_file_chunk"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("stored_file.sha256"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditLog(Base):
