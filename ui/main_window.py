@@ -7,7 +7,7 @@ import platform
 from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QActionGroup, QCloseEvent, QKeySequence, QShortcut
@@ -32,6 +32,7 @@ from review_desk.errors import ProjectOpenError
 from review_desk.i18n import _, tr
 from review_desk.progress import Progress
 from review_desk.project import PROJECT_SUFFIX, Project, delete_project_files
+from review_desk.storage.database import sqlite_path
 
 from ui.actions import create_actions
 from ui.operations import Operation, wait_while
@@ -39,6 +40,9 @@ from ui.pages.base import Page
 from ui.pages.registry import page_shortcut, page_specs
 from ui.pages.welcome import WelcomePage
 from ui.settings import ROLES, Settings
+
+if TYPE_CHECKING:
+    from review_desk.server.notify import ChangeListener
 
 DEFAULT_SIZE = (1360, 860)
 
@@ -61,6 +65,8 @@ class MainWindow(QMainWindow):
     operation_did_execute = Signal(object, object)
     """``(changes, source)`` after an operation changed the project; ``source`` is the
     page that ran it, or the window."""
+    _changes_noticed = Signal(object, object)
+    """``(token, changes)`` from a server project's change listener's thread."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -68,6 +74,10 @@ class MainWindow(QMainWindow):
         self.project: Project | None = None
         self._operation: Operation | None = None
         self._loaded: set[str] = set()
+        self._listener: ChangeListener | None = None
+        self._listener_token: object = None
+        # Emitted on the listener's thread, run on the window's.
+        self._changes_noticed.connect(self._on_changes_noticed, Qt.ConnectionType.QueuedConnection)
         self.setWindowTitle(_("Review Desk"))
         self.resize(*DEFAULT_SIZE)
         self.setMinimumSize(1024, 680)
@@ -412,10 +422,12 @@ class MainWindow(QMainWindow):
     def set_project(self, project: Project, location: str) -> None:
         """Show an open project."""
         self.settle_pages()
+        self._stop_listening()
         if self.project is not None:
             self.project.close()
         self.project = project
         self._loaded.clear()
+        self._start_listening(project)
         info = project.info()
         self.project_name.setText(info.name)
         self.project_path.setText(location)
@@ -443,6 +455,7 @@ class MainWindow(QMainWindow):
     def close_project(self) -> None:
         """Close the open project and show the start page."""
         self.settle_pages()
+        self._stop_listening()
         if self.project is not None:
             self.project.close()
         self.project = None
@@ -451,6 +464,31 @@ class MainWindow(QMainWindow):
         self.project_path.setText("")
         self.setWindowTitle(_("Review Desk"))
         self._show_welcome()
+
+    def _start_listening(self, project: Project) -> None:
+        """On a server, other people's changes reach the pages as they are made."""
+        if sqlite_path(project.url) is not None:
+            return
+        from review_desk.server.notify import ChangeListener, backend_pids
+
+        token = object()  # which listener a queued notice came from
+        self._listener_token = token
+        self._listener = ChangeListener(
+            project.url,
+            lambda changes: self._changes_noticed.emit(token, changes),
+            own_pids=backend_pids(project.db.engine),  # this seat reports its own work
+        ).start()
+
+    def _stop_listening(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+            self._listener_token = None
+
+    def _on_changes_noticed(self, token: object, changes: Changes) -> None:
+        # A notice queued before its project closed is dropped.
+        if token is self._listener_token and self._listener is not None:
+            self.deliver_changes(changes, None)
 
     def choose_and_open(self) -> None:
         """Ask for a project file and open it."""
@@ -562,6 +600,7 @@ class MainWindow(QMainWindow):
             self._operation.cancel()
             self._operation.wait()
         self.settle_pages()
+        self._stop_listening()
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         if self.project is not None:
