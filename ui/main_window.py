@@ -32,7 +32,6 @@ from review_desk.errors import ProjectOpenError
 from review_desk.i18n import _, tr
 from review_desk.progress import Progress
 from review_desk.project import PROJECT_SUFFIX, Project, delete_project_files
-from review_desk.storage.database import sqlite_path
 
 from ui.actions import create_actions
 from ui.operations import Operation, wait_while
@@ -466,18 +465,15 @@ class MainWindow(QMainWindow):
         self._show_welcome()
 
     def _start_listening(self, project: Project) -> None:
-        """On a server, other people's changes reach the pages as they are made."""
-        if sqlite_path(project.url) is not None:
-            return
-        from review_desk.server.notify import ChangeListener, backend_pids
+        """On a server, other people's changes reach the pages as they are made (this
+        seat's own operations report theirs already; a project file has no other seats)."""
+        from review_desk.server.notify import listen_to
 
         token = object()  # which listener a queued notice came from
         self._listener_token = token
-        self._listener = ChangeListener(
-            project.url,
-            lambda changes: self._changes_noticed.emit(token, changes),
-            own_pids=backend_pids(project.db.engine),  # this seat reports its own work
-        ).start()
+        self._listener = listen_to(
+            project, lambda changes: self._changes_noticed.emit(token, changes)
+        )
 
     def _stop_listening(self) -> None:
         if self._listener is not None:

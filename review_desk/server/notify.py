@@ -33,6 +33,8 @@ from review_desk.changes import NOTHING, Changes
 if TYPE_CHECKING:
     import psycopg
 
+    from review_desk.project import Project
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "rd_changes"
@@ -163,6 +165,16 @@ def backend_pids(engine: sa.Engine) -> Callable[[], set[int]]:
             return set(pids.values())
 
     return current
+
+
+def listen_to(project: Project, on_changes: Callable[[Changes], None]) -> ChangeListener | None:
+    """A started listener for the other seats' changes to ``project``, which skips the
+    project's own connections; None for a project file, which has no other seats."""
+    from review_desk.storage.database import sqlite_path
+
+    if sqlite_path(project.url) is not None:
+        return None
+    return ChangeListener(project.url, on_changes, own_pids=backend_pids(project.db.engine)).start()
 
 
 def _backend_pid(dbapi_connection: Any) -> int | None:

@@ -264,3 +264,10 @@ def test_a_killed_connection_is_made_again(
     _statement(str(server_demo["url"]), "UPDATE committee_adjustment SET id = id WHERE false")
     assert recorder.any_("adjustments")
     assert recorder.received == [Changes(adjustments=True)]
+
+
+def test_a_project_file_has_no_listener(tmp_path: Path) -> None:
+    from review_desk.project import Project
+
+    with Project.create(tmp_path / "p.rdp", name="本地项目") as project:
+        assert notify.listen_to(project, Recorder()) is None
