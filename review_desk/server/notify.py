@@ -304,11 +304,14 @@ class ChangeListener:
         with selectors.DefaultSelector() as selector:
             selector.register(connection.fileno(), selectors.EVENT_READ, "server")
             selector.register(self._wake_reader, selectors.EVENT_READ, "wake")
+            tables: set[str] = set()
+            self._drain(connection, tables)  # any that came with the LISTEN's answer
             while not self._stopping.is_set():
-                tables: set[str] = set()
-                if not self._wait(selector, connection, self._keepalive, tables):
-                    # Quiet for a while: make sure the server is still there.
+                if not tables and not self._wait(selector, connection, self._keepalive, tables):
+                    # Quiet for a while: make sure the server is still there. Notices
+                    # that come with the answer wait in the connection: take them.
                     connection.execute("SELECT 1")
+                    self._drain(connection, tables)
                     continue
                 deadline = time.monotonic() + self._gather
                 while not self._stopping.is_set():
@@ -318,6 +321,7 @@ class ChangeListener:
                     self._wait(selector, connection, remaining, tables)
                 if tables and not self._stopping.is_set():
                     self._deliver(changes_for(tables))
+                tables = set()
 
     def _wait(
         self,
@@ -337,11 +341,16 @@ class ChangeListener:
                 with contextlib.suppress(OSError):
                     self._wake_reader.recv(64)
                 continue
-            own = self._own_pids()
-            for notice in connection.notifies(timeout=0):
-                if notice.channel == CHANNEL and notice.pid not in own:
-                    tables.add(notice.payload)
+            self._drain(connection, tables)
         return True
+
+    def _drain(self, connection: psycopg.Connection[Any], tables: set[str]) -> None:
+        """Add the tables of the notices that have arrived, without waiting (but for
+        those of this seat's own connections)."""
+        own = self._own_pids()
+        for notice in connection.notifies(timeout=0):
+            if notice.channel == CHANNEL and notice.pid not in own:
+                tables.add(notice.payload)
 
     def _deliver(self, changes: Changes) -> None:
         if not changes:

@@ -271,3 +271,19 @@ def test_a_project_file_has_no_listener(tmp_path: Path) -> None:
 
     with Project.create(tmp_path / "p.rdp", name="本地项目") as project:
         assert notify.listen_to(project, Recorder()) is None
+
+
+def test_notices_still_arrive_when_the_listener_checks_a_quiet_connection(
+    server_demo: dict[str, object],
+) -> None:
+    recorder = Recorder()
+    # A quiet connection is checked every 10 ms here: the checks lose no notice.
+    listener = ChangeListener(str(server_demo["url"]), recorder, keepalive=0.01).start()
+    try:
+        assert listener.wait_listening(5)
+        for _ in range(5):
+            _statement(str(server_demo["url"]), "UPDATE deviation_note SET id = id WHERE false")
+        assert recorder.any_("explanations")
+    finally:
+        listener.stop()
+    assert not listener.running
