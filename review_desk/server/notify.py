@@ -248,6 +248,7 @@ class ChangeListener:
 
     @property
     def running(self) -> bool:
+        """Whether the listener's thread is alive."""
         return self._thread.is_alive()
 
     # ------------------------------------------------------------------ thread
@@ -270,13 +271,13 @@ class ChangeListener:
                 self._listen(connection)
             except Exception as error:  # the connection dropped: connect again
                 log.info("change listener lost its connection: %s", error)
-                self._sleep(delay)
             finally:
                 self._listening.clear()
                 with self._lock:
                     self._pid = None
                 with contextlib.suppress(Exception):
                     connection.close()
+            self._sleep(delay)
 
     def _connect(self) -> psycopg.Connection[Any]:
         import psycopg
