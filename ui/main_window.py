@@ -7,7 +7,7 @@ import platform
 from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QActionGroup, QCloseEvent, QKeySequence, QShortcut
@@ -43,6 +43,9 @@ from ui.pages.registry import page_shortcut, page_specs
 from ui.pages.welcome import WelcomePage
 from ui.settings import ROLES, Settings
 
+if TYPE_CHECKING:
+    from review_desk.server.notify import ChangeListener
+
 DEFAULT_SIZE = (1360, 860)
 # The pages a server account sees: formal reviewers work on the agency's pages.
 ACCOUNT_ROLES = {
@@ -71,6 +74,8 @@ class MainWindow(QMainWindow):
     operation_did_execute = Signal(object, object)
     """``(changes, source)`` after an operation changed the project; ``source`` is the
     page that ran it, or the window."""
+    _changes_noticed = Signal(object, object)
+    """``(token, changes)`` from a server project's change listener's thread."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -78,6 +83,10 @@ class MainWindow(QMainWindow):
         self.project: Project | None = None
         self._operation: Operation | None = None
         self._loaded: set[str] = set()
+        self._listener: ChangeListener | None = None
+        self._listener_token: object = None
+        # Emitted on the listener's thread, run on the window's.
+        self._changes_noticed.connect(self._on_changes_noticed, Qt.ConnectionType.QueuedConnection)
         self.setWindowTitle(_("Review Desk"))
         self.resize(*DEFAULT_SIZE)
         self.setMinimumSize(1024, 680)
@@ -470,10 +479,12 @@ class MainWindow(QMainWindow):
     def set_project(self, project: Project, location: str, *, remember: bool = True) -> None:
         """Show an open project (``remember``: put it on the recent list, as a file)."""
         self.settle_pages()
+        self._stop_listening()
         if self.project is not None:
             self.project.close()
         self.project = project
         self._loaded.clear()
+        self._start_listening(project)
         info = project.info()
         self.project_name.setText(info.name)
         self._show_account(project, location)
@@ -502,6 +513,7 @@ class MainWindow(QMainWindow):
     def close_project(self) -> None:
         """Close the open project and show the start page."""
         self.settle_pages()
+        self._stop_listening()
         if self.project is not None:
             self.project.close()
         self.project = None
@@ -510,6 +522,28 @@ class MainWindow(QMainWindow):
         self.project_path.setText("")
         self.setWindowTitle(_("Review Desk"))
         self._show_welcome()
+
+    def _start_listening(self, project: Project) -> None:
+        """On a server, other people's changes reach the pages as they are made (this
+        seat's own operations report theirs already; a project file has no other seats)."""
+        from review_desk.server.notify import listen_to
+
+        token = object()  # which listener a queued notice came from
+        self._listener_token = token
+        self._listener = listen_to(
+            project, lambda changes: self._changes_noticed.emit(token, changes)
+        )
+
+    def _stop_listening(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+            self._listener_token = None
+
+    def _on_changes_noticed(self, token: object, changes: Changes) -> None:
+        # A notice queued before its project closed is dropped.
+        if token is self._listener_token and self._listener is not None:
+            self.deliver_changes(changes, None)
 
     def choose_and_open(self) -> None:
         """Ask for a project file and open it."""
@@ -621,6 +655,7 @@ class MainWindow(QMainWindow):
             self._operation.cancel()
             self._operation.wait()
         self.settle_pages()
+        self._stop_listening()
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         if self.project is not None:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from review_desk.errors import UserError
 from review_desk.i18n import tr
-from review_desk.server import permissions
+from review_desk.server import notify, permissions
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -151,6 +151,7 @@ def create_server_project(
             with engine.begin() as connection:
                 _grant(connection, key)
                 permissions.apply(connection)
+                notify.install(connection)
         finally:
             engine.dispose()
     except BaseException as error:
