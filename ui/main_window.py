@@ -34,7 +34,7 @@ from review_desk.errors import ProjectOpenError
 from review_desk.i18n import _, tr
 from review_desk.progress import Progress
 from review_desk.project import PROJECT_SUFFIX, Project, delete_project_files
-from review_desk.server.connection import ServerAddress, logged_in
+from review_desk.server.connection import ServerAddress, display_location, logged_in
 
 from ui.actions import create_actions
 from ui.operations import Operation, wait_while
@@ -459,6 +459,7 @@ class MainWindow(QMainWindow):
     def _show_account(self, project: Project, location: str) -> None:
         """On a server, the logged-in person and their role (no role drop-down: what a
         person sees follows from the account); in a project file, the drop-down."""
+        location = display_location(location)
         who = logged_in(project)
         on_server = who is not None
         self.role_box.setVisible(not on_server)
@@ -489,14 +490,15 @@ class MainWindow(QMainWindow):
         self.project_name.setText(info.name)
         self._show_account(project, location)
         self.setWindowTitle(f"{info.name} — {_('Review Desk')}")
-        if remember:
+        # Only files go on the recent list: a server address may carry a password.
+        if remember and "://" not in str(location):
             self.settings.add_recent(str(location))
             self._update_recent_menu()
         self.navigation.setEnabled(True)
         visible = self.visible_page_keys()
         last = self.settings.last_page
         self.show_page(last if last in visible else visible[0])
-        self.statusBar().showMessage(tr("Opened {path}", path=location), 5000)
+        self.statusBar().showMessage(tr("Opened {path}", path=display_location(location)), 5000)
         self.project_opened.emit(project)
 
     def settle_pages(self) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from review_desk.server.accounts import Capacity
+from review_desk.storage.database import shown_location
 
 if TYPE_CHECKING:
     from review_desk.project import Project
@@ -109,3 +110,9 @@ def logged_in(project: Project) -> LoggedIn | None:
     if row is None:
         return LoggedIn(login, "", None)
     return LoggedIn(login, str(row[3] or ""), Capacity(str(row[0]), row[1], row[2]))
+
+
+def display_location(location: str) -> str:
+    """A project's location as shown: a file's path as it is; a server URL as
+    ``user@host:port/database``, never with its password."""
+    return shown_location(location)

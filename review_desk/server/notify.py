@@ -46,6 +46,9 @@ _SILENT = frozenset({"alembic_version", "audit_log"})
 # What each table of the project stands for. A table not listed here stands for
 # everything (a test checks that every table of the schema is listed deliberately).
 TABLE_CHANGES: dict[str, Changes] = {
+    # A dossier file's bytes: the material row that names the file notifies the change.
+    "stored_file": Changes(),
+    "stored_file_chunk": Changes(),
     "review_project": Changes(project=True),
     "direction": Changes(project=True),
     "local_setting": Changes(project=True),

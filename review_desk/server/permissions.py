@@ -96,6 +96,20 @@ def _policies() -> list[tuple[str, str, str]]:
             "true",
         ),
         ("material", visible, "true"),
+        # A file's bytes only with a material the account may see (the subquery is itself
+        # limited by the policy on material).
+        (
+            "stored_file",
+            "rd_sees_all() OR EXISTS (SELECT 1 FROM material m WHERE m.sha256 = "
+            "stored_file.sha256)",
+            "true",
+        ),
+        (
+            "stored_file_chunk",
+            "rd_sees_all() OR EXISTS (SELECT 1 FROM material m WHERE m.sha256 = "
+            "stored_file_chunk.sha256)",
+            "true",
+        ),
         ("assignment", mine, "true"),
         ("score_sheet", mine, mine),
         ("score", own_sheet, own_sheet),

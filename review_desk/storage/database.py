@@ -68,6 +68,22 @@ def url_for(location: str | Path) -> str:
     return "sqlite:///" + str(Path(text_location).expanduser().resolve())
 
 
+def shown_location(location: str | Path) -> str:
+    """A project's location as shown to users: a file's path as it is; a server URL as
+    ``user@host:port/database``, never with its password."""
+    text_location = str(location)
+    if "://" not in text_location:
+        return text_location
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(text_location)
+    except Exception:  # not even a URL: say nothing of it that could be a secret
+        return "?"
+    host = url.host or str(url.query.get("host", "")) or "localhost"
+    return f"{url.username or ''}@{host}:{url.port or 5432}/{url.database or ''}"
+
+
 def sqlite_path(url: str) -> Path | None:
     """Return the file of an SQLite URL, or None for another backend."""
     prefix = "sqlite:///"
@@ -140,7 +156,9 @@ def _disk_is_full(location: Path | str, margin: int = 1 << 20) -> bool:
 
 def describe_database_error(error: BaseException, location: Path | str) -> str:
     """Name a database driver's failure as the user should read it: a full disk, a
-    missing permission, a damaged file; never the driver's own text with its web link."""
+    missing permission, a damaged file; never the driver's own text with its web link,
+    nor a server's password."""
+    location = shown_location(location)
     original = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(original, OSError):
         return os_error_message(original)
@@ -382,9 +400,12 @@ def open_database(
             has_tables = bool(inspect(connection).get_table_names())
         engine.dispose()
         raise ProjectOpenError(
-            tr("{path} is not a Review Desk project file.", path=location)
+            tr("{path} is not a Review Desk project file.", path=shown_location(location))
             if has_tables
-            else tr("{path} is an empty database, not a Review Desk project.", path=location)
+            else tr(
+                "{path} is an empty database, not a Review Desk project.",
+                path=shown_location(location),
+            )
         )
     if read_only:
         return OpenedDatabase(engine, url, None, None)

@@ -32,10 +32,6 @@ def server_demo(pg_cluster: Cluster) -> ServerAddress:  # noqa: F811
     )
 
 
-# The dossier files of a server project are not on this computer yet (they are stored in
-# the server's database by a change still to land): QtPdf warns while the viewer drops
-# the missing file. Not a warning of the window's own making.
-@pytest.mark.qt_log_ignore("beginResetModel called on QPdfPageModel")
 def test_an_expert_connects_and_the_window_follows_the_account(
     window, server_demo: ServerAddress, settings, demo_project: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +40,7 @@ def test_an_expert_connects_and_the_window_follows_the_account(
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args[2]))
     assert not window.open_server(server_demo, "wrong password")
-    assert shown and "gui.expert" in shown[-1]
+    assert shown and "gui.expert" in shown[-1] and "wrong password" not in shown[-1]
 
     before = settings.role
     assert window.open_server(server_demo, PASSWORD)
@@ -61,6 +57,13 @@ def test_an_expert_connects_and_the_window_follows_the_account(
     settings._s.sync()
     stored = Path(settings._s.fileName()).read_text(encoding="utf-8")
     assert "gui.expert" in stored and PASSWORD not in stored
+
+    # Opened by its URL (``review-desk gui URL``): the password is shown nowhere, kept
+    # nowhere.
+    assert window.open_project(server_demo.url(PASSWORD))
+    assert PASSWORD not in window.project_path.text() and "已登录" in window.project_path.text()
+    assert PASSWORD not in window.statusBar().currentMessage()
+    assert settings.recent_projects == []
 
     # A project file afterwards: the role drop-down is back.
     assert window.open_project(str(demo_project))

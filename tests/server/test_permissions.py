@@ -80,6 +80,20 @@ def test_an_expert_sees_only_assigned_dossiers_and_own_sheets(
         assert dossiers == demo_on_server["mine"] and demo_on_server["recused"] not in dossiers
         files = {int(r[0]) for r in _rows(expert, "SELECT dossier_id FROM material")}
         assert files <= dossiers
+        # The bytes of files: those of the expert's dossiers only.
+        visible = {
+            str(r[0]) for r in _rows(expert, "SELECT DISTINCT sha256 FROM stored_file_chunk")
+        }
+        own = {str(r[0]) for r in _rows(expert, "SELECT sha256 FROM material")}
+        assert visible == own and visible
+        admin = sa.create_engine(pg_cluster.url(str(demo_on_server["database"])))
+        try:
+            every = {
+                str(r[0]) for r in _rows(admin, "SELECT DISTINCT sha256 FROM stored_file_chunk")
+            }
+        finally:
+            admin.dispose()
+        assert visible < every
         owners = {int(r[0]) for r in _rows(expert, "SELECT expert_id FROM score_sheet")}
         assert owners <= {demo_on_server["expert"]}
         others = _rows(
