@@ -8,21 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from review_desk.demo import build_demo
 from review_desk.server.accounts import Capacity, add_user
 from review_desk.server.connection import ServerAddress
-from review_desk.server.create import create_server_project
 from tests.pg_cluster import Cluster
-from tests.server.conftest import pg_cluster  # noqa: F401  (the session's cluster)
+from tests.server.conftest import (
+    demo_on_server,
+    pg_cluster,  # noqa: F401  (the session's cluster)
+)
 
 PASSWORD = "窗口-专家密码-2026"
 
 
 @pytest.fixture(scope="module")
-def server_demo(pg_cluster: Cluster) -> ServerAddress:  # noqa: F811
-    made = create_server_project(
-        pg_cluster.url(), "gui", name="演示", build=lambda url: build_demo(url)
-    )
+def server_demo(pg_cluster: Cluster, demo_source: Path) -> ServerAddress:  # noqa: F811
+    made = demo_on_server(pg_cluster, "gui", demo_source)
     add_user(made.url, "gui.expert", Capacity("expert", expert_id=1), PASSWORD, display_name="李明")
     return ServerAddress(
         host=str(pg_cluster.socket_dir),

@@ -11,16 +11,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from review_desk import ranking
-from review_desk.demo import build_demo
 from review_desk.project import Project
-from review_desk.server.create import create_server_project
 from tests.pg_cluster import ADMIN, Cluster
+from tests.server.conftest import demo_on_server
 
 
-def test_a_dump_restores_to_the_same_round(pg_cluster: Cluster, tmp_path: Path) -> None:
-    made = create_server_project(
-        pg_cluster.url(), "drill", name="演练", build=lambda url: build_demo(url)
-    )
+def test_a_dump_restores_to_the_same_round(
+    pg_cluster: Cluster, tmp_path: Path, demo_source: Path
+) -> None:
+    made = demo_on_server(pg_cluster, "drill", demo_source)
     connect = ["-h", str(pg_cluster.socket_dir), "-p", str(pg_cluster.port), "-U", ADMIN]
     dump = tmp_path / "sx.dump"
     programs = pg_cluster.bin

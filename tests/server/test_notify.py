@@ -15,10 +15,10 @@ import sqlalchemy as sa
 
 from review_desk.changes import NOTHING, Changes
 from review_desk.server import notify
-from review_desk.server.create import create_server_project
 from review_desk.server.notify import ChangeListener, backend_pids, changes_for
 from review_desk.storage.models import Base
 from tests.pg_cluster import Cluster
+from tests.server.conftest import demo_on_server
 
 
 class Recorder:
@@ -42,12 +42,8 @@ class Recorder:
 
 
 @pytest.fixture(scope="module")
-def server_demo(pg_cluster: Cluster) -> dict[str, object]:
-    from review_desk.demo import build_demo
-
-    made = create_server_project(
-        pg_cluster.url(), "notice", name="演示", build=lambda url: build_demo(url)
-    )
+def server_demo(pg_cluster: Cluster, demo_source: Path) -> dict[str, object]:
+    made = demo_on_server(pg_cluster, "notice", demo_source)
     engine = sa.create_engine(made.url)
     try:
         with engine.connect() as connection:

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from review_desk.demo import build_demo
 from review_desk.server.accounts import Capacity, add_user
-from review_desk.server.create import create_server_project
 from tests.pg_cluster import Cluster
+from tests.server.conftest import demo_on_server as server_demo
 
 
 @pytest.fixture(scope="module")
-def demo_on_server(pg_cluster: Cluster) -> Iterator[dict[str, object]]:
+def demo_on_server(pg_cluster: Cluster, demo_source: Path) -> Iterator[dict[str, object]]:
     """The demo on the server with an account per kind of user."""
-    made = create_server_project(
-        pg_cluster.url(), "perm", name="演示", build=lambda url: build_demo(url)
-    )
+    made = server_demo(pg_cluster, "perm", demo_source)
     admin = sa.create_engine(made.url)
     with admin.connect() as connection:
         assigned = connection.execute(
