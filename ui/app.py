@@ -93,7 +93,8 @@ def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
 
     from review_desk.project import Project
 
-    location = window.project_path.text()
+    assert window.project is not None
+    location = str(window.project.location)  # a server's URL too (the header hides it)
     window.close_project()
     grab("welcome")
     window.set_project(Project(location), location)

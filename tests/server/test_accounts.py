@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,18 +17,26 @@ from tests.pg_cluster import Cluster
 from tests.support import run_cli
 
 
-@pytest.fixture
-def server_project(pg_cluster: Cluster, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    key = f"acc{tmp_path.name[-6:].replace('-', '_').lower()}"
+def _project(cluster: Cluster, folder: Path) -> str:
+    key = f"acc{folder.name[-6:].replace('-', '_').lower()}"
     key = "".join(c for c in key if c.isalnum() or c == "_")
-    made = run_cli(
-        "server", "create", pg_cluster.url(), "--project", key, "--name", "账号", "--json"
-    )
+    made = run_cli("server", "create", cluster.url(), "--project", key, "--name", "账号", "--json")
     assert made.returncode == 0, made.stderr
-    url = json.loads(made.stdout)["url"]
-    with Project(url, files_dir=tmp_path / "files") as project, project.transaction() as s:
+    url = str(json.loads(made.stdout)["url"])
+    with Project(url, files_dir=folder / "files") as project, project.transaction() as s:
         s.add(m.Expert(id=7, name="李明", organisation="太原理工大学"))
     return url
+
+
+@pytest.fixture
+def server_project(pg_cluster: Cluster, tmp_path: Path) -> str:
+    return _project(pg_cluster, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def untouched_project(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One project for the refusals: each leaves it as it was (checked by each)."""
+    return _project(pg_cluster, tmp_path_factory.mktemp("refusals"))
 
 
 def _add(url: str, name: str, role: str, password: str, monkeypatch):  # type: ignore[no-untyped-def]
@@ -94,20 +103,20 @@ def test_accounts_log_in_with_their_password_in_their_group(
 )
 def test_a_bad_account_is_refused_and_nothing_is_made(
     pg_cluster: Cluster,
-    server_project: str,
+    untouched_project: str,
     monkeypatch,
     name: str,
     role: str,
     password: str,
     says: str,
 ) -> None:  # type: ignore[no-untyped-def]
-    refused = _add(server_project, name, role, password, monkeypatch)
+    refused = _add(untouched_project, name, role, password, monkeypatch)
     assert refused.returncode == 2 and says in refused.stderr, refused.stderr
     with sa.create_engine(pg_cluster.url()).connect() as admin:
         assert not admin.execute(
             sa.text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}
         ).first()
-    listed = run_cli("server", "user", "list", server_project, "--json")
+    listed = run_cli("server", "user", "list", untouched_project, "--json")
     assert json.loads(listed.stdout) == []
 
 
