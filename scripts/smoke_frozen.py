@@ -31,8 +31,9 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,39 +88,66 @@ def _environment(home: Path) -> dict[str, str]:
     )
 
 
+# The commands running now, by the folder they run in: a side that fails stops the other.
+_RUNNING: dict[Path, subprocess.Popen[str]] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
 def run(program: Path, arguments: list[str], folder: Path, label: str) -> str:
     """Run one command in ``folder``; its stdout, or :class:`SmokeFailure`."""
-    result = subprocess.run(
+    process = subprocess.Popen(
         [str(program), *arguments],
         cwd=folder,
         env=_environment(folder),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
         errors="replace",
-        timeout=600,
     )
+    with _RUNNING_LOCK:
+        _RUNNING[folder] = process
+    try:
+        stdout, stderr = process.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.pop(folder, None)
     where = f"{program.name} {' '.join(arguments)} ({label})"
-    if result.returncode != 0:
-        raise SmokeFailure(
-            f"{where} exited with {result.returncode}:\n{_tail(result.stderr or result.stdout)}"
-        )
-    if "Traceback" in result.stderr:
-        raise SmokeFailure(f"{where} printed a traceback:\n{_tail(result.stderr)}")
-    return result.stdout
+    if process.returncode != 0:
+        raise SmokeFailure(f"{where} exited with {process.returncode}:\n{_tail(stderr or stdout)}")
+    if "Traceback" in stderr:
+        raise SmokeFailure(f"{where} printed a traceback:\n{_tail(stderr)}")
+    return stdout
 
 
 def on_both(
     programs: dict[str, Path], folders: dict[str, Path], task: Callable[[str, Path, Path], T]
 ) -> dict[str, T]:
     """``task(side, program, folder)`` for both programs at once: each works in its own
-    folder, so they share only the processor (half the wall time on two cores). The
-    frozen side's failure is raised first."""
+    folder, so they share only the processor (half the wall time on two cores). When one
+    side fails, the other's command is stopped rather than waited for; the frozen side's
+    failure is raised first."""
     with ThreadPoolExecutor(max_workers=len(programs)) as pool:
         futures = {
             side: pool.submit(task, side, program, folders[side])
             for side, program in programs.items()
         }
+        wait(futures.values(), return_when=FIRST_EXCEPTION)
+        if any(f.done() and f.exception() is not None for f in futures.values()):
+            with _RUNNING_LOCK:
+                for side, folder in folders.items():
+                    process = _RUNNING.get(folder)
+                    if process is not None and not futures[side].done():
+                        process.kill()
+            for side in futures:  # the frozen side first, as the programs are given
+                error = futures[side].exception()
+                if error is not None and not (
+                    isinstance(error, SmokeFailure) and "exited with -9" in str(error)
+                ):
+                    raise error
         return {side: future.result() for side, future in futures.items()}
 
 
