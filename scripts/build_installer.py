@@ -6,7 +6,7 @@ Runs PyInstaller on build_installer.spec, then ``scripts/smoke_frozen.py``: the 
 ``demo``, ``review``, ``rank`` and ``export`` must give the same results as the installed
 package on the same input, and the frozen GUI must render every page. Prints the build
 time, the folder's size and its largest parts; on Linux the folder must stay within
-``--max-mb`` (250). Exit 0 only when all of this holds.
+``--max-mb`` (265). Exit 0 only when all of this holds.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import smoke_frozen  # noqa: E402 - a sibling script, found through the line above
 
-MAX_MB = 250
+# The cap catches what should not be in the app (test tools, Qt WebEngine, a second
+# copy of a library). 250 MB held the app on one computer; a project on a server adds
+# PostgreSQL's driver, psycopg with its own libpq and TLS libraries (about 12 MB).
+MAX_MB = 265
 
 
 def folder_size(path: Path) -> int:
