@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,16 @@ def say_busy(attempt: int) -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+def parse_deadline(text: str | None) -> datetime | None:
+    """A ``--deadline`` argument: ISO 8601 with a time zone, or None when not given."""
+    if not text:
+        return None
+    try:
+        deadline = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise CommandError(tr("Not a date and time: {value}", value=text)) from error
+    if deadline.tzinfo is None:
+        raise CommandError(_("The deadline needs a time zone, e.g. +08:00."))
+    return deadline

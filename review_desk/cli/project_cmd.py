@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.cli.common import CommandError, open_project, parse_deadline, print_json
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.project import Project
@@ -51,14 +51,7 @@ def register(commands: Any) -> None:
 
 def run_new(args: argparse.Namespace) -> int:
     """Create an empty project."""
-    deadline = None
-    if args.deadline:
-        try:
-            deadline = datetime.fromisoformat(args.deadline)
-        except ValueError as error:
-            raise CommandError(tr("Not a date and time: {value}", value=args.deadline)) from error
-        if deadline.tzinfo is None:
-            raise CommandError(_("The deadline needs a time zone, e.g. +08:00."))
+    deadline = parse_deadline(args.deadline)
     try:
         project = Project.create(
             args.project, name=args.name, round_name=args.round, deadline=deadline

@@ -4,10 +4,9 @@ PostgreSQL server (several seats) and the accounts of the people who work on it.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from review_desk.cli.common import CommandError, print_json
+from review_desk.cli.common import CommandError, parse_deadline, print_json
 from review_desk.i18n import _, tr
 
 if TYPE_CHECKING:
@@ -81,14 +80,7 @@ def run_create(args: argparse.Namespace) -> int:
     """Create the project on the server."""
     from review_desk.server.create import ServerError, create_server_project, describe
 
-    deadline = None
-    if args.deadline:
-        try:
-            deadline = datetime.fromisoformat(args.deadline)
-        except ValueError as error:
-            raise CommandError(tr("Not a date and time: {value}", value=args.deadline)) from error
-        if deadline.tzinfo is None:
-            raise CommandError(_("The deadline needs a time zone, e.g. +08:00."))
+    deadline = parse_deadline(args.deadline)
     try:
         build = None
         if args.demo:

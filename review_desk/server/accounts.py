@@ -17,6 +17,7 @@ from review_desk import audit
 from review_desk.formal_review import DEVELOPMENT, EDUCATION, INDUSTRY, department_label
 from review_desk.i18n import _, tr
 from review_desk.server.create import GROUPS, ServerError, group_role
+from review_desk.server.engine import refusal, server_engine
 from review_desk.storage import models as m
 
 _LOGIN = re.compile(r"[a-z][a-z0-9_.]{0,62}")
@@ -100,20 +101,7 @@ def _project_key(engine: sa.Engine) -> str:
 
 
 def _engine(project_url: str) -> sa.Engine:
-    try:
-        url = make_url(project_url)
-    except sa.exc.ArgumentError:
-        raise ServerError(tr("Not a PostgreSQL server address: {url}", url=project_url)) from None
-    if url.get_backend_name() != "postgresql":
-        raise ServerError(tr("Not a PostgreSQL server address: {url}", url=project_url))
-    if url.get_driver_name() in ("", "psycopg2"):
-        url = url.set(drivername="postgresql+psycopg")
-    return sa.create_engine(url)
-
-
-def _refused(error: sa.exc.DBAPIError) -> ServerError:
-    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-    return ServerError(tr("The server refused: {reason}", reason=reason))
+    return server_engine(project_url, ServerError)
 
 
 def add_user(
@@ -175,7 +163,7 @@ def add_user(
                 },
             )
     except sa.exc.DBAPIError as error:
-        raise _refused(error) from error
+        raise refusal(error, ServerError) from error
     finally:
         engine.dispose()
     return Account(login, capacity, display_name, disabled=False, can_log_in=True)
@@ -196,7 +184,7 @@ def list_users(project_url: str) -> list[Account]:
                 )
             ).all()
     except sa.exc.DBAPIError as error:
-        raise _refused(error) from error
+        raise refusal(error, ServerError) from error
     finally:
         engine.dispose()
     return [
@@ -229,7 +217,7 @@ def disable_user(project_url: str, login: str) -> None:
                 entity_id=login,
             )
     except sa.exc.DBAPIError as error:
-        raise _refused(error) from error
+        raise refusal(error, ServerError) from error
     finally:
         engine.dispose()
 

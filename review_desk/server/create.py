@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from review_desk.errors import UserError
 from review_desk.i18n import tr
 from review_desk.server import notify, permissions
+from review_desk.server.engine import refusal, server_engine
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,20 +67,6 @@ def group_role(key: str, kind: str) -> str:
     return f"{database_name(key)}_{kind}"
 
 
-def _admin_engine(admin_url: str) -> sa.Engine:
-    url = make_url(admin_url)
-    if url.get_backend_name() != "postgresql":
-        raise ServerError(tr("Not a PostgreSQL server address: {url}", url=admin_url))
-    if url.get_driver_name() in ("", "psycopg2"):
-        url = url.set(drivername="postgresql+psycopg")
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT")
-
-
-def _refused(error: sa.exc.DBAPIError) -> ServerError:
-    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-    return ServerError(tr("The server refused: {reason}", reason=reason))
-
-
 def create_server_project(
     admin_url: str,
     key: str,
@@ -102,7 +89,7 @@ def create_server_project(
 
     database = database_name(key)
     groups = tuple(group_role(key, kind) for kind in GROUPS)
-    admin = _admin_engine(admin_url)
+    admin = server_engine(admin_url, ServerError, autocommit=True)
     project_url = make_url(admin_url).set(database=database)
     if project_url.get_driver_name() in ("", "psycopg2"):
         project_url = project_url.set(drivername="postgresql+psycopg")
@@ -157,7 +144,7 @@ def create_server_project(
     except BaseException as error:
         _undo(admin, database if made_database else None, made_roles)
         if isinstance(error, sa.exc.DBAPIError):
-            raise _refused(error) from error
+            raise refusal(error, ServerError) from error
         raise
     finally:
         admin.dispose()

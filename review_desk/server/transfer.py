@@ -26,6 +26,7 @@ from review_desk import audit
 from review_desk.errors import UserError
 from review_desk.i18n import tr
 from review_desk.project import Project, files_dir_for
+from review_desk.server.engine import refusal, server_engine
 from review_desk.storage import db_filestore as dbf
 from review_desk.storage import models as m
 from review_desk.storage.copy_rows import copy_rows, count_rows, set_sequences, table_digests
@@ -47,20 +48,11 @@ class TransferReport:
 
 
 def _engine(url: str) -> sa.Engine:
-    try:
-        parsed = make_url(url)
-    except sa.exc.ArgumentError:
-        raise TransferError(tr("Not a PostgreSQL server address: {url}", url=url)) from None
-    if parsed.get_backend_name() != "postgresql":
-        raise TransferError(tr("Not a PostgreSQL server address: {url}", url=url))
-    if parsed.get_driver_name() in ("", "psycopg2"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return sa.create_engine(parsed)
+    return server_engine(url, TransferError)
 
 
 def _refused(error: sa.exc.DBAPIError) -> TransferError:
-    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-    return TransferError(tr("The server refused: {reason}", reason=reason))
+    return refusal(error, TransferError)
 
 
 def _audit_count(connection: Connection, where: str) -> int:
