@@ -28,6 +28,7 @@ from review_desk.audit import utc_now
 from review_desk.errors import UserError
 from review_desk.i18n import tr
 from review_desk.storage import models as m
+from review_desk.storage.filestore import PutMore, settle, spooled
 
 CHUNK = 1 << 20
 
@@ -128,7 +129,7 @@ def write_out(connection: Connection, sha256: str, target: IO[bytes]) -> None:
         raise _damaged(sha256)
 
 
-class DatabaseFileStore:
+class DatabaseFileStore(PutMore):
     """The files of a project on a server, with the interface of :class:`FileStore`."""
 
     def __init__(self, engine: Engine, cache: Path) -> None:
@@ -174,48 +175,17 @@ class DatabaseFileStore:
         the cache (hashed as they come), then into the database in one transaction, and
         the temporary file becomes the file's local copy."""
         self.cache.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
-        fd, tmp_name = tempfile.mkstemp(dir=self.cache, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            sha = digest.hexdigest()
+        with spooled(stream, self.cache) as (tmp, sha, size):
             try:
                 with self.engine.begin() as connection:
                     if stored_size(connection, sha) is None:
-                        insert_file(connection, sha, Path(tmp_name))
+                        insert_file(connection, sha, tmp)
             except IntegrityError:
                 # Another seat stored the same file meanwhile: it is stored once.
                 if not self.contains(sha):
                     raise
-            target = self._cached(sha)
-            if target.is_file():
-                os.unlink(tmp_name)
-            else:
-                target.parent.mkdir(exist_ok=True)
-                os.chmod(tmp_name, 0o444)
-                os.replace(tmp_name, target)
-            return sha, size
-        except BaseException:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
-            raise
-
-    def put_bytes(self, data: bytes) -> tuple[str, int]:
-        """Store ``data``; return its SHA-256 and size."""
-        import io
-
-        return self.put_stream(io.BytesIO(data))
-
-    def put_file(self, source: Path) -> tuple[str, int]:
-        """Store the file at ``source``; return its SHA-256 and size."""
-        with source.open("rb") as stream:
-            return self.put_stream(stream)
+            settle(tmp, self._cached(sha))
+        return sha, size
 
     def discard(self, sha256: str) -> None:
         """Remove a file this caller has just stored and whose use was rolled back
