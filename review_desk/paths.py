@@ -65,7 +65,11 @@ def log_dir() -> Path:
 
 def user_cache_dir() -> Path:
     """Return this user's cache folder for Review Desk (not created here): what can be
-    made again from elsewhere, such as local copies of a server project's files."""
+    made again from elsewhere, such as local copies of a server project's files.
+    ``$REVIEW_DESK_CACHE_DIR`` overrides it."""
+    override = os.environ.get("REVIEW_DESK_CACHE_DIR")
+    if override:
+        return Path(override)
     home = Path.home()
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")

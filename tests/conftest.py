@@ -9,16 +9,20 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["tests.backends"]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("REVIEW_DESK_LANG", "zh_CN")
 # Unexpected errors that tests provoke are logged in a folder of the test run, not in
 # the developer's own error log.
 os.environ.setdefault("REVIEW_DESK_LOG_DIR", tempfile.mkdtemp(prefix="review-desk-test-logs-"))
+# Local copies of server projects' files: in a folder of the test run too.
+os.environ.setdefault("REVIEW_DESK_CACHE_DIR", tempfile.mkdtemp(prefix="review-desk-test-cache-"))
 # Charts are written at a low resolution (300 dpi by default): what the tests check of a
 # written chart does not depend on it, and the commands run in subprocesses inherit it.
 os.environ.setdefault("REVIEW_DESK_CHART_DPI", "50")
@@ -36,18 +40,12 @@ def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def demo_project(demo_source: Path, tmp_path: Path) -> Path:
-    """A private copy of the demo project (database and file store)."""
-    import shutil
-    import sqlite3
-
-    target = tmp_path / "demo.rdp"
-    with sqlite3.connect(demo_source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-    shutil.copytree(demo_source.with_name("demo.rdp.files"), tmp_path / "demo.rdp.files")
-    return target
+def demo_project(
+    demo_source: Path, tmp_path: Path, project_on_backend: Callable[[str, Path, Path], Path]
+) -> Path:
+    """A private copy of the demo project (database and file store); under
+    ``--db=postgresql`` the URL of a copy on the server (see tests/backends.py)."""
+    return project_on_backend("demo", demo_source, tmp_path / "demo.rdp")
 
 
 @pytest.fixture(scope="session")
@@ -65,9 +63,15 @@ def _fingerprint(project: Path) -> tuple[str, list[tuple[str, int]]]:
 
 
 @pytest.fixture
-def demo_readonly(_shared_demo: Path) -> Iterator[Path]:
+def demo_readonly(
+    request: pytest.FixtureRequest, db_backend: str, demo_source: Path
+) -> Iterator[Path]:
     """The demo project shared by every test that only reads it (no copy per test); a
     test that changes it fails, as it should have asked for ``demo_project``."""
+    if db_backend != "sqlite":
+        yield from _server_demo_readonly(request, demo_source)
+        return
+    _shared_demo = request.getfixturevalue("_shared_demo")
     before = _fingerprint(_shared_demo)
     yield _shared_demo
     after = _fingerprint(_shared_demo)
@@ -75,6 +79,27 @@ def demo_readonly(_shared_demo: Path) -> Iterator[Path]:
     assert after == before and not (wal.exists() and wal.stat().st_size), (
         "the test changed the shared read-only demo: use demo_project"
     )
+
+
+def _server_demo_readonly(request: pytest.FixtureRequest, demo_source: Path) -> Iterator[Path]:
+    """The server's demo template itself, checked by its audit head (every write of the
+    app appends to the audit log)."""
+    from sqlalchemy import func, select
+
+    from review_desk.project import Project
+    from review_desk.storage import models as m
+
+    cluster = request.getfixturevalue("pg_cluster")
+    database = request.getfixturevalue("_pg_templates")("demo", demo_source)
+    url = cluster.url(database)
+
+    def head() -> object:
+        with Project(url, read_only=True) as project, project.reading() as session:
+            return session.scalar(select(func.max(m.AuditLog.id)))
+
+    before = head()
+    yield url  # type: ignore[misc]
+    assert head() == before, "the test changed the shared read-only demo: use demo_project"
 
 
 @pytest.fixture(autouse=True)
@@ -123,6 +148,10 @@ def finalised_source(demo_source: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture
-def finalised_project(finalised_source: Path, tmp_path: Path) -> Path:
-    """A private copy of the finalised demo project."""
-    return copy_project(finalised_source, tmp_path / "final.rdp")
+def finalised_project(
+    finalised_source: Path,
+    tmp_path: Path,
+    project_on_backend: Callable[[str, Path, Path], Path],
+) -> Path:
+    """A private copy of the finalised demo project (on this run's backend)."""
+    return project_on_backend("final", finalised_source, tmp_path / "final.rdp")

@@ -39,6 +39,7 @@ def make_project(
     *,
     tech_transfer: str = "无",
     review: bool = True,
+    location: Path | str | None = None,
 ) -> Path:
     """A new project with one dossier (direction 7, provincial) whose material is
     ``pdf`` (a readable dossier PDF when None), taken in and formally reviewed."""
@@ -66,7 +67,7 @@ def make_project(
             }
         ],
     )
-    project = tmp_path / "p.rdp"
+    project = location or tmp_path / "p.rdp"  # a str: a server database's URL
     code, _out, err = cli(capsys, "project", "new", str(project), "--name", "测试批次")
     assert code == 0, err
     code, out, err = cli(

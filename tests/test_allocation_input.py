@@ -3,21 +3,22 @@ reasons in the user's language."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+
+from sqlalchemy import text
 
 from review_desk.i18n import current_locale, set_locale
 from review_desk.reasons import render
 from scoring_models.reasons import AllocationReason, Reason
+from tests.backends import raw_sql
 from tests.support import run_cli
 
 
 def test_a_negative_direction_cap_in_a_project_is_refused_naming_the_direction(
     demo_project: Path,
 ) -> None:
-    with sqlite3.connect(demo_project) as db:
-        db.execute("UPDATE direction SET provincial_cap = -1 WHERE id = 8")
-    db.close()
+    with raw_sql(demo_project) as db:
+        db.execute(text("UPDATE direction SET provincial_cap = -1 WHERE id = 8"))
     result = run_cli("rank", str(demo_project), "--resamples", "0", module="review_desk")
     assert result.returncode == 2
     assert "方向 8 的省级名额上限至少为 1（不能为 -1）" in result.stderr

@@ -3,13 +3,15 @@ broken entry."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from review_desk import audit
 from review_desk.project import Project
+from tests.backends import NewLocation, raw_sql
 from tests.support import run_cli
 
 
@@ -22,22 +24,27 @@ def test_demo_chain_is_intact(demo_project: Path) -> None:
     assert str(report.entries) in result.stdout
 
 
-def test_database_refuses_update_and_delete(demo_project: Path) -> None:
-    with sqlite3.connect(demo_project) as c:
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            c.execute("UPDATE audit_log SET actor = 'x' WHERE id = 3")
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            c.execute("DELETE FROM audit_log WHERE id = 3")
-    c.close()
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_log SET actor = 'x' WHERE id = 3", "DELETE FROM audit_log WHERE id = 3"],
+)
+def test_database_refuses_update_and_delete(demo_project: Path, statement: str) -> None:
+    with pytest.raises(DBAPIError, match="append-only"), raw_sql(demo_project) as c:
+        c.execute(text(statement))
+    with raw_sql(demo_project) as c:
+        assert c.execute(text("SELECT actor FROM audit_log WHERE id = 3")).scalar() != "x"
 
 
-def _tamper(path: Path, statement: str) -> None:
-    """Change the log behind the triggers' back, as someone with the file could."""
-    with sqlite3.connect(path) as c:
-        c.execute("DROP TRIGGER audit_log_no_update")
-        c.execute("DROP TRIGGER audit_log_no_delete")
-        c.execute(statement)
-    c.close()
+def _tamper(location: Path | str, statement: str) -> None:
+    """Change the log behind the triggers' back, as someone with the file (or the
+    server's administrator) could."""
+    with raw_sql(location) as c:
+        if c.dialect.name == "postgresql":
+            c.execute(text("DROP TRIGGER audit_log_no_update ON audit_log"))
+        else:
+            c.execute(text("DROP TRIGGER audit_log_no_update"))
+            c.execute(text("DROP TRIGGER audit_log_no_delete"))
+        c.execute(text(statement))
 
 
 def test_edited_entry_is_named(demo_project: Path) -> None:
@@ -82,8 +89,8 @@ def test_rehashed_entry_breaks_the_next_link(demo_project: Path) -> None:
     assert not report.intact and report.broken_id == 11
 
 
-def test_record_appends_linked_entries(tmp_path: Path) -> None:
-    with Project.create(tmp_path / "p.rdp", name="x") as project:
+def test_record_appends_linked_entries(new_location: NewLocation) -> None:
+    with Project.create(new_location("p"), name="x") as project:
         with project.transaction() as s:
             first = audit.record(s, actor="甲", action="score.set", entity="score", after={"v": 1})
             second = audit.record(
@@ -110,13 +117,13 @@ print(failed)
 """
 
 
-def test_processes_appending_at_once_all_succeed(tmp_path: Path) -> None:
+def test_processes_appending_at_once_all_succeed(new_location: NewLocation) -> None:
     """Two agency seats (or two imports) writing at the same moment: every append
     lands, in one unbroken chain."""
     import subprocess
     import sys
 
-    path = tmp_path / "p.rdp"
+    path = new_location("p")
     Project.create(path, name="并发").close()
     runs = [
         subprocess.Popen(

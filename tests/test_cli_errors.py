@@ -248,6 +248,7 @@ def test_new_projects_carry_the_application_id(
     assert main(["project", "info", str(path)]) == 0
 
 
+@pytest.mark.sqlite_only("a project file's header")
 def test_a_project_of_an_earlier_version_is_marked_when_opened_for_writing(
     demo_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 
+
+@pytest.mark.sqlite_only("the project file's fingerprint")
 def test_a_change_to_the_shared_demo_is_seen(demo_project: Path) -> None:
     """What the ``demo_readonly`` fixture compares before and after each test changes
     when a test writes to the project or its file store."""

@@ -17,6 +17,7 @@ from review_desk.formal_review import Check
 from review_desk.project import Project
 from review_desk.reasons import CheckLabel, CheckReason, Reason
 from review_desk.storage import models as m
+from tests.backends import NewLocation
 from tests.small_project import make_project
 
 # As a project stores them: a record, a reviewer's decision, text from an old version.
@@ -92,9 +93,9 @@ def test_the_verdict_follows_the_results() -> None:
 
 
 def test_a_stored_review_is_not_rewritten_by_running_the_checks_again(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new_location: NewLocation
 ) -> None:
-    path = make_project(tmp_path, capsys)
+    path = make_project(tmp_path, capsys, location=new_location("p"))
     with Project(path) as project:
         with project.reading() as session:
             before = session.scalars(select(m.FormalReview)).one()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from review_desk import ranking, ranking_decisions
 from review_desk.project import Project
 from review_desk.storage import models as m
+from tests.backends import NewLocation
 from tests.small_project import cli
 from tests.support import run_cli
 
@@ -229,11 +230,11 @@ def test_bad_rank_parameters_are_refused(
 
 
 def test_finalise_on_a_project_with_nothing_scored_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new_location: NewLocation
 ) -> None:
     from tests.small_project import make_project
 
-    project = make_project(tmp_path, capsys)
+    project = make_project(tmp_path, capsys, location=new_location("p"))
     code, _out, err = cli(capsys, "finalise", str(project))
     assert code == 2 and "评分" in err, err
     with Project(project) as opened, opened.reading() as session:
@@ -241,11 +242,11 @@ def test_finalise_on_a_project_with_nothing_scored_is_refused(
 
 
 def test_an_unscored_eligible_dossier_has_its_own_reason(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new_location: NewLocation
 ) -> None:
     from tests.small_project import make_project
 
-    project = make_project(tmp_path, capsys, tech_transfer="有")
+    project = make_project(tmp_path, capsys, tech_transfer="有", location=new_location("p"))
     code, out, err = cli(capsys, "rank", str(project), "--json", "--resamples", "0")
     assert code == 0, err
     (row,) = json.loads(out)["rows"]

@@ -5,26 +5,28 @@ ranking reports them."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from tests.backends import raw_sql
 from tests.small_project import cli
 from tests.support import run_cli
 
 
 def _enterprise_sheets(path: Path) -> list[tuple[int, str, str]]:
     """Submitted sheets of enterprise dossiers: sheet id, dossier code, expert name."""
-    with sqlite3.connect(path) as db:
+    with raw_sql(path) as db:
         rows = db.execute(
-            "SELECT sh.id, d.code, e.name FROM score_sheet sh "
-            "JOIN dossier d ON d.id = sh.dossier_id "
-            "JOIN applicant a ON a.id = d.lead_applicant_id "
-            "JOIN expert e ON e.id = sh.expert_id "
-            "WHERE sh.status = 'submitted' AND a.kind = 'enterprise' ORDER BY sh.id"
-        ).fetchall()
-    db.close()
+            text(
+                "SELECT sh.id, d.code, e.name FROM score_sheet sh "
+                "JOIN dossier d ON d.id = sh.dossier_id "
+                "JOIN applicant a ON a.id = d.lead_applicant_id "
+                "JOIN expert e ON e.id = sh.expert_id "
+                "WHERE sh.status = 'submitted' AND a.kind = 'enterprise' ORDER BY sh.id"
+            )
+        ).all()
     return [(int(i), str(c), str(n)) for i, c, n in rows]
 
 
@@ -40,12 +42,14 @@ def test_stored_non_applicable_scores_do_not_count_and_are_reported(
     assert sheets, "the demo has scored enterprise dossiers"
     sheet_id, code, expert = sheets[0]
     # As an old project holds it: C2 applies to schools only.
-    with sqlite3.connect(demo_project) as db:
+    with raw_sql(demo_project) as db:
         db.execute(
-            "INSERT INTO score (sheet_id, criterion_id, points, comment) VALUES (?, 'C2', 6, '')",
-            (sheet_id,),
+            text(
+                "INSERT INTO score (sheet_id, criterion_id, points, comment) "
+                "VALUES (:s, 'C2', 6, '')"
+            ),
+            {"s": sheet_id},
         )
-    db.close()
 
     after = run_cli("rank", str(demo_project), "--json", "--resamples", "0")
     assert after.returncode == 0, after.stderr
@@ -70,16 +74,17 @@ def test_an_excel_sheet_with_points_for_a_criterion_that_does_not_apply_is_refus
 
     from review_desk.score_sheets_excel import SHEET
 
-    with sqlite3.connect(demo_project) as db:
+    with raw_sql(demo_project) as db:
         expert_id, code = db.execute(
-            "SELECT a.expert_id, d.code FROM assignment a "
-            "JOIN dossier d ON d.id = a.dossier_id "
-            "JOIN applicant ap ON ap.id = d.lead_applicant_id "
-            "WHERE ap.kind = 'enterprise' AND NOT EXISTS (SELECT 1 FROM score_sheet sh "
-            "WHERE sh.expert_id = a.expert_id AND sh.dossier_id = a.dossier_id) "
-            "ORDER BY a.id LIMIT 1"
-        ).fetchone()
-    db.close()
+            text(
+                "SELECT a.expert_id, d.code FROM assignment a "
+                "JOIN dossier d ON d.id = a.dossier_id "
+                "JOIN applicant ap ON ap.id = d.lead_applicant_id "
+                "WHERE ap.kind = 'enterprise' AND NOT EXISTS (SELECT 1 FROM score_sheet sh "
+                "WHERE sh.expert_id = a.expert_id AND sh.dossier_id = a.dossier_id) "
+                "ORDER BY a.id LIMIT 1"
+            )
+        ).one()
     out = tmp_path / "评分表.xlsx"
     # The export in-process: the import's refusal, through the real entry point, is tested.
     made, _out, err = cli(
@@ -99,11 +104,12 @@ def test_an_excel_sheet_with_points_for_a_criterion_that_does_not_apply_is_refus
     data = json.loads(result.stdout)
     assert data["stored"] is False
     assert "不适用" in result.stdout
-    with sqlite3.connect(demo_project) as db:
+    with raw_sql(demo_project) as db:
         kinds = db.execute(
-            "SELECT DISTINCT ap.kind FROM score s JOIN score_sheet sh ON sh.id = s.sheet_id "
-            "JOIN dossier d ON d.id = sh.dossier_id "
-            "JOIN applicant ap ON ap.id = d.lead_applicant_id WHERE s.criterion_id = 'C2'"
-        ).fetchall()
-    db.close()
-    assert ("enterprise",) not in kinds
+            text(
+                "SELECT DISTINCT ap.kind FROM score s JOIN score_sheet sh ON sh.id = s.sheet_id "
+                "JOIN dossier d ON d.id = sh.dossier_id "
+                "JOIN applicant ap ON ap.id = d.lead_applicant_id WHERE s.criterion_id = 'C2'"
+            )
+        ).scalars()
+        assert "enterprise" not in set(kinds)

@@ -31,6 +31,7 @@ from review_desk.ranking_steps import (
 from review_desk.ranking_values import DeviationDirection
 from review_desk.rubrics import default_rubric_text, load_rubric
 from review_desk.scoring.totals import SheetTotals
+from tests.backends import NewLocation
 from tests.small_project import APPLICANT, make_project
 
 RUBRIC = load_rubric(default_rubric_text())
@@ -215,9 +216,9 @@ def test_comparing_with_the_final_list_names_what_changed() -> None:
 
 
 def test_reading_takes_what_the_project_holds(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new_location: NewLocation
 ) -> None:
-    path = make_project(tmp_path, capsys)
+    path = make_project(tmp_path, capsys, location=new_location("p"))
     with Project(path) as project:
         inputs = read_inputs(project)
         info = project.info()

@@ -186,7 +186,7 @@ def test_the_codec_keeps_records_and_old_text() -> None:
 
 
 def test_a_list_finalised_with_text_reasons_still_reads(
-    finalised_project: Path, capsys: pytest.CaptureFixture[str]
+    finalised_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A list finalised by an older version holds its reasons as text."""
     with Project(finalised_project) as project:
@@ -195,6 +195,6 @@ def test_a_list_finalised_with_text_reasons_still_reads(
             final.rows = [{**row, "reason": "入选：旧版本的理由"} for row in final.rows]
         result = ranking.compute(project, resamples=0)
         assert result.finalised is not None and result.finalised.changed_since == ()
-    target = finalised_project.with_name("publicity.xlsx")
+    target = tmp_path / "publicity.xlsx"
     status, _out, err = cli(capsys, "publicity", str(finalised_project), "--out", str(target))
     assert status == 0, err

@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,20 +59,20 @@ def test_new_project_has_settings_and_directions(tmp_path: Path) -> None:
     assert (tmp_path / "p.rdp").is_file()
 
 
-def test_models_match_migrated_schema(tmp_path: Path) -> None:
+def test_models_match_migrated_schema(new_location: Callable[[str], Path | str]) -> None:
     with (
-        Project.create(tmp_path / "p.rdp", name="x") as project,
+        Project.create(new_location("p"), name="x") as project,
         project.db.engine.connect() as c,
     ):
         context = MigrationContext.configure(c, opts={"compare_type": True})
         assert compare_metadata(context, m.Base.metadata) == []
 
 
-def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+def test_foreign_keys_are_enforced(new_location: Callable[[str], Path | str]) -> None:
     from sqlalchemy.exc import IntegrityError
 
     with (
-        Project.create(tmp_path / "p.rdp", name="x") as project,
+        Project.create(new_location("p"), name="x") as project,
         pytest.raises(IntegrityError),
         project.transaction() as s,
     ):
@@ -178,17 +179,23 @@ def test_project_with_data_is_upgraded_from_every_older_revision(
             assert project.verify_audit().intact
 
 
-def test_a_read_only_project_cannot_be_written(tmp_path: Path) -> None:
-    from sqlalchemy.exc import OperationalError
+def test_a_read_only_project_cannot_be_written(
+    new_location: Callable[[str], Path | str],
+) -> None:
+    from sqlalchemy.exc import DBAPIError
 
-    path = tmp_path / "p.rdp"
+    from tests.exchange.test_packages import dump
+
+    path = new_location("p")
     Project.create(path, name="只读").close()
-    before = path.read_bytes()
+    before = dump(path, audit=True)
     with Project(path, read_only=True) as project:
         assert project.info().name == "只读"
-        with pytest.raises(OperationalError), project.transaction() as session:
-            session.execute(text("UPDATE review_project SET name = 'changed'"))
-    assert path.read_bytes() == before
+        with pytest.raises(DBAPIError, match=r"read-only|readonly"), project.transaction() as s:
+            s.execute(text("UPDATE review_project SET name = 'changed'"))
+    assert dump(path, audit=True) == before
+    if isinstance(path, Path):
+        assert not path.with_name(path.name + "-wal").exists()
 
 
 def test_a_read_only_open_does_not_upgrade_an_older_project(tmp_path: Path) -> None:

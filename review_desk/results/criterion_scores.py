@@ -65,14 +65,21 @@ def _has_scores() -> Any:
     return select(m.Score.id).where(m.Score.sheet_id == m.ScoreSheet.id).exists()
 
 
+def _scores_object(dialect: str) -> Any:
+    """Each sheet's scores as one JSON object, gathered by the database: SQLite's
+    ``json_group_object``, PostgreSQL's ``json_object_agg``."""
+    if dialect == "postgresql":
+        return func.json_object_agg(m.Score.criterion_id, m.Score.points)
+    return func.json_group_object(m.Score.criterion_id, m.Score.points)
+
+
 def sheet_scores(project: Project, chunk: int = CHUNK) -> Iterator[SheetScores]:
     """Every submitted sheet that holds scores, with them, ordered by dossier code, then
     expert id, then sheet id: through one cursor, ``chunk`` sheets at a time, so memory
     does not grow with the number of scores (7.5 million in a national round).
 
-    The database gathers each sheet's scores into one JSON object (SQLite's
-    ``json_group_object``), parsed in C: a row per score would cost a Python tuple per
-    score and twice the time."""
+    The database gathers each sheet's scores into one JSON object, parsed in C: a row
+    per score would cost a Python tuple per score and twice the time."""
     statement = (
         select(
             m.ScoreSheet.id,
@@ -81,14 +88,15 @@ def sheet_scores(project: Project, chunk: int = CHUNK) -> Iterator[SheetScores]:
             m.ScoreSheet.rubric_hash,
             m.ScoreSheet.submitted_at,
             m.Applicant.kind,
-            func.json_group_object(m.Score.criterion_id, m.Score.points),
+            _scores_object(project.db.engine.dialect.name),
         )
         .select_from(m.ScoreSheet)
         .join(m.Dossier, m.Dossier.id == m.ScoreSheet.dossier_id)
         .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
         .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
         .where(m.ScoreSheet.status == "submitted")
-        .group_by(m.ScoreSheet.id)
+        # The code and the kind depend on the sheet; PostgreSQL wants them named.
+        .group_by(m.ScoreSheet.id, m.Dossier.code, m.Applicant.kind)
         .order_by(m.Dossier.code, m.ScoreSheet.expert_id, m.ScoreSheet.id)
     )
     with project.reading() as session:
@@ -102,7 +110,8 @@ def sheet_scores(project: Project, chunk: int = CHUNK) -> Iterator[SheetScores]:
                     rubric_hash,
                     at,
                     kind,
-                    json.loads(scores),
+                    # psycopg hands PostgreSQL's json over parsed already.
+                    scores if isinstance(scores, dict) else json.loads(scores),
                 )
         finally:
             result.close()

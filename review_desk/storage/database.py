@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 
 from review_desk.errors import ProjectOpenError as ProjectOpenError
@@ -74,8 +74,6 @@ def shown_location(location: str | Path) -> str:
     text_location = str(location)
     if "://" not in text_location:
         return text_location
-    from sqlalchemy.engine import make_url
-
     try:
         url = make_url(text_location)
     except Exception:  # not even a URL: say nothing of it that could be a secret
@@ -131,10 +129,26 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _set_read_only_pragmas)
         return engine
+    if make_url(url).get_backend_name() == "postgresql":
+        return create_engine(url, connect_args=_postgresql_settings(url, read_only=read_only))
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+def _postgresql_settings(url: str, *, read_only: bool) -> dict[str, str]:
+    """A session's settings on a server, given at connection (libpq's ``options``, so
+    that no transaction's rollback can undo them): a writer waits for another's lock at
+    most the busy timeout (``lock_timeout``), then gets :class:`ProjectBusy` and retries,
+    as on SQLite, instead of waiting forever behind a stuck seat; ``read_only``: every
+    transaction is read-only, so nothing can be written through this engine."""
+    given = make_url(url).query.get("options", "")
+    options = [given if isinstance(given, str) else " ".join(given)]
+    options.append(f"-c lock_timeout={busy_timeout_ms()}")
+    if read_only:
+        options.append("-c default_transaction_read_only=on")
+    return {"options": " ".join(o for o in options if o)}
 
 
 def _not_a_project(path: Path | str) -> ProjectOpenError:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from review_desk import scoring
 from review_desk.exchange.keys import load_or_create_key, public_pem
@@ -28,32 +28,38 @@ from review_desk.exchange.return_package import (
 from review_desk.exchange.work_package import make_work_package
 from review_desk.project import Project
 from review_desk.storage import models as m
+from tests.backends import raw_sql, tables_of
 from tests.conftest import copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def dump(path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
-    """The project's content, without the audit log (every outcome is audited)."""
-    with sqlite3.connect(path) as c:
-        tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        result = [
-            (t, sorted(c.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr))
-            for t in sorted(tables)
-            if t != "audit_log"
+def dump(
+    location: Path | str, *, audit: bool = False
+) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """The project's content, without the audit log (every outcome is audited) unless
+    ``audit``."""
+    with raw_sql(location) as c:
+        return [
+            (t, sorted((tuple(r) for r in c.execute(text(f'SELECT * FROM "{t}"'))), key=repr))
+            for t in tables_of(c)
+            if audit or t != "audit_log"
         ]
-    c.close()
-    return result
 
 
 @pytest.fixture
-def exchange(exchange_source: dict[str, object], tmp_path: Path) -> dict[str, object]:
+def exchange(
+    exchange_source: dict[str, object],
+    tmp_path: Path,
+    project_on_backend: Callable[[str, Path, Path], Path | str],
+) -> dict[str, object]:
     """A private copy of the session's exchange starting point (``exchange_source`` in
-    tests/exchange/conftest.py): the agency project with the expert's key enrolled, and
-    the expert's own project (with its key) with one dossier submitted offline."""
+    tests/exchange/conftest.py): the agency project with the expert's key enrolled (on
+    this run's backend), and the expert's own project (with its key, a file on the
+    laptop) with one dossier submitted offline."""
     source_agency, source_own = exchange_source["agency"], exchange_source["own"]
     assert isinstance(source_agency, Path) and isinstance(source_own, Path)
-    agency = copy_project(source_agency, tmp_path / source_agency.name)
+    agency = project_on_backend("exchange", source_agency, tmp_path / source_agency.name)
     laptop = tmp_path / "laptop"
     laptop.mkdir()
     own = copy_project(source_own, laptop / source_own.name)
@@ -69,7 +75,7 @@ def exchange(exchange_source: dict[str, object], tmp_path: Path) -> dict[str, ob
 
 def test_offline_round_trip(exchange: dict[str, object]) -> None:
     agency, own, tmp = exchange["agency"], exchange["own"], exchange["tmp"]
-    assert isinstance(agency, Path) and isinstance(own, Path) and isinstance(tmp, Path)
+    assert isinstance(agency, Path | str) and isinstance(own, Path) and isinstance(tmp, Path)
     made = make_return(own, tmp / "r1.rdreturn")
     assert made.sequence == 1 and set(made.members) == {
         "scores.json",
@@ -136,7 +142,7 @@ def test_edited_scores_and_foreign_or_unenrolled_keys_are_refused(
         exchange["tmp"],
         exchange["expert"],
     )
-    assert isinstance(tmp, Path) and isinstance(agency, Path) and isinstance(own, Path)
+    assert isinstance(tmp, Path) and isinstance(agency, Path | str) and isinstance(own, Path)
     make_return(own, tmp / "r.rdreturn")
     with zipfile.ZipFile(tmp / "r.rdreturn") as archive:
         manifest = json.loads(archive.read("manifest.json"))
@@ -177,7 +183,7 @@ def test_sequence_replay_and_supersession(exchange: dict[str, object]) -> None:
     agency, own, tmp, expert, dossier = (
         exchange[k] for k in ("agency", "own", "tmp", "expert", "dossier")
     )
-    assert isinstance(tmp, Path) and isinstance(agency, Path) and isinstance(own, Path)
+    assert isinstance(tmp, Path) and isinstance(agency, Path | str) and isinstance(own, Path)
     make_return(own, tmp / "r1.rdreturn")
     with Project(own) as local:
         with local.reading() as s:
@@ -208,7 +214,7 @@ def test_wrong_project_and_unsafe_zips_are_refused(
     exchange: dict[str, object], tmp_path: Path
 ) -> None:
     agency, own, tmp = exchange["agency"], exchange["own"], exchange["tmp"]
-    assert isinstance(tmp, Path) and isinstance(agency, Path) and isinstance(own, Path)
+    assert isinstance(tmp, Path) and isinstance(agency, Path | str) and isinstance(own, Path)
     make_return(own, tmp / "r.rdreturn")
     with zipfile.ZipFile(tmp / "r.rdreturn") as archive:
         manifest = json.loads(archive.read("manifest.json"))
@@ -249,7 +255,7 @@ with Project(sys.argv[1]) as project:
 
 def test_concurrent_imports_of_the_same_package(exchange: dict[str, object]) -> None:
     agency, own, tmp = exchange["agency"], exchange["own"], exchange["tmp"]
-    assert isinstance(tmp, Path) and isinstance(agency, Path) and isinstance(own, Path)
+    assert isinstance(tmp, Path) and isinstance(agency, Path | str) and isinstance(own, Path)
     make_return(own, tmp / "r.rdreturn")
     runs = [
         subprocess.Popen(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -14,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from review_desk import defense, scoring
 from review_desk.exchange.keys import load_or_create_key, public_pem
@@ -30,6 +29,7 @@ from review_desk.exchange.work_package_open import open_work_package
 from review_desk.panels import declare_recusal
 from review_desk.project import Project
 from review_desk.storage import models as m
+from tests.backends import raw_sql
 from tests.exchange.test_packages import _rezip, dump
 from tests.support import run_cli
 
@@ -434,32 +434,29 @@ def test_two_saves_creating_the_same_sheet_at_once(demo_project: Path) -> None:
             with Project(demo_project) as project:
                 state = scoring.load_sheet(project, expert, dossier)
             assert state.scores == {"A1": float(round_ % 9), "A2": 5.0}, round_
-            with sqlite3.connect(demo_project) as c:  # start the next round with no sheet
-                ids = [
-                    r[0]
-                    for r in c.execute(
-                        "SELECT id FROM score_sheet WHERE expert_id=? AND dossier_id=?",
-                        (expert, dossier),
-                    )
-                ]
+            with raw_sql(demo_project) as c:  # start the next round with no sheet
+                ids = c.execute(
+                    text("SELECT id FROM score_sheet WHERE expert_id=:e AND dossier_id=:d"),
+                    {"e": expert, "d": dossier},
+                ).all()
                 assert len(ids) == 1
-                c.execute("DELETE FROM score WHERE sheet_id=?", (ids[0],))
-                c.execute("DELETE FROM score_sheet WHERE id=?", (ids[0],))
-            c.close()
+                c.execute(text("DELETE FROM score WHERE sheet_id=:s"), {"s": ids[0][0]})
+                c.execute(text("DELETE FROM score_sheet WHERE id=:s"), {"s": ids[0][0]})
     finally:
         _stop(workers)
 
 
 LOCKER = """
-import sqlite3, sys, time
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN IMMEDIATE")
-print("LOCKED", flush=True)
-if sys.argv[2] == "until-told":
-    sys.stdin.readline()
-else:
-    time.sleep(float(sys.argv[2]))
-connection.execute("COMMIT")
+import sys, time
+from review_desk.project import Project
+# Another seat in the middle of a save: it holds the lock every save ends with (the
+# audit log's; on SQLite, the one database write lock).
+with Project(sys.argv[1]) as project, project.writing(key="audit"):
+    print("LOCKED", flush=True)
+    if sys.argv[2] == "until-told":
+        sys.stdin.readline()
+    else:
+        time.sleep(float(sys.argv[2]))
 """
 
 

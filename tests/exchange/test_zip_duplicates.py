@@ -49,7 +49,7 @@ def test_a_return_with_a_forged_duplicate_member_is_refused_as_unsafe(
     exchange: dict[str, object],
 ) -> None:
     agency, own, tmp = exchange["agency"], exchange["own"], exchange["tmp"]
-    assert isinstance(agency, Path) and isinstance(own, Path) and isinstance(tmp, Path)
+    assert isinstance(agency, Path | str) and isinstance(own, Path) and isinstance(tmp, Path)
     make_return(own, tmp / "r.rdreturn")
     with zipfile.ZipFile(tmp / "r.rdreturn") as archive:
         scores = json.loads(archive.read("scores.json"))

@@ -11,16 +11,13 @@ import pytest
 from review_desk.server.accounts import Capacity, add_user
 from review_desk.server.connection import ServerAddress
 from tests.pg_cluster import Cluster
-from tests.server.conftest import (
-    demo_on_server,
-    pg_cluster,  # noqa: F401  (the session's cluster)
-)
+from tests.server.conftest import demo_on_server
 
 PASSWORD = "窗口-专家密码-2026"
 
 
 @pytest.fixture(scope="module")
-def server_demo(pg_cluster: Cluster, demo_source: Path) -> ServerAddress:  # noqa: F811
+def server_demo(pg_cluster: Cluster, demo_source: Path) -> ServerAddress:
     made = demo_on_server(pg_cluster, "gui", demo_source)
     add_user(made.url, "gui.expert", Capacity("expert", expert_id=1), PASSWORD, display_name="李明")
     return ServerAddress(

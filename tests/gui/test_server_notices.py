@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from review_desk.changes import Changes
 from review_desk.server.create import create_server_project
 from tests.pg_cluster import Cluster
-from tests.server.conftest import pg_cluster  # noqa: F401 - the session's cluster
 
 
 def _statement(url: str, sql: str) -> None:
@@ -27,7 +26,7 @@ def _statement(url: str, sql: str) -> None:
 def test_another_seats_change_reaches_the_pages(  # type: ignore[no-untyped-def]
     window,
     qtbot,
-    pg_cluster: Cluster,  # noqa: F811 - the fixture imported above
+    pg_cluster: Cluster,
     tmp_path: Path,
 ) -> None:
     from review_desk.project import Project

@@ -377,7 +377,7 @@ from review_desk.project import Project
 from review_desk.score_sheets_excel import SHEET, export_sheets, import_sheets
 from tests.scoring.test_scoring import free_assignment
 out = Path(sys.argv[2])
-with Project(Path(sys.argv[1])) as project:
+with Project(sys.argv[1]) as project:
     expert, _dossier = free_assignment(project)
     export_sheets(project, expert, out)
     workbook = load_workbook(out)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from review_desk.project import Project
 from review_desk.results.criterion_scores import criterion_scores
@@ -18,6 +18,7 @@ from review_desk.results.workbook import export_workbook
 from review_desk.results.workbook_sheets import NAME_WIDTH
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
+from tests.backends import raw_sql
 from tests.results.test_workbook import _records
 
 
@@ -27,21 +28,23 @@ def test_stage_subtotals_count_only_the_criteria_that_apply(
     """Points an (old) sheet holds for a criterion that does not apply to the lead
     applicant's kind are shown in the detail but not counted in the stage subtotal,
     as the ranking does not count them."""
-    import sqlite3
-
-    with sqlite3.connect(demo_project) as db:
+    with raw_sql(demo_project) as db:
         sheet_id, code, expert_id = db.execute(
-            "SELECT sh.id, d.code, sh.expert_id FROM score_sheet sh "
-            "JOIN dossier d ON d.id = sh.dossier_id "
-            "JOIN applicant a ON a.id = d.lead_applicant_id "
-            "WHERE sh.status = 'submitted' AND a.kind = 'enterprise' ORDER BY sh.id LIMIT 1"
-        ).fetchone()
+            text(
+                "SELECT sh.id, d.code, sh.expert_id FROM score_sheet sh "
+                "JOIN dossier d ON d.id = sh.dossier_id "
+                "JOIN applicant a ON a.id = d.lead_applicant_id "
+                "WHERE sh.status = 'submitted' AND a.kind = 'enterprise' ORDER BY sh.id LIMIT 1"
+            )
+        ).one()
         # As an old project holds it: C2 applies to schools only.
         db.execute(
-            "INSERT INTO score (sheet_id, criterion_id, points, comment) VALUES (?, 'C2', 6, '')",
-            (sheet_id,),
+            text(
+                "INSERT INTO score (sheet_id, criterion_id, points, comment) "
+                "VALUES (:s, 'C2', 6, '')"
+            ),
+            {"s": sheet_id},
         )
-    db.close()
     with Project(demo_project) as project:
         rubric = active_rubric(project)
         result = results_ranking(project, resamples=0)
@@ -57,14 +60,15 @@ def test_stage_subtotals_count_only_the_criteria_that_apply(
     counted = [row[f"{c.id} {c.name}（{c.max:g}）"] for c in same_stage if c.applies("enterprise")]
     assert row[f"{stage.name}小计"] == pytest.approx(sum(v for v in counted if v is not None))
     # Every other sheet's subtotals are the sum of its applicable criteria of the stage.
-    with sqlite3.connect(demo_project) as db:
+    with raw_sql(demo_project) as db:
         kinds = dict(
             db.execute(
-                "SELECT d.code, a.kind FROM dossier d "
-                "JOIN applicant a ON a.id = d.lead_applicant_id"
-            ).fetchall()
+                text(
+                    "SELECT d.code, a.kind FROM dossier d "
+                    "JOIN applicant a ON a.id = d.lead_applicant_id"
+                )
+            ).all()
         )
-    db.close()
     for record in detail:
         kind = kinds[record["申报编号"]]
         for step in rubric.stages:

@@ -6,12 +6,11 @@ with the points summed here from the raw scores and the rubric's applicability."
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 
 from review_desk import ranking
 from review_desk.project import Project
@@ -20,6 +19,7 @@ from review_desk.scoring import Change, Field, apply, totals
 from review_desk.storage import models as m
 from review_desk.storage.database import make_engine, migrate, url_for
 from scoring_models.rubric import Rubric
+from tests.backends import raw_sql
 
 TRIGGERS = {
     "score_totals_insert",
@@ -37,14 +37,15 @@ def _expected(path: Path, rubric: Rubric) -> dict[int, tuple[list[float | None],
     stage_of = {c.id: c.stage for c in rubric.criteria}
     applies = {c.id: c.applies_to for c in rubric.criteria}
     keys = [s.key for s in rubric.stages]
-    with sqlite3.connect(path) as db:
+    with raw_sql(path) as db:
         sheets = db.execute(
-            "SELECT sh.id, a.kind FROM score_sheet sh JOIN dossier d ON d.id = sh.dossier_id "
-            "JOIN applicant a ON a.id = d.lead_applicant_id"
-        ).fetchall()
-        scores = db.execute("SELECT sheet_id, criterion_id, points FROM score").fetchall()
-    db.close()
-    kind = dict(sheets)
+            text(
+                "SELECT sh.id, a.kind FROM score_sheet sh JOIN dossier d ON d.id = sh.dossier_id "
+                "JOIN applicant a ON a.id = d.lead_applicant_id"
+            )
+        ).all()
+        scores = db.execute(text("SELECT sheet_id, criterion_id, points FROM score")).all()
+    kind = {int(sheet): str(k) for sheet, k in sheets}
     found: dict[int, tuple[list[float | None], int]] = {s: ([None] * len(keys), 0) for s in kind}
     for sheet, criterion, points in scores:
         if points is None:
@@ -61,9 +62,8 @@ def _expected(path: Path, rubric: Rubric) -> dict[int, tuple[list[float | None],
 
 
 def _stored(path: Path) -> dict[int, tuple[str | None, int | None]]:
-    with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT id, stage_totals, uncounted_scores FROM score_sheet").fetchall()
-    db.close()
+    with raw_sql(path) as db:
+        rows = db.execute(text("SELECT id, stage_totals, uncounted_scores FROM score_sheet")).all()
     return {int(i): (t, u) for i, t, u in rows}
 
 
@@ -84,9 +84,8 @@ def _read(path: Path) -> dict[int, tuple[list[float | None], int]]:
 
 
 def _submitted(path: Path) -> set[int]:
-    with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT id FROM score_sheet WHERE status = 'submitted'").fetchall()
-    db.close()
+    with raw_sql(path) as db:
+        rows = db.execute(text("SELECT id FROM score_sheet WHERE status = 'submitted'")).all()
     return {int(r[0]) for r in rows}
 
 
@@ -96,9 +95,13 @@ def _rubric(path: Path) -> Rubric:
 
 
 def test_the_triggers_exist_at_the_head(demo_project: Path) -> None:
-    with sqlite3.connect(demo_project) as db:
-        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    db.close()
+    with raw_sql(demo_project) as db:
+        query = (
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+            if db.dialect.name == "postgresql"
+            else "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        )
+        names = {r[0] for r in db.execute(text(query))}
     assert names >= TRIGGERS
 
 
@@ -107,8 +110,8 @@ def test_every_sheet_of_the_demo_has_its_totals(demo_project: Path) -> None:
     expected = _expected(demo_project, rubric)
     stored = _stored(demo_project)
     assert stored and all(t is not None for t, _u in stored.values())
-    for sheet, (text, uncounted) in stored.items():
-        assert (json.loads(str(text)), uncounted) == expected[sheet]
+    for sheet, (stored_text, uncounted) in stored.items():
+        assert (json.loads(str(stored_text)), uncounted) == expected[sheet]
 
 
 def test_the_service_keeps_a_sheets_totals(demo_project: Path) -> None:
@@ -159,10 +162,10 @@ def test_the_service_keeps_a_sheets_totals(demo_project: Path) -> None:
 def test_changes_outside_the_service_never_leave_a_stale_total(
     demo_project: Path, statement: str
 ) -> None:
-    with sqlite3.connect(demo_project) as db:
-        db.execute("PRAGMA foreign_keys = ON")
-        changed = db.execute(statement).rowcount
-    db.close()
+    with raw_sql(demo_project) as db:
+        if db.dialect.name == "sqlite":
+            db.execute(text("PRAGMA foreign_keys = ON"))
+        changed = db.execute(text(statement)).rowcount
     assert changed > 0
     assert any(t is None for t, _u in _stored(demo_project).values())
     rubric = _rubric(demo_project)
@@ -180,13 +183,14 @@ def test_changes_outside_the_service_never_leave_a_stale_total(
     "value", ["[1, 2]", "garbage", '["a", 1, 2]', "[1e400, 0, 0]", "[-1, 0, 0]", ""]
 )
 def test_a_stored_total_that_is_not_ours_is_not_believed(demo_project: Path, value: str) -> None:
-    with sqlite3.connect(demo_project) as db:
+    with raw_sql(demo_project) as db:
         db.execute(
-            "UPDATE score_sheet SET stage_totals = ? WHERE id = "
-            "(SELECT MIN(id) FROM score_sheet WHERE status = 'submitted')",
-            (value,),
+            text(
+                "UPDATE score_sheet SET stage_totals = :v WHERE id = "
+                "(SELECT MIN(id) FROM score_sheet WHERE status = 'submitted')"
+            ),
+            {"v": value},
         )
-    db.close()
     expected = _expected(demo_project, _rubric(demo_project))
     read = _read(demo_project)
     assert read == {s: expected[s] for s in read}
@@ -195,16 +199,18 @@ def test_a_stored_total_that_is_not_ours_is_not_believed(demo_project: Path, val
 def test_the_ranking_counts_a_score_another_program_wrote(demo_project: Path) -> None:
     with Project(demo_project) as project:
         before = ranking.compute(project, resamples=0).table.set_index("code")["score"]
-    with sqlite3.connect(demo_project) as db:
+    with raw_sql(demo_project) as db:
         sheet, code = db.execute(
-            "SELECT sh.id, d.code FROM score_sheet sh JOIN dossier d ON d.id = sh.dossier_id "
-            "JOIN score s ON s.sheet_id = sh.id WHERE sh.status = 'submitted' "
-            "AND s.criterion_id = 'A1' AND s.points > 0 ORDER BY sh.id"
-        ).fetchone()
+            text(
+                "SELECT sh.id, d.code FROM score_sheet sh JOIN dossier d ON d.id = sh.dossier_id "
+                "JOIN score s ON s.sheet_id = sh.id WHERE sh.status = 'submitted' "
+                "AND s.criterion_id = 'A1' AND s.points > 0 ORDER BY sh.id"
+            )
+        ).first()  # type: ignore[misc]
         db.execute(
-            "UPDATE score SET points = 0 WHERE sheet_id = ? AND criterion_id = 'A1'", (sheet,)
+            text("UPDATE score SET points = 0 WHERE sheet_id = :s AND criterion_id = 'A1'"),
+            {"s": sheet},
         )
-    db.close()
     with Project(demo_project) as project:
         after = ranking.compute(project, resamples=0).table.set_index("code")["score"]
     assert after[code] < before[code]
@@ -214,9 +220,8 @@ def test_sheets_stored_before_the_totals_existed_get_them(demo_project: Path) ->
     engine = make_engine(url_for(demo_project))
     migrate(engine, "0007", down=True)
     engine.dispose()
-    with sqlite3.connect(demo_project) as db:
-        columns = {r[1] for r in db.execute("PRAGMA table_info(score_sheet)")}
-    db.close()
+    with raw_sql(demo_project) as db:
+        columns = {c["name"] for c in inspect(db).get_columns("score_sheet")}
     assert "stage_totals" not in columns
     with Project(demo_project) as project:
         assert project.db.upgraded_from == "0007"
