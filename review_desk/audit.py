@@ -75,6 +75,16 @@ def server_login(session: Session) -> str | None:
     return str(login) if login is not None else None
 
 
+def chain_head(session: Session) -> tuple[int, str] | None:
+    """The id and hash of the newest entry (None for an empty log). Every change that
+    matters appends an entry in its own transaction, so the head names the committed
+    state: when it has not moved, nothing that matters has changed."""
+    last = session.execute(
+        select(AuditLog.id, AuditLog.entry_hash).order_by(AuditLog.id.desc()).limit(1)
+    ).first()
+    return (int(last.id), str(last.entry_hash)) if last else None
+
+
 def record(
     session: Session,
     *,
@@ -95,11 +105,9 @@ def record(
     # Serialise appends (across seats and processes) so that two entries never share a
     # predecessor: take the write lock before reading the chain's head.
     lock_for_write(session, key="audit")
-    last = session.execute(
-        select(AuditLog.id, AuditLog.entry_hash).order_by(AuditLog.id.desc()).limit(1)
-    ).first()
-    entry_id = (last.id + 1) if last else 1
-    prev = last.entry_hash if last else GENESIS_HASH
+    last = chain_head(session)
+    entry_id = (last[0] + 1) if last else 1
+    prev = last[1] if last else GENESIS_HASH
     at = clock().astimezone(UTC)
     entry = AuditLog(
         id=entry_id,

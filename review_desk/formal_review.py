@@ -6,6 +6,17 @@ something missing that the applicant can supply), or None while a reviewer still
 look (a scan without a text layer, a late submission, a direction without majors to
 compare). A reviewer may override any result with a written reason; overrides survive
 running the checks again. Every verdict change and override goes to the audit log.
+
+Two reviewers deciding at once: every formal-review write (running the checks, an
+override, a supplement deadline) holds the formal review's write lock
+(:data:`REVIEW_LOCK`; on SQLite the database's one write lock) from its first statement,
+and reads what it decides on (the overrides and verdict in force, the "before" of its
+audit entry) under it. Decisions on one dossier are thus made one after the other: the
+later one replaces the earlier visibly (its audit entry's "before" is the earlier
+decision), never beside it, and a run of the checks never stores a verdict that
+ignores an override committed meanwhile. One lock for all dossiers rather than one per
+dossier: running the checks of a national round would otherwise take tens of thousands
+of locks at once, beyond PostgreSQL's lock table; the decisions are short and rare.
 """
 
 from __future__ import annotations
@@ -44,6 +55,8 @@ PASS, FAIL, MANUAL, INFO = CheckResult.PASS, CheckResult.FAIL, CheckResult.MANUA
 HARD, SOFT = Severity.HARD, Severity.SOFT
 PASSED, FAILED, SUPPLEMENT = Verdict.PASSED, Verdict.FAILED, Verdict.SUPPLEMENT
 MIN_REASON_LENGTH = 4
+# The write lock that every formal-review decision holds (see the module's docstring).
+REVIEW_LOCK = "formal_review"
 
 
 _SCHOOLS = {
@@ -470,7 +483,7 @@ def run_review(
 ) -> list[ReviewRow]:
     """Run the formal review of every dossier (or of ``dossier_ids``) and store it."""
     deadline = project.info().deadline
-    with project.transaction() as session:
+    with project.writing(key=REVIEW_LOCK) as session:
         _review_in_session(session, _load(session, dossier_ids), deadline, actor, clock)
     return reviews(project)
 
@@ -536,7 +549,7 @@ def override(
             tr("Write the reason for the decision (at least {n} characters).", n=MIN_REASON_LENGTH)
         )
     deadline = project.info().deadline
-    with project.transaction() as session:
+    with project.writing(key=REVIEW_LOCK) as session:
         dossiers = _load(session, [dossier_id])
         if not dossiers:
             raise ReviewError(tr("No dossier with id {id}.", id=dossier_id))
@@ -588,7 +601,7 @@ def request_supplement(
     """Set the deadline by which a dossier under 需补正 must be supplemented."""
     if deadline.tzinfo is None:
         raise ReviewError(_("The deadline needs a time zone."))
-    with project.transaction() as session:
+    with project.writing(key=REVIEW_LOCK) as session:
         review = session.scalars(
             select(m.FormalReview).where(m.FormalReview.dossier_id == dossier_id)
         ).first()

@@ -1,14 +1,32 @@
 """The decisions taken on a computed list: the agency records why a score deviates
 (畸高畸低), the committee adjusts tiers with a written reason and finalises the list
 under a content hash. Each checks what it may do against a fresh computation
-(:func:`review_desk.ranking.compute`) and writes its audit entry."""
+(:func:`review_desk.ranking.compute`) and writes its audit entry.
+
+Two seats cannot both win. A decision is checked against a list computed from the state
+it is written on: the list is computed without holding any lock (at a national round's
+scale that takes seconds, and the write lock would stop every expert's autosave
+meanwhile), pinned by the head of the audit chain read before computing (every change
+that matters appends an entry in its own transaction; what does not, the stored files'
+bytes, cached sheet totals, a laptop's own settings and schema upgrades, changes no
+list). The decision's checks and writes then run in one transaction holding the audit
+chain's lock (the one that :func:`review_desk.audit.record` takes; on SQLite the
+database's write lock): if the head moved in between, another seat changed something,
+and the list is computed again (:data:`ATTEMPTS` times in all) before the project is
+reported busy. So of two seats finalising, the second sees the first's list and is
+refused; an adjustment made while another seat finalises is in the locked list or
+refused; each adjustment records the tier in force when it was written.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
@@ -18,11 +36,48 @@ from review_desk.project import Project
 from review_desk.ranking import RankingError, RankResult, compute, final_rows
 from review_desk.ranking_values import RankingOptions, encode_config
 from review_desk.storage import models as m
+from review_desk.storage.locking import ProjectBusy
+
+T = TypeVar("T")
+# How many times a decision computes the list before it gives up while other seats keep
+# changing the project.
+ATTEMPTS = 3
 
 
 def _current(project: Project, options: RankingOptions | None) -> RankResult:
     """The list as computed now with ``options``, without the stability analysis."""
     return compute(project, resamples=0, **(options or RankingOptions()).kwargs())
+
+
+def _decide(
+    project: Project,
+    options: RankingOptions | None,
+    decide: Callable[[RankResult, Session], T],
+) -> T:
+    """Run ``decide`` (its checks and writes) in a transaction holding the audit chain's
+    lock, on a list computed from exactly the state in force there (see the module's
+    docstring); raise :class:`ProjectBusy` when the project kept changing."""
+    for _attempt in range(ATTEMPTS):
+        with project.reading() as session:
+            seen = audit.chain_head(session)
+        current = _current(project, options)
+        with project.writing(key="audit") as session:
+            if audit.chain_head(session) == seen:
+                return decide(current, session)
+    raise ProjectBusy(
+        _(
+            "The list changed while it was being computed: other seats are saving. "
+            "Try again shortly."
+        )
+    )
+
+
+def _refuse_if_finalised(current: RankResult, session: Session, message: str) -> None:
+    """Refuse a decision on a finalised list (``message`` says which)."""
+    if current.finalised is not None or (
+        session.scalar(select(m.FinalList.id).limit(1)) is not None
+    ):
+        raise RankingError(message)
 
 
 def explain_deviation(
@@ -42,23 +97,21 @@ def explain_deviation(
     None)."""
     if len(explanation.strip()) < 4:
         raise RankingError(_("Write the explanation."))
-    current = _current(project, options)
-    if current.finalised is not None:
-        raise RankingError(
-            _("The list is finalised and locked: its explanations can no longer change.")
+    explanation = explanation.strip()
+
+    def decide(current: RankResult, session: Session) -> None:
+        _refuse_if_finalised(
+            current,
+            session,
+            _("The list is finalised and locked: its explanations can no longer change."),
         )
-    flags = current.experts
-    if not ((flags["dossier_id"] == dossier_id) & (flags["expert_id"] == expert_id)).any():
-        raise RankingError(
-            _(
-                "This expert's submitted score sheet on this dossier has no deviation flag: "
-                "there is nothing to explain."
-            )
-        )
-    with project.transaction() as session:
-        if session.scalar(select(m.FinalList.id).limit(1)) is not None:
+        flags = current.experts
+        if not ((flags["dossier_id"] == dossier_id) & (flags["expert_id"] == expert_id)).any():
             raise RankingError(
-                _("The list is finalised and locked: its explanations can no longer change.")
+                _(
+                    "This expert's submitted score sheet on this dossier has no deviation "
+                    "flag: there is nothing to explain."
+                )
             )
         note = session.scalars(
             select(m.DeviationNote).where(
@@ -70,7 +123,7 @@ def explain_deviation(
             note = m.DeviationNote(dossier_id=dossier_id, expert_id=expert_id)
             session.add(note)
         note.text, note.source, note.recorded_by, note.recorded_at = (
-            explanation.strip(),
+            explanation,
             source,
             actor,
             clock(),
@@ -82,9 +135,11 @@ def explain_deviation(
             entity="dossier",
             entity_id=dossier_id,
             before={"expert": expert_id, "text": before},
-            after={"expert": expert_id, "text": explanation.strip()},
+            after={"expert": expert_id, "text": explanation},
             clock=clock,
         )
+
+    _decide(project, options, decide)
 
 
 def adjust(
@@ -104,20 +159,20 @@ def adjust(
     to_tier = Tier(to_tier)
     if len(reason.strip()) < 4:
         raise RankingError(_("A committee adjustment needs a written reason."))
-    current = _current(project, options)
-    if current.finalised is not None:
-        raise RankingError(_("The list is finalised and locked."))
-    row = current.table[current.table["dossier_id"] == dossier_id]
-    if row.empty:
-        raise RankingError(tr("No dossier with id {id}.", id=dossier_id))
-    from_tier = str(row["adjusted_tier"].iloc[0])
-    with project.transaction() as session:
+    reason = reason.strip()
+
+    def decide(current: RankResult, session: Session) -> None:
+        _refuse_if_finalised(current, session, _("The list is finalised and locked."))
+        row = current.table[current.table["dossier_id"] == dossier_id]
+        if row.empty:
+            raise RankingError(tr("No dossier with id {id}.", id=dossier_id))
+        from_tier = str(row["adjusted_tier"].iloc[0])
         session.add(
             m.CommitteeAdjustment(
                 dossier_id=dossier_id,
                 from_tier=from_tier,
                 to_tier=to_tier.value,
-                reason=reason.strip(),
+                reason=reason,
                 decided_by=actor,
                 decided_at=clock(),
             )
@@ -129,9 +184,11 @@ def adjust(
             entity="dossier",
             entity_id=dossier_id,
             before={"tier": from_tier},
-            after={"tier": to_tier.value, "reason": reason.strip()},
+            after={"tier": to_tier.value, "reason": reason},
             clock=clock,
         )
+
+    _decide(project, options, decide)
 
 
 def blocking_deviations(result: RankResult) -> list[tuple[str, str]]:
@@ -154,9 +211,17 @@ def finalise(
     """Lock the adjusted list computed with ``options`` (the defaults when None); return
     its content hash. Every deviation flag must be explained and every tie resolved by
     the committee first."""
-    current = _current(project, options)
-    if current.finalised is not None:
-        raise RankingError(_("The list is finalised already."))
+
+    def decide(current: RankResult, session: Session) -> str:
+        _refuse_if_finalised(current, session, _("The list is finalised already."))
+        return _finalise_in(session, current, actor, clock)
+
+    return _decide(project, options, decide)
+
+
+def _finalise_in(session: Session, current: RankResult, actor: str, clock: Clock) -> str:
+    """Check that ``current`` may be locked, and lock it in ``session``; return its
+    content hash."""
     if not current.table["score"].notna().any():
         raise RankingError(
             _(
@@ -181,26 +246,25 @@ def finalise(
         {"config": config, "rows": rows}, ensure_ascii=False, sort_keys=True, default=str
     )
     content_hash = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    with project.transaction() as session:
-        session.add(
-            m.FinalList(
-                finalised_at=clock(),
-                finalised_by=actor,
-                content_hash=content_hash,
-                config=json.loads(json.dumps(config, default=str)),
-                rows=rows,
-            )
+    session.add(
+        m.FinalList(
+            finalised_at=clock(),
+            finalised_by=actor,
+            content_hash=content_hash,
+            config=json.loads(json.dumps(config, default=str)),
+            rows=rows,
         )
-        audit.record(
-            session,
-            actor=actor,
-            action="ranking.finalise",
-            entity="final_list",
-            entity_id=content_hash[:16],
-            after={
-                "content_hash": content_hash,
-                "provincial": int((current.table["adjusted_tier"] == Tier.PROVINCIAL).sum()),
-            },
-            clock=clock,
-        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="ranking.finalise",
+        entity="final_list",
+        entity_id=content_hash[:16],
+        after={
+            "content_hash": content_hash,
+            "provincial": int((current.table["adjusted_tier"] == Tier.PROVINCIAL).sum()),
+        },
+        clock=clock,
+    )
     return content_hash
