@@ -15,7 +15,12 @@ their results must be equal:
 - ``explain`` the deviations, ``finalise``, ``publicity`` as .xlsx and .pdf: the same
   cells and the same text;
 - ``gui --demo --screenshots``: the frozen GUI renders the same pages as the installed
-  one, and none of them is blank.
+  one, and none of them is blank;
+- a project on a PostgreSQL server (where PostgreSQL's server programs are installed,
+  required with ``REVIEW_DESK_REQUIRE_POSTGRES``): ``server create``, ``project push`` of
+  the demo, ``server user add`` of a committee account, ``rank`` from the server as that
+  account (the same list as from the file), ``project pull`` and ``audit verify`` of the
+  copy: the frozen build talks to the server (psycopg and libpq are in it).
 
 Any difference, any non-zero exit and any traceback on stderr fails with a message
 naming the command and the first differences. Exit 0 when the build is the app.
@@ -28,6 +33,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,8 +57,10 @@ JSON_COMMANDS: list[tuple[str, list[str]]] = [
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 MAX_SHOWN = 8
 CHART_FORMATS = ("png", "svg", "pdf")
-# The comparison's steps: the JSON commands and the workbook, the charts, the publicity list.
-STEPS = ("commands", "charts", "publicity")
+# The comparison's steps: the JSON commands and the workbook, the charts, the publicity
+# list, a project on a server (after the commands: it moves their project there).
+STEPS = ("commands", "charts", "publicity", "server")
+ACCOUNT_PASSWORD = "smoke-Committee-2026"
 T = TypeVar("T")
 
 
@@ -93,12 +101,16 @@ _RUNNING: dict[Path, subprocess.Popen[str]] = {}
 _RUNNING_LOCK = threading.Lock()
 
 
-def run(program: Path, arguments: list[str], folder: Path, label: str) -> str:
-    """Run one command in ``folder``; its stdout, or :class:`SmokeFailure`."""
+def run(
+    program: Path, arguments: list[str], folder: Path, label: str, stdin: str | None = None
+) -> str:
+    """Run one command in ``folder`` (``stdin`` its standard input); its stdout, or
+    :class:`SmokeFailure`."""
     process = subprocess.Popen(
         [str(program), *arguments],
         cwd=folder,
         env=_environment(folder),
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -108,7 +120,7 @@ def run(program: Path, arguments: list[str], folder: Path, label: str) -> str:
     with _RUNNING_LOCK:
         _RUNNING[folder] = process
     try:
-        stdout, stderr = process.communicate(timeout=600)
+        stdout, stderr = process.communicate(stdin, timeout=600)
     except subprocess.TimeoutExpired:
         process.kill()
         stdout, stderr = process.communicate()
@@ -297,6 +309,56 @@ def publicity(programs: dict[str, Path], folders: dict[str, Path], since: dt.dat
     )
 
 
+def server(programs: dict[str, Path], folders: dict[str, Path], since: dt.datetime) -> str:
+    """Each program moves its project to a server project of its own on a throwaway
+    PostgreSQL cluster, adds a committee account, ranks from the server as that account
+    and pulls the project back; the lists must equal each other and the file's."""
+    sys.path.insert(0, str(ROOT))
+    from tests.pg_cluster import Cluster, ClusterUnavailable
+
+    base = Path(tempfile.mkdtemp(prefix="rd-smoke-pg-"))
+    try:
+        try:
+            cluster = Cluster(base).start()
+        except ClusterUnavailable as error:
+            if os.environ.get("REVIEW_DESK_REQUIRE_POSTGRES"):
+                raise SmokeFailure(f"PostgreSQL is required here: {error}") from error
+            return f"server: not checked ({error})"
+        try:
+
+            def on_server(side: str, program: Path, folder: Path) -> tuple[Any, Any]:
+                key, login = f"smoke_{side}", f"smoke.{side}"
+                rank = ["--json", "--resamples", "0"]
+                from_file = run(program, ["rank", PROJECT, *rank], folder, side)
+                create = ["server", "create", cluster.url(), "--project", key, "--json"]
+                made = json.loads(
+                    run(program, [*create, "--name", "冒烟", "--empty"], folder, side)
+                )
+                url, database = str(made["url"]), str(made["database"])
+                run(program, ["project", "push", PROJECT, url], folder, side)
+                add = ["server", "user", "add", url, "--name", login, "--role", "committee"]
+                run(program, [*add, "--password-stdin"], folder, side, ACCOUNT_PASSWORD + "\n")
+                account = cluster.url(database, user=login, password=ACCOUNT_PASSWORD)
+                from_server = run(program, ["rank", account, *rank], folder, side)
+                run(program, ["project", "pull", url, "pulled.rdp"], folder, side)
+                run(program, ["audit", "verify", "pulled.rdp"], folder, side)
+                from_server = from_server.replace(account, PROJECT)
+                return (
+                    normalise(json.loads(from_server), folder, since),
+                    normalise(json.loads(from_file), folder, since),
+                )
+
+            lists = on_both(programs, folders, on_server)
+        finally:
+            cluster.stop()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    for side, (from_server, from_file) in lists.items():
+        compare(f"rank on a server and from the file ({side})", from_server, from_file)
+    compare("rank on a server", lists["frozen"][0], lists["installed"][0])
+    return f"server: the same list ranked from a server ({len(lists['frozen'][0]['rows'])} rows)"
+
+
 def screenshots(program: Path, folder: Path) -> dict[str, Path]:
     shots = folder / "shots"
     run(program, ["gui", "--demo", "--screenshots", str(shots)], folder, "GUI")
@@ -384,6 +446,8 @@ def smoke(
             report.append(charts(programs, folders, chart_formats))
         if "publicity" in steps:
             report.append(publicity(programs, folders, since))
+        if "server" in steps:
+            report.append(server(programs, folders, since))
         if gui:
             pages = on_both(
                 programs, folders, lambda _side, program, folder: screenshots(program, folder)
