@@ -47,10 +47,11 @@ if TYPE_CHECKING:
     from review_desk.server.notify import ChangeListener
 
 DEFAULT_SIZE = (1360, 860)
-# The pages a server account sees: formal reviewers work on the agency's pages.
+# The pages a server account sees, by the kind of account: a formal reviewer sees the
+# dossiers and the formal review only (a role no project file offers in its drop-down).
 ACCOUNT_ROLES = {
     "agency": "agency",
-    "reviewer": "agency",
+    "reviewer": "reviewer",
     "expert": "expert",
     "committee": "committee",
 }
@@ -58,7 +59,12 @@ ACCOUNT_ROLES = {
 
 def role_label(role: str) -> str:
     """Return the name of a role as shown."""
-    return {"expert": _("Expert"), "agency": _("Agency"), "committee": _("Committee")}[role]
+    return {
+        "expert": _("Expert"),
+        "agency": _("Agency"),
+        "reviewer": _("Formal reviewer"),
+        "committee": _("Committee"),
+    }[role]
 
 
 def demo_project_path() -> Path:
@@ -252,18 +258,21 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ roles
     @property
     def role(self) -> str:
-        return str(self.role_box.currentData())
+        """The role whose pages are shown: the drop-down's, or a server account's."""
+        return getattr(self, "_role", None) or str(self.role_box.currentData())
 
     def set_role(self, role: str, *, remember: bool = True) -> None:
         """Show the pages of ``role`` (``remember``: as this computer's choice; a server
         account's role is not)."""
-        if role not in ROLES:
+        if role not in ROLES and role not in ACCOUNT_ROLES.values():
             return
-        if remember:
+        self._role = role
+        if remember and role in ROLES:
             self.settings.role = role
-        self.role_box.blockSignals(True)
-        self.role_box.setCurrentIndex(ROLES.index(role))
-        self.role_box.blockSignals(False)
+        if role in ROLES:
+            self.role_box.blockSignals(True)
+            self.role_box.setCurrentIndex(ROLES.index(role))
+            self.role_box.blockSignals(False)
         for action in self.role_actions.actions():
             action.setChecked(action.data() == role)
         for page in self.pages.values():

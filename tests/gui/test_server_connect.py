@@ -79,3 +79,37 @@ def test_the_dialog_fills_in_a_remembered_server_and_wants_the_password(
     dialog.password.setText(PASSWORD)
     assert dialog.ok.isEnabled()
     assert dialog.address() == server_demo and dialog.secret() == PASSWORD
+
+
+def test_a_formal_reviewer_sees_the_formal_review_and_decides_for_their_department(
+    window, server_demo: ServerAddress, pg_cluster: Cluster, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """A department's formal reviewer (a server account): the dossiers and the formal
+    review only; their department's dossiers first; the decisions enabled on those
+    alone, and the agency's own actions (run the checks, take in a supplement) gone."""
+    from dataclasses import replace
+
+    from review_desk import formal_review as fr
+
+    url = pg_cluster.url(server_demo.database)
+    add_user(url, "gui.reviewer", Capacity("reviewer", department=fr.EDUCATION), PASSWORD)
+    assert window.open_server(replace(server_demo, user="gui.reviewer"), PASSWORD)
+    assert window.role == "reviewer" and window.role_box.isHidden()
+    shown = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert shown == ["项目概览", "申报材料", "形式审查"]
+    assert "形式审查人员（省教育厅）" in window.project_path.text()
+
+    window.show_page("formal_review")
+    page = window.pages["formal_review"]
+    qtbot.waitUntil(lambda: page.table.model.rowCount() > 0, timeout=10_000)
+    assert page.department_note.isVisible() and "省教育厅" in page.department_note.text()
+    assert page.run_button.isHidden() and page.supplement_button.isHidden()
+    assert page.filters.boxes["department"].currentText() == "省教育厅"
+    own = page.current()
+    assert own is not None and own.department_code == fr.EDUCATION
+    assert page.override_button.isEnabled()
+
+    page.filters.clear()
+    assert page.table.select_where(lambda r: r.department_code != fr.EDUCATION)
+    assert not page.override_button.isEnabled()
+    assert not page.supplement_request_button.isEnabled()

@@ -32,11 +32,13 @@ from review_desk.formatting import CHINA_TZ, local_time
 from review_desk.i18n import _, tr
 from review_desk.progress import Progress
 from review_desk.project import Project
+from review_desk.server.connection import logged_in
 
 from ui.current_user import current_user
 from ui.models.row_table import Column
 from ui.pages.base import Page
 from ui.pages.materials import RESULT_COLOURS, VERDICT_COLOURS, kind_label
+from ui.pages.registry import REVIEWER
 from ui.widgets.data_table import DataTable
 from ui.widgets.filter_bar import FilterBar
 
@@ -81,6 +83,7 @@ class FormalReviewPage(Page):
             parent,
         )
         self._rows: list[fr.ReviewRow] = []
+        self._shown_project: Project | None = None
         top = QHBoxLayout()
         self.counts = QLabel("", self)
         self.counts.setObjectName("cardTitle")
@@ -90,6 +93,14 @@ class FormalReviewPage(Page):
         top.addWidget(self.run_button)
         top.addWidget(self.export_button)
         self.body.addLayout(top)
+        # A formal reviewer's department (logged in to a server as one): what they decide.
+        self._department: str | None = None
+        self._role = "agency"
+        self.department_note = QLabel("", self)
+        self.department_note.setObjectName("totals")
+        self.department_note.setWordWrap(True)
+        self.department_note.hide()
+        self.body.addWidget(self.department_note)
 
         self.table = DataTable(_review_columns(), stretch_column=7, parent=self)
         self.filters = FilterBar(self.table, self)
@@ -160,8 +171,47 @@ class FormalReviewPage(Page):
 
     def operation_ended(self) -> None:
         super().operation_ended()
-        row = self.current()
-        self.supplement_request_button.setEnabled(row is not None and row.verdict == fr.SUPPLEMENT)
+        self._enable_decisions(self.current())
+
+    def set_role(self, role: str) -> None:
+        """The agency runs the checks and takes in supplements; a formal reviewer decides
+        checks and asks for supplements, for their own department's dossiers."""
+        self._role = role
+        agency = role != REVIEWER
+        self.run_button.setVisible(agency)
+        self.supplement_button.setVisible(agency)
+
+    def may_decide(self, row: fr.ReviewRow | None) -> bool:
+        """Whether the person may decide on ``row``'s dossier: a formal reviewer only on
+        the kinds of applicant the notice gives their department (the server enforces it
+        too)."""
+        return row is not None and (self._department in (None, row.department_code))
+
+    def _enable_decisions(self, row: fr.ReviewRow | None) -> None:
+        allowed = self.may_decide(row)
+        self.override_button.setEnabled(allowed)
+        self.supplement_request_button.setEnabled(
+            allowed and row is not None and row.verdict == fr.SUPPLEMENT
+        )
+        self.supplement_button.setEnabled(row is not None)
+
+    def _take_account(self, project: Project) -> None:
+        """Read who is logged in (on a server): a reviewer sees their department's
+        dossiers first, and a note of what they may decide."""
+        who = logged_in(project)
+        capacity = who.capacity if who is not None else None
+        department = capacity.department if capacity and capacity.kind == "reviewer" else None
+        self._department = department
+        self.department_note.setVisible(department is not None)
+        if department is not None:
+            self.department_note.setText(
+                tr(
+                    "You review for {department}: you may decide only on the kinds of "
+                    "applicant the notice gives your department; the other dossiers are "
+                    "shown for reference.",
+                    department=fr.department_label(department),
+                )
+            )
 
     def action_widgets(self) -> tuple[QWidget, ...]:
         return (
@@ -175,9 +225,18 @@ class FormalReviewPage(Page):
     def load(self) -> None:
         if self.project is None:
             return
+        first = self._shown_project is not self.project
+        if first:
+            self._shown_project = self.project
+            self._take_account(self.project)
         rows = fr.reviews(self.project)
         self._show_rows(rows)
-        if not rows and self.project.summary().dossiers:
+        if first and self._department is not None:
+            box = self.filters.boxes["department"]
+            index = box.findData(fr.department_label(self._department))
+            if index >= 0:
+                box.setCurrentIndex(index)
+        if not rows and self._role != REVIEWER and self.project.summary().dossiers:
             # Dossiers never reviewed (taken in by an earlier version, or the review
             # failed then): review them now, in the background.
             self._write(_("Running the formal review…"), fr.run_review, notify=False)
@@ -236,7 +295,7 @@ class FormalReviewPage(Page):
         """Show the checks of a dossier."""
         self.detail_title.setText(f"{row.code}  {row.applicant} · {fr.verdict_label(row.verdict)}")
         self.checks.set_rows(row.checks)
-        self.supplement_request_button.setEnabled(row.verdict == fr.SUPPLEMENT)
+        self._enable_decisions(row)
 
     def run_again(self) -> None:
         """Run the automatic checks again (reviewers' decisions are kept); an error,

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from ui.pages.base import Page
 
 EXPERT, AGENCY, COMMITTEE = "expert", "agency", "committee"
+# A formal reviewer of a department: only as a server account (a project file has no
+# accounts, and its agency role covers the formal review).
+REVIEWER = "reviewer"
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def page_specs() -> tuple[PageSpec, ...]:
         PageSpec(
             "overview",
             _("Project overview"),
-            (EXPERT, AGENCY, COMMITTEE),
+            (EXPERT, AGENCY, REVIEWER, COMMITTEE),
             "ui.pages.overview:OverviewPage",
         ),
         # The committee reads dossiers too (read-only: import is the agency's), so that
@@ -50,13 +53,13 @@ def page_specs() -> tuple[PageSpec, ...]:
         PageSpec(
             "materials",
             _("Dossiers"),
-            (EXPERT, AGENCY, COMMITTEE),
+            (EXPERT, AGENCY, REVIEWER, COMMITTEE),
             "ui.pages.materials:MaterialsPage",
         ),
         PageSpec(
             "formal_review",
             _("Formal review"),
-            (AGENCY,),
+            (AGENCY, REVIEWER),
             "ui.pages.formal_review:FormalReviewPage",
         ),
         PageSpec("experts", _("Experts and panels"), (AGENCY,), "ui.pages.experts:ExpertsPage"),
