@@ -256,3 +256,12 @@ def test_a_full_disk_when_opening_is_named_as_such(tmp_path: Path) -> None:
         pytest.skip(f"cannot mount a small disk here: {result.stderr.strip()}")
     assert result.returncode == 2
     assert result.stderr.strip() == f"错误：磁盘空间不足：{disk / 'p.rdp'}"
+
+
+def test_a_server_location_is_shown_with_its_port_and_never_its_password() -> None:
+    from review_desk.storage.database import shown_location
+
+    socket = "postgresql+psycopg://wang:s3cret@/rd_x?host=/run/pg&port=6543"
+    assert shown_location(socket) == "wang@/run/pg:6543/rd_x"
+    assert shown_location("postgresql://li:pw@db.example:5433/rd_y") == "li@db.example:5433/rd_y"
+    assert shown_location("postgresql://li@db.example/rd_y") == "li@db.example:5432/rd_y"

@@ -90,9 +90,9 @@ class LoggedIn:
     capacity: Capacity | None  # None: the server's administrator, not a project account
 
     def describe(self) -> str:
-        """``li.ming（专家 #3）`` and the like."""
+        """``李明 · 专家 #3`` and the like."""
         name = self.display_name or self.login
-        return f"{name}（{self.capacity.describe()}）" if self.capacity else name
+        return f"{name} · {self.capacity.describe()}" if self.capacity else name
 
 
 def logged_in(project: Project) -> LoggedIn | None:

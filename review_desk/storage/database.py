@@ -79,7 +79,8 @@ def shown_location(location: str | Path) -> str:
     except Exception:  # not even a URL: say nothing of it that could be a secret
         return "?"
     host = url.host or str(url.query.get("host", "")) or "localhost"
-    return f"{url.username or ''}@{host}:{url.port or 5432}/{url.database or ''}"
+    port = url.port or str(url.query.get("port", "")) or 5432  # libpq's port parameter
+    return f"{url.username or ''}@{host}:{port}/{url.database or ''}"
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -47,7 +47,7 @@ def test_an_expert_connects_and_the_window_follows_the_account(
     assert desk.expert_box.count() == 1 and not desk.expert_box.isEnabled()
     assert desk.expert_id() == 1
     header = window.project_path.text()
-    assert "已登录" in header and "李明（专家 #1）" in header and PASSWORD not in header
+    assert "已登录" in header and "李明 · 专家 #1" in header and PASSWORD not in header
     assert settings.servers == [server_demo]
     assert settings.recent_projects == []  # a server is not a recent file
     settings._s.sync()
