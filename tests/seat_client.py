@@ -51,13 +51,16 @@ class SeatPlan:
 @dataclass(frozen=True)
 class Edit:
     """An acknowledged edit: which field, the value saved, and how long the save took
-    (ms); ``sheet_id`` for a raw seat, whose edits are by score row."""
+    (ms); ``sheet_id`` for a raw seat, whose edits are by score row; ``warmup`` for the
+    seat's first edit, made before the seats start together (the first save of a
+    process compiles and prepares its statements)."""
 
     dossier_id: int
     criterion_id: str
     value: float
     ms: float
     sheet_id: int = 0
+    warmup: bool = False
 
 
 @dataclass
@@ -325,26 +328,33 @@ def run_seat(
     """One seat's process: log in, open its sheets, wait for the other seats, then for
     ``seconds`` save an edit (a new value of one of its fields, at random), pausing a
     random 0 to 2 x ``pause_ms`` between edits as a person does; put its
-    :class:`SeatResult` on ``out``."""
+    :class:`SeatResult` on ``out``. The seat's first edit is made before it waits for
+    the others (a warm-up, recorded as such)."""
     result = SeatResult(plan.login, plan.expert_id)
     rng = random.Random(seed)
     seat: _DeskSeat | _RawSeat | None = None
+
+    def edit(warmup: bool = False) -> None:
+        assert seat is not None
+        dossier, criterion, values = rng.choice(fields)
+        value = rng.choice([v for v in values if v != seat.value(dossier, criterion)])
+        began = time.perf_counter()
+        try:
+            sheet = seat.save(dossier, criterion, value)
+        except Exception as error:  # not acknowledged: the seat goes on, as a desk does
+            result.errors.append(f"{type(error).__name__}: {error}")
+        else:
+            took = (time.perf_counter() - began) * 1000
+            result.edits.append(Edit(dossier, criterion, value, took, sheet, warmup))
+
     try:
         seat = _RawSeat(url, plan) if raw else _DeskSeat(url, plan)
         fields = seat.fields()
+        edit(warmup=True)
         start.wait(READY_SECONDS)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            dossier, criterion, values = rng.choice(fields)
-            value = rng.choice([v for v in values if v != seat.value(dossier, criterion)])
-            began = time.perf_counter()
-            try:
-                sheet = seat.save(dossier, criterion, value)
-            except Exception as error:  # not acknowledged: the seat goes on, as a desk does
-                result.errors.append(f"{type(error).__name__}: {error}")
-            else:
-                took = (time.perf_counter() - began) * 1000
-                result.edits.append(Edit(dossier, criterion, value, took, sheet))
+            edit()
             time.sleep(rng.uniform(0, 2 * pause_ms) / 1000)
     except BaseException:
         result.errors.append(traceback.format_exc())

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,16 +112,22 @@ def _version(session: Session, content_hash: str, known: dict[str, Rubric]) -> R
 
 
 def refresh(
-    session: Session, sheet_ids: Collection[int], rubrics: dict[str, Rubric] | None = None
+    session: Session,
+    sheet_ids: Collection[int] | Mapping[int, str],
+    rubrics: dict[str, Rubric] | None = None,
 ) -> None:
     """Compute and store the totals of the given sheets from their scores, in the
     caller's transaction (after the scores are flushed). ``rubrics`` are versions the
-    caller has parsed already, by content hash."""
+    caller has parsed already, by content hash; ``sheet_ids`` may map each sheet to its
+    rubric's content hash when the caller knows it."""
     if not sheet_ids:
         return
     known = dict(rubrics or {})
     by_hash: dict[str, list[int]] = {}
-    ordered = sorted(sheet_ids)
+    if isinstance(sheet_ids, Mapping):
+        for sheet_id, content_hash in sheet_ids.items():
+            by_hash.setdefault(content_hash, []).append(sheet_id)
+    ordered = [] if isinstance(sheet_ids, Mapping) else sorted(sheet_ids)
     for i in range(0, len(ordered), _ID_CHUNK):
         chunk = ordered[i : i + _ID_CHUNK]
         for sheet_id, content_hash in session.execute(
