@@ -326,8 +326,8 @@ def run_seat(
     out: Any,
 ) -> None:
     """One seat's process: log in, open its sheets, wait for the other seats, then for
-    ``seconds`` save an edit (a new value of one of its fields, at random), pausing a
-    random 0 to 2 x ``pause_ms`` between edits as a person does; put its
+    ``seconds`` save an edit (a new value of one of its fields, at random) after a
+    random pause of 0 to 2 x ``pause_ms``, as a person does; put its
     :class:`SeatResult` on ``out``. The seat's first edit is made before it waits for
     the others (a warm-up, recorded as such)."""
     result = SeatResult(plan.login, plan.expert_id)
@@ -353,9 +353,13 @@ def run_seat(
         edit(warmup=True)
         start.wait(READY_SECONDS)
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            edit()
+        while True:
+            # A pause before each edit, the first too: seats that all saved at the
+            # instant they were let go would measure the start, not the autosaving.
             time.sleep(rng.uniform(0, 2 * pause_ms) / 1000)
+            if time.monotonic() >= deadline:
+                break
+            edit()
     except BaseException:
         result.errors.append(traceback.format_exc())
         start.abort()
