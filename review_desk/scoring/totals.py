@@ -66,10 +66,22 @@ def applicable(version: Rubric, stage: str | None = None) -> ColumnElement[bool]
     return or_(m.Score.criterion_id.in_(universal), *per_kind)
 
 
+# The statement of each rubric version, built once: a content hash names one version,
+# and every save of a score refreshes its sheet's totals with it.
+_SUMS: dict[str, Select[*tuple[Any, ...]]] = {}
+
+
 def _sums(version: Rubric, content_hash: str) -> Select[*tuple[Any, ...]]:
     """SQL: per sheet of ``content_hash``, its id, the counted points of each stage of
     ``version`` and the number of uncounted points. A sheet without scores has a row
     too (all sums null, none uncounted), so that its totals are known."""
+    known = _SUMS.get(content_hash)
+    if known is None:
+        _SUMS[content_hash] = known = _build_sums(version, content_hash)
+    return known
+
+
+def _build_sums(version: Rubric, content_hash: str) -> Select[*tuple[Any, ...]]:
     sums = [
         func.sum(case((applicable(version, stage.key), m.Score.points))) for stage in version.stages
     ]
