@@ -21,15 +21,33 @@ panels of 5-7 per direction, applicability respected) and prints, each a median 
 
 and the deviation rate, the panels, the reliability entries computed and peak memory.
 
+With ``--db ADMIN_URL`` (issue 15), the same project on a PostgreSQL server instead:
+``ADMIN_URL`` reaches a server as a role that may create databases and roles (``server
+create``'s), not a project, because the benchmark makes its own project there
+(``server create --empty``, then ``project push`` of the file, timed) and drops it
+after; ``--db cluster`` starts a throwaway cluster (``tests/pg_cluster.py``) instead.
+It prints, each a median of ``--runs`` runs:
+
+- ``ranking.compute(project, resamples=0)`` from the server, logged in as an agency
+  account over loopback TCP (row-level security in force, as for the staff), beside
+  the same from the project file and beside PostgreSQL's own ``GROUP BY`` sum of the
+  scores per score sheet (raw SQL through psycopg as the administrator, that is
+  without row-level security: the floor)                              target <= 3 s
+
+and checks that both computations rank alike.
+
     .venv/bin/python benchmarks/consolidate.py [--dossiers 50000] [--runs 3]
                                                [--keep FILE] [--skip-export]
+                                               [--db ADMIN_URL|cluster]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -41,22 +59,27 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from measuring import export_beside_floor, median_process, median_time, verdict
 
-from review_desk import ranking
-from review_desk.demo.national import build_national
-from review_desk.project import Project
-from review_desk.rubrics import active_rubric
-from scoring_models.aggregation import ConsolidationConfig, consolidate_sheets, sheet_points
-from scoring_models.allocation import AllocationRules, allocate
-from scoring_models.rubric import Rubric
-from scoring_models.stability import stability
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from measuring import export_beside_floor, median_process, median_time, verdict  # noqa: E402
+
+from review_desk import ranking  # noqa: E402
+from review_desk.demo.national import build_national  # noqa: E402
+from review_desk.project import Project  # noqa: E402
+from review_desk.rubrics import active_rubric  # noqa: E402
+from scoring_models.aggregation import ConsolidationConfig, consolidate_sheets, sheet_points  # noqa: E402
+from scoring_models.allocation import AllocationRules, allocate  # noqa: E402
+from scoring_models.rubric import Rubric  # noqa: E402
+from scoring_models.stability import stability  # noqa: E402
 
 RANK_SECONDS, RANK_MB = 15.0, 600.0
 EXPORT_RATIO, EXPORT_MB = 1.5, 500.0
 COMPUTE_RATIO = 1.5
 STABILITY_SECONDS = 8.0
 ARRAY_RATIO = 3.0
+SERVER_SECONDS = 3.0
 RESAMPLES = 1000  # the default of rank, export and compute
 SEED = 20220121  # the default seed of ranking.compute
 # What the allocation reads of a candidate (besides its score and code).
@@ -342,6 +365,104 @@ def measure_array(path: Path, result: ranking.RankResult, runs: int) -> None:
     )
 
 
+# ------------------------------------------------------------------------ on a server
+
+
+SERVER_KEY = f"natbench{os.getpid()}"
+AGENCY_LOGIN, AGENCY_PASSWORD = f"natbench{os.getpid()}.agency", "agency-password-2026"
+
+
+def _pg_floor(url: str, runs: int) -> tuple[float, int]:
+    """PostgreSQL's own GROUP BY sum of the scores per score sheet (psycopg, raw SQL),
+    in seconds, and how many rows it returns."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = psycopg.connect(conninfo)
+    try:
+        took, rows = median_time(
+            lambda: connection.execute(
+                "SELECT sh.dossier_id, sh.expert_id, SUM(sc.points) FROM score sc "
+                "JOIN score_sheet sh ON sc.sheet_id = sh.id GROUP BY sh.id"
+            ).fetchall(),
+            runs,
+        )
+    finally:
+        connection.close()
+    return took, len(rows)
+
+
+def measure_server(path: Path, admin_url: str, runs: int) -> None:
+    """Push the project file onto the server (timed), then ``ranking.compute`` from
+    there beside the file and PostgreSQL's GROUP BY; the project is dropped after."""
+    from review_desk.server.accounts import Capacity, add_user
+    from review_desk.server.create import create_server_project
+    from review_desk.server.transfer import push
+    from tests.seat_client import loopback_url
+
+    made = create_server_project(admin_url, SERVER_KEY, name="全国规模", empty=True)
+    try:
+        start = time.perf_counter()
+        report = push(path, made.url)
+        pushed = time.perf_counter() - start
+        print(
+            f"project push (checked: audit chain, every table's rows): {pushed:.1f} s for "
+            f"{sum(report.rows.values()):,} rows ({report.rows.get('score', 0):,} scores)"
+        )
+        add_user(made.url, AGENCY_LOGIN, Capacity("agency"), AGENCY_PASSWORD)
+        url = loopback_url(made.url, AGENCY_LOGIN, AGENCY_PASSWORD)
+        # The floor as the tables' owner: row-level security is not PostgreSQL's own
+        # cost of the sums (the agency's policies would be checked on every score).
+        floor, rows = _pg_floor(made.url, runs)
+        with Project(url, read_only=True) as project:
+            took, on_server = median_time(lambda: ranking.compute(project, resamples=0), runs)
+        with Project(path, read_only=True) as project:
+            local, in_file = median_time(lambda: ranking.compute(project, resamples=0), runs)
+        same = on_server.table.equals(in_file.table)
+        print(
+            f"ranking.compute(resamples=0) from the server (an agency account over loopback): "
+            f"{took:.2f} s; floor (PostgreSQL GROUP BY sum per sheet, {rows:,} rows) "
+            f"{floor:.2f} s, ratio {took / floor:.2f}x; from the project file {local:.2f} s, "
+            f"ratio {took / local:.2f}x; the same ranking: {same} "
+            f"(target <= {SERVER_SECONDS:g} s: {verdict(took <= SERVER_SECONDS and same)})"
+        )
+    finally:
+        _drop(admin_url)
+
+
+def _drop(admin_url: str) -> None:
+    """Remove the benchmark's project, its account and its groups from the server."""
+    import sqlalchemy as sa
+
+    from review_desk.server.create import GROUPS, group_role
+
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "rd_{SERVER_KEY}" WITH (FORCE)')
+            for role in (AGENCY_LOGIN, *(group_role(SERVER_KEY, kind) for kind in GROUPS)):
+                connection.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
+    finally:
+        engine.dispose()
+
+
+def on_server(path: Path, db: str, runs: int) -> None:
+    """:func:`measure_server` on ``db``, or on a throwaway cluster for ``cluster``."""
+    if db != "cluster":
+        measure_server(path, db, runs)
+        return
+    from tests.pg_cluster import Cluster
+
+    folder = Path(tempfile.mkdtemp(prefix="rd-natbench-"))
+    cluster = Cluster(folder).start()
+    try:
+        measure_server(path, cluster.url(), runs)
+    finally:
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -367,6 +488,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the project here")
     parser.add_argument("--skip-export", action="store_true", help="do not time the export")
+    parser.add_argument("--db", help="an admin URL of a PostgreSQL server, or: cluster")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -382,6 +504,9 @@ def main() -> int:
                 f"built {path.name}: {built.dossiers:,} dossiers, {built.scores:,} scores, "
                 f"{built.panels} panels of {built.experts:,} experts in {built.seconds:.1f} s"
             )
+        if args.db:
+            on_server(path, args.db, args.runs)
+            return 0
         measure_rank(path, args.runs)
         if args.skip_export:
             print("review-desk export: skipped (--skip-export)")

@@ -69,10 +69,18 @@ def server_login(session: Session) -> str | None:
     project), or None: in a project file, or for the server's administrator."""
     if session.get_bind().dialect.name != "postgresql":
         return None
+    # A connection's login never changes, nor does an account's login once it has one:
+    # asked once per connection (not remembered while the login has no account).
+    info = session.connection().info
+    if "rd_account_login" in info:
+        return str(info["rd_account_login"])
     login = session.execute(
         text("SELECT login FROM server_account WHERE login = session_user")
     ).scalar()
-    return str(login) if login is not None else None
+    if login is None:
+        return None
+    info["rd_account_login"] = str(login)
+    return str(login)
 
 
 def chain_head(session: Session) -> tuple[int, str] | None:

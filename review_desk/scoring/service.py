@@ -35,11 +35,11 @@ from review_desk.scoring.state import (
     ScoringError,
     SheetBusy,
     SheetState,
-    assignment_problem,
     current_sheet,
     field_value,
     missing_for_submit,
     set_field,
+    standing,
     state_of,
 )
 from review_desk.storage import models as m
@@ -170,11 +170,20 @@ def validate(change: Change, rubric: Rubric, kind: str) -> Change:
     return Change(field, str(change.key), _text(change.value, MAX_VETO_REASON, str(change.key)))
 
 
+# Rubric versions by content hash: a hash names one text, whatever the project, so a
+# version read once need not be read again at every save.
+_VERSIONS: dict[str, Rubric] = {}
+
+
 def _rubric(session: Session, content_hash: str) -> Rubric:
+    known = _VERSIONS.get(content_hash)
+    if known is not None:
+        return known
     text = rubric_text(session, content_hash)
     if text is None:
         raise ScoringError(_("The sheet's rubric is missing from the project."))
-    return load_rubric(text)
+    _VERSIONS[content_hash] = version = load_rubric(text)
+    return version
 
 
 def _write(sheet: m.ScoreSheet, change: Change) -> None:
@@ -225,27 +234,28 @@ def apply_in_session(
     rubric_hash: str | None = None,
     submitted_at: datetime | None = None,
     clock: Clock = utc_now,
+    locked: bool = False,
 ) -> Applied:
     """Validate and write changes to one expert's sheet of one dossier (and submit it
     when ``submit``), inside the caller's transaction: all of them or, on the first
     problem, a ScoringError and nothing. ``rubric_hash`` pins the rubric version the
-    changes were made against (a workbook's or a package's)."""
-    lock_for_write(session, key=f"expert:{expert_id}")
-    problem = assignment_problem(session, expert_id, dossier_id)
+    changes were made against (a workbook's or a package's). ``locked``: the caller's
+    transaction holds the lock ``expert:ID`` already."""
+    if not locked:
+        lock_for_write(session, key=f"expert:{expert_id}")
+    problem, kind = standing(session, expert_id, dossier_id)
     if problem:
         raise ScoringError(problem)
-    kind = session.scalar(
-        select(m.Applicant.kind)
-        .join(m.Dossier, m.Dossier.lead_applicant_id == m.Applicant.id)
-        .where(m.Dossier.id == dossier_id)
-    )
     if kind is None:
         raise ScoringError(tr("No dossier with id {id}.", id=dossier_id))
     sheet = current_sheet(session, expert_id, dossier_id)
     if sheet is not None and rubric_hash and sheet.rubric_hash != rubric_hash:
         raise ScoringError(_("the sheet is scored against another rubric version"))
-    info = session.scalars(select(m.ReviewProject)).one()
-    content_hash = sheet.rubric_hash if sheet else (rubric_hash or info.active_rubric_hash)
+    # The project record only when it is needed: a new sheet's rubric, a submission.
+    info = session.scalars(select(m.ReviewProject)).one() if sheet is None or submit else None
+    content_hash = (
+        sheet.rubric_hash if sheet else (rubric_hash or (info and info.active_rubric_hash))
+    )
     if not content_hash:
         raise _NoActiveRubric(_("The project has no rubric in use yet."))
     rubric = _rubric(session, content_hash)
@@ -266,6 +276,7 @@ def apply_in_session(
     if submit:
         if state.status == SUBMITTED:
             raise ScoringError(_("The sheet has already been submitted."))
+        assert info is not None
         missing = missing_for_submit(state, rubric, kind, info.min_opinion_length)
         if missing:
             raise ScoringError(_("The sheet is not complete:") + "\n" + "\n".join(missing))
@@ -292,7 +303,7 @@ def apply_in_session(
         sheet.submitted_at = submitted_at or now
     session.flush()
     if created or any(c.field == Field.SCORE for c, _old in changed):
-        totals.refresh(session, [sheet.id], {content_hash: rubric})
+        totals.refresh(session, {sheet.id: content_hash}, {content_hash: rubric})
     after: dict[str, Any] = {
         "dossier_id": dossier_id,
         "changes": [{"field": str(c.field), "key": c.key, "value": c.value} for c, _old in changed],
@@ -430,6 +441,7 @@ def apply(
             source=source,
             submit=submit,
             clock=clock,
+            locked=True,  # by project.write, below
         )
 
     try:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from review_desk.domain import SheetStatus
 from review_desk.errors import UserError
@@ -90,32 +90,59 @@ def set_field(state: SheetState, field: str, key: str, value: Any) -> None:
         state.vetoes[key] = value
 
 
+def standing(session: Session, expert_id: int, dossier_id: int) -> tuple[str | None, str | None]:
+    """Why the expert may not score the dossier (recused, not assigned), or None; and
+    the kind of the dossier's lead applicant (None: no such dossier). One query."""
+    recused = (
+        select(m.Recusal.id)
+        .where(m.Recusal.expert_id == expert_id, m.Recusal.dossier_id == dossier_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    assigned = (
+        select(m.Assignment.id)
+        .where(m.Assignment.expert_id == expert_id, m.Assignment.dossier_id == dossier_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    kind = (
+        select(m.Applicant.kind)
+        .join(m.Dossier, m.Dossier.lead_applicant_id == m.Applicant.id)
+        .where(m.Dossier.id == dossier_id)
+        .scalar_subquery()
+    )
+    row = session.execute(select(recused, assigned, kind)).one()
+    if row[0] is not None:
+        return _("You have recused yourself from this dossier and cannot score it."), row[2]
+    if row[1] is None:
+        return _("This dossier is not assigned to you."), row[2]
+    return None, row[2]
+
+
 def assignment_problem(session: Session, expert_id: int, dossier_id: int) -> str | None:
     """Return why the expert may not score the dossier (recused, not assigned), or None."""
-    recused = session.scalar(
-        select(m.Recusal.id).where(
-            m.Recusal.expert_id == expert_id, m.Recusal.dossier_id == dossier_id
-        )
-    )
-    if recused is not None:
-        return _("You have recused yourself from this dossier and cannot score it.")
-    assigned = session.scalar(
-        select(m.Assignment.id).where(
-            m.Assignment.expert_id == expert_id, m.Assignment.dossier_id == dossier_id
-        )
-    )
-    if assigned is None:
-        return _("This dossier is not assigned to you.")
-    return None
+    return standing(session, expert_id, dossier_id)[0]
 
 
 def current_sheet(session: Session, expert_id: int, dossier_id: int) -> m.ScoreSheet | None:
-    """Return the expert's newest sheet for a dossier (one per rubric version)."""
-    return session.scalars(
-        select(m.ScoreSheet)
+    """Return the expert's newest sheet for a dossier (one per rubric version), with its
+    scores and vetoes: one query for all three, since every caller reads them."""
+    newest = (
+        select(m.ScoreSheet.id)
         .where(m.ScoreSheet.expert_id == expert_id, m.ScoreSheet.dossier_id == dossier_id)
         .order_by(m.ScoreSheet.id.desc())
-    ).first()
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        session.scalars(
+            select(m.ScoreSheet)
+            .where(m.ScoreSheet.id == newest)
+            .options(joinedload(m.ScoreSheet.scores), joinedload(m.ScoreSheet.vetoes))
+        )
+        .unique()
+        .first()
+    )
 
 
 def state_of(sheet: m.ScoreSheet) -> SheetState:

@@ -70,27 +70,36 @@ def _department_of_kind() -> str:
     )
 
 
+# Who is logged in, as the policies ask it: each a scalar subquery, which PostgreSQL
+# evaluates once per statement (an init plan), where a bare call would run for every
+# row; the agency's ranking reads a national round's quarter million sheets.
+_SEES_ALL = "(SELECT rd_sees_all())"
+_EXPERT = "(SELECT rd_expert())"
+_KIND = "(SELECT rd_kind())"
+_DEPARTMENT = "(SELECT rd_department())"
+
+
 def _policies() -> list[tuple[str, str, str]]:
     """(table, USING, WITH CHECK) per table under row-level security."""
     # An expert's own rows, on dossiers they may see (assigned, not recused). The check
     # function runs as the owner: the policy on ``assignment`` uses it too.
-    mine = "rd_sees_all() OR (expert_id = rd_expert() AND rd_expert_may_see(dossier_id))"
-    declared = "rd_sees_all() OR expert_id = rd_expert()"
-    visible = "rd_sees_all() OR rd_expert_may_see(dossier_id)"
+    mine = f"{_SEES_ALL} OR (expert_id = {_EXPERT} AND rd_expert_may_see(dossier_id))"
+    declared = f"{_SEES_ALL} OR expert_id = {_EXPERT}"
+    visible = f"{_SEES_ALL} OR rd_expert_may_see(dossier_id)"
     own_sheet = (
-        "rd_sees_all() OR sheet_id IN (SELECT id FROM score_sheet WHERE expert_id = rd_expert())"
+        f"{_SEES_ALL} OR sheet_id IN (SELECT id FROM score_sheet WHERE expert_id = {_EXPERT})"
     )
     department = (
-        "rd_kind() IS DISTINCT FROM 'reviewer' OR (SELECT "
+        f"{_KIND} IS DISTINCT FROM 'reviewer' OR (SELECT "
         f"{_department_of_kind()} FROM dossier d JOIN applicant p "
-        "ON p.id = d.lead_applicant_id WHERE d.id = dossier_id) = rd_department()"
+        f"ON p.id = d.lead_applicant_id WHERE d.id = dossier_id) = {_DEPARTMENT}"
     )
     return [
-        ("dossier", "rd_sees_all() OR rd_expert_may_see(id)", "true"),
+        ("dossier", f"{_SEES_ALL} OR rd_expert_may_see(id)", "true"),
         ("dossier_partner", visible, "true"),
         (
             "applicant",
-            "rd_sees_all() OR EXISTS (SELECT 1 FROM dossier d WHERE d.lead_applicant_id = "
+            f"{_SEES_ALL} OR EXISTS (SELECT 1 FROM dossier d WHERE d.lead_applicant_id = "
             "applicant.id) OR EXISTS (SELECT 1 FROM dossier_partner p WHERE p.applicant_id "
             "= applicant.id)",
             "true",
@@ -100,13 +109,12 @@ def _policies() -> list[tuple[str, str, str]]:
         # limited by the policy on material).
         (
             "stored_file",
-            "rd_sees_all() OR EXISTS (SELECT 1 FROM material m WHERE m.sha256 = "
-            "stored_file.sha256)",
+            f"{_SEES_ALL} OR EXISTS (SELECT 1 FROM material m WHERE m.sha256 = stored_file.sha256)",
             "true",
         ),
         (
             "stored_file_chunk",
-            "rd_sees_all() OR EXISTS (SELECT 1 FROM material m WHERE m.sha256 = "
+            f"{_SEES_ALL} OR EXISTS (SELECT 1 FROM material m WHERE m.sha256 = "
             "stored_file_chunk.sha256)",
             "true",
         ),
