@@ -287,7 +287,10 @@ def _known_text(session: Session, where: tuple[Any, ...], width: int) -> _Known 
     if a stored value is not one this module wrote."""
     sheet = m.ScoreSheet
     dialect = session.get_bind().dialect.name
-    inner = func.substr(sheet.stage_totals, 2, func.length(sheet.stage_totals) - 2)
+    # What is between the brackets; a text too short to have any is empty (PostgreSQL
+    # refuses a negative length, and such a value is then found not to be ours).
+    length = func.length(sheet.stage_totals)
+    inner = func.substr(sheet.stage_totals, 2, case((length >= 2, length - 2), else_=0))
     statement = select(
         func.count(),
         _joined(sheet.id, dialect),
