@@ -301,9 +301,10 @@ def apply_in_session(
     if submit:
         sheet.status = SUBMITTED
         sheet.submitted_at = submitted_at or now
-    session.flush()
+    session.flush()  # the scores first: a change of a score clears the stored totals
     if created or any(c.field == Field.SCORE for c, _old in changed):
-        totals.refresh(session, {sheet.id: content_hash}, {content_hash: rubric})
+        summed = totals.of_scores(rubric, kind, ((s.criterion_id, s.points) for s in sheet.scores))
+        totals.store(session, [(sheet.id, *summed)])
     after: dict[str, Any] = {
         "dossier_id": dossier_id,
         "changes": [{"field": str(c.field), "key": c.key, "value": c.value} for c, _old in changed],

@@ -18,6 +18,7 @@ every cleared total, e.g. after a bulk load that bypassed the service.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -99,6 +100,35 @@ def _build_sums(version: Rubric, content_hash: str) -> Select[*tuple[Any, ...]]:
 
 def _encode(sums: Iterable[Any]) -> str:
     return json.dumps([None if v is None else float(v) for v in sums])
+
+
+def of_scores(
+    version: Rubric, kind: str, scores: Iterable[tuple[str, float | None]]
+) -> tuple[str, int]:
+    """A sheet's totals computed here, as :func:`_sums` computes them in SQL: from its
+    (criterion id, points) pairs, the counted points of each stage of ``version`` (those
+    of criteria that apply to ``kind``; null for a stage with none) as stored, and the
+    number of points that do not count. The score-sheet service uses it for the sheet it
+    has just written, sparing a query per save."""
+    stage_of = {c.id: c.stage for c in version.criteria if c.applies(kind)}
+    keys = [stage.key for stage in version.stages]
+    points: dict[str, list[float]] = {key: [] for key in keys}
+    uncounted = 0
+    for criterion, value in scores:
+        if value is None:
+            continue
+        stage = stage_of.get(criterion)
+        if stage is None:
+            uncounted += 1
+        else:
+            points[stage].append(float(value))
+    return _encode(math.fsum(points[k]) if points[k] else None for k in keys), uncounted
+
+
+def store(session: Session, rows: list[tuple[int, str, int]]) -> None:
+    """Store (sheet id, totals as JSON, uncounted points) rows in the caller's
+    transaction, after the scores they sum are flushed."""
+    _store(session, rows)
 
 
 def _computed(

@@ -228,3 +228,28 @@ def test_sheets_stored_before_the_totals_existed_get_them(demo_project: Path) ->
     expected = _expected(demo_project, _rubric(demo_project))
     stored = _stored(demo_project)
     assert all((json.loads(str(t)), u) == expected[s] for s, (t, u) in stored.items())
+
+
+def test_totals_summed_by_the_service_equal_the_databases(demo_readonly: Path) -> None:
+    """What the score-sheet service stores after a save (summed in Python) is what the
+    database sums for every sheet of the demo, null stages and uncounted points alike."""
+    with Project(demo_readonly, read_only=True) as project, project.reading() as session:
+        sheets = session.scalars(select(m.ScoreSheet)).all()
+        assert sheets
+        for content_hash in {s.rubric_hash for s in sheets}:
+            version = totals._version(session, content_hash, {})
+            assert version is not None
+            database = {
+                sheet: (text_, uncounted)
+                for sheet, text_, uncounted in totals._computed(
+                    session, version, content_hash, None
+                )
+            }
+            for sheet in (s for s in sheets if s.rubric_hash == content_hash):
+                kind = sheet.dossier.lead_applicant.kind
+                pairs = [(s.criterion_id, s.points) for s in sheet.scores]
+                pairs.append(("NOT-A-CRITERION", 1.0))  # counted nowhere: uncounted
+                here_text, here_uncounted = totals.of_scores(version, kind, pairs)
+                there_text, there_uncounted = database[sheet.id]
+                assert json.loads(here_text) == json.loads(there_text), sheet.id
+                assert here_uncounted == there_uncounted + 1, sheet.id
