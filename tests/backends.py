@@ -8,11 +8,13 @@ under ``--db=postgresql`` (a copy of a template database, PostgreSQL's own cheap
 Such a test works on either backend through ``Project(location)`` and the commands,
 which take a file or a URL alike.
 
-Under ``--db=postgresql`` the run keeps the tests that take one of those fixtures (the
-storage, scoring, exchange, ranking and audit tests among them), except those marked
-``sqlite_only`` (they look at the project file itself), the GUI tests and the server's
-own tests (those run against PostgreSQL in every run); and the ``multi_seat`` test, which
-only this run takes. CI runs both.
+The default run needs no server: it leaves out every test that needs one (those that
+take the ``pg_cluster`` fixture, and those marked ``multi_seat`` or ``postgresql_pass``).
+``--db=postgresql`` runs those, and the tests that take one of the project fixtures above
+(the storage, intake, scoring, exchange, ranking, results and audit tests among them)
+with their projects on the server, except those marked ``sqlite_only`` (they look at the
+project file itself) and the GUI's (the GUI's server mode has tests of its own). CI runs
+both.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ PROJECT_FIXTURES = frozenset({"project_on_backend", "new_location", "demo_readon
 
 # The ``new_location`` fixture: a project's place by name (a file, or a server's URL).
 NewLocation = Callable[[str], Path | str]
+
+# Markers of tests that only the ``--db=postgresql`` run takes.
+POSTGRESQL_PASS = ("multi_seat", "postgresql_pass")
 
 _numbers = itertools.count(1)
 
@@ -63,12 +68,19 @@ def backend_of(config: pytest.Config) -> str:
 
 def pytest_report_header(config: pytest.Config) -> str:
     if backend_of(config) == POSTGRESQL:
-        return "database backend: postgresql (only the tests that take a project)"
-    return "database backend: sqlite"
+        return "database backend: postgresql (the tests that need a server or take a project)"
+    return "database backend: sqlite (the tests that need a server run with --db=postgresql)"
+
+
+def _postgresql_pass(item: pytest.Item) -> bool:
+    """Whether only the ``--db=postgresql`` run takes the test: it needs a server."""
+    if "pg_cluster" in getattr(item, "fixturenames", ()):
+        return True
+    return any(item.get_closest_marker(name) is not None for name in POSTGRESQL_PASS)
 
 
 def _runs_on_postgresql(item: pytest.Item) -> bool:
-    if item.get_closest_marker("multi_seat") is not None:
+    if _postgresql_pass(item):
         return True
     path = Path(str(item.path))
     if {"gui", "server"} & set(path.parts):
@@ -82,7 +94,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if backend_of(config) == POSTGRESQL:
         keep = [item for item in items if _runs_on_postgresql(item)]
     else:
-        keep = [item for item in items if item.get_closest_marker("multi_seat") is None]
+        keep = [item for item in items if not _postgresql_pass(item)]
     dropped = [item for item in items if item not in keep]
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -29,8 +29,11 @@ def server_demo(pg_cluster: Cluster, demo_source: Path) -> ServerAddress:
 
 
 def test_an_expert_connects_and_the_window_follows_the_account(
-    window, server_demo: ServerAddress, settings, demo_project: Path, monkeypatch
+    window, server_demo: ServerAddress, settings, demo_source: Path, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import copy_project
+
+    demo_file = copy_project(demo_source, tmp_path / "demo.rdp")
     from PySide6.QtWidgets import QMessageBox
 
     shown: list[str] = []
@@ -62,7 +65,7 @@ def test_an_expert_connects_and_the_window_follows_the_account(
     assert settings.recent_projects == []
 
     # A project file afterwards: the role drop-down is back.
-    assert window.open_project(str(demo_project))
+    assert window.open_project(str(demo_file))
     assert not window.role_box.isHidden() and "已登录" not in window.project_path.text()
     assert window.role == before
 

@@ -108,7 +108,11 @@ def ready_source(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return path
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+# The server's twin runs in the suite's PostgreSQL run (tests/backends.py).
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql_pass)],
+)
 def project(
     request: pytest.FixtureRequest,
     ready_source: Path,
