@@ -48,6 +48,18 @@ def register(commands: Any) -> None:
     create.add_argument("--json", action="store_true", help=_("print JSON"))
     create.set_defaults(handler=run_create)
 
+    upgrade = actions.add_parser(
+        "upgrade",
+        help=_(
+            "bring a project on a server up to this version (schema, grants, row policies), "
+            "as its administrator"
+        ),
+    )
+    upgrade.add_argument(
+        "server", help=_("the project's database, as the administrator who created it")
+    )
+    upgrade.set_defaults(handler=run_upgrade)
+
     user = actions.add_parser("user", help=_("the accounts of a project on a server"))
     user_actions = user.add_subparsers(dest="user_action", metavar=_("ACTION"), required=True)
     project_help = _("the project's database, as a role that may create roles")
@@ -104,6 +116,34 @@ def run_create(args: argparse.Namespace) -> int:
         print_json({"url": made.url, "database": made.database, "groups": list(made.groups)})
     else:
         print(describe(made))
+    return 0
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    """Bring a project on a server up to this version."""
+    from review_desk.server.create import ServerError, upgrade_server_project
+    from review_desk.storage.database import shown_location
+
+    try:
+        upgraded_from = upgrade_server_project(args.server)
+    except ServerError as error:
+        raise CommandError(str(error)) from error
+    where = shown_location(args.server)
+    if upgraded_from is None:
+        print(
+            tr(
+                "{location}: the schema was current; grants and row policies renewed.",
+                location=where,
+            )
+        )
+    else:
+        print(
+            tr(
+                "{location}: upgraded from schema {revision}; grants and row policies renewed.",
+                location=where,
+                revision=upgraded_from,
+            )
+        )
     return 0
 
 

@@ -151,6 +151,36 @@ def create_server_project(
     return ServerProject(url=url, database=database, groups=groups)
 
 
+def upgrade_server_project(project_url: str) -> str | None:
+    """Bring the project at ``project_url`` up to this version of Review Desk, as the
+    owner of its database (the administrator who ran ``server create``): the schema by
+    the same migrations as a file, then the groups' grants, the row policies, the audit
+    actor check and the change notices again, so that what the new version added (a
+    table, a policy) is covered too. Safe to run again. Returns the revision upgraded
+    from, None when the schema was current already."""
+    from review_desk.storage.database import ProjectOpenError, open_database
+
+    database = make_url(project_url).database or ""
+    if not database.startswith("rd_"):
+        raise ServerError(
+            tr("{database} is not a project database made by server create.", database=database)
+        )
+    try:
+        opened = open_database(project_url)
+    except ProjectOpenError as error:
+        raise ServerError(str(error)) from error
+    try:
+        with opened.engine.begin() as connection:
+            _grant(connection, database.removeprefix("rd_"))
+            permissions.apply(connection)
+            notify.install(connection)
+    except sa.exc.DBAPIError as error:
+        raise refusal(error, ServerError) from error
+    finally:
+        opened.engine.dispose()
+    return opened.upgraded_from
+
+
 def _grant(connection: sa.Connection, key: str) -> None:
     """The groups' table permissions. Everyone reads and appends to the audit log;
     nobody updates or deletes an audit entry (a trigger refuses it too); the committee

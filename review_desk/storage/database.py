@@ -152,6 +152,16 @@ def _postgresql_settings(url: str, *, read_only: bool) -> dict[str, str]:
     return {"options": " ".join(o for o in options if o)}
 
 
+def _server_upgrade_needed(location: Path | str) -> ProjectOpenError:
+    return ProjectOpenError(
+        tr(
+            "The project on the server {location} was made by an earlier version of Review "
+            "Desk; its administrator must first run: review-desk server upgrade URL",
+            location=shown_location(location),
+        )
+    )
+
+
 def _not_a_project(path: Path | str) -> ProjectOpenError:
     return ProjectOpenError(
         code="project.not_ours", template=N_("{path} is not a Review Desk project file."), path=path
@@ -423,6 +433,9 @@ def open_database(
             )
         )
     if read_only:
+        if path is None and revision != HEAD_REVISION:  # a file was refused above
+            engine.dispose()
+            raise _server_upgrade_needed(location)
         return OpenedDatabase(engine, url, None, None)
     backup = None
     try:
@@ -435,5 +448,8 @@ def open_database(
             _mark_as_project(engine)
     except (DBAPIError, sqlite3.Error, OSError) as exc:
         engine.dispose()
+        if path is None and getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501":
+            # A person's account may not change the schema of a project on a server.
+            raise _server_upgrade_needed(location) from exc
         raise ProjectOpenError(describe_database_error(exc, location)) from exc
     return OpenedDatabase(engine, url, revision if revision != HEAD_REVISION else None, backup)

@@ -98,3 +98,54 @@ def test_each_group_can_do_only_what_its_grants_allow(pg_cluster: Cluster) -> No
         assert not attempt(user, "UPDATE audit_log SET actor = 'someone'")
         assert not attempt(user, "DELETE FROM audit_log")
     assert attempt("wang_committee", final)
+
+
+def test_a_project_of_an_earlier_version_is_upgraded_by_its_administrator(
+    pg_cluster: Cluster,
+) -> None:
+    """A new version of Review Desk adds a migration, a table, a row policy: a person's
+    account cannot change the schema and is told who must; ``server upgrade`` (as the
+    administrator) brings the schema, the grants and the policies up to date."""
+    from review_desk.storage.database import HEAD_REVISION, KNOWN_REVISIONS, make_engine, migrate
+
+    made = run_cli(
+        "server", "create", pg_cluster.url(), "--project", "sxold", "--name", "旧版", "--json"
+    )
+    assert made.returncode == 0, made.stderr
+    url = json.loads(made.stdout)["url"]
+    _login(pg_cluster, "sxold.agency", "rd_sxold_agency")
+    previous = KNOWN_REVISIONS[-2]
+    owner = make_engine(url)
+    try:
+        migrate(owner, previous, down=True)  # as an earlier version left it
+        with owner.begin() as c:
+            c.execute(sa.text("DROP POLICY rd_rows ON score_sheet"))
+            c.execute(sa.text("DROP TRIGGER audit_log_actor ON audit_log"))
+            c.execute(sa.text("CREATE TABLE added_later (id integer PRIMARY KEY)"))
+    finally:
+        owner.dispose()
+    agency = pg_cluster.url("rd_sxold", "sxold.agency", "pw-sxold.agency")
+    refused = run_cli("project", "info", agency)
+    assert refused.returncode == 2 and "server upgrade" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    done = run_cli("server", "upgrade", url)
+    assert done.returncode == 0, done.stderr
+    assert previous in done.stdout
+    owner = sa.create_engine(url)
+    try:
+        with owner.connect() as c:
+            assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == (
+                HEAD_REVISION
+            )
+            policies = c.execute(sa.text("SELECT tablename FROM pg_policies")).scalars().all()
+            assert "score_sheet" in policies
+            trigger = "SELECT 1 FROM pg_trigger WHERE tgname = 'audit_log_actor'"
+            assert c.execute(sa.text(trigger)).scalar() == 1
+            may = "SELECT has_table_privilege('rd_sxold_agency', 'added_later', 'INSERT')"
+            assert c.execute(sa.text(may)).scalar() is True
+    finally:
+        owner.dispose()
+    opened = run_cli("project", "info", agency)
+    assert opened.returncode == 0, opened.stderr
+    assert run_cli("server", "upgrade", url).returncode == 0  # again: nothing to do
