@@ -390,6 +390,20 @@ def _check(row: m.ExpertDraw, entries: list[m.AuditLog]) -> DrawCheck:
     return check
 
 
+def check_draw(project: Project, draw_id: int) -> DrawCheck:
+    """Recompute one draw from its record and compare it with its audit entries."""
+    with project.reading() as session:
+        row = session.get(m.ExpertDraw, draw_id)
+        if row is None:
+            raise DrawError(tr("No draw {id}.", id=draw_id))
+        entries = session.scalars(
+            select(m.AuditLog)
+            .where(m.AuditLog.entity == ENTITY, m.AuditLog.entity_id == str(draw_id))
+            .order_by(m.AuditLog.id)
+        ).all()
+        return _check(row, list(entries))
+
+
 def verify(project: Project) -> tuple[list[DrawCheck], audit.ChainReport]:
     """Recompute every draw from its record and compare it with its audit entries; the
     audit chain's own check, which the entries rely on, comes with it."""

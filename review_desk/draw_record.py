@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 
 from review_desk.documents.pdf_fonts import CHINESE_FONT, register_chinese_font
-from review_desk.draw import DrawResult, draw
+from review_desk.draw import DrawResult, check_draw, draw
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.storage import models as m
@@ -62,6 +62,15 @@ def write_draw_record(project: Project, draw_id: int, target: Path) -> None:
 
     result = draw(project, draw_id)
     facts = _facts(project, result)
+    check = check_draw(project, draw_id)
+    verified = (
+        _("Recomputed when printed: the draw matches its record and the audit log.")
+        if check.matches
+        else tr(
+            "Recomputed when printed: the draw does NOT match: {problems}",
+            problems="；".join(check.problems),
+        )
+    )
     register_chinese_font()
     title = ParagraphStyle(
         "title", fontName=CHINESE_FONT, fontSize=18, leading=28, alignment=TA_CENTER
@@ -153,6 +162,7 @@ def write_draw_record(project: Project, draw_id: int, target: Path) -> None:
                 entries=", ".join(f"{i} {a}" for i, a in facts.entries),
             )
         ),
+        para(verified),
         Spacer(1, 14 * mm),
         table(
             [

@@ -10,6 +10,7 @@ import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -309,7 +310,7 @@ def test_refusals_are_filled_from_the_alternates_in_drawn_order(
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 2000
 
 
-def _draw_once(project_path: Path) -> dict[str, object]:
+def _draw_once(project_path: Path) -> dict[str, Any]:
     run = run_cli(
         "draw", "run", str(project_path), "--direction", "7", "--experts", "4",
         "--alternates", "2", "--public-value", "361", "--json", module="review_desk",
@@ -331,12 +332,14 @@ def test_verify_names_a_draw_whose_public_value_was_edited(pooled: Path) -> None
     assert verified.returncode == 1
     assert f"Draw {result['id']}" in verified.stdout or f"抽取 {result['id']}" in verified.stdout
     assert "public value" in verified.stdout or "公开随机值" in verified.stdout
+    with Project(pooled) as project:
+        assert not draw.check_draw(project, int(result["id"])).matches
 
 
 def test_verify_names_a_draw_whose_result_was_edited(pooled: Path) -> None:
     result = _draw_once(pooled)
-    selected = list(result["selected"])  # type: ignore[call-overload]
-    swapped = json.dumps([*selected[1:], result["alternates"][0]])  # type: ignore[index]
+    selected = list(result["selected"])
+    swapped = json.dumps([*selected[1:], result["alternates"][0]])
     with raw_sql(pooled) as connection:
         cast = "CAST(:v AS json)" if connection.dialect.name == "postgresql" else ":v"
         connection.execute(
