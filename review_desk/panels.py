@@ -1,164 +1,25 @@
 """Experts, panels and assignments: the roster imported from Excel, panels with a
 leader covering directions, bulk assignment of a panel's dossiers to its members with
-each expert's load, and recusals (回避) declared or detected from organisations."""
+each expert's load, and recusals (回避) declared or detected by the conflict rules."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
-from review_desk.intake.bounded_read import FileRefused, first_sheet_rows, run_limited
-from review_desk.intake.register_reader import RegisterReadError, cell_text
-from review_desk.intake.text_normalize import fold
+from review_desk.pool import ROSTER_HEADERS, RosterImport, RosterIssue
+from review_desk.pool import import_pool as import_roster
 from review_desk.project import Project
 from review_desk.storage import models as m
 
-ROSTER_HEADERS = {
-    "name": ("姓名", "专家姓名", "名字"),
-    "organisation": ("工作单位", "单位", "所在单位"),
-    "field": ("专业领域", "研究领域", "领域", "专业"),
-    "phone": ("电话", "联系电话", "手机", "手机号"),
-    "email": ("邮箱", "电子邮箱", "email", "e-mail"),
-}
-_PHONE = re.compile(r"^\+?[\d\- ()]{7,20}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+__all__ = ["ROSTER_HEADERS", "RosterImport", "RosterIssue", "import_roster"]
 
 
 class PanelError(UserError):
     """An action on experts or panels that cannot be done; the message is for the user."""
-
-
-@dataclass(frozen=True)
-class RosterIssue:
-    """A problem in one row of a roster."""
-
-    row: int
-    column: str
-    value: str
-    problem: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the issue as plain JSON-ready data."""
-        return {
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "problem": self.problem,
-        }
-
-
-@dataclass
-class RosterImport:
-    """What importing a roster did."""
-
-    issues: list[RosterIssue] = field(default_factory=list)
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    stored: bool = False
-
-
-def _roster_rows(path: Path) -> list[list[Any]]:
-    """Read a roster in a worker process limited in time and memory."""
-    if not path.is_file():
-        raise PanelError(tr("File not found: {path}", path=path))
-    try:
-        return run_limited(first_sheet_rows, path, file=path.name)
-    except (FileRefused, RegisterReadError) as error:
-        raise PanelError(str(error)) from error
-
-
-def import_roster(
-    project: Project, path: Path, *, actor: str = "agency", clock: Clock = utc_now
-) -> RosterImport:
-    """Import experts (name, organisation, field, phone, email); nothing is stored
-    while any row has a problem. Experts are matched by name and organisation."""
-    rows = _roster_rows(path)
-    names = {fold(h).lower(): key for key, headers in ROSTER_HEADERS.items() for h in headers}
-    header_index, columns = None, {}
-    for index, row in enumerate(rows[:20]):
-        found = {
-            names[fold(str(v)).lower()]: c
-            for c, v in enumerate(row)
-            if v is not None and fold(str(v)).lower() in names
-        }
-        if "name" in found and "organisation" in found:
-            header_index, columns = index, found
-            break
-    if header_index is None:
-        raise PanelError(_("No header row with 姓名 and 工作单位 found in the roster."))
-    result = RosterImport()
-    people: list[dict[str, str]] = []
-    seen: dict[tuple[str, str], int] = {}
-    for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        values = {k: cell_text(row[c]) if c < len(row) else "" for k, c in columns.items()}
-        if not any(values.values()):
-            continue
-        for key in ("name", "organisation"):
-            if not values.get(key):
-                result.issues.append(RosterIssue(number, ROSTER_HEADERS[key][0], "", _("empty")))
-        phone, email = values.get("phone", ""), values.get("email", "")
-        if phone and not _PHONE.match(fold(phone)):
-            result.issues.append(RosterIssue(number, "电话", phone, _("not a phone number")))
-        if email and not _EMAIL.match(email):
-            result.issues.append(RosterIssue(number, "邮箱", email, _("not an e-mail address")))
-        identity = (fold(values.get("name", "")), fold(values.get("organisation", "")))
-        if identity in seen:
-            result.issues.append(
-                RosterIssue(
-                    number,
-                    "姓名",
-                    values.get("name", ""),
-                    tr("the same expert as row {row}", row=seen[identity]),
-                )
-            )
-        seen[identity] = number
-        people.append(values)
-    if result.issues:
-        return result
-    with project.transaction() as session:
-        existing = {
-            (fold(e.name), fold(e.organisation)): e for e in session.scalars(select(m.Expert))
-        }
-        for values in people:
-            fields = {
-                "name": values["name"],
-                "organisation": values["organisation"],
-                "field": values.get("field", ""),
-                "phone": values.get("phone", ""),
-                "email": values.get("email", ""),
-            }
-            expert = existing.get((fold(values["name"]), fold(values["organisation"])))
-            if expert is None:
-                session.add(m.Expert(**fields))
-                result.added += 1
-            elif any(getattr(expert, k) != v for k, v in fields.items()):
-                for k, v in fields.items():
-                    setattr(expert, k, v)
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        if result.added or result.updated:
-            audit.record(
-                session,
-                actor=actor,
-                action="roster.import",
-                entity="expert",
-                entity_id=path.name,
-                after={"added": result.added, "updated": result.updated},
-                clock=clock,
-            )
-    result.stored = True
-    return result
 
 
 def create_panel(
@@ -224,54 +85,13 @@ def find_panel(project: Project, key: str) -> int:
     return int(found)
 
 
-def _parties(dossier: m.Dossier) -> set[str]:
-    return {fold(dossier.lead_applicant.name)} | {fold(p.applicant.name) for p in dossier.partners}
-
-
 def detect_conflicts(project: Project, *, actor: str = "agency", clock: Clock = utc_now) -> int:
-    """Record a recusal wherever an expert's organisation takes part in a dossier (lead
-    applicant or partner), dropping that assignment; return how many were found."""
-    found = 0
-    with project.transaction() as session:
-        experts = session.scalars(select(m.Expert)).all()
-        dossiers = session.scalars(
-            select(m.Dossier).options(
-                selectinload(m.Dossier.lead_applicant),
-                selectinload(m.Dossier.partners).selectinload(m.DossierPartner.applicant),
-            )
-        ).all()
-        recused = {(r.expert_id, r.dossier_id) for r in session.scalars(select(m.Recusal))}
-        for dossier in dossiers:
-            parties = _parties(dossier)
-            for expert in experts:
-                if fold(expert.organisation) not in parties or (expert.id, dossier.id) in recused:
-                    continue
-                session.add(
-                    m.Recusal(
-                        expert_id=expert.id,
-                        dossier_id=dossier.id,
-                        reason=f"专家所在单位“{expert.organisation}”为该申报的参与主体。",
-                        source="detected",
-                        declared_at=clock(),
-                    )
-                )
-                for a in session.scalars(
-                    select(m.Assignment).where(
-                        m.Assignment.expert_id == expert.id, m.Assignment.dossier_id == dossier.id
-                    )
-                ):
-                    session.delete(a)
-                found += 1
-        if found:
-            audit.record(
-                session,
-                actor=actor,
-                action="recusal.detect",
-                entity="recusal",
-                after={"found": found},
-                clock=clock,
-            )
-    return found
+    """Record a recusal wherever the project's conflict rules catch an expert–dossier
+    pair (review_desk.conflicts), dropping that assignment; return how many pairs."""
+    from review_desk.conflicts import record_conflicts
+
+    found = record_conflicts(project, actor=actor, clock=clock)
+    return len({(c.expert_id, c.dossier_id) for c in found})
 
 
 def declare_recusal(

@@ -17,6 +17,7 @@ from review_desk.cli import (
     audit_cmd,
     demo_cmd,
     directions_cmd,
+    draw_cmd,
     intake_cmd,
     package_cmd,
     panels_cmd,
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     intake_cmd.register(commands)
     rubric_cmd.register(commands)
     panels_cmd.register(commands)
+    draw_cmd.register(commands)
     sheets_cmd.register(commands)
     package_cmd.register(commands)
     rank_cmd.register(commands)

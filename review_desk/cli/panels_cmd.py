@@ -9,6 +9,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from review_desk.cli import pool_cmd
 from review_desk.cli.common import CommandError, open_project, print_json
 from review_desk.i18n import _, tr
 
@@ -25,10 +26,10 @@ def _ids(text: str) -> list[int]:
 
 def register(commands: Any) -> None:
     """Add the subcommands to the parser."""
-    experts = commands.add_parser("experts", help=_("the expert roster (专家名单)"))
+    experts = commands.add_parser("experts", help=_("the expert pool (专家库)"))
     actions = experts.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
     imports = actions.add_parser(
-        "import", help=_("import the roster (.xlsx or .csv; see template roster)")
+        "import", help=_("import experts into the pool (.xlsx or .csv; see experts template)")
     )
     imports.add_argument("project", help=_("project file"))
     imports.add_argument("roster", help=_("the roster file"))
@@ -40,6 +41,7 @@ def register(commands: Any) -> None:
     listing.add_argument("project", help=_("project file"))
     listing.add_argument("--json", action="store_true", help=_("print JSON"))
     listing.set_defaults(handler=run_experts_list)
+    pool_cmd.register(actions)
 
     panels = commands.add_parser("panels", help=_("expert panels (专家组)"))
     actions = panels.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
@@ -112,8 +114,10 @@ def run_experts_import(args: argparse.Namespace) -> int:
         for issue in result.issues:
             print(
                 tr(
-                    "row {row} {column}「{value}」: {problem}",
+                    "sheet {sheet} row {row} column {letter} {column}「{value}」: {problem}",
+                    sheet=issue.sheet,
                     row=issue.row,
+                    letter=issue.letter,
                     column=issue.column,
                     value=issue.value,
                     problem=issue.problem,
@@ -142,21 +146,38 @@ def run_experts_import(args: argparse.Namespace) -> int:
 def run_experts_list(args: argparse.Namespace) -> int:
     """Print the experts with their ids, panels and loads."""
     from review_desk import queries
+    from review_desk.pool import pool
 
     with open_project(args.project, write=False) as project:
         rows = queries.experts(project)
+        kept = {e.id: e for e in pool(project)}
     if args.json:
-        print_json([dataclasses.asdict(r) for r in rows])
+        print_json(
+            [
+                {**dataclasses.asdict(kept[r.id]), **dataclasses.asdict(r)}
+                if r.id in kept
+                else dataclasses.asdict(r)
+                for r in rows
+            ]
+        )
         return 0
     if not rows:
         print(_("No experts yet: import the roster with experts import."))
         return 0
-    print(_("id  name  organisation  field  panels  assigned/recused/submitted"))
+    print(
+        _(
+            "id  name  organisation  city  title  field  directions  panels  "
+            "assigned/recused/submitted"
+        )
+    )
     for r in rows:
         panels = _(", ").join(r.panels) or "—"
+        e = kept.get(r.id)
+        where = f"{e.city or '—'}  {e.title or '—'}" if e else "—  —"
+        directions = "、".join(str(d) for d in e.directions) if e and e.directions else "—"
         print(
-            f"{r.id:>3}  {r.name}  {r.organisation}  {r.field or '—'}  {panels}  "
-            f"{r.assigned}/{r.recused}/{r.submitted}"
+            f"{r.id:>3}  {r.name}  {r.organisation}  {where}  {r.field or '—'}  {directions}  "
+            f"{panels}  {r.assigned}/{r.recused}/{r.submitted}"
         )
     return 0
 

@@ -306,13 +306,19 @@ def read_text(path: Path, *, max_mb: int = MAX_TEXT_MB, max_line: int = MAX_LINE
 def first_sheet_rows(path: Path) -> list[list[Any]]:
     """Return the rows of a CSV file or of a workbook's first sheet (each row up to its
     last value), read with the limits above: a worker's function (rosters)."""
+    return first_sheet(path)[1]
+
+
+def first_sheet(path: Path) -> tuple[str, list[list[Any]]]:
+    """Return the name of a workbook's first sheet (a CSV file's name) and its rows, as
+    :func:`first_sheet_rows` does: a worker's function (the expert pool)."""
     if path.suffix.lower() in (".csv", ".txt"):
         import csv
         import io
 
-        return [list(r) for r in csv.reader(io.StringIO(read_text(path)))]
+        return path.name, [list(r) for r in csv.reader(io.StringIO(read_text(path)))]
     sheets = read_xlsx_sheets(path, first_only=True)
-    return sheets[0].rows if sheets else []
+    return (sheets[0].title, sheets[0].rows) if sheets else (path.name, [])
 
 
 def named_sheets_rows(path: Path, names: list[str]) -> dict[str, list[list[Any]]]:

@@ -32,7 +32,7 @@ class RosterColumn:
     hint: str
 
 
-# The headers are the first spelling of each column in ``panels.ROSTER_HEADERS``.
+# The headers are the first spelling of each column in ``pool.ROSTER_HEADERS``.
 COLUMNS = (
     RosterColumn("seq", "序号", False, 6, "可不填。"),
     RosterColumn("name", "姓名", True, 12, "专家姓名。同名专家以“姓名+工作单位”区分。"),
@@ -46,6 +46,38 @@ COLUMNS = (
     RosterColumn("field", "专业领域", False, 20, "如“新能源材料”“智能制造”。"),
     RosterColumn("phone", "电话", False, 16, "手机或座机（如 0351-7010000），请保持文本格式。"),
     RosterColumn("email", "邮箱", False, 28, "电子邮箱，如 name@example.cn。"),
+    RosterColumn("city", "所在城市", False, 12, "如“太原市”。项目启用同城回避时使用。"),
+    RosterColumn("title", "职称", False, 12, "如“教授”“正高级工程师”。"),
+    RosterColumn(
+        "directions",
+        "评审方向",
+        False,
+        16,
+        "《通知》附件1的产业方向编号，多个用顿号分隔，如“7、12”。随机抽取按此筛选。",
+    ),
+    RosterColumn("majors", "对应专业", False, 20, "专业名称，多个用顿号分隔。"),
+    RosterColumn(
+        "availability",
+        "可参加批次",
+        False,
+        16,
+        "可参加的评审批次名称，多个用顿号分隔；不填表示均可。",
+    ),
+    RosterColumn("past_rounds", "参评经历", False, 16, "曾参加评审的批次，多个用顿号分隔。"),
+    RosterColumn(
+        "relations",
+        "关联单位或人员",
+        False,
+        24,
+        "专家声明存在关联关系、需要回避的单位或人员，多个用顿号分隔。",
+    ),
+    RosterColumn(
+        "past_employers",
+        "曾任职单位",
+        False,
+        24,
+        "格式“单位（离职年份）”，多个用顿号分隔，如“山西大学（2022）”。近年任职的单位按规则回避。",
+    ),
 )
 
 
@@ -109,6 +141,9 @@ def write_roster(path: Path, rows: Sequence[dict[str, str]] = ()) -> None:
     notes["A5"] = (
         "再次导入同一名单不会重复建档：姓名和工作单位相同的专家视为同一人，其余信息按新名单更新。"
         "导入命令：review-desk experts import 项目.rdp 专家名单.xlsx。"
+        "所在城市、评审方向、对应专业、可参加批次、参评经历、关联单位或人员、曾任职单位为专家库信息："
+        "随机抽取按评审方向和专业筛选、按可参加批次排除，回避规则读取工作单位、关联单位或人员、"
+        "曾任职单位和所在城市。名单中没有的列，导入时保留专家库中已有的内容。"
     )
     list_columns(notes, COLUMNS)
     workbook.active = 0

@@ -61,6 +61,8 @@ TABLE_CHANGES: dict[str, Changes] = {
     "formal_override": Changes(formal_review=True),
     "expert": Changes(experts=True),
     "panel": Changes(experts=True),
+    "conflict_rule": Changes(experts=True),
+    "expert_draw": Changes(experts=True),
     "panel_member": Changes(experts=True),
     "panel_direction": Changes(experts=True),
     # Assignments and recusals also decide which dossiers an expert's login sees.

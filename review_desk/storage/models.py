@@ -46,6 +46,8 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime(),
         dict[str, Any]: JSON,
         list[str]: JSON,
+        list[int]: JSON,
+        list[dict[str, Any]]: JSON,
     }
 
 
@@ -245,6 +247,56 @@ class Expert(Base):
     phone: Mapped[str] = mapped_column(String(30), default="")
     email: Mapped[str] = mapped_column(String(100), default="")
     public_key: Mapped[str | None] = mapped_column(Text)
+    # The pool (专家库, review_desk.pool): kept beyond one round.
+    city: Mapped[str] = mapped_column(String, default="")
+    title: Mapped[str] = mapped_column(String, default="")
+    # The notice's directions by number, and majors (专业) by name.
+    directions: Mapped[list[int]] = mapped_column(JSON, default=list)
+    majors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The rounds the expert can take part in (empty: any), and those already served.
+    availability: Mapped[list[str]] = mapped_column(JSON, default=list)
+    past_rounds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Organisations or persons the expert declared a relation with.
+    relations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Earlier employers: [{"organisation": ..., "until": year}, ...].
+    past_employers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class ConflictRule(Base):
+    """A project's setting of a conflict rule (回避规则, review_desk.conflicts): on or
+    off, its number of years where it has one, and the reason it states. A rule with no
+    row has its default setting."""
+
+    __tablename__ = "conflict_rule"
+
+    rule: Mapped[str] = mapped_column(String, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    years: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ExpertDraw(Base):
+    """A random draw of experts (随机抽取, review_desk.draw): its inputs (the parameters,
+    the eligible pool's snapshot, the conflict rules, the supervisor's public value),
+    their hashes and the seed, the drawn experts and alternates in drawn order, and the
+    refusals with their replacements. ``draw verify`` recomputes it from this row and
+    the audit log's entries."""
+
+    __tablename__ = "expert_draw"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawn_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pool: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    public_value: Mapped[str] = mapped_column(Text)
+    hashes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seed: Mapped[str] = mapped_column(String)
+    selected: Mapped[list[int]] = mapped_column(JSON)
+    alternates: Mapped[list[int]] = mapped_column(JSON)
+    # [{"expert": id, "reason": ..., "replacement": id or None, "at": iso time}, ...]
+    refusals: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
 class Panel(Base):
