@@ -402,6 +402,8 @@ def _solve(problem: AssignmentProblem, groups: _Groups, q: float | None) -> Floa
     group_of = groups.of_dossier[problem.pair_dossier[columns]]
     size = groups.size[group_of].astype(np.float64)
     n = len(columns)
+    if n == 0:  # nothing to choose (the counts have checked that nothing is needed)
+        return np.zeros(len(problem.pair_cost))
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, n_groups + n_experts
     lp.col_cost_ = problem.pair_cost[columns]
@@ -467,7 +469,7 @@ class AssignmentReason(StrEnum):
     COSTLIER = "costlier"  # chosen_cost: the highest cost among the chosen
     TIE = "tie"  # same cost as a chosen one: either would do
     EXPERT_FULL = "expert_full"  # cheaper, but the expert is at its maximum load
-    CHOSEN_AT_MINIMUM = "chosen_at_minimum"  # cheaper, but those it would replace need
+    OTHERS_AT_MINIMUM = "others_at_minimum"  # cheaper, but those it would replace need
     # their minimum: others (them)
     DRAWN = "drawn"  # randomized: probability (the pair's marginal)
     NOT_DRAWN = "not_drawn"  # randomized: probability
@@ -563,7 +565,7 @@ class Assignment:
             return Reason(AssignmentReason.EXPERT_FULL, base)
         if all(at_min[j] for j in dearer):
             return Reason(
-                AssignmentReason.CHOSEN_AT_MINIMUM,
+                AssignmentReason.OTHERS_AT_MINIMUM,
                 {**base, "others": tuple(names[j] for j in dearer)},
             )
         raise RuntimeError("the assignment is not optimal: a cheaper candidate could swap in")
