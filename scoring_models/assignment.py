@@ -1,0 +1,701 @@
+"""Assigning experts to dossiers (issue 16): exact minimum cost, and randomized with a
+cap on every pair's probability.
+
+The caller states the problem (:class:`AssignmentProblem`): the experts with their load
+range [``load_min``, ``load_max``], the dossiers with the number ``k`` of experts each
+needs, and the allowed expert-dossier pairs with a cost each (for example 0 for a match
+of the field, more for a weaker match). A pair that is not given is forbidden: the
+caller leaves out conflicts and unfitting fields, and reports them itself.
+
+- :func:`assign` finds a minimum-cost assignment: every dossier gets exactly ``k``
+  distinct experts, every expert's load lies within its range, only allowed pairs are
+  used; or it raises :class:`Infeasible` saying why.
+- :func:`assign_randomized` (Jecmen et al., NeurIPS 2020) solves the same problem as a
+  linear programme with every pair's value capped at ``q``, then samples an assignment
+  whose probability of each pair is exactly that value (bipartite dependent rounding,
+  Gandhi et al., 2006): nobody is on a dossier with probability above ``q``.
+
+Both are linear programmes solved by HiGHS (``highspy``). The constraint matrix is that
+of a transportation problem, totally unimodular, so the simplex method's optimal vertex
+is integral when the bounds are. Dossiers with the same ``k`` and the same candidates at
+the same costs are solved as one group (the experts' counts in the group, each at most
+the group's size) and dealt out round-robin, which is exact and keeps the programme as
+small as the number of different candidate lists (``docs/assignment.md``).
+
+Each result explains itself: :meth:`Assignment.explain` gives, for every candidate of a
+dossier, whether it was chosen and why, as a :class:`~scoring_models.reasons.Reason`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+
+from scoring_models.reasons import Reason
+from scoring_models.rubric import N_
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_TOLERANCE = 1e-7  # a solver's value this close to an integer is that integer
+_COST_TOLERANCE = 1e-6  # costs closer than this (relative to the largest) are equal
+
+
+# --------------------------------------------------------------------------- the input
+
+
+@dataclass(frozen=True)
+class Expert:
+    """An expert who may be assigned between ``load_min`` and ``load_max`` dossiers."""
+
+    id: Hashable
+    load_min: int = 0
+    load_max: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """A dossier that needs exactly ``k`` distinct experts."""
+
+    id: Hashable
+    k: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An allowed pair: ``expert`` may review ``dossier`` at ``cost`` (lower is better)."""
+
+    expert: Hashable
+    dossier: Hashable
+    cost: float = 0.0
+
+
+def _ints(values: Any) -> IntArray:
+    return np.ascontiguousarray(values, dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class AssignmentProblem:
+    """The problem as arrays (built from dataclasses by :meth:`build`, or directly by a
+    caller with many pairs). Experts and dossiers are numbered by their position in
+    ``expert_ids`` and ``dossier_ids``; pair ``i`` is expert ``pair_expert[i]`` on
+    dossier ``pair_dossier[i]`` at ``pair_cost[i]``. The pairs are kept sorted by
+    dossier, then expert (the constructor sorts them); a duplicate pair is an error."""
+
+    expert_ids: tuple[Hashable, ...]
+    load_min: IntArray
+    load_max: IntArray
+    dossier_ids: tuple[Hashable, ...]
+    k: IntArray
+    pair_expert: IntArray
+    pair_dossier: IntArray
+    pair_cost: FloatArray
+    dossier_start: IntArray = field(init=False, repr=False)  # dossier d's pairs: a slice
+
+    def __post_init__(self) -> None:
+        n_experts, n_dossiers = len(self.expert_ids), len(self.dossier_ids)
+        load_min, load_max, k = _ints(self.load_min), _ints(self.load_max), _ints(self.k)
+        experts, dossiers = _ints(self.pair_expert), _ints(self.pair_dossier)
+        cost = np.ascontiguousarray(self.pair_cost, dtype=np.float64)
+        if load_min.shape != (n_experts,) or load_max.shape != (n_experts,):
+            raise ValueError("one load_min and one load_max per expert")
+        if k.shape != (n_dossiers,):
+            raise ValueError("one k per dossier")
+        if not experts.shape == dossiers.shape == cost.shape or experts.ndim != 1:
+            raise ValueError("pair_expert, pair_dossier and pair_cost differ in length")
+        if (load_min < 0).any() or (load_min > load_max).any() or (k < 0).any():
+            raise ValueError("loads must satisfy 0 <= load_min <= load_max, and k >= 0")
+        if len(experts) and not (
+            0 <= experts.min() <= experts.max() < n_experts
+            and 0 <= dossiers.min() <= dossiers.max() < n_dossiers
+        ):
+            raise ValueError("a pair names an expert or a dossier out of range")
+        if not np.isfinite(cost).all():
+            raise ValueError("every cost must be a finite number")
+        key = dossiers * n_experts + experts  # one sort key: faster than a lexsort
+        order = np.argsort(key)
+        experts, dossiers, cost = experts[order], dossiers[order], cost[order]
+        same = np.nonzero(np.diff(key[order]) == 0)[0]
+        if len(same):
+            i = int(same[0])
+            raise ValueError(
+                f"the pair of expert {self.expert_ids[experts[i]]!r} and dossier "
+                f"{self.dossier_ids[dossiers[i]]!r} is given twice"
+            )
+        start = np.searchsorted(dossiers, np.arange(n_dossiers + 1)).astype(np.int64)
+        for name, value in (
+            ("expert_ids", tuple(self.expert_ids)),
+            ("dossier_ids", tuple(self.dossier_ids)),
+            ("load_min", load_min),
+            ("load_max", load_max),
+            ("k", k),
+            ("pair_expert", experts),
+            ("pair_dossier", dossiers),
+            ("pair_cost", cost),
+            ("dossier_start", start),
+        ):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def build(
+        cls,
+        experts: Iterable[Expert],
+        dossiers: Iterable[Dossier],
+        candidates: Iterable[Candidate],
+    ) -> AssignmentProblem:
+        """The problem from dataclasses; a candidate naming an unknown expert or dossier
+        is an error."""
+        experts, dossiers = list(experts), list(dossiers)
+        expert_at = {e.id: i for i, e in enumerate(experts)}
+        dossier_at = {d.id: i for i, d in enumerate(dossiers)}
+        if len(expert_at) < len(experts) or len(dossier_at) < len(dossiers):
+            raise ValueError("expert and dossier ids must be unique")
+        pairs = list(candidates)
+        try:
+            pair_expert = [expert_at[c.expert] for c in pairs]
+            pair_dossier = [dossier_at[c.dossier] for c in pairs]
+        except KeyError as unknown:
+            raise ValueError(f"a candidate names an unknown id: {unknown}") from None
+        return cls(
+            tuple(e.id for e in experts),
+            _ints([e.load_min for e in experts]),
+            _ints([e.load_max for e in experts]),
+            tuple(d.id for d in dossiers),
+            _ints([d.k for d in dossiers]),
+            _ints(pair_expert),
+            _ints(pair_dossier),
+            np.array([c.cost for c in pairs], dtype=np.float64),
+        )
+
+    def pairs_of(self, dossier: int) -> slice:
+        """The positions of dossier number ``dossier``'s pairs."""
+        return slice(int(self.dossier_start[dossier]), int(self.dossier_start[dossier + 1]))
+
+    def dossier_index(self, dossier_id: Hashable) -> int:
+        """The number of a dossier from its id."""
+        return self.dossier_ids.index(dossier_id)
+
+
+# --------------------------------------------------------------------------- infeasible
+
+
+class InfeasibleCause(StrEnum):
+    """Why no assignment exists; the values each cause carries are in brackets."""
+
+    TOO_FEW_CANDIDATES = "too_few_candidates"  # dossier, k, candidates
+    CAPPED_CANDIDATES = "capped_candidates"  # dossier, k, candidates, q
+    CAPACITY_TOO_SMALL = "capacity_too_small"  # needed, capacity
+    MINIMUMS_TOO_LARGE = "minimums_too_large"  # minimums, needed
+    MINIMUM_UNREACHABLE = "minimum_unreachable"  # expert, load_min, reachable
+    GROUP_TOO_SMALL = "group_too_small"  # dossiers, experts, needed, capacity
+    GROUP_MINIMUMS = "group_minimums"  # dossiers, experts, minimums, needed
+    NO_SOLUTION = "no_solution"  # (none)
+
+
+class Infeasible(ValueError):
+    """No assignment meets every constraint. ``cause`` says why, ``subject`` names the
+    dossier or expert at fault (``None`` for a cause about the whole), ``template`` and
+    ``values`` are the message for the application to translate."""
+
+    def __init__(
+        self, cause: InfeasibleCause, subject: Hashable, template: str, /, **values: Any
+    ) -> None:
+        super().__init__(template.format(**values))
+        self.cause, self.subject = cause, subject
+        self.template, self.values = template, values
+
+
+def _check_counts(problem: AssignmentProblem, q: float | None) -> None:
+    """The causes found by counting: a dossier with too few candidates, too little
+    capacity in all, minimums above the need, an expert who cannot reach its minimum."""
+    cap = 1.0 if q is None else q
+    candidates = np.diff(problem.dossier_start)
+    short = np.nonzero(candidates * cap < problem.k - _TOLERANCE)[0]
+    if len(short):
+        d = int(short[0])
+        values = {"dossier": str(problem.dossier_ids[d]), "k": int(problem.k[d])}
+        if q is None or candidates[d] < problem.k[d]:
+            raise Infeasible(
+                InfeasibleCause.TOO_FEW_CANDIDATES,
+                problem.dossier_ids[d],
+                N_("dossier {dossier} needs {k} experts but has only {candidates} candidates"),
+                **values,
+                candidates=int(candidates[d]),
+            )
+        raise Infeasible(
+            InfeasibleCause.CAPPED_CANDIDATES,
+            problem.dossier_ids[d],
+            N_(
+                "dossier {dossier} needs {k} experts but its {candidates} candidates at a "
+                "probability of at most {q} each give fewer"
+            ),
+            **values,
+            candidates=int(candidates[d]),
+            q=q,
+        )
+    needed = int(problem.k.sum())
+    capacity, minimums = int(problem.load_max.sum()), int(problem.load_min.sum())
+    if capacity < needed:
+        raise Infeasible(
+            InfeasibleCause.CAPACITY_TOO_SMALL,
+            None,
+            N_("the dossiers need {needed} assignments but the experts can take only {capacity}"),
+            needed=needed,
+            capacity=capacity,
+        )
+    if minimums > needed:
+        raise Infeasible(
+            InfeasibleCause.MINIMUMS_TOO_LARGE,
+            None,
+            N_(
+                "the experts' minimum loads add up to {minimums} but the dossiers need "
+                "only {needed} assignments"
+            ),
+            minimums=minimums,
+            needed=needed,
+        )
+    reach = np.bincount(problem.pair_expert, minlength=len(problem.expert_ids)) * cap
+    low = np.nonzero(reach < problem.load_min - _TOLERANCE)[0]
+    if len(low):
+        e = int(low[0])
+        raise Infeasible(
+            InfeasibleCause.MINIMUM_UNREACHABLE,
+            problem.expert_ids[e],
+            N_("expert {expert} must take at least {load_min} dossiers but can reach {reachable}"),
+            expert=str(problem.expert_ids[e]),
+            load_min=int(problem.load_min[e]),
+            reachable=round(float(reach[e]), 6),
+        )
+
+
+def _components(problem: AssignmentProblem) -> IntArray:
+    """The connected component of every dossier and expert (dossiers first) in the graph
+    of the allowed pairs, by union-find with path halving."""
+    n_dossiers = len(problem.dossier_ids)
+    parent = list(range(n_dossiers + len(problem.expert_ids)))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for d, e in zip(problem.pair_dossier.tolist(), problem.pair_expert.tolist(), strict=True):
+        a, b = root(d), root(n_dossiers + e)
+        if a != b:
+            parent[a] = b
+    return _ints([root(x) for x in range(len(parent))])
+
+
+def _diagnose(problem: AssignmentProblem) -> Infeasible:
+    """Why the programme has no solution although the counts allow one: a group of
+    dossiers whose candidates (a connected part of the graph) cannot serve them, or
+    else the general cause."""
+    n_dossiers = len(problem.dossier_ids)
+    part = _components(problem)
+    for label in np.unique(part[:n_dossiers]):
+        dossiers = np.nonzero(part[:n_dossiers] == label)[0]
+        experts = np.nonzero(part[n_dossiers:] == label)[0]
+        needed = int(problem.k[dossiers].sum())
+        capacity = int(problem.load_max[experts].sum())
+        minimums = int(problem.load_min[experts].sum())
+        values = {"dossiers": len(dossiers), "experts": len(experts), "needed": needed}
+        if capacity < needed:
+            return Infeasible(
+                InfeasibleCause.GROUP_TOO_SMALL,
+                problem.dossier_ids[int(dossiers[0])],
+                N_(
+                    "{dossiers} dossiers share {experts} candidate experts: they need "
+                    "{needed} assignments but those experts can take only {capacity}"
+                ),
+                **values,
+                capacity=capacity,
+            )
+        if minimums > needed:
+            return Infeasible(
+                InfeasibleCause.GROUP_MINIMUMS,
+                problem.dossier_ids[int(dossiers[0])],
+                N_(
+                    "{dossiers} dossiers share {experts} candidate experts whose minimum "
+                    "loads add up to {minimums}, more than the {needed} assignments they need"
+                ),
+                **values,
+                minimums=minimums,
+            )
+    return Infeasible(
+        InfeasibleCause.NO_SOLUTION,
+        None,
+        N_(
+            "no assignment gives every dossier its experts within every expert's load "
+            "range (some dossiers compete for too few experts)"
+        ),
+    )
+
+
+# ------------------------------------------------------------------- the linear programme
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Dossiers with the same k and the same candidates at the same costs."""
+
+    of_dossier: IntArray  # each dossier's group
+    size: IntArray  # dossiers per group
+    first: IntArray  # each group's first dossier (its pairs stand for the group's)
+
+
+def _group(problem: AssignmentProblem) -> _Groups:
+    """Group the dossiers by their row of candidates (k, experts, costs)."""
+    seen: dict[bytes, int] = {}
+    of_dossier = np.empty(len(problem.dossier_ids), dtype=np.int64)
+    first: list[int] = []
+    experts, costs, start = problem.pair_expert, problem.pair_cost, problem.dossier_start
+    for d in range(len(problem.dossier_ids)):
+        a, b = start[d], start[d + 1]
+        key = b"%d:" % problem.k[d] + experts[a:b].tobytes() + costs[a:b].tobytes()
+        g = seen.setdefault(key, len(seen))
+        if g == len(first):
+            first.append(d)
+        of_dossier[d] = g
+    return _Groups(of_dossier, np.bincount(of_dossier, minlength=len(first)), _ints(first))
+
+
+def _quiet_solver() -> highspy.Highs:
+    """A HiGHS instance with its output off. The first one in a process prints a
+    banner on the standard output (file descriptor 1, from C++) before any option can be
+    set, which would mix with a command's own output: it is sent to the null device."""
+    try:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except (OSError, AttributeError, ValueError):  # no standard output (a GUI process)
+        saved = null = -1
+    try:
+        if saved >= 0:
+            os.dup2(null, 1)
+        solver = highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        if saved >= 0:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+    solver.setOptionValue("output_flag", False)
+    return solver
+
+
+def _solve(problem: AssignmentProblem, groups: _Groups, q: float | None) -> FloatArray | None:
+    """The optimal count of every (group, expert) pair, as values of the first dossier's
+    pairs of each group (``None`` if the programme has no solution)."""
+    n_groups, n_experts = len(groups.first), len(problem.expert_ids)
+    columns = np.concatenate(
+        [np.arange(problem.dossier_start[d], problem.dossier_start[d + 1]) for d in groups.first]
+        or [np.zeros(0, dtype=np.int64)]
+    )
+    group_of = groups.of_dossier[problem.pair_dossier[columns]]
+    size = groups.size[group_of].astype(np.float64)
+    n = len(columns)
+    if n == 0:  # nothing to choose (the counts have checked that nothing is needed)
+        return np.zeros(len(problem.pair_cost))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, n_groups + n_experts
+    lp.col_cost_ = problem.pair_cost[columns]
+    lp.col_lower_ = np.zeros(n)
+    lp.col_upper_ = size if q is None else size * q
+    need = (problem.k[groups.first] * groups.size).astype(np.float64)
+    lp.row_lower_ = np.concatenate([need, problem.load_min.astype(np.float64)])
+    lp.row_upper_ = np.concatenate([need, problem.load_max.astype(np.float64)])
+    index = np.empty(2 * n, dtype=np.int32)
+    index[0::2] = group_of
+    index[1::2] = n_groups + problem.pair_expert[columns]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.arange(0, 2 * n + 1, 2, dtype=np.int32)
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = np.ones(2 * n)
+    solver = _quiet_solver()
+    solver.setOptionValue("solver", "simplex")  # a vertex: integral when the bounds are
+    solver.setOptionValue("random_seed", 0)
+    solver.passModel(lp)
+    solver.run()
+    status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return None
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(
+            f"HiGHS stopped without an optimum: {solver.modelStatusToString(status)}"
+        )
+    values = np.zeros(len(problem.pair_cost))
+    values[columns] = np.clip(np.asarray(solver.getSolution().col_value), 0.0, None)
+    return values
+
+
+def _spread(problem: AssignmentProblem, groups: _Groups, counts: FloatArray) -> BoolArray:
+    """Deal every group's integral expert counts out to its dossiers round-robin: the
+    experts in order, each repeated its count, the i-th to the group's dossier i mod n.
+    A count is at most n, so no dossier gets an expert twice, and each gets exactly k."""
+    chosen = np.zeros(len(problem.pair_cost), dtype=bool)
+    members = np.argsort(groups.of_dossier, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(groups.size)])
+    key_all = problem.pair_dossier * len(problem.expert_ids) + problem.pair_expert
+    for g, d in enumerate(groups.first.tolist()):
+        span = problem.pairs_of(d)
+        repeat = np.rint(counts[span]).astype(np.int64)
+        if not repeat.any():
+            continue
+        dossiers = members[bounds[g] : bounds[g + 1]]
+        experts = np.repeat(problem.pair_expert[span], repeat)
+        to = dossiers[np.arange(len(experts)) % len(dossiers)]
+        chosen[np.searchsorted(key_all, to * len(problem.expert_ids) + experts)] = True
+    return chosen
+
+
+# ------------------------------------------------------------------------------ results
+
+
+class AssignmentReason(StrEnum):
+    """Why a candidate is or is not on a dossier; every reason carries ``cost``,
+    ``load``, ``load_min`` and ``load_max`` (the expert's), and those below more."""
+
+    CHOSEN_CHEAPEST = "chosen_cheapest"  # no candidate left out costs less
+    CHOSEN_CHEAPER_FULL = "chosen_cheaper_full"  # others: cheaper ones at their maximum
+    CHOSEN_FOR_MINIMUM = "chosen_for_minimum"  # others: cheaper ones; it needs its minimum
+    COSTLIER = "costlier"  # chosen_cost: the highest cost among the chosen
+    TIE = "tie"  # same cost as a chosen one: either would do
+    EXPERT_FULL = "expert_full"  # cheaper, but the expert is at its maximum load
+    OTHERS_AT_MINIMUM = "others_at_minimum"  # cheaper, but those it would replace need
+    # their minimum: others (them)
+    DRAWN = "drawn"  # randomized: probability (the pair's marginal)
+    NOT_DRAWN = "not_drawn"  # randomized: probability
+
+
+@dataclass(frozen=True)
+class PairExplanation:
+    """One candidate of a dossier in a result: chosen or not, and why."""
+
+    expert: Hashable
+    cost: float
+    chosen: bool
+    reason: Reason
+
+
+@dataclass(frozen=True, eq=False)
+class Assignment:
+    """A result: ``chosen[i]`` says whether the problem's pair ``i`` is assigned;
+    ``loads`` is every expert's number of dossiers, ``cost`` the total. A randomized
+    result also has the pairs' probabilities (``marginal``), ``q`` and ``seed``."""
+
+    problem: AssignmentProblem
+    chosen: BoolArray
+    loads: IntArray
+    cost: float
+    marginal: FloatArray | None = None
+    q: float | None = None
+    seed: int | None = None
+
+    def pairs(self) -> Iterator[tuple[Hashable, Hashable]]:
+        """Every assigned (dossier id, expert id), by dossier then expert."""
+        p = self.problem
+        for i in np.nonzero(self.chosen)[0].tolist():
+            yield p.dossier_ids[p.pair_dossier[i]], p.expert_ids[p.pair_expert[i]]
+
+    def experts_of(self, dossier_id: Hashable) -> tuple[Hashable, ...]:
+        """The experts assigned to a dossier, in the order of the problem's experts."""
+        span = self.problem.pairs_of(self.problem.dossier_index(dossier_id))
+        picked = self.problem.pair_expert[span][self.chosen[span]]
+        return tuple(self.problem.expert_ids[e] for e in picked.tolist())
+
+    def explain(self, dossier_id: Hashable) -> tuple[PairExplanation, ...]:
+        """Every candidate of a dossier, chosen or not, with the reason."""
+        p = self.problem
+        span = p.pairs_of(p.dossier_index(dossier_id))
+        experts, costs = p.pair_expert[span].tolist(), p.pair_cost[span].tolist()
+        chosen = self.chosen[span].tolist()
+        return tuple(
+            PairExplanation(
+                p.expert_ids[e],
+                c,
+                picked,
+                self._reason(i, experts, costs, chosen, span.start),
+            )
+            for i, (e, c, picked) in enumerate(zip(experts, costs, chosen, strict=True))
+        )
+
+    def _reason(
+        self, i: int, experts: list[int], costs: list[float], chosen: list[bool], offset: int
+    ) -> Reason:
+        p, e, cost = self.problem, experts[i], costs[i]
+        base: dict[str, Any] = {
+            "cost": cost,
+            "load": int(self.loads[e]),
+            "load_min": int(p.load_min[e]),
+            "load_max": int(p.load_max[e]),
+        }
+        if self.marginal is not None:
+            code = AssignmentReason.DRAWN if chosen[i] else AssignmentReason.NOT_DRAWN
+            return Reason(code, {**base, "probability": float(self.marginal[offset + i])})
+        tol = _COST_TOLERANCE * max(1.0, float(np.abs(p.pair_cost).max(initial=0.0)))
+        full = [self.loads[x] >= p.load_max[x] for x in experts]
+        at_min = [self.loads[x] <= p.load_min[x] for x in experts]
+        names = [str(p.expert_ids[x]) for x in experts]
+        if chosen[i]:
+            cheaper = [j for j, c in enumerate(costs) if not chosen[j] and c < cost - tol]
+            if not cheaper:
+                return Reason(AssignmentReason.CHOSEN_CHEAPEST, base)
+            open_ = [j for j in cheaper if not full[j]]
+            code = (
+                AssignmentReason.CHOSEN_FOR_MINIMUM
+                if open_
+                else AssignmentReason.CHOSEN_CHEAPER_FULL
+            )
+            return Reason(code, {**base, "others": tuple(names[j] for j in cheaper)})
+        dearer = [j for j, c in enumerate(costs) if chosen[j] and c > cost + tol]
+        if not dearer:
+            top = max((c for j, c in enumerate(costs) if chosen[j]), default=cost)
+            if top >= cost - tol:
+                return Reason(AssignmentReason.TIE, base)
+            return Reason(AssignmentReason.COSTLIER, {**base, "chosen_cost": top})
+        if full[i]:
+            return Reason(AssignmentReason.EXPERT_FULL, base)
+        if all(at_min[j] for j in dearer):
+            return Reason(
+                AssignmentReason.OTHERS_AT_MINIMUM,
+                {**base, "others": tuple(names[j] for j in dearer)},
+            )
+        raise RuntimeError("the assignment is not optimal: a cheaper candidate could swap in")
+
+
+def _result(problem: AssignmentProblem, chosen: BoolArray, **extra: Any) -> Assignment:
+    loads = np.bincount(problem.pair_expert[chosen], minlength=len(problem.expert_ids))
+    cost = float(problem.pair_cost[chosen].sum())
+    return Assignment(problem, chosen, loads.astype(np.int64), cost, **extra)
+
+
+def assign(problem: AssignmentProblem) -> Assignment:
+    """A minimum-cost assignment: every dossier exactly ``k`` distinct experts, every
+    expert's load within its range, allowed pairs only. Raises :class:`Infeasible`
+    (with the cause) when there is none."""
+    _check_counts(problem, None)
+    groups = _group(problem)
+    counts = _solve(problem, groups, None)
+    if counts is None:
+        raise _diagnose(problem)
+    if np.abs(counts - np.rint(counts)).max(initial=0.0) > _TOLERANCE:
+        raise RuntimeError("HiGHS returned a fractional vertex")  # cannot happen: TU
+    return _result(problem, _spread(problem, groups, counts))
+
+
+# -------------------------------------------------------------------------- randomized
+
+
+@dataclass(frozen=True, eq=False)
+class FractionalAssignment:
+    """The capped programme's optimum: ``marginal[i]`` (at most ``q``) is the probability
+    with which :func:`sample` assigns pair ``i``; ``cost`` is the expected total."""
+
+    problem: AssignmentProblem
+    q: float
+    marginal: FloatArray
+    cost: float
+
+
+def fractional(problem: AssignmentProblem, q: float) -> FractionalAssignment:
+    """Minimum expected cost with every pair's probability at most ``q`` (0 < q <= 1):
+    the linear programme of Jecmen et al. Dossiers with the same candidates share their
+    group's values evenly, which keeps the cost and every load."""
+    if not 0 < q <= 1:
+        raise ValueError("the cap q must lie in (0, 1]")
+    _check_counts(problem, q)
+    groups = _group(problem)
+    counts = _solve(problem, groups, q)
+    if counts is None:
+        raise _diagnose(problem)
+    # Every dossier of a group takes its group's counts divided by the group's size.
+    first_pair = problem.dossier_start[groups.first[groups.of_dossier]]
+    offset = np.arange(len(problem.pair_cost)) - problem.dossier_start[problem.pair_dossier]
+    size = groups.size[groups.of_dossier[problem.pair_dossier]]
+    marginal = np.clip(counts[first_pair[problem.pair_dossier] + offset] / size, 0.0, q)
+    return FractionalAssignment(problem, q, marginal, float(marginal @ problem.pair_cost))
+
+
+def sample(plan: FractionalAssignment, seed: int) -> Assignment:
+    """An assignment drawn by bipartite dependent rounding (Gandhi et al., 2006): each
+    pair is chosen with probability ``plan.marginal``; every dossier gets exactly ``k``
+    experts and every expert the floor or the ceiling of its expected load. The same
+    plan and seed give the same assignment."""
+    problem, rng = plan.problem, np.random.default_rng(seed)
+    x = plan.marginal.copy()
+    x[x < _TOLERANCE] = 0.0
+    x[x > 1 - _TOLERANCE] = 1.0
+    n_dossiers = len(problem.dossier_ids)
+    ends: tuple[list[int], list[int]] = (
+        problem.pair_dossier.tolist(),
+        (problem.pair_expert + n_dossiers).tolist(),
+    )
+    # Fractional edges at every node, as insertion-ordered dicts (deterministic order).
+    at: dict[int, dict[int, None]] = {}
+    for i in np.nonzero((x > 0) & (x < 1))[0].tolist():
+        at.setdefault(ends[0][i], {})[i] = None
+        at.setdefault(ends[1][i], {})[i] = None
+
+    def other(edge: int, node: int) -> int:
+        return ends[1][edge] if ends[0][edge] == node else ends[0][edge]
+
+    while at:
+        edges = _path_or_cycle(at, other)
+        even, odd = edges[0::2], edges[1::2]
+        up = float(min(np.min(1 - x[even]), np.min(x[odd], initial=1.0)))
+        down = float(min(np.min(x[even]), np.min(1 - x[odd], initial=1.0)))
+        step = up if rng.random() < down / (up + down) else -down
+        x[even] += step
+        x[odd] -= step
+        for i in edges:
+            if x[i] < _TOLERANCE or x[i] > 1 - _TOLERANCE:
+                x[i] = float(x[i] > 0.5)
+                for node in (ends[0][i], ends[1][i]):
+                    del at[node][i]
+                    if not at[node]:
+                        del at[node]
+    chosen = x > 0.5
+    result = _result(problem, chosen, marginal=plan.marginal, q=plan.q, seed=seed)
+    counts = np.bincount(problem.pair_dossier[chosen], minlength=n_dossiers)
+    if (counts != problem.k).any():
+        raise RuntimeError("dependent rounding lost a dossier's count")  # cannot happen
+    return result
+
+
+def _path_or_cycle(at: dict[int, dict[int, None]], other: Callable[[int, int], int]) -> list[int]:
+    """A cycle or a maximal path of fractional edges, as a list of edges in order."""
+    start = next(iter(at))
+    edge = next(iter(at[start]))
+    path, nodes = [edge], [start, other(edge, start)]
+    reversed_once = False
+    while True:
+        node, last = nodes[-1], path[-1]
+        step = next((i for i in at.get(node, ()) if i != last), None)
+        if step is None:
+            if reversed_once:
+                return path
+            path.reverse()
+            nodes.reverse()
+            reversed_once = True
+            continue
+        nxt = other(step, node)
+        if nxt in nodes:
+            # The cycle closes at nxt: its edges from there to here, then this one.
+            return [*path[nodes.index(nxt) :], step]
+        path.append(step)
+        nodes.append(nxt)
+
+
+def assign_randomized(problem: AssignmentProblem, q: float, seed: int) -> Assignment:
+    """The randomized assignment of Jecmen et al. (NeurIPS 2020): minimum expected cost
+    with every pair's probability at most ``q``, then one assignment drawn from it with
+    ``seed`` (:func:`fractional`, then :func:`sample`)."""
+    return sample(fractional(problem, q), seed)
