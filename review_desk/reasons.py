@@ -135,6 +135,31 @@ TEMPLATES: dict[str, str] = {
         "Discipline group {own} does not match the direction's majors ({majors}): {quote}"
     ),
     CheckReason.OVERRIDDEN: N_("{reason} (decided by {who}; automatic result: {auto})"),
+    # The assignment of experts to dossiers (scoring_models.assignment.AssignmentReason,
+    # by value: importing it would load the solver with every command): cost, load,
+    # load_min and load_max are the candidate's; others names experts.
+    "chosen_cheapest": N_(
+        "chosen: no candidate left out fits better (cost {cost}; load {load}, "
+        "range {load_min}-{load_max})"
+    ),
+    "chosen_cheaper_full": N_(
+        "chosen: the better-fitting {others} are at their highest load (cost {cost}; "
+        "load {load}, range {load_min}-{load_max})"
+    ),
+    "chosen_for_minimum": N_(
+        "chosen although {others} fit better: this expert needs their lowest load "
+        "{load_min} (load {load})"
+    ),
+    "costlier": N_(
+        "not chosen: fits less well (cost {cost}) than those chosen (cost {chosen_cost})"
+    ),
+    "tie": N_("not chosen: fits as well as one chosen (cost {cost}); either would do"),
+    "expert_full": N_("not chosen: the expert is at their highest load {load_max}"),
+    "others_at_minimum": N_(
+        "not chosen: {others} need their lowest load and cannot give this place up"
+    ),
+    "drawn": N_("drawn, with probability {probability} (cost {cost})"),
+    "not_drawn": N_("not drawn (probability {probability}, cost {cost})"),
 }
 
 # Templates made of the record's own words (reference data), with nothing to translate.
@@ -180,6 +205,7 @@ def _quoted(value: Param) -> str:
 
 # Parameters shown in a form of their own, by name.
 _FORMATS: dict[str, Callable[[Param], str]] = {
+    "probability": lambda value: f"{float(value):.0%}",  # type: ignore[arg-type]
     "quote": _quoted,
     "received": _moment,
     "deadline": _moment,

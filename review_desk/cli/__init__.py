@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from review_desk import __version__
 from review_desk.cli import (
     argparse_i18n,
+    assign_cmd,
     audit_cmd,
     demo_cmd,
     directions_cmd,
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     rubric_cmd.register(commands)
     panels_cmd.register(commands)
     draw_cmd.register(commands)
+    assign_cmd.register(commands)
     sheets_cmd.register(commands)
     package_cmd.register(commands)
     rank_cmd.register(commands)
