@@ -8,7 +8,8 @@ Exit codes alone do not show a broken build: a build without the PDF parser once
 programs on the same input, each in its own folder under the same relative names, and
 their results must be equal:
 
-- ``demo --json``, ``review --json``, ``rank --json --resamples 0``: the JSON output,
+- ``demo --json``, ``review --json``, ``rank --json --resamples 0``, ``assign run
+  --dry-run --json``: the JSON output,
   after replacing the folder's path and the current time;
 - ``export``: every cell value of every sheet of the workbook (the export time aside);
 - ``chart``: written as PNG, SVG and PDF (the PNGs of the same size);
@@ -52,6 +53,8 @@ JSON_COMMANDS: list[tuple[str, list[str]]] = [
     ("demo", ["demo", PROJECT, "--json"]),
     ("review", ["review", PROJECT, "--json"]),
     ("rank", ["rank", PROJECT, "--json", "--resamples", "0"]),
+    # The assignment solver (HiGHS, a compiled library the build must carry).
+    ("assign", ["assign", "run", PROJECT, "--k", "4", "--dry-run", "--json"]),
     ("export", ["export", PROJECT, "--out", WORKBOOK, "--json"]),
 ]
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
