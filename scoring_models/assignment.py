@@ -33,6 +33,7 @@ import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import highspy
@@ -182,7 +183,11 @@ class AssignmentProblem:
 
     def dossier_index(self, dossier_id: Hashable) -> int:
         """The number of a dossier from its id."""
-        return self.dossier_ids.index(dossier_id)
+        return self._dossier_at[dossier_id]
+
+    @cached_property
+    def _dossier_at(self) -> dict[Hashable, int]:
+        return {d: i for i, d in enumerate(self.dossier_ids)}
 
 
 # --------------------------------------------------------------------------- infeasible
@@ -515,22 +520,28 @@ class Assignment:
         """Every candidate of a dossier, chosen or not, with the reason."""
         p = self.problem
         span = p.pairs_of(p.dossier_index(dossier_id))
-        experts, costs = p.pair_expert[span].tolist(), p.pair_cost[span].tolist()
-        chosen = self.chosen[span].tolist()
+        experts = p.pair_expert[span]
+        row = _Row(
+            p.pair_cost[span].tolist(),
+            self.chosen[span].tolist(),
+            (self.loads[experts] >= p.load_max[experts]).tolist(),
+            (self.loads[experts] <= p.load_min[experts]).tolist(),
+            [str(p.expert_ids[e]) for e in experts.tolist()],
+            self._cost_tolerance,
+        )
         return tuple(
             PairExplanation(
-                p.expert_ids[e],
-                c,
-                picked,
-                self._reason(i, experts, costs, chosen, span.start),
+                p.expert_ids[e], row.costs[i], row.chosen[i], self._reason(i, e, row, span)
             )
-            for i, (e, c, picked) in enumerate(zip(experts, costs, chosen, strict=True))
+            for i, e in enumerate(experts.tolist())
         )
 
-    def _reason(
-        self, i: int, experts: list[int], costs: list[float], chosen: list[bool], offset: int
-    ) -> Reason:
-        p, e, cost = self.problem, experts[i], costs[i]
+    @cached_property
+    def _cost_tolerance(self) -> float:
+        return _COST_TOLERANCE * max(1.0, float(np.abs(self.problem.pair_cost).max(initial=0.0)))
+
+    def _reason(self, i: int, e: int, row: _Row, span: slice) -> Reason:
+        p, cost, tol, chosen = self.problem, row.costs[i], row.tolerance, row.chosen
         base: dict[str, Any] = {
             "cost": cost,
             "load": int(self.loads[e]),
@@ -539,36 +550,43 @@ class Assignment:
         }
         if self.marginal is not None:
             code = AssignmentReason.DRAWN if chosen[i] else AssignmentReason.NOT_DRAWN
-            return Reason(code, {**base, "probability": float(self.marginal[offset + i])})
-        tol = _COST_TOLERANCE * max(1.0, float(np.abs(p.pair_cost).max(initial=0.0)))
-        full = [self.loads[x] >= p.load_max[x] for x in experts]
-        at_min = [self.loads[x] <= p.load_min[x] for x in experts]
-        names = [str(p.expert_ids[x]) for x in experts]
+            return Reason(code, {**base, "probability": float(self.marginal[span.start + i])})
         if chosen[i]:
-            cheaper = [j for j, c in enumerate(costs) if not chosen[j] and c < cost - tol]
+            cheaper = [j for j, c in enumerate(row.costs) if not chosen[j] and c < cost - tol]
             if not cheaper:
                 return Reason(AssignmentReason.CHOSEN_CHEAPEST, base)
-            open_ = [j for j in cheaper if not full[j]]
             code = (
                 AssignmentReason.CHOSEN_FOR_MINIMUM
-                if open_
+                if any(not row.full[j] for j in cheaper)
                 else AssignmentReason.CHOSEN_CHEAPER_FULL
             )
-            return Reason(code, {**base, "others": tuple(names[j] for j in cheaper)})
-        dearer = [j for j, c in enumerate(costs) if chosen[j] and c > cost + tol]
+            return Reason(code, {**base, "others": tuple(row.names[j] for j in cheaper)})
+        dearer = [j for j, c in enumerate(row.costs) if chosen[j] and c > cost + tol]
         if not dearer:
-            top = max((c for j, c in enumerate(costs) if chosen[j]), default=cost)
+            top = max((c for j, c in enumerate(row.costs) if chosen[j]), default=cost)
             if top >= cost - tol:
                 return Reason(AssignmentReason.TIE, base)
             return Reason(AssignmentReason.COSTLIER, {**base, "chosen_cost": top})
-        if full[i]:
+        if row.full[i]:
             return Reason(AssignmentReason.EXPERT_FULL, base)
-        if all(at_min[j] for j in dearer):
+        if all(row.at_min[j] for j in dearer):
             return Reason(
                 AssignmentReason.OTHERS_AT_MINIMUM,
-                {**base, "others": tuple(names[j] for j in dearer)},
+                {**base, "others": tuple(row.names[j] for j in dearer)},
             )
         raise RuntimeError("the assignment is not optimal: a cheaper candidate could swap in")
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A dossier's candidates as :meth:`Assignment.explain` reads them, in pair order."""
+
+    costs: list[float]
+    chosen: list[bool]
+    full: list[bool]  # the expert is at its maximum load
+    at_min: list[bool]  # the expert is at its minimum load
+    names: list[str]
+    tolerance: float  # costs closer than this are equal
 
 
 def _result(problem: AssignmentProblem, chosen: BoolArray, **extra: Any) -> Assignment:
