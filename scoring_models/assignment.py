@@ -441,10 +441,16 @@ def _solve(problem: AssignmentProblem, groups: _Groups, q: float | None) -> Floa
     return values
 
 
-def _spread(problem: AssignmentProblem, groups: _Groups, counts: FloatArray) -> BoolArray:
+def _spread(
+    problem: AssignmentProblem,
+    groups: _Groups,
+    counts: FloatArray,
+    rng: np.random.Generator | None = None,
+) -> BoolArray:
     """Deal every group's integral expert counts out to its dossiers round-robin: the
-    experts in order, each repeated its count, the i-th to the group's dossier i mod n.
-    A count is at most n, so no dossier gets an expert twice, and each gets exactly k."""
+    experts in order, each repeated its count, the i-th to the group's dossier i mod n
+    (the dossiers in their order, or shuffled by ``rng``). A count is at most n, so no
+    dossier gets an expert twice, and each gets exactly k."""
     chosen = np.zeros(len(problem.pair_cost), dtype=bool)
     members = np.argsort(groups.of_dossier, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(groups.size)])
@@ -455,6 +461,8 @@ def _spread(problem: AssignmentProblem, groups: _Groups, counts: FloatArray) -> 
         if not repeat.any():
             continue
         dossiers = members[bounds[g] : bounds[g + 1]]
+        if rng is not None:
+            dossiers = rng.permutation(dossiers)
         experts = np.repeat(problem.pair_expert[span], repeat)
         to = dossiers[np.arange(len(experts)) % len(dossiers)]
         chosen[np.searchsorted(key_all, to * len(problem.expert_ids) + experts)] = True
@@ -621,6 +629,8 @@ class FractionalAssignment:
     q: float
     marginal: FloatArray
     cost: float
+    groups: _Groups = field(repr=False)
+    counts: FloatArray = field(repr=False)  # each group's values, on its first dossier's pairs
 
 
 def fractional(problem: AssignmentProblem, q: float) -> FractionalAssignment:
@@ -639,23 +649,54 @@ def fractional(problem: AssignmentProblem, q: float) -> FractionalAssignment:
     offset = np.arange(len(problem.pair_cost)) - problem.dossier_start[problem.pair_dossier]
     size = groups.size[groups.of_dossier[problem.pair_dossier]]
     marginal = np.clip(counts[first_pair[problem.pair_dossier] + offset] / size, 0.0, q)
-    return FractionalAssignment(problem, q, marginal, float(marginal @ problem.pair_cost))
+    cost = float(marginal @ problem.pair_cost)
+    return FractionalAssignment(problem, q, marginal, cost, groups, counts)
 
 
 def sample(plan: FractionalAssignment, seed: int) -> Assignment:
-    """An assignment drawn by bipartite dependent rounding (Gandhi et al., 2006): each
-    pair is chosen with probability ``plan.marginal``; every dossier gets exactly ``k``
-    experts and every expert the floor or the ceiling of its expected load. The same
-    plan and seed give the same assignment."""
-    problem, rng = plan.problem, np.random.default_rng(seed)
-    x = plan.marginal.copy()
+    """An assignment drawn from the plan: each pair is chosen with probability
+    ``plan.marginal``, every dossier gets exactly ``k`` experts and every expert the
+    floor or the ceiling of its expected load. The same plan and seed give the same
+    assignment.
+
+    Each group's count of an expert, ``y`` (its dossiers in the group, in expectation),
+    is rounded to ``floor(y)`` or ``ceil(y)`` with expectation ``y`` by bipartite
+    dependent rounding (Gandhi et al., 2006) of the fractional parts on the graph of
+    groups and experts: a group's total stays ``k n`` and an expert's total the floor or
+    the ceiling of its own. The integral counts are then dealt out round-robin to the
+    group's dossiers in a random order, so each of the ``n`` dossiers gets a given expert
+    with probability ``y / n``, its marginal."""
+    problem, groups, rng = plan.problem, plan.groups, np.random.default_rng(seed)
+    columns = np.nonzero(plan.counts > 0)[0]
+    values = plan.counts[columns]
+    whole = np.floor(values + _TOLERANCE)
+    part = np.clip(values - whole, 0.0, 1.0)
+    group_of = groups.of_dossier[problem.pair_dossier[columns]]
+    rounded = _dependent_rounding(part, group_of, problem.pair_expert[columns], rng)
+    counts = np.zeros(len(problem.pair_cost))
+    counts[columns] = whole + rounded
+    chosen = _spread(problem, groups, counts, rng)
+    result = _result(problem, chosen, marginal=plan.marginal, q=plan.q, seed=seed)
+    per_dossier = np.bincount(problem.pair_dossier[chosen], minlength=len(problem.dossier_ids))
+    if (per_dossier != problem.k).any():
+        raise RuntimeError("dependent rounding lost a dossier's count")  # cannot happen
+    return result
+
+
+def _dependent_rounding(
+    x: FloatArray, left: IntArray, right: IntArray, rng: np.random.Generator
+) -> FloatArray:
+    """Values in [0, 1] on the edges (left[i], right[i]) of a bipartite graph, rounded to
+    0 or 1 so that each keeps its expectation and every node's sum moves to its floor or
+    ceiling (an integral sum stays): while an edge is fractional, take a cycle or a
+    maximal path of fractional edges, split it into alternate edges, and move the two
+    halves by +a/-a with probability b/(a+b), else by -b/+b, where a and b are the
+    largest steps that keep every value in [0, 1]."""
+    x = x.copy()
     x[x < _TOLERANCE] = 0.0
     x[x > 1 - _TOLERANCE] = 1.0
-    n_dossiers = len(problem.dossier_ids)
-    ends: tuple[list[int], list[int]] = (
-        problem.pair_dossier.tolist(),
-        (problem.pair_expert + n_dossiers).tolist(),
-    )
+    shift = int(left.max(initial=-1)) + 1
+    ends: tuple[list[int], list[int]] = (left.tolist(), (right + shift).tolist())
     # Fractional edges at every node, as insertion-ordered dicts (deterministic order).
     at: dict[int, dict[int, None]] = {}
     for i in np.nonzero((x > 0) & (x < 1))[0].tolist():
@@ -680,12 +721,7 @@ def sample(plan: FractionalAssignment, seed: int) -> Assignment:
                     del at[node][i]
                     if not at[node]:
                         del at[node]
-    chosen = x > 0.5
-    result = _result(problem, chosen, marginal=plan.marginal, q=plan.q, seed=seed)
-    counts = np.bincount(problem.pair_dossier[chosen], minlength=n_dossiers)
-    if (counts != problem.k).any():
-        raise RuntimeError("dependent rounding lost a dossier's count")  # cannot happen
-    return result
+    return x
 
 
 def _path_or_cycle(at: dict[int, dict[int, None]], other: Callable[[int, int], int]) -> list[int]:
@@ -693,6 +729,7 @@ def _path_or_cycle(at: dict[int, dict[int, None]], other: Callable[[int, int], i
     start = next(iter(at))
     edge = next(iter(at[start]))
     path, nodes = [edge], [start, other(edge, start)]
+    where = {start: 0, nodes[1]: 1}
     reversed_once = False
     while True:
         node, last = nodes[-1], path[-1]
@@ -702,12 +739,14 @@ def _path_or_cycle(at: dict[int, dict[int, None]], other: Callable[[int, int], i
                 return path
             path.reverse()
             nodes.reverse()
+            where = {n: i for i, n in enumerate(nodes)}
             reversed_once = True
             continue
         nxt = other(step, node)
-        if nxt in nodes:
+        if nxt in where:
             # The cycle closes at nxt: its edges from there to here, then this one.
-            return [*path[nodes.index(nxt) :], step]
+            return [*path[where[nxt] :], step]
+        where[nxt] = len(nodes)
         path.append(step)
         nodes.append(nxt)
 
