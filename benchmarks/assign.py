@@ -14,8 +14,9 @@ Per run (the median of ``--runs`` is printed): the building of the problem
 (beside HiGHS alone on the same grouped programme), the peak RSS of the process, and
 the floor measured in the same process: one numpy pass over the allowed pairs (the
 candidates and the cost counted per dossier and per expert, as any assignment must read
-them at least once), with the ratio of build + assign to it. Every result is checked
-(k experts per dossier, loads in range).
+them at least once), with the ratio of build + assign to it; the time to explain one
+dossier (every candidate, over 1,000 dossiers); and ``assign_randomized`` with q = 0.5.
+Every result is checked (k experts per dossier, loads in range).
 Targets: build + assign <= 10 s, peak <= 1 GB.
 
     .venv/bin/python benchmarks/assign.py [--runs 3] [--conflicts 0.05] [--dossiers 50000]
@@ -42,10 +43,12 @@ sys.path.insert(0, str(ROOT))
 from measuring import verdict  # noqa: E402
 
 from scoring_models import assignment  # noqa: E402
-from scoring_models.assignment import AssignmentProblem, assign  # noqa: E402
+from scoring_models.assignment import AssignmentProblem, assign, assign_randomized  # noqa: E402
 
 SECONDS, PEAK_MB = 10.0, 1024.0
 DIRECTIONS = 30
+Q = 0.5  # the randomized variant's cap, timed beside (no target)
+EXPLAINED = 1_000  # dossiers whose every candidate is explained, for the time per dossier
 
 
 @dataclass
@@ -60,6 +63,8 @@ class Measure:
     floor: float
     peak_mb: float
     cost: float
+    explain_ms: float
+    randomized: float
 
 
 def instance(args: argparse.Namespace, seed: int = 2026) -> dict[str, np.ndarray]:
@@ -122,6 +127,18 @@ def one_run(args: argparse.Namespace) -> Measure:
     took = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+    started = time.perf_counter()
+    drawn = assign_randomized(problem, Q, seed=1)
+    randomized = time.perf_counter() - started
+    assert (np.bincount(problem.pair_dossier[drawn.chosen]) == args.k).all()
+    assert drawn.loads.max() <= high
+
+    sampled = range(0, args.dossiers, max(1, args.dossiers // EXPLAINED))
+    started = time.perf_counter()
+    for dossier in sampled:
+        result.explain(dossier)
+    explain_ms = (time.perf_counter() - started) * 1000 / len(sampled)
+
     # The solver alone on the same grouped programme, without the wrapper around it.
     groups = assignment._group(problem)
     started = time.perf_counter()
@@ -133,7 +150,16 @@ def one_run(args: argparse.Namespace) -> Measure:
     assert (counts == args.k).all(), "a dossier without its k experts"
     assert result.loads.min() >= 0 and result.loads.max() <= high, "a load out of range"
     return Measure(
-        len(problem.pair_cost), len(groups.first), build, took, solve, floor, peak, result.cost
+        len(problem.pair_cost),
+        len(groups.first),
+        build,
+        took,
+        solve,
+        floor,
+        peak,
+        result.cost,
+        explain_ms,
+        randomized,
     )
 
 
@@ -166,6 +192,8 @@ def main() -> None:
     )
     print(f"build the problem (validate, sort the pairs): {build:.2f} s")
     print(f"assign: {took:.2f} s; HiGHS alone on the same grouped programme: {solve:.2f} s")
+    print(f"assign_randomized (q = {Q}): {median('randomized'):.2f} s")
+    print(f"explain one dossier (all its candidates): {median('explain_ms'):.2f} ms")
     print(f"floor (one numpy pass over the pairs): {floor:.3f} s; ratio {total / floor:.0f} x")
     print(
         f"build + assign: {total:.2f} s median of {args.runs} "

@@ -33,6 +33,7 @@ import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import highspy
@@ -182,7 +183,11 @@ class AssignmentProblem:
 
     def dossier_index(self, dossier_id: Hashable) -> int:
         """The number of a dossier from its id."""
-        return self.dossier_ids.index(dossier_id)
+        return self._dossier_at[dossier_id]
+
+    @cached_property
+    def _dossier_at(self) -> dict[Hashable, int]:
+        return {d: i for i, d in enumerate(self.dossier_ids)}
 
 
 # --------------------------------------------------------------------------- infeasible
@@ -436,10 +441,16 @@ def _solve(problem: AssignmentProblem, groups: _Groups, q: float | None) -> Floa
     return values
 
 
-def _spread(problem: AssignmentProblem, groups: _Groups, counts: FloatArray) -> BoolArray:
+def _spread(
+    problem: AssignmentProblem,
+    groups: _Groups,
+    counts: FloatArray,
+    rng: np.random.Generator | None = None,
+) -> BoolArray:
     """Deal every group's integral expert counts out to its dossiers round-robin: the
-    experts in order, each repeated its count, the i-th to the group's dossier i mod n.
-    A count is at most n, so no dossier gets an expert twice, and each gets exactly k."""
+    experts in order, each repeated its count, the i-th to the group's dossier i mod n
+    (the dossiers in their order, or shuffled by ``rng``). A count is at most n, so no
+    dossier gets an expert twice, and each gets exactly k."""
     chosen = np.zeros(len(problem.pair_cost), dtype=bool)
     members = np.argsort(groups.of_dossier, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(groups.size)])
@@ -450,6 +461,8 @@ def _spread(problem: AssignmentProblem, groups: _Groups, counts: FloatArray) -> 
         if not repeat.any():
             continue
         dossiers = members[bounds[g] : bounds[g + 1]]
+        if rng is not None:
+            dossiers = rng.permutation(dossiers)
         experts = np.repeat(problem.pair_expert[span], repeat)
         to = dossiers[np.arange(len(experts)) % len(dossiers)]
         chosen[np.searchsorted(key_all, to * len(problem.expert_ids) + experts)] = True
@@ -515,22 +528,28 @@ class Assignment:
         """Every candidate of a dossier, chosen or not, with the reason."""
         p = self.problem
         span = p.pairs_of(p.dossier_index(dossier_id))
-        experts, costs = p.pair_expert[span].tolist(), p.pair_cost[span].tolist()
-        chosen = self.chosen[span].tolist()
+        experts = p.pair_expert[span]
+        row = _Row(
+            p.pair_cost[span].tolist(),
+            self.chosen[span].tolist(),
+            (self.loads[experts] >= p.load_max[experts]).tolist(),
+            (self.loads[experts] <= p.load_min[experts]).tolist(),
+            [str(p.expert_ids[e]) for e in experts.tolist()],
+            self._cost_tolerance,
+        )
         return tuple(
             PairExplanation(
-                p.expert_ids[e],
-                c,
-                picked,
-                self._reason(i, experts, costs, chosen, span.start),
+                p.expert_ids[e], row.costs[i], row.chosen[i], self._reason(i, e, row, span)
             )
-            for i, (e, c, picked) in enumerate(zip(experts, costs, chosen, strict=True))
+            for i, e in enumerate(experts.tolist())
         )
 
-    def _reason(
-        self, i: int, experts: list[int], costs: list[float], chosen: list[bool], offset: int
-    ) -> Reason:
-        p, e, cost = self.problem, experts[i], costs[i]
+    @cached_property
+    def _cost_tolerance(self) -> float:
+        return _COST_TOLERANCE * max(1.0, float(np.abs(self.problem.pair_cost).max(initial=0.0)))
+
+    def _reason(self, i: int, e: int, row: _Row, span: slice) -> Reason:
+        p, cost, tol, chosen = self.problem, row.costs[i], row.tolerance, row.chosen
         base: dict[str, Any] = {
             "cost": cost,
             "load": int(self.loads[e]),
@@ -539,36 +558,43 @@ class Assignment:
         }
         if self.marginal is not None:
             code = AssignmentReason.DRAWN if chosen[i] else AssignmentReason.NOT_DRAWN
-            return Reason(code, {**base, "probability": float(self.marginal[offset + i])})
-        tol = _COST_TOLERANCE * max(1.0, float(np.abs(p.pair_cost).max(initial=0.0)))
-        full = [self.loads[x] >= p.load_max[x] for x in experts]
-        at_min = [self.loads[x] <= p.load_min[x] for x in experts]
-        names = [str(p.expert_ids[x]) for x in experts]
+            return Reason(code, {**base, "probability": float(self.marginal[span.start + i])})
         if chosen[i]:
-            cheaper = [j for j, c in enumerate(costs) if not chosen[j] and c < cost - tol]
+            cheaper = [j for j, c in enumerate(row.costs) if not chosen[j] and c < cost - tol]
             if not cheaper:
                 return Reason(AssignmentReason.CHOSEN_CHEAPEST, base)
-            open_ = [j for j in cheaper if not full[j]]
             code = (
                 AssignmentReason.CHOSEN_FOR_MINIMUM
-                if open_
+                if any(not row.full[j] for j in cheaper)
                 else AssignmentReason.CHOSEN_CHEAPER_FULL
             )
-            return Reason(code, {**base, "others": tuple(names[j] for j in cheaper)})
-        dearer = [j for j, c in enumerate(costs) if chosen[j] and c > cost + tol]
+            return Reason(code, {**base, "others": tuple(row.names[j] for j in cheaper)})
+        dearer = [j for j, c in enumerate(row.costs) if chosen[j] and c > cost + tol]
         if not dearer:
-            top = max((c for j, c in enumerate(costs) if chosen[j]), default=cost)
+            top = max((c for j, c in enumerate(row.costs) if chosen[j]), default=cost)
             if top >= cost - tol:
                 return Reason(AssignmentReason.TIE, base)
             return Reason(AssignmentReason.COSTLIER, {**base, "chosen_cost": top})
-        if full[i]:
+        if row.full[i]:
             return Reason(AssignmentReason.EXPERT_FULL, base)
-        if all(at_min[j] for j in dearer):
+        if all(row.at_min[j] for j in dearer):
             return Reason(
                 AssignmentReason.OTHERS_AT_MINIMUM,
-                {**base, "others": tuple(names[j] for j in dearer)},
+                {**base, "others": tuple(row.names[j] for j in dearer)},
             )
         raise RuntimeError("the assignment is not optimal: a cheaper candidate could swap in")
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A dossier's candidates as :meth:`Assignment.explain` reads them, in pair order."""
+
+    costs: list[float]
+    chosen: list[bool]
+    full: list[bool]  # the expert is at its maximum load
+    at_min: list[bool]  # the expert is at its minimum load
+    names: list[str]
+    tolerance: float  # costs closer than this are equal
 
 
 def _result(problem: AssignmentProblem, chosen: BoolArray, **extra: Any) -> Assignment:
@@ -603,6 +629,8 @@ class FractionalAssignment:
     q: float
     marginal: FloatArray
     cost: float
+    groups: _Groups = field(repr=False)
+    counts: FloatArray = field(repr=False)  # each group's values, on its first dossier's pairs
 
 
 def fractional(problem: AssignmentProblem, q: float) -> FractionalAssignment:
@@ -621,23 +649,54 @@ def fractional(problem: AssignmentProblem, q: float) -> FractionalAssignment:
     offset = np.arange(len(problem.pair_cost)) - problem.dossier_start[problem.pair_dossier]
     size = groups.size[groups.of_dossier[problem.pair_dossier]]
     marginal = np.clip(counts[first_pair[problem.pair_dossier] + offset] / size, 0.0, q)
-    return FractionalAssignment(problem, q, marginal, float(marginal @ problem.pair_cost))
+    cost = float(marginal @ problem.pair_cost)
+    return FractionalAssignment(problem, q, marginal, cost, groups, counts)
 
 
 def sample(plan: FractionalAssignment, seed: int) -> Assignment:
-    """An assignment drawn by bipartite dependent rounding (Gandhi et al., 2006): each
-    pair is chosen with probability ``plan.marginal``; every dossier gets exactly ``k``
-    experts and every expert the floor or the ceiling of its expected load. The same
-    plan and seed give the same assignment."""
-    problem, rng = plan.problem, np.random.default_rng(seed)
-    x = plan.marginal.copy()
+    """An assignment drawn from the plan: each pair is chosen with probability
+    ``plan.marginal``, every dossier gets exactly ``k`` experts and every expert the
+    floor or the ceiling of its expected load. The same plan and seed give the same
+    assignment.
+
+    Each group's count of an expert, ``y`` (its dossiers in the group, in expectation),
+    is rounded to ``floor(y)`` or ``ceil(y)`` with expectation ``y`` by bipartite
+    dependent rounding (Gandhi et al., 2006) of the fractional parts on the graph of
+    groups and experts: a group's total stays ``k n`` and an expert's total the floor or
+    the ceiling of its own. The integral counts are then dealt out round-robin to the
+    group's dossiers in a random order, so each of the ``n`` dossiers gets a given expert
+    with probability ``y / n``, its marginal."""
+    problem, groups, rng = plan.problem, plan.groups, np.random.default_rng(seed)
+    columns = np.nonzero(plan.counts > 0)[0]
+    values = plan.counts[columns]
+    whole = np.floor(values + _TOLERANCE)
+    part = np.clip(values - whole, 0.0, 1.0)
+    group_of = groups.of_dossier[problem.pair_dossier[columns]]
+    rounded = _dependent_rounding(part, group_of, problem.pair_expert[columns], rng)
+    counts = np.zeros(len(problem.pair_cost))
+    counts[columns] = whole + rounded
+    chosen = _spread(problem, groups, counts, rng)
+    result = _result(problem, chosen, marginal=plan.marginal, q=plan.q, seed=seed)
+    per_dossier = np.bincount(problem.pair_dossier[chosen], minlength=len(problem.dossier_ids))
+    if (per_dossier != problem.k).any():
+        raise RuntimeError("dependent rounding lost a dossier's count")  # cannot happen
+    return result
+
+
+def _dependent_rounding(
+    x: FloatArray, left: IntArray, right: IntArray, rng: np.random.Generator
+) -> FloatArray:
+    """Values in [0, 1] on the edges (left[i], right[i]) of a bipartite graph, rounded to
+    0 or 1 so that each keeps its expectation and every node's sum moves to its floor or
+    ceiling (an integral sum stays): while an edge is fractional, take a cycle or a
+    maximal path of fractional edges, split it into alternate edges, and move the two
+    halves by +a/-a with probability b/(a+b), else by -b/+b, where a and b are the
+    largest steps that keep every value in [0, 1]."""
+    x = x.copy()
     x[x < _TOLERANCE] = 0.0
     x[x > 1 - _TOLERANCE] = 1.0
-    n_dossiers = len(problem.dossier_ids)
-    ends: tuple[list[int], list[int]] = (
-        problem.pair_dossier.tolist(),
-        (problem.pair_expert + n_dossiers).tolist(),
-    )
+    shift = int(left.max(initial=-1)) + 1
+    ends: tuple[list[int], list[int]] = (left.tolist(), (right + shift).tolist())
     # Fractional edges at every node, as insertion-ordered dicts (deterministic order).
     at: dict[int, dict[int, None]] = {}
     for i in np.nonzero((x > 0) & (x < 1))[0].tolist():
@@ -662,12 +721,7 @@ def sample(plan: FractionalAssignment, seed: int) -> Assignment:
                     del at[node][i]
                     if not at[node]:
                         del at[node]
-    chosen = x > 0.5
-    result = _result(problem, chosen, marginal=plan.marginal, q=plan.q, seed=seed)
-    counts = np.bincount(problem.pair_dossier[chosen], minlength=n_dossiers)
-    if (counts != problem.k).any():
-        raise RuntimeError("dependent rounding lost a dossier's count")  # cannot happen
-    return result
+    return x
 
 
 def _path_or_cycle(at: dict[int, dict[int, None]], other: Callable[[int, int], int]) -> list[int]:
@@ -675,6 +729,7 @@ def _path_or_cycle(at: dict[int, dict[int, None]], other: Callable[[int, int], i
     start = next(iter(at))
     edge = next(iter(at[start]))
     path, nodes = [edge], [start, other(edge, start)]
+    where = {start: 0, nodes[1]: 1}
     reversed_once = False
     while True:
         node, last = nodes[-1], path[-1]
@@ -684,12 +739,14 @@ def _path_or_cycle(at: dict[int, dict[int, None]], other: Callable[[int, int], i
                 return path
             path.reverse()
             nodes.reverse()
+            where = {n: i for i, n in enumerate(nodes)}
             reversed_once = True
             continue
         nxt = other(step, node)
-        if nxt in nodes:
+        if nxt in where:
             # The cycle closes at nxt: its edges from there to here, then this one.
-            return [*path[nodes.index(nxt) :], step]
+            return [*path[where[nxt] :], step]
+        where[nxt] = len(nodes)
         path.append(step)
         nodes.append(nxt)
 

@@ -256,11 +256,23 @@ CAPPED = build(
     ],
 )
 
+# Five dossiers with the same candidates (one group) and one with its own.
+GROUPED = build(
+    [("a", 0, 5), ("b", 0, 5), ("c", 0, 5), ("d", 0, 2)],
+    [*[(f"G{i}", 2) for i in range(5)], ("H", 2)],
+    [
+        *[(e, f"G{i}", cost) for i in range(5) for e, cost in (("a", 0), ("b", 0), ("c", 1))],
+        *[("a", "H", 0), ("d", "H", 1), ("c", "H", 2)],
+    ],
+)
 
-def test_randomized_frequencies_match_the_capped_marginals() -> None:
-    q = 0.6
-    plan = fractional(CAPPED, q)
-    p = CAPPED
+
+@pytest.mark.parametrize(("problem", "q"), [(CAPPED, 0.6), (GROUPED, 0.7)], ids=["own", "grouped"])
+def test_randomized_frequencies_match_the_capped_marginals(
+    problem: AssignmentProblem, q: float
+) -> None:
+    plan = fractional(problem, q)
+    p = problem
     assert (plan.marginal <= q + 1e-9).all()
     sums = np.bincount(p.pair_dossier, weights=plan.marginal, minlength=len(p.dossier_ids))
     assert sums == pytest.approx(p.k.astype(float))
