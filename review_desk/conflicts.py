@@ -271,12 +271,14 @@ def conflicts(project: Project, *, clock: Clock = utc_now) -> list[Conflict]:
 
 
 def record_conflicts(
-    project: Project, *, actor: str = "agency", clock: Clock = utc_now
+    project: Project, *, actor: str = "agency", clock: Clock = utc_now, only_after: bool = False
 ) -> list[Conflict]:
     """Record a recusal for every caught pair not yet recused (its assignment dropped),
-    with the rules' reasons, audited; return those conflicts as found."""
+    with the rules' reasons, audited; return those conflicts as found. ``only_after``:
+    only the pairs found after assignment (the others are left out when assigning)."""
+    wanted = (AFTER,) if only_after else (BEFORE, AFTER)
     with project.transaction() as session:
-        new = [c for c in find_in(session, year=clock().year) if c.status != RECUSED]
+        new = [c for c in find_in(session, year=clock().year) if c.status in wanted]
         pairs: dict[tuple[int, int], list[Conflict]] = defaultdict(list)
         for conflict in new:
             pairs[(conflict.expert_id, conflict.dossier_id)].append(conflict)
@@ -318,3 +320,30 @@ def record_conflicts(
                 clock=clock,
             )
     return new
+
+
+def block_late(
+    project: Project, *, actor: str = "agency", clock: Clock = utc_now
+) -> list[Conflict]:
+    """After new data (an expert's declarations, a dossier's partners): when experts are
+    assigned already, record the recusals of the assigned pairs the rules now catch, so
+    that a conflict found after assignment blocks that expert's scores for that dossier
+    at once; return them, for a visible warning. Nothing is done
+    (and nothing returned) before any assignment."""
+    with project.reading() as session:
+        assigned = session.scalar(select(m.Assignment.id).limit(1)) is not None
+        assigned = assigned or session.scalar(select(m.ScoreSheet.id).limit(1)) is not None
+    if not assigned:
+        return []
+    return record_conflicts(project, actor=actor, clock=clock, only_after=True)
+
+
+def late_warning(conflict: Conflict) -> str:
+    """The warning shown for a conflict found after assignment (now recused)."""
+    return tr(
+        "Warning: a conflict found after assignment: expert {expert} × {dossier} ({reason}); "
+        "recused, their scores for it are blocked.",
+        expert=conflict.expert,
+        dossier=conflict.dossier,
+        reason=conflict.reason,
+    )

@@ -88,6 +88,9 @@ class RosterImport:
     updated: int = 0
     unchanged: int = 0
     stored: bool = False
+    # Conflicts the imported declarations reveal with experts already assigned: now
+    # recused (their scores for those dossiers blocked), to be shown as a warning.
+    late_conflicts: list[Any] = field(default_factory=list)
 
 
 def split_list(text: str) -> list[str]:
@@ -263,6 +266,10 @@ def import_pool(
                 clock=clock,
             )
     result.stored = True
+    if result.added or result.updated:
+        from review_desk.conflicts import block_late
+
+        result.late_conflicts = block_late(project, actor=actor, clock=clock)
     return result
 
 

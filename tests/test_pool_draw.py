@@ -172,17 +172,17 @@ def test_a_conflict_found_after_assignment_blocks_the_scores(
         "experts", "import", str(demo_project), str(_pool_file(tmp_path / "p.csv", rows)),
         module="review_desk",
     )  # fmt: skip
+    # The import itself finds the conflict, warns and records the recusal at once.
     assert done.returncode == 0, done.stdout
+    assert "警告：分配后发现回避情形" in done.stdout and lead in done.stdout
     check = run_cli("experts", "conflicts", str(demo_project), "--json", module="review_desk")
-    assert check.returncode == 1  # a conflict after assignment is a warning
+    assert check.returncode == 0  # recused already: no warning left
     late = [
         c
         for c in json.loads(check.stdout)["conflicts"]
         if (c["expert_id"], c["dossier_id"]) == (assignment.expert_id, dossier_id)
     ]
-    assert [(c["rule"], c["status"]) for c in late] == [("relation", "after_assignment")]
-    recorded = run_cli("experts", "conflicts", str(demo_project), "--record", module="review_desk")
-    assert recorded.returncode == 0, recorded.stderr
+    assert [(c["rule"], c["status"]) for c in late] == [("relation", "recused")]
     with Project(demo_project) as project:
         with pytest.raises(scoring.ScoringError):
             scoring.set_score(project, assignment.expert_id, dossier_id, "A1", 6)
@@ -202,8 +202,8 @@ def test_a_conflict_found_after_assignment_blocks_the_scores(
             assert entry is not None and entry.after is not None
             assert {"expert": assignment.expert_id, "dossier": dossier_id, "rules": ["relation"],
                     "after_assignment": True} in entry.after["pairs"]  # fmt: skip
-    again = run_cli("experts", "conflicts", str(demo_project), "--json", module="review_desk")
-    assert again.returncode == 0  # now recused: no warning left
+    recorded = run_cli("experts", "conflicts", str(demo_project), "--record", module="review_desk")
+    assert recorded.returncode == 0, recorded.stderr  # nothing left to record
 
 
 def test_the_draw_reproduces_from_its_record_and_any_input_changes_it(pooled: Path) -> None:

@@ -153,6 +153,10 @@ def _print_intake(result: Any) -> None:
             f"{issue.fix}"
         )
     print(result.summary())
+    from review_desk.conflicts import late_warning
+
+    for conflict in result.late_conflicts:
+        print(late_warning(conflict))
 
 
 def run_review_cmd(args: argparse.Namespace) -> int:

@@ -108,6 +108,7 @@ def run_experts_import(args: argparse.Namespace) -> int:
                 "updated": result.updated,
                 "unchanged": result.unchanged,
                 "issues": [i.as_dict() for i in result.issues],
+                "late_conflicts": [c.as_dict() for c in result.late_conflicts],
             }
         )
     else:
@@ -132,6 +133,10 @@ def run_experts_import(args: argparse.Namespace) -> int:
                     unchanged=result.unchanged,
                 )
             )
+            from review_desk.conflicts import late_warning
+
+            for conflict in result.late_conflicts:
+                print(late_warning(conflict))
         else:
             print(
                 tr(

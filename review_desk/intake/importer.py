@@ -57,6 +57,9 @@ class IntakeResult:
     unchanged: int = 0
     materials_added: int = 0
     late: list[str] = field(default_factory=list)
+    # Conflicts the imported applicants and partners reveal with experts already
+    # assigned: now recused (their scores blocked), to be shown as a warning.
+    late_conflicts: list[Any] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -97,6 +100,7 @@ class IntakeResult:
             "unchanged": self.unchanged,
             "materials_added": self.materials_added,
             "late": self.late,
+            "late_conflicts": [c.as_dict() for c in self.late_conflicts],
             "issues": [i.as_dict() for i in self.issues],
         }
 
@@ -310,6 +314,10 @@ def run_intake(
                 clock=clock,
             )
     result.imported = True
+    if result.created or result.updated:
+        from review_desk.conflicts import block_late
+
+        result.late_conflicts = block_late(project, actor=actor, clock=clock)
     return result
 
 
