@@ -158,9 +158,17 @@ def upgrade_server_project(project_url: str) -> str | None:
     actor check and the change notices again, so that what the new version added (a
     table, a policy) is covered too. Safe to run again. Returns the revision upgraded
     from, None when the schema was current already."""
-    from review_desk.storage.database import ProjectOpenError, open_database
+    from review_desk.storage.database import ProjectOpenError, open_database, shown_location
 
-    database = make_url(project_url).database or ""
+    try:
+        parsed = make_url(project_url)
+    except sa.exc.ArgumentError:
+        parsed = None
+    if parsed is None or parsed.get_backend_name() != "postgresql":
+        raise ServerError(
+            tr("Not a PostgreSQL server address: {url}", url=shown_location(project_url))
+        )
+    database = parsed.database or ""
     if not database.startswith("rd_"):
         raise ServerError(
             tr("{database} is not a project database made by server create.", database=database)
