@@ -124,27 +124,28 @@ def copy_project(source: Path, target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def finalised_source(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def finalised_source(explained_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with its deviations explained, an adjustment and the list finalised;
+    made once per test run."""
     from review_desk import ranking, ranking_decisions
     from review_desk.project import Project
+    from tests.built_once import built_once
 
-    path = copy_project(demo_source, tmp_path_factory.mktemp("final") / "final.rdp")
-    with Project(path) as project:
-        result = ranking.compute(project, resamples=0)
-        for flag in result.experts.itertuples():
-            ranking_decisions.explain_deviation(
-                project, int(flag.dossier_id), int(flag.expert_id), "专家书面说明：已复核材料"
+    def build(folder: Path) -> None:
+        path = copy_project(explained_source, folder / "final.rdp")
+        with Project(path) as project:
+            result = ranking.compute(project, resamples=0)
+            best_municipal = result.table[result.table["tier"] == "municipal"].iloc[0]
+            ranking_decisions.adjust(
+                project,
+                int(best_municipal["dossier_id"]),
+                "provincial",
+                "联席会议认定其示范作用突出",
+                actor="联席会议",
             )
-        best_municipal = result.table[result.table["tier"] == "municipal"].iloc[0]
-        ranking_decisions.adjust(
-            project,
-            int(best_municipal["dossier_id"]),
-            "provincial",
-            "联席会议认定其示范作用突出",
-            actor="联席会议",
-        )
-        ranking_decisions.finalise(project, actor="联席会议")
-    return path
+            ranking_decisions.finalise(project, actor="联席会议")
+
+    return built_once(tmp_path_factory, "finalised-demo", build) / "final.rdp"
 
 
 @pytest.fixture
@@ -155,3 +156,22 @@ def finalised_project(
 ) -> Path:
     """A private copy of the finalised demo project (on this run's backend)."""
     return project_on_backend("final", finalised_source, tmp_path / "final.rdp")
+
+
+@pytest.fixture(scope="session")
+def explained_source(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with every deviation explained (in this process), not yet finalised;
+    made once per test run."""
+    from review_desk import ranking, ranking_decisions
+    from review_desk.project import Project
+    from tests.built_once import built_once
+
+    def build(folder: Path) -> None:
+        path = copy_project(demo_source, folder / "demo.rdp")
+        with Project(path) as project:
+            for flag in ranking.compute(project, resamples=0).experts.itertuples():
+                ranking_decisions.explain_deviation(
+                    project, int(flag.dossier_id), int(flag.expert_id), "专家书面说明：已复核材料"
+                )
+
+    return built_once(tmp_path_factory, "explained-demo", build) / "demo.rdp"

@@ -48,26 +48,6 @@ def test_a_build_with_other_results_fails_the_smoke_test(tmp_path: Path, demo_so
         smoke_frozen.smoke(frozen, smoke_frozen.default_installed(), gui=False, project=demo_source)
 
 
-@pytest.fixture(scope="session")
-def explained_source(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo with every deviation explained (in this process), not yet finalised;
-    made once per test run."""
-    from review_desk import ranking, ranking_decisions
-    from review_desk.project import Project
-    from tests.built_once import built_once
-    from tests.conftest import copy_project
-
-    def build(folder: Path) -> None:
-        path = copy_project(demo_source, folder / "demo.rdp")
-        with Project(path) as project:
-            for flag in ranking.compute(project, resamples=0).experts.itertuples():
-                ranking_decisions.explain_deviation(
-                    project, int(flag.dossier_id), int(flag.expert_id), "专家书面说明：已复核材料"
-                )
-
-    return built_once(tmp_path_factory, "explained-demo", build) / "demo.rdp"
-
-
 def test_the_installed_package_passes_against_itself(explained_source: Path) -> None:
     """Two runs of one program, in two folders at two times: nothing that legitimately
     differs between runs is reported by the commands' JSON and the workbook. Both start
