@@ -43,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 from measuring import verdict  # noqa: E402
 
 from scoring_models import assignment  # noqa: E402
-from scoring_models.assignment import AssignmentProblem, assign, assign_randomized  # noqa: E402
+from scoring_models.assignment import AssignmentProblem, assign  # noqa: E402
+from scoring_models.randomized_assignment import assign_randomized  # noqa: E402
 
 SECONDS, PEAK_MB = 10.0, 1024.0
 DIRECTIONS = 30

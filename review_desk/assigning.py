@@ -46,8 +46,8 @@ from scoring_models.assignment import (
     Expert,
     Infeasible,
     assign,
-    assign_randomized,
 )
+from scoring_models.randomized_assignment import assign_randomized
 
 FIELD_MATCH, MAJOR_MATCH = 0.0, 1.0  # the cost of a candidate by how well it fits
 ACTION = "assignment.solve"

@@ -23,10 +23,8 @@ from scoring_models.assignment import (
     Infeasible,
     InfeasibleCause,
     assign,
-    assign_randomized,
-    fractional,
-    sample,
 )
+from scoring_models.randomized_assignment import assign_randomized, fractional, sample
 
 
 @st.composite
