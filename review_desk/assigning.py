@@ -102,7 +102,8 @@ class Plan:
     result: Assignment
     kept: dict[int, tuple[int, ...]]  # dossier id -> experts kept for work started
     excluded: dict[int, tuple[Excluded, ...]]  # dossier id -> experts left out, why
-    expert_names: dict[int, str]
+    experts: tuple[int, ...]  # the experts assigned to (drawn, or available)
+    expert_names: dict[int, str]  # every expert's name, by id
     dossier_codes: dict[int, str]
 
     def pairs(self) -> list[tuple[int, int]]:
@@ -120,7 +121,7 @@ class Plan:
         counts: dict[int, int] = defaultdict(int)
         for _dossier, expert in self.pairs():
             counts[expert] += 1
-        return {e: counts.get(e, 0) for e in self.expert_names}
+        return {e: counts.get(e, 0) for e in sorted({*self.experts, *counts})}
 
 
 def _experts(session: Session, round_name: str) -> list[m.Expert]:
@@ -189,11 +190,14 @@ def plan(project: Project, settings: AssignSettings) -> Plan:
         recused = {
             (r.expert_id, r.dossier_id): r.reason for r in session.scalars(select(m.Recusal))
         }
-        started = {
-            (int(e), int(d))
-            for e, d in session.execute(select(m.ScoreSheet.expert_id, m.ScoreSheet.dossier_id))
-        }
-    names = {e.id: e.name for e in experts}
+        started: dict[int, list[int]] = defaultdict(list)  # dossier -> experts scoring it
+        for e, d in session.execute(
+            select(m.ScoreSheet.expert_id, m.ScoreSheet.dossier_id).order_by(m.ScoreSheet.expert_id)
+        ):
+            started[int(d)].append(int(e))
+        # Names of everyone shown: those assigned now, and those whose work stays (who
+        # may not be among them, e.g. after a new draw).
+        names = {int(i): str(n) for i, n in session.execute(select(m.Expert.id, m.Expert.name))}
     caught: dict[tuple[int, int], list[str]] = defaultdict(list)
     for conflict in found:
         caught[(conflict.expert_id, conflict.dossier_id)].append(conflict.reason)
@@ -204,7 +208,7 @@ def plan(project: Project, settings: AssignSettings) -> Plan:
     held: dict[int, int] = defaultdict(int)
     for dossier in dossiers:
         k = settings.k_by_direction.get(dossier.direction_id, settings.k)
-        mine = tuple(e.id for e in experts if (e.id, dossier.id) in started)
+        mine = tuple(started.get(dossier.id, ()))  # whoever scores it keeps it
         kept[dossier.id] = mine
         for expert_id in mine:
             held[expert_id] += 1
@@ -237,7 +241,15 @@ def plan(project: Project, settings: AssignSettings) -> Plan:
         )
     except Infeasible as error:
         raise AssigningError(_infeasible(error, names, {d.id: d.code for d in dossiers})) from error
-    return Plan(settings, result, kept, excluded, names, {d.id: d.code for d in dossiers})
+    return Plan(
+        settings,
+        result,
+        kept,
+        excluded,
+        tuple(e.id for e in experts),
+        names,
+        {d.id: d.code for d in dossiers},
+    )
 
 
 def _infeasible(error: Infeasible, experts: dict[int, str], codes: dict[int, str]) -> str:
@@ -287,7 +299,7 @@ def store(project: Project, made: Plan, *, actor: str = "agency", clock: Clock =
             after={
                 "settings": made.settings.as_dict(),
                 "dossiers": len(dossier_ids),
-                "experts": len(made.expert_names),
+                "experts": len(made.experts),
                 "assignments": len(pairs),
                 "cost": made.result.cost,
                 "sha256": made.digest(),

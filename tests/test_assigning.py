@@ -130,3 +130,23 @@ def test_an_impossible_assignment_is_refused_naming_the_dossier_and_stores_nothi
     assert dump(demo_project, audit=True) == before
     status, _out, err = cli(capsys, "assign", "explain", str(demo_project), "--dossier", "X")
     assert status == 2 and "assign run" in err
+
+
+def test_work_started_stays_even_for_an_expert_no_longer_available(
+    demo_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An expert who has begun scoring keeps those dossiers when a new assignment is
+    made without them (not available for the round any more, or not drawn)."""
+    with Project(demo_project) as project, project.transaction() as s:
+        expert_id, scored = next(
+            (int(e), int(d))
+            for e, d in s.execute(select(m.ScoreSheet.expert_id, m.ScoreSheet.dossier_id))
+        )
+        expert = s.get(m.Expert, expert_id)
+        assert expert is not None
+        expert.availability = ["另一批次"]
+        code = s.get(m.Dossier, scored).code  # type: ignore[union-attr]
+    status, out, err = cli(capsys, "assign", "run", str(demo_project), "--k", "4", "--json")
+    assert status == 0, err
+    assert expert_id in _assigned(demo_project)[code]
+    assert str(expert_id) in json.loads(out)["loads"]

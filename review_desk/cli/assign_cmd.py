@@ -98,7 +98,7 @@ def run_assign(args: argparse.Namespace) -> int:
         print_json(
             {
                 "dossiers": len(made.dossier_codes),
-                "experts": len(made.expert_names),
+                "experts": len(made.experts),
                 "assignments": [
                     {
                         "dossier": made.dossier_codes[d],
@@ -119,7 +119,7 @@ def run_assign(args: argparse.Namespace) -> int:
             "{dossiers} dossiers, {experts} experts: {pairs} assignments at a total cost of "
             "{cost:g}; loads {low}-{high}.",
             dossiers=len(made.dossier_codes),
-            experts=len(made.expert_names),
+            experts=len(made.experts),
             pairs=len(made.pairs()),
             cost=made.result.cost,
             low=min(loads.values(), default=0),
