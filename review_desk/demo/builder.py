@@ -120,12 +120,20 @@ def _panels(session: Session, source: dict[str, Any], rng: random.Random, clock:
     ).all()
     experts: dict[str, m.Expert] = {}
     for number, src in enumerate(source["experts"], start=1):
+        # The pool's fields: an expert's directions are those of the panel they sit on.
+        directions = sorted(
+            {d for p in source["panels"] if src["name"] in p["members"] for d in p["directions"]}
+        )
         expert = m.Expert(
             name=src["name"],
             organisation=src["organisation"],
             field=src["field"],
             phone=f"139{number:04d}{rng.randrange(1000, 9999)}",
             email=f"expert{number:02d}@review.example.cn",
+            city=src.get("city", ""),
+            title=src.get("title", ""),
+            majors=list(src.get("majors", [])),
+            directions=directions,
         )
         session.add(expert)
         experts[expert.name] = expert

@@ -1,30 +1,41 @@
-"""专家与分组: the expert roster, the panels and the recusals."""
+"""专家与分组: the expert pool, the draws, the assignment, the panels, and the recusals
+and conflicts of interest."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QMessageBox,
     QPushButton,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
-from review_desk import queries
+from review_desk import assignment_view, queries
 from review_desk.changes import Changes, Outcome
+from review_desk.conflicts import rule_label, status_label
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
+from review_desk.pool import PoolExpert
+from review_desk.pool import pool as pool_experts
 from review_desk.progress import Progress
 from review_desk.project import Project
+from review_desk.queries import ExpertRow
 
 from ui.models.row_table import Column
 from ui.pages.base import Page
+from ui.pages.registry import COMMITTEE
 from ui.widgets.data_table import DataTable
+
+MAX_SHOWN = 30  # problems listed in the message; the rest are counted
 
 
 def recusal_source_label(source: str) -> str:
@@ -36,52 +47,94 @@ def recusal_source_label(source: str) -> str:
     }.get(source, source)
 
 
+def _list(values: list[Any]) -> str:
+    return "、".join(str(v) for v in values) or "—"
+
+
+def _bar(parent: QWidget, *buttons: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    """An expert of the pool with their panels and load."""
+
+    expert: PoolExpert
+    load: ExpertRow | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.expert, name)
+
+
 class ExpertsPage(Page):
-    """Experts, panels and conflicts of interest."""
+    """The expert pool, the draws, the assignment, the panels and the conflicts."""
 
     key = "experts"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             _(
-                "The expert roster, the panels with their leaders and directions, each expert's "
-                "load, and the recusals (回避): import the roster, create panels, assign a panel's "
-                "dossiers to its members, and record or detect conflicts of interest."
+                "The expert pool (专家库), the random draws in front of a supervisor, the "
+                "assignment of the dossiers with each expert's load, the panels, and the "
+                "recusals and conflicts of interest (回避)."
             ),
             parent,
         )
-        actions = QHBoxLayout()
-        self.roster_button = QPushButton(_("Import roster…"), self)
-        self.panel_button = QPushButton(_("New panel…"), self)
-        self.assign_button = QPushButton(_("Assign the selected panel's dossiers"), self)
-        self.recusal_button = QPushButton(_("Record a recusal…"), self)
-        self.detect_button = QPushButton(_("Detect conflicts of interest"), self)
-        for button in (
-            self.roster_button,
-            self.panel_button,
-            self.assign_button,
-            self.recusal_button,
-            self.detect_button,
-        ):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        self.body.addLayout(actions)
+        self._role = "agency"
         tabs = QTabWidget(self)
+        self.tabs = tabs
+        # The pool.
+        self.roster_button = QPushButton(_("Import the pool…"), self)
+        self.template_button = QPushButton(_("Pool template…"), self)
+        self.detect_button = QPushButton(_("Detect conflicts of interest"), self)
         self.experts = DataTable(
             [
                 Column(_("Name"), lambda r: r.name),
                 Column(_("Organisation"), lambda r: r.organisation),
+                Column(_("City"), lambda r: r.city),
+                Column(_("Title"), lambda r: r.title),
                 Column(_("Field"), lambda r: r.field),
-                Column(_("Panel"), lambda r: "、".join(r.panels)),
-                Column(_("Assigned"), lambda r: str(r.assigned), lambda r: r.assigned, True),
-                Column(_("Submitted"), lambda r: str(r.submitted), lambda r: r.submitted, True),
-                Column(_("Recused"), lambda r: str(r.recused), lambda r: r.recused, True),
+                Column(
+                    _("Directions"),
+                    lambda r: _list(r.directions),
+                    tooltip=lambda r: _list(r.directions),
+                ),
+                Column(_("Majors"), lambda r: _list(r.majors), tooltip=lambda r: _list(r.majors)),
+                Column(
+                    _("Available for"),
+                    lambda r: _list(r.availability) if r.availability else _("every round"),
+                ),
+                Column(_("Panel"), lambda r: "、".join(r.load.panels) if r.load else ""),
+                Column(
+                    _("Assigned"),
+                    lambda r: str(r.load.assigned if r.load else 0),
+                    lambda r: r.load.assigned if r.load else 0,
+                    True,
+                ),
                 Column(_("Phone"), lambda r: r.phone),
-                Column(_("Email"), lambda r: r.email),
             ],
             stretch_column=1,
             parent=tabs,
         )
+        pool_tab = QWidget(tabs)
+        pool_layout = QVBoxLayout(pool_tab)
+        pool_layout.addLayout(
+            _bar(pool_tab, self.roster_button, self.template_button, self.detect_button)
+        )
+        pool_layout.addWidget(self.experts, 1)
+        # The draws and the assignment.
+        from ui.pages.assignment_tab import AssignmentTab
+        from ui.pages.draws_tab import DrawsTab
+
+        self.draws = DrawsTab(self)
+        self.assignment = AssignmentTab(self)
+        # The panels.
+        self.panel_button = QPushButton(_("New panel…"), self)
+        self.assign_button = QPushButton(_("Assign the selected panel's dossiers"), self)
         self.panels = DataTable(
             [
                 Column(_("Panel"), lambda r: r.name),
@@ -98,6 +151,12 @@ class ExpertsPage(Page):
             stretch_column=4,
             parent=tabs,
         )
+        panels_tab = QWidget(tabs)
+        panels_layout = QVBoxLayout(panels_tab)
+        panels_layout.addLayout(_bar(panels_tab, self.panel_button, self.assign_button))
+        panels_layout.addWidget(self.panels, 1)
+        # Recusals and conflicts.
+        self.recusal_button = QPushButton(_("Record a recusal…"), self)
         self.recusals = DataTable(
             [
                 Column(_("Expert"), lambda r: r.expert),
@@ -111,12 +170,37 @@ class ExpertsPage(Page):
             stretch_column=5,
             parent=tabs,
         )
-        tabs.addTab(self.experts, _("Experts"))
-        tabs.addTab(self.panels, _("Panels"))
-        tabs.addTab(self.recusals, _("Recusals"))
-        self.tabs = tabs
+        self.conflicts = DataTable(
+            [
+                Column(_("Expert"), lambda r: r.expert),
+                Column(_("Dossier no."), lambda r: r.dossier),
+                Column(_("Rule"), lambda r: rule_label(r.rule)),
+                Column(
+                    _("Status"),
+                    lambda r: status_label(r.status),
+                    foreground=lambda r: "#b3261e" if r.status == "after" else None,
+                ),
+                Column(_("Reason"), lambda r: r.reason, tooltip=lambda r: r.reason),
+            ],
+            stretch_column=4,
+            parent=tabs,
+        )
+        recusals_tab = QWidget(tabs)
+        recusals_layout = QVBoxLayout(recusals_tab)
+        recusals_layout.addLayout(_bar(recusals_tab, self.recusal_button))
+        recusals_layout.addWidget(QLabel(_("Recusals"), recusals_tab))
+        recusals_layout.addWidget(self.recusals, 1)
+        caught = QLabel(_("Pairs the conflict rules catch"), recusals_tab)
+        recusals_layout.addWidget(caught)
+        recusals_layout.addWidget(self.conflicts, 1)
+        tabs.addTab(pool_tab, _("Expert pool"))
+        tabs.addTab(self.draws, _("Draws"))
+        tabs.addTab(self.assignment, _("Assignment"))
+        tabs.addTab(panels_tab, _("Panels"))
+        tabs.addTab(recusals_tab, _("Recusals and conflicts"))
         self.body.addWidget(tabs, 1)
         self.roster_button.clicked.connect(self.import_roster)
+        self.template_button.clicked.connect(self.save_template)
         self.panel_button.clicked.connect(self.new_panel)
         self.assign_button.clicked.connect(self.assign_panel)
         self.recusal_button.clicked.connect(self.record_recusal)
@@ -128,11 +212,25 @@ class ExpertsPage(Page):
     def action_widgets(self) -> tuple[QWidget, ...]:
         return (
             self.roster_button,
+            self.template_button,
             self.panel_button,
             self.assign_button,
             self.recusal_button,
             self.detect_button,
+            *self.draws.buttons(),
+            *self.assignment.buttons(),
         )
+
+    def set_role(self, role: str) -> None:
+        """The committee sees the draws alone (to open and verify their records); the
+        rest is the agency's work."""
+        self._role = role
+        committee = role == COMMITTEE
+        for index in range(self.tabs.count()):
+            self.tabs.setTabVisible(index, not committee or self.tabs.widget(index) is self.draws)
+        if committee:
+            self.tabs.setCurrentWidget(self.draws)
+        self.draws.set_committee(committee)
 
     def _write(
         self,
@@ -164,47 +262,82 @@ class ExpertsPage(Page):
         self.start_operation(title, work, done)
 
     def import_roster(self) -> None:
-        """Import experts from an Excel or CSV roster."""
+        """Import experts into the pool from an Excel or CSV file: all or nothing, each
+        problem located; conflicts the new data reveal on assigned pairs are recorded
+        as recusals, and said."""
         from pathlib import Path
 
-        from review_desk import panels
+        from review_desk import pool
+        from review_desk.conflicts import late_warning
 
         if self.project is None:
             return
         path, _filter = QFileDialog.getOpenFileName(
-            self, _("Import roster"), "", _("Registers (*.xlsx *.csv);;All files (*)")
+            self, _("Import the pool…"), "", _("Registers (*.xlsx *.csv);;All files (*)")
         )
         if not path:
             return
 
         def imported(result: Any) -> str | None:
             if not result.stored:
+                lines = [
+                    tr(
+                        "sheet {sheet} row {row} column {letter} {column}「{value}」: {problem}",
+                        sheet=i.sheet,
+                        row=i.row,
+                        letter=i.letter,
+                        column=i.column,
+                        value=i.value,
+                        problem=i.problem,
+                    )
+                    for i in result.issues
+                ]
+                shown = lines[:MAX_SHOWN]
+                if len(lines) > MAX_SHOWN:
+                    shown.append(tr("… and {count} more.", count=len(lines) - MAX_SHOWN))
                 QMessageBox.warning(
                     self,
-                    _("Import roster"),
-                    "\n".join(
-                        tr(
-                            "row {row} {column}「{value}」：{problem}",
-                            row=i.row,
-                            column=i.column,
-                            value=i.value,
-                            problem=i.problem,
-                        )
-                        for i in result.issues
-                    ),
+                    _("Import the pool…"),
+                    _("Nothing was imported; correct these and import again:")
+                    + "\n\n"
+                    + "\n".join(shown),
                 )
                 return None
+            if result.late_conflicts:
+                QMessageBox.warning(
+                    self,
+                    _("Conflicts found after assignment"),
+                    "\n".join(late_warning(c) for c in result.late_conflicts),
+                )
             return tr(
-                "Roster imported: {added} new, {updated} changed.",
+                "Experts imported: {added} new, {updated} changed, {unchanged} unchanged.",
                 added=result.added,
                 updated=result.updated,
+                unchanged=result.unchanged,
             )
 
         def work(project: Project) -> Outcome[Any]:
-            result = panels.import_roster(project, Path(path))
+            result = pool.import_pool(project, Path(path))
             return Outcome(result, Changes(experts=bool(result.stored)))  # refused: nothing
 
-        self._write(_("Import roster"), work, imported)
+        self._write(_("Import the pool…"), work, imported)
+
+    def save_template(self) -> None:
+        """Write the pool's import template (an .xlsx with its columns explained)."""
+        from pathlib import Path
+
+        from review_desk.intake.roster_template import write_roster
+
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Pool template…"), _("expert pool") + ".xlsx", _("Excel workbook (*.xlsx)")
+        )
+        if not path:
+            return
+        target = Path(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+        write_roster(target)
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(tr("Wrote {register}", register=target), 6000)
 
     def new_panel(self) -> None:
         """Create a panel."""
@@ -277,6 +410,14 @@ class ExpertsPage(Page):
     def load(self) -> None:
         if self.project is None:
             return
-        self.experts.set_rows(queries.experts(self.project))
+        pool = pool_experts(self.project)
+        self.draws.load(self.project, pool)
+        if self._role == COMMITTEE:
+            return  # the committee sees the draws alone
+        loads = {r.id: r for r in queries.experts(self.project)}
+        self.experts.set_rows([PoolRow(e, loads.get(e.id)) for e in pool])
         self.panels.set_rows(queries.panels(self.project))
         self.recusals.set_rows(queries.recusals(self.project))
+        view = assignment_view.overview(self.project)
+        self.conflicts.set_rows(view.conflicts)
+        self.assignment.load(view, pool)

@@ -62,7 +62,10 @@ def page_specs() -> tuple[PageSpec, ...]:
             (AGENCY, REVIEWER),
             "ui.pages.formal_review:FormalReviewPage",
         ),
-        PageSpec("experts", _("Experts and panels"), (AGENCY,), "ui.pages.experts:ExpertsPage"),
+        # The committee opens the draws alone (their records and verification).
+        PageSpec(
+            "experts", _("Experts and panels"), (AGENCY, COMMITTEE), "ui.pages.experts:ExpertsPage"
+        ),
         PageSpec("scoring", _("Scoring"), (EXPERT, AGENCY), "ui.pages.scoring:ScoringPage"),
         PageSpec(
             "defense", _("Defense and inspection"), (EXPERT, AGENCY), "ui.pages.defense:DefensePage"
