@@ -5,6 +5,7 @@ supervisor's and the clerk's signatures. An A4 PDF in the publicity list's font.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from review_desk.documents.pdf_fonts import CHINESE_FONT, register_chinese_font
 from review_desk.draw import DrawResult, check_draw, draw
+from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.storage import models as m
@@ -101,7 +103,10 @@ def write_draw_record(project: Project, draw_id: int, target: Path) -> None:
     inputs = [
         [para(_("Round")), para(facts.project)],
         [para(_("Draw")), para(f"#{result.id}  {params.get('label') or ''}")],
-        [para(_("Drawn at")), para(f"{result.drawn_at}  {result.actor}")],
+        [
+            para(_("Drawn at")),
+            para(f"{local_time(datetime.fromisoformat(result.drawn_at))}  {result.actor}"),
+        ],
         [para(_("Direction")), para(facts.direction or "—")],
         [para(_("Fields")), para("、".join(params.get("fields", [])) or "—")],
         [

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
+
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from review_desk import draw
 from review_desk.project import Project

@@ -65,7 +65,7 @@ class DrawDialog(QDialog):
         self.label.setPlaceholderText(_("e.g. the panel's name"))
         form.addRow(_("Industry direction") + "：", self.direction)
         form.addRow(_("Fields or majors") + "：", self.fields)
-        form.addRow(_("Experts") + "：", self.experts)
+        form.addRow(_("Experts to draw") + "：", self.experts)
         form.addRow(_("Alternates (备选)") + "：", self.alternates)
         form.addRow(_("For") + "：", self.label)
         layout.addWidget(what)
@@ -89,7 +89,7 @@ class DrawDialog(QDialog):
         box.addWidget(self.public_value)
         layout.addWidget(supervised)
         layout.addStretch(1)
-        self.buttons = _ok_cancel(self, _("Draw"))
+        self.buttons = _ok_cancel(self, _("Draw now"))
         layout.addWidget(self.buttons)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         for signal in (self.public_value.textChanged, self.fields.textChanged):

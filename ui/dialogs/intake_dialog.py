@@ -178,6 +178,15 @@ class IntakeDialog(QDialog):
         text = result.summary()
         if result.imported:
             self.imported.emit(result)
+        if result.late_conflicts:
+            # New partners caught assigned experts: their scores there are blocked now.
+            from review_desk.conflicts import late_warning
+
+            QMessageBox.warning(
+                self,
+                _("Conflicts found after assignment"),
+                "\n".join(late_warning(c) for c in result.late_conflicts),
+            )
         else:
             text = text.replace("--valid-only", _("the option above"))
         self.summary.setText(text)

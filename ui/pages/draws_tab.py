@@ -5,8 +5,8 @@ draw record (抽取记录), and verification of every draw from its record."""
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
