@@ -51,6 +51,7 @@ from scoring_models.randomized_assignment import assign_randomized
 
 FIELD_MATCH, MAJOR_MATCH = 0.0, 1.0  # the cost of a candidate by how well it fits
 ACTION = "assignment.solve"
+LOCK_KEY = "project"  # the write lock every change of the assignments takes
 
 
 class AssigningError(UserError):
@@ -124,6 +125,17 @@ class Plan:
         return {e: counts.get(e, 0) for e in sorted({*self.experts, *counts})}
 
 
+def started_work(session: Session) -> dict[int, list[int]]:
+    """Every dossier's experts who have started scoring it (a score sheet exists), by
+    id: their work stays, whatever the assignment becomes."""
+    started: dict[int, list[int]] = defaultdict(list)
+    for e, d in session.execute(
+        select(m.ScoreSheet.expert_id, m.ScoreSheet.dossier_id).order_by(m.ScoreSheet.expert_id)
+    ):
+        started[int(d)].append(int(e))
+    return started
+
+
 def _experts(session: Session, round_name: str) -> list[m.Expert]:
     """The experts of the round: drawn, else available in the pool."""
     drawn = {
@@ -190,11 +202,7 @@ def plan(project: Project, settings: AssignSettings) -> Plan:
         recused = {
             (r.expert_id, r.dossier_id): r.reason for r in session.scalars(select(m.Recusal))
         }
-        started: dict[int, list[int]] = defaultdict(list)  # dossier -> experts scoring it
-        for e, d in session.execute(
-            select(m.ScoreSheet.expert_id, m.ScoreSheet.dossier_id).order_by(m.ScoreSheet.expert_id)
-        ):
-            started[int(d)].append(int(e))
+        started = started_work(session)
         # Names of everyone shown: those assigned now, and those whose work stays (who
         # may not be among them, e.g. after a new draw).
         names = {int(i): str(n) for i, n in session.execute(select(m.Expert.id, m.Expert.name))}
@@ -308,7 +316,7 @@ def store(project: Project, made: Plan, *, actor: str = "agency", clock: Clock =
         )
         return len(pairs)
 
-    return project.write(work)
+    return project.write(work, key=LOCK_KEY)
 
 
 def last_settings(project: Project) -> AssignSettings | None:

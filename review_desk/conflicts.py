@@ -225,19 +225,21 @@ def _caught(
     return found
 
 
-def find_in(session: Session, *, year: int) -> list[Conflict]:
-    """Every pair the enabled rules catch, one entry per rule, by dossier and expert."""
+def find_in(
+    session: Session, *, year: int, expert_id: int | None = None, dossier_id: int | None = None
+) -> list[Conflict]:
+    """Every pair the enabled rules catch, one entry per rule, by dossier and expert;
+    only those of one expert and/or one dossier when ``expert_id``/``dossier_id`` say."""
     on = {r.rule: r for r in rules_in(session) if r.enabled}
     if not on:
         return []
-    dossiers = list(
-        session.scalars(
-            select(m.Dossier).options(
-                selectinload(m.Dossier.lead_applicant),
-                selectinload(m.Dossier.partners).selectinload(m.DossierPartner.applicant),
-            )
-        )
+    wanted = select(m.Dossier).options(
+        selectinload(m.Dossier.lead_applicant),
+        selectinload(m.Dossier.partners).selectinload(m.DossierPartner.applicant),
     )
+    if dossier_id is not None:
+        wanted = wanted.where(m.Dossier.id == dossier_id)
+    dossiers = list(session.scalars(wanted))
     organisations, people = _index(dossiers)
     recused = {
         (r.expert_id, r.dossier_id)
@@ -253,7 +255,10 @@ def find_in(session: Session, *, year: int) -> list[Conflict]:
     }
     order = {name: i for i, name in enumerate(RULE_NAMES)}
     found: dict[tuple[int, int, str], Conflict] = {}
-    for expert in session.scalars(select(m.Expert)):
+    experts = select(m.Expert)
+    if expert_id is not None:
+        experts = experts.where(m.Expert.id == expert_id)
+    for expert in session.scalars(experts):
         for dossier, rule, reason in _caught(expert, on, dossiers, year, organisations, people):
             pair = (expert.id, dossier.id)
             status = RECUSED if pair in recused else AFTER if pair in started else BEFORE

@@ -32,6 +32,7 @@ from review_desk.conflicts import rules_in
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.intake.text_normalize import fold
+from review_desk.panels import PanelError, create_panel_in, set_members_in
 from review_desk.project import Project
 from review_desk.storage import models as m
 
@@ -170,11 +171,18 @@ def run_draw(
     direction: int | None = None,
     fields: list[str] | None = None,
     label: str = "",
+    panel: str | None = None,
     actor: str = "agency",
     clock: Clock = utc_now,
 ) -> DrawResult:
-    """Make a draw: commit its inputs in the audit log, then compute and store it."""
+    """Make a draw: commit its inputs in the audit log, then compute and store it. With
+    ``panel``, the drawn experts become that panel's members (the panel is created for
+    the draw's direction when none has that name), and its name is one of the draw's
+    parameters."""
     public = public_value.strip()
+    panel_name = panel.strip() if panel is not None else None
+    if panel is not None and not panel_name:
+        raise DrawError(_("Give the panel a name."))
     if not public:
         raise DrawError(_("Enter the public value the supervisor chose for this draw."))
     if experts < 1 or alternates < 0:
@@ -194,6 +202,11 @@ def run_draw(
             "round": info.round_name.strip() or info.name,
             "label": label.strip(),
         }
+        if panel_name is not None:
+            # Only then: the parameters (and so the hashes) of a draw without a panel are
+            # what they always were, and older draws verify as they are.
+            params["panel"] = panel_name
+            _check_panel(session, panel_name, direction)
         pool = snapshot(session, params)
         if len(pool) < experts + alternates:
             raise DrawError(
@@ -245,7 +258,42 @@ def run_draw(
             clock=clock,
         )
         session.flush()
+        if panel_name is not None:
+            _fill_panel(session, panel_name, direction, row.selected, actor=actor, clock=clock)
         return _result(row)
+
+
+def _check_panel(session: Session, name: str, direction: int | None) -> None:
+    """Refuse a draw for a panel that would have to be created without a direction."""
+    exists = session.scalar(select(m.Panel.id).where(m.Panel.name == name))
+    if exists is None and direction is None:
+        raise DrawError(
+            tr("A new panel {name} needs the draw's direction (--direction).", name=name)
+        )
+
+
+def _fill_panel(
+    session: Session,
+    name: str,
+    direction: int | None,
+    members: list[int],
+    *,
+    actor: str,
+    clock: Clock,
+) -> None:
+    """Make ``members`` the members of the panel named ``name``, created (for the
+    direction, its first member leading) when there is none."""
+    panel_id = session.scalar(select(m.Panel.id).where(m.Panel.name == name))
+    try:
+        if panel_id is None:
+            assert direction is not None  # _check_panel refused it
+            create_panel_in(
+                session, name, members[0], members, [direction], actor=actor, clock=clock
+            )
+        else:
+            set_members_in(session, int(panel_id), members, actor=actor, clock=clock)
+    except PanelError as error:
+        raise DrawError(str(error)) from error
 
 
 def refuse(
@@ -278,6 +326,8 @@ def refuse(
             "replacement": left[0] if left else None,
         }
         row.refusals = [*row.refusals, refusal]
+        if row.params.get("panel") is not None:
+            _refuse_on_panel(session, str(row.params["panel"]), refusal, actor=actor, clock=clock)
         audit.record(
             session,
             actor=actor,
@@ -288,6 +338,25 @@ def refuse(
             clock=clock,
         )
         return refusal
+
+
+def _refuse_on_panel(
+    session: Session, name: str, refusal: dict[str, Any], *, actor: str, clock: Clock
+) -> None:
+    """On the draw's panel, the replacement takes the refusing expert's place, as leader
+    too when they led (the place is left empty when no alternate is left). A panel
+    renamed since, or no longer holding the refusing expert, is left alone."""
+    panel = session.scalars(select(m.Panel).where(m.Panel.name == name)).first()
+    refusing, replacement = refusal["expert"], refusal["replacement"]
+    if panel is None or refusing not in (members := [p.expert_id for p in panel.members]):
+        return
+    at = members.index(refusing)
+    members[at : at + 1] = [] if replacement is None else [replacement]
+    leader = replacement if panel.leader_id == refusing else None
+    try:
+        set_members_in(session, panel.id, members, leader_id=leader, actor=actor, clock=clock)
+    except PanelError as error:
+        raise DrawError(str(error)) from error
 
 
 def draws(project: Project) -> list[DrawResult]:

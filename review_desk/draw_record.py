@@ -102,7 +102,7 @@ def write_draw_record(project: Project, draw_id: int, target: Path) -> None:
     params = result.params
     inputs = [
         [para(_("Round")), para(facts.project)],
-        [para(_("Draw")), para(f"#{result.id}  {params.get('label') or ''}")],
+        [para(_("Draw")), para(f"#{result.id}  {params.get('label') or params.get('panel', '')}")],
         [
             para(_("Drawn at")),
             para(f"{local_time(datetime.fromisoformat(result.drawn_at))}  {result.actor}"),

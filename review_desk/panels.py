@@ -5,6 +5,7 @@ each expert's load, and recusals (回避) declared or detected by the conflict r
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
@@ -33,45 +34,103 @@ def create_panel(
     clock: Clock = utc_now,
 ) -> int:
     """Create a panel with its leader (a member), members and directions."""
+    with project.transaction() as session:
+        return create_panel_in(
+            session, name, leader_id, member_ids, direction_ids, actor=actor, clock=clock
+        )
+
+
+def create_panel_in(
+    session: Session,
+    name: str,
+    leader_id: int,
+    member_ids: list[int],
+    direction_ids: list[int],
+    *,
+    actor: str = "agency",
+    clock: Clock = utc_now,
+) -> int:
+    """:func:`create_panel` inside the caller's transaction (a draw for a panel)."""
     if not name.strip():
         raise PanelError(_("Give the panel a name."))
     if leader_id not in member_ids:
         raise PanelError(_("The leader must be one of the members."))
     if not direction_ids:
         raise PanelError(_("A panel covers at least one direction."))
-    with project.transaction() as session:
-        if session.scalar(select(m.Panel.id).where(m.Panel.name == name.strip())) is not None:
-            raise PanelError(tr("A panel named {name} exists already.", name=name.strip()))
-        known = set(session.scalars(select(m.Expert.id).where(m.Expert.id.in_(member_ids))))
-        unknown = [str(e) for e in dict.fromkeys(member_ids) if e not in known]
-        if unknown:
-            raise PanelError(tr("No expert with id {ids}.", ids=", ".join(unknown)))
-        known = set(
-            session.scalars(select(m.Direction.id).where(m.Direction.id.in_(direction_ids)))
-        )
-        unknown = [str(d) for d in dict.fromkeys(direction_ids) if d not in known]
-        if unknown:
-            raise PanelError(tr("No industry direction numbered {ids}.", ids=", ".join(unknown)))
-        panel = m.Panel(name=name.strip(), leader_id=leader_id)
-        panel.members = [m.PanelMember(expert_id=e) for e in dict.fromkeys(member_ids)]
-        panel.directions = [m.PanelDirection(direction_id=d) for d in dict.fromkeys(direction_ids)]
-        session.add(panel)
-        session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="panel.create",
-            entity="panel",
-            entity_id=panel.id,
-            after={
-                "name": panel.name,
-                "leader": leader_id,
-                "members": member_ids,
-                "directions": direction_ids,
-            },
-            clock=clock,
-        )
-        return panel.id
+    if session.scalar(select(m.Panel.id).where(m.Panel.name == name.strip())) is not None:
+        raise PanelError(tr("A panel named {name} exists already.", name=name.strip()))
+    _check_experts(session, member_ids)
+    known = set(session.scalars(select(m.Direction.id).where(m.Direction.id.in_(direction_ids))))
+    unknown = [str(d) for d in dict.fromkeys(direction_ids) if d not in known]
+    if unknown:
+        raise PanelError(tr("No industry direction numbered {ids}.", ids=", ".join(unknown)))
+    panel = m.Panel(name=name.strip(), leader_id=leader_id)
+    panel.members = [m.PanelMember(expert_id=e) for e in dict.fromkeys(member_ids)]
+    panel.directions = [m.PanelDirection(direction_id=d) for d in dict.fromkeys(direction_ids)]
+    session.add(panel)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="panel.create",
+        entity="panel",
+        entity_id=panel.id,
+        after={
+            "name": panel.name,
+            "leader": leader_id,
+            "members": member_ids,
+            "directions": direction_ids,
+        },
+        clock=clock,
+    )
+    return panel.id
+
+
+def _check_experts(session: Session, expert_ids: list[int]) -> None:
+    known = set(session.scalars(select(m.Expert.id).where(m.Expert.id.in_(expert_ids))))
+    unknown = [str(e) for e in dict.fromkeys(expert_ids) if e not in known]
+    if unknown:
+        raise PanelError(tr("No expert with id {ids}.", ids=", ".join(unknown)))
+
+
+def set_members_in(
+    session: Session,
+    panel_id: int,
+    member_ids: list[int],
+    *,
+    leader_id: int | None = None,
+    actor: str = "agency",
+    clock: Clock = utc_now,
+) -> None:
+    """Make ``member_ids`` the panel's members, in the caller's transaction, audited
+    (``panel.members``); ``leader_id`` leads when given, else the leader stays when
+    still a member, else the first member leads."""
+    panel = session.get(m.Panel, panel_id)
+    if panel is None:
+        raise PanelError(tr("No panel with id {id}.", id=panel_id))
+    _check_experts(session, member_ids)
+    before = {"leader": panel.leader_id, "members": [p.expert_id for p in panel.members]}
+    wanted = list(dict.fromkeys(member_ids))
+    panel.members = [p for p in panel.members if p.expert_id in wanted]
+    present = {p.expert_id for p in panel.members}
+    panel.members += [m.PanelMember(expert_id=e) for e in wanted if e not in present]
+    if leader_id is not None:
+        if leader_id not in wanted:
+            raise PanelError(_("The leader must be one of the members."))
+        panel.leader_id = leader_id
+    elif panel.leader_id not in wanted:
+        panel.leader_id = wanted[0] if wanted else None
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="panel.members",
+        entity="panel",
+        entity_id=panel.id,
+        before=before,
+        after={"leader": panel.leader_id, "members": wanted},
+        clock=clock,
+    )
 
 
 def find_panel(project: Project, key: str) -> int:

@@ -19,6 +19,7 @@ from review_desk import conflicts, draw, pool, scoring
 from review_desk.project import Project
 from review_desk.storage import models as m
 from tests.backends import raw_sql
+from tests.small_project import cli
 from tests.support import run_cli
 
 HEADERS = [
@@ -361,3 +362,76 @@ def test_a_draw_needs_enough_eligible_experts(pooled: Path) -> None:
             draw.run_draw(project, public_value=" ", experts=1, direction=7)
         with project.reading() as s:
             assert s.scalar(select(func.count(m.ExpertDraw.id))) == 0
+
+
+def _panel(project_path: Path, name: str) -> tuple[list[int], int | None, list[int]]:
+    """A panel's members, leader and directions."""
+    with Project(project_path) as project, project.reading() as s:
+        panel = s.scalars(select(m.Panel).where(m.Panel.name == name)).one()
+        return (
+            [p.expert_id for p in panel.members],
+            panel.leader_id,
+            [d.direction_id for d in panel.directions],
+        )
+
+
+def test_a_draw_for_a_panel_fills_it_and_a_refusal_swaps_in_the_alternate(
+    pooled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["draw", "run", str(pooled), "--direction", "7", "--experts", "4",
+            "--alternates", "2", "--public-value", "骰子 6-1-4", "--json"]  # fmt: skip
+    status, out, err = cli(capsys, *args, "--panel", "新能源抽取组")
+    assert status == 0, err
+    result = json.loads(out)
+    assert result["params"]["panel"] == "新能源抽取组"
+    members, leader, directions = _panel(pooled, "新能源抽取组")
+    assert sorted(members) == sorted(result["selected"]) and leader == result["selected"][0]
+    assert directions == [7]
+    # The panel's name is one of the hashed inputs: without it, another seed.
+    status, out, err = cli(capsys, *args)
+    assert status == 0, err
+    assert json.loads(out)["hashes"]["params"] != result["hashes"]["params"]
+
+    leading = result["selected"][0]
+    status, _out, err = cli(
+        capsys, "draw", "refuse", str(pooled), "--draw", str(result["id"]),
+        "--expert", str(leading), "--reason", "出差",
+    )  # fmt: skip
+    assert status == 0, err
+    members, leader, _directions = _panel(pooled, "新能源抽取组")
+    assert sorted(members) == sorted([result["alternates"][0], *result["selected"][1:]])
+    assert leader == result["alternates"][0]  # the replacement takes the leader's place
+    assert cli(capsys, "draw", "verify", str(pooled))[0] == 0
+
+    # Drawn again for the same panel: its members are replaced by the new draw's.
+    status, out, err = cli(capsys, *args[:-2], "骰子 2-2-5", "--json", "--panel", "新能源抽取组")
+    assert status == 0, err
+    again = json.loads(out)
+    members, leader, _directions = _panel(pooled, "新能源抽取组")
+    assert sorted(members) == sorted(again["selected"]) and leader in again["selected"]
+    status, out, err = cli(capsys, "draw", "verify", str(pooled), "--json")
+    assert status == 0, out
+    assert [c["matches"] for c in json.loads(out)["draws"]] == [True, True, True]
+
+
+def test_a_draw_without_a_panel_keeps_the_parameters_of_older_draws(
+    pooled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Draws made before ``--panel`` existed have no "panel" parameter; one made without
+    a panel has none either, so both hash and verify as they always did."""
+    with Project(pooled) as project:
+        with project.reading() as s:
+            panels = s.scalar(select(func.count(m.Panel.id)))
+        result = draw.run_draw(project, public_value="17", experts=3, direction=7, clock=CLOCK)
+    assert set(result.params) == {"direction", "fields", "experts", "alternates", "round", "label"}
+    status, out, err = cli(capsys, "draw", "verify", str(pooled))
+    assert status == 0, out + err
+    with Project(pooled) as project:
+        fields = ["新能源材料"]
+        with pytest.raises(draw.DrawError, match="--direction"):
+            draw.run_draw(project, public_value="18", experts=3, fields=fields, panel="新组")
+        with pytest.raises(draw.DrawError):
+            draw.run_draw(project, public_value="18", experts=3, direction=7, panel=" ")
+        with project.reading() as s:
+            assert s.scalar(select(func.count(m.Panel.id))) == panels
+            assert s.scalar(select(func.count(m.ExpertDraw.id))) == 1

@@ -1,13 +1,14 @@
-"""``review-desk assign run|explain``: assign the dossiers to the round's experts at
-minimum cost (or with a cap on every pair's probability), and explain a dossier's
-candidates: who was chosen and why, who was left out and by which rule."""
+"""``review-desk assign run|explain|change|changes``: assign the dossiers to the round's
+experts at minimum cost (or with a cap on every pair's probability), explain a dossier's
+candidates (who was chosen and why, who was left out and by which rule), and change a
+dossier's experts by hand with a reason."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.cli.common import CommandError, dossier_by_code, open_project, print_json
 from review_desk.i18n import _, tr
 
 
@@ -43,6 +44,21 @@ def register(commands: Any) -> None:
     explain.add_argument("--dossier", required=True, help=_("the dossier's code"))
     explain.add_argument("--json", action="store_true", help=_("print JSON"))
     explain.set_defaults(handler=run_explain)
+
+    change = actions.add_parser(
+        "change", help=_("remove, add or swap a dossier's expert by hand, with a reason")
+    )
+    change.add_argument("project", help=_("project file"))
+    change.add_argument("--dossier", required=True, help=_("the dossier's code"))
+    change.add_argument("--remove", type=int, metavar="EXPERT_ID", help=_("the expert to remove"))
+    change.add_argument("--add", type=int, metavar="EXPERT_ID", help=_("the expert to add"))
+    change.add_argument("--reason", required=True, help=_("why the assignment is changed"))
+    change.set_defaults(handler=run_change)
+
+    changes = actions.add_parser("changes", help=_("list the manual changes of the assignments"))
+    changes.add_argument("project", help=_("project file"))
+    changes.add_argument("--json", action="store_true", help=_("print JSON"))
+    changes.set_defaults(handler=run_changes)
 
 
 def _settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -141,8 +157,10 @@ def run_assign(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     """Explain one dossier's candidates under the last stored settings."""
     from review_desk.assigning import AssigningError, explain, last_settings, plan
+    from review_desk.assignment_changes import assignment_changes
 
     with open_project(args.project, write=False) as project:
+        changed = assignment_changes(project)
         settings = last_settings(project)
         if settings is None:
             raise CommandError(_("No assignment is stored yet: run review-desk assign run first."))
@@ -172,4 +190,60 @@ def run_explain(args: argparse.Namespace) -> int:
     for row in rows:
         mark = "✓" if row.chosen else "·"
         print(f"{mark} {row.expert}  {row.reason}")
+    for change in changed:
+        if change.dossier_id == dossier:
+            print(_change_line(change))
+    return 0
+
+
+def _change_line(change: Any) -> str:
+    """One manual change, for the user."""
+    values = {
+        "at": change.at,
+        "actor": change.actor,
+        "dossier": change.dossier_code,
+        "removed": change.removed_name,
+        "added": change.added_name,
+        "reason": change.reason,
+    }
+    if change.removed is None:
+        return tr("{at} {actor}: {dossier} + {added} ({reason})", **values)
+    if change.added is None:
+        return tr("{at} {actor}: {dossier} − {removed} ({reason})", **values)
+    return tr("{at} {actor}: {dossier} {removed} → {added} ({reason})", **values)
+
+
+def run_change(args: argparse.Namespace) -> int:
+    """Change a dossier's experts by hand, with the reason."""
+    from review_desk.assignment_changes import change_assignment
+
+    if args.remove is None and args.add is None:
+        raise CommandError(_("Say which expert to remove, to add, or both."))
+    with open_project(args.project) as project:
+        change = change_assignment(
+            project,
+            dossier_id=dossier_by_code(project, args.dossier),
+            remove=args.remove,
+            add=args.add,
+            reason=args.reason,
+        )
+    print(tr("Changed: {change}", change=_change_line(change)))
+    return 0
+
+
+def run_changes(args: argparse.Namespace) -> int:
+    """List every manual change of the assignments, oldest first."""
+    from dataclasses import asdict
+
+    from review_desk.assignment_changes import assignment_changes
+
+    with open_project(args.project, write=False) as project:
+        found = assignment_changes(project)
+    if args.json:
+        print_json([asdict(c) for c in found])
+        return 0
+    if not found:
+        print(_("No manual changes of the assignments."))
+    for change in found:
+        print(_change_line(change))
     return 0

@@ -133,6 +133,20 @@ def open_project(location: str | Path, *, write: bool = True) -> Project:
     return Project(location, read_only=not write)
 
 
+def dossier_by_code(project: Project, code: str) -> int:
+    """The id of the dossier with this code; a :class:`CommandError` naming the code
+    when there is none."""
+    from sqlalchemy import select
+
+    from review_desk.storage import models as m
+
+    with project.reading() as session:
+        found = session.scalar(select(m.Dossier.id).where(m.Dossier.code == code))
+    if found is None:
+        raise CommandError(tr("No dossier {code}.", code=code))
+    return int(found)
+
+
 def say_busy(attempt: int) -> None:
     """Tell the user a write is waiting for another one (the attempt is retried)."""
     print(

@@ -32,6 +32,10 @@ def register(commands: Any) -> None:
         help=_("the public value the supervisor chose (dice thrown, a published figure)"),
     )
     run.add_argument("--label", default="", help=_("what the draw is for, e.g. a panel's name"))
+    run.add_argument(
+        "--panel",
+        help=_("the panel the drawn experts become (created for the direction when new)"),
+    )
     run.add_argument("--json", action="store_true", help=_("print JSON"))
     run.set_defaults(handler=run_draw_cmd)
 
@@ -87,7 +91,11 @@ def _print_draw(result: Any) -> None:
                 replacement=refusal["replacement"] or "—",
             )
         )
-    print(tr("Panel: {ids}", ids=", ".join(str(e) for e in result.members)))
+    members = ", ".join(str(e) for e in result.members)
+    if result.params.get("panel"):
+        print(tr("Panel {name}: {ids}", name=result.params["panel"], ids=members))
+    else:
+        print(tr("Panel: {ids}", ids=members))
 
 
 def run_draw_cmd(args: argparse.Namespace) -> int:
@@ -103,6 +111,7 @@ def run_draw_cmd(args: argparse.Namespace) -> int:
             direction=args.direction,
             fields=_fields(args.fields),
             label=args.label,
+            panel=args.panel,
         )
     if args.json:
         print_json(result.as_dict())

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.cli.common import CommandError, dossier_by_code, open_project, print_json
 from review_desk.i18n import _, tr
 
 
@@ -172,8 +172,7 @@ def run_review_cmd(args: argparse.Namespace) -> int:
         try:
             if args.override:
                 code, check, result = args.override
-                dossier_id = _dossier_id(project, code)
-                fr.override(project, dossier_id, check, result, args.reason)
+                fr.override(project, dossier_by_code(project, code), check, result, args.reason)
             rows = fr.run_review(project)
         except fr.ReviewError as error:
             raise CommandError(str(error)) from error
@@ -208,18 +207,6 @@ def _print_check_ids() -> None:
         f"  {'file:ID':<34} " + _("a material file that cannot be read (its id in review --json)")
     )
     print(f"  {'file:none':<34} " + _("Material files"))
-
-
-def _dossier_id(project: Any, code: str) -> int:
-    from sqlalchemy import select
-
-    from review_desk.storage import models as m
-
-    with project.reading() as session:
-        dossier_id = session.scalar(select(m.Dossier.id).where(m.Dossier.code == code))
-    if dossier_id is None:
-        raise CommandError(tr("No dossier {code}.", code=code))
-    return int(dossier_id)
 
 
 def run_supplement(args: argparse.Namespace) -> int:

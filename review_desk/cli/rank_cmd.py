@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from review_desk.cli.common import CommandError, open_project, print_json
+from review_desk.cli.common import CommandError, dossier_by_code, open_project, print_json
 from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 
@@ -88,18 +88,6 @@ def register(commands: Any) -> None:
     finalise = commands.add_parser("finalise", help=_("lock the adjusted list"))
     finalise.add_argument("project", help=_("project file"))
     finalise.set_defaults(handler=run_finalise)
-
-
-def _dossier_id(project: Any, code: str) -> int:
-    from sqlalchemy import select
-
-    from review_desk.storage import models as m
-
-    with project.reading() as session:
-        found = session.scalars(select(m.Dossier.id).where(m.Dossier.code == code)).first()
-    if found is None:
-        raise CommandError(tr("No dossier with code {code}.", code=code))
-    return int(found)
 
 
 def run_rank(args: argparse.Namespace) -> int:
@@ -213,7 +201,7 @@ def run_explain(args: argparse.Namespace) -> int:
     with open_project(args.project) as project:
         try:
             ranking_decisions.explain_deviation(
-                project, _dossier_id(project, args.dossier), args.expert, args.text
+                project, dossier_by_code(project, args.dossier), args.expert, args.text
             )
         except ranking.RankingError as error:
             raise CommandError(str(error)) from error
@@ -228,7 +216,7 @@ def run_adjust(args: argparse.Namespace) -> int:
     with open_project(args.project) as project:
         try:
             ranking_decisions.adjust(
-                project, _dossier_id(project, args.dossier), args.tier, args.reason
+                project, dossier_by_code(project, args.dossier), args.tier, args.reason
             )
         except ranking.RankingError as error:
             raise CommandError(str(error)) from error

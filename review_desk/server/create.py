@@ -194,8 +194,9 @@ def _grant(connection: sa.Connection, key: str) -> None:
     nobody updates or deletes an audit entry (a trigger refuses it too); the committee
     alone writes adjustments and the final list; experts write score sheets, recusals
     and their defense and inspection notes; formal reviewers their decisions; the agency
-    the rest. Which rows each person may touch is limited by row-level security, added
-    with the accounts."""
+    the rest (every table not named here: the pool's ``conflict_rule`` and
+    ``expert_draw`` too, read by all, written by the agency alone). Which rows each
+    person may touch is limited by row-level security, added with the accounts."""
     groups = {kind: group_role(key, kind) for kind in GROUPS}
     everyone = ", ".join(f'"{role}"' for role in groups.values())
     execute = connection.exec_driver_sql
