@@ -52,7 +52,8 @@ def _new_experts(count: int, direction: int = 7) -> list[list[str]]:
 
 @pytest.fixture
 def pooled(demo_project: Path, tmp_path: Path) -> Path:
-    """The demo with twelve experts of direction 7 in its pool."""
+    """The demo with twelve more experts of direction 7 in its pool (the demo's own
+    second panel, five experts, covers direction 7 too: 17 in all)."""
     with Project(demo_project) as project:
         result = pool.import_pool(project, _pool_file(tmp_path / "pool.csv", _new_experts(12)))
         assert result.stored and result.added == 12, result.issues
@@ -234,7 +235,7 @@ def test_the_draw_reproduces_from_its_record_and_any_input_changes_it(pooled: Pa
                 )
             ]
     assert actions == ["draw.commit", "draw.result"]
-    assert len(record["pool"]) == 12 and all(7 in p["directions"] for p in record["pool"])
+    assert len(record["pool"]) == 17 and all(7 in p["directions"] for p in record["pool"])
     hashes = draw.input_hashes(record["pool"], record["rules"], record["params"], record["public"])
     assert hashes == result.hashes
     expected = (result.selected, result.alternates)
@@ -356,8 +357,8 @@ def test_verify_names_a_draw_whose_result_was_edited(pooled: Path) -> None:
 
 def test_a_draw_needs_enough_eligible_experts(pooled: Path) -> None:
     with Project(pooled) as project:
-        with pytest.raises(draw.DrawError, match="12"):
-            draw.run_draw(project, public_value="1", experts=10, alternates=3, direction=7)
+        with pytest.raises(draw.DrawError, match="17"):
+            draw.run_draw(project, public_value="1", experts=15, alternates=3, direction=7)
         with pytest.raises(draw.DrawError):
             draw.run_draw(project, public_value=" ", experts=1, direction=7)
         with project.reading() as s:

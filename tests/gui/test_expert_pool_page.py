@@ -41,6 +41,7 @@ def _draw_in_dialog(page: Any, monkeypatch: pytest.MonkeyPatch, public: str) -> 
         dialog.experts.setValue(3)
         dialog.alternates.setValue(2)
         dialog.label.setText("第一组")
+        dialog.panel.setText("抽取专家组")
         assert not dialog.ok.isEnabled()  # no public value yet: no draw
         dialog.public_value.setText(public)
         assert dialog.ok.isEnabled()
@@ -64,6 +65,9 @@ def test_a_draw_is_made_shown_verified_and_its_record_opened(
         [made] = draw.draws(project)
         names = {e.id: e.name for e in page.draws.pool.values()}
     assert made.public_value == "3-5-1-6" and made.params["label"] == "第一组"
+    # The drawn experts became the panel's members.
+    panels = {p.name: p for p in page.panels.model._rows}
+    assert sorted(panels["抽取专家组"].members) == sorted(names[e] for e in made.selected)
     # The result is shown by name, with the seed committed before it.
     texts = [label.text() for label in shown[0].findChildren(type(shown[0].record_button))]
     assert texts  # the record button
@@ -211,3 +215,66 @@ def test_the_committee_opens_the_draws_alone(
     page.wait()
     assert page.draws.viewer.viewer.page_count() >= 1
     page.draws.viewer.close()
+
+
+def test_a_manual_change_is_stored_with_its_reason_and_a_conflict_refused(
+    window, demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from review_desk.assignment_changes import assignment_changes
+
+    from ui.dialogs import assign_dialogs
+
+    page = _experts_page(window, demo_project)
+    page.tabs.setCurrentWidget(page.assignment)
+    table = page.assignment.dossiers
+    # A dossier with an expert who has not started: the one to take off.
+    rows = [table.model.row_at(r) for r in range(table.model.rowCount())]
+    row = next(r for r in rows if any(not e.started for e in r.experts))
+    table.select_where(lambda r: r.id == row.id)
+    leaving = next(e for e in row.experts if not e.started)
+    assigned = {e.id for e in row.experts}
+    coming = next(e for e in page.assignment.pool if e.id not in assigned)
+
+    def swap(dialog: Any) -> int:
+        dialog.remove.setCurrentIndex(dialog.remove.findData(leaving.id))
+        dialog.add.setCurrentIndex(dialog.add.findData(coming.id))
+        assert not dialog.ok.isEnabled()  # no reason yet
+        dialog.reason.setPlainText("专家临时因病无法评审")
+        assert dialog.ok.isEnabled()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(assign_dialogs.ChangeDialog, "exec", swap)
+    page.assignment.change()
+    page.wait()
+    with Project(demo_project) as project:
+        [change] = assignment_changes(project)
+    assert (change.removed, change.added, change.reason) == (
+        leaving.id,
+        coming.id,
+        "专家临时因病无法评审",
+    )
+    after = next(
+        table.model.row_at(r)
+        for r in range(table.model.rowCount())
+        if table.model.row_at(r).id == row.id
+    )
+    assert coming.id in {e.id for e in after.experts} and leaving.id not in {
+        e.id for e in after.experts
+    }
+    # A recused expert cannot be put on that dossier: refused, said, nothing stored.
+    [[expert_id, dossier_id]] = _sql(
+        demo_project, "SELECT expert_id, dossier_id FROM recusal LIMIT 1"
+    )
+    table.select_where(lambda r: r.id == dossier_id)
+
+    def recused(dialog: Any) -> int:
+        dialog.add.setCurrentIndex(dialog.add.findData(expert_id))
+        dialog.reason.setPlainText("试图加入已回避的专家")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(assign_dialogs.ChangeDialog, "exec", recused)
+    before = _sql(demo_project, "SELECT count(*) FROM assignment")
+    page.assignment.change()
+    page.wait()
+    assert _sql(demo_project, "SELECT count(*) FROM assignment") == before
+    assert page.message_bar.isVisible() and "回避" in page.message_bar.label.text()

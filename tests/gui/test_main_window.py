@@ -63,7 +63,15 @@ def test_every_page_renders_on_the_demo(window, demo_project: Path, qtbot) -> No
 def test_roles_choose_the_pages(window, demo_project: Path) -> None:  # type: ignore[no-untyped-def]
     window.open_project(str(demo_project))
     window.set_role("committee")
-    assert window.visible_page_keys() == ["overview", "materials", "ranking", "charts", "export"]
+    # The committee opens the draws (experts page, its draws tab alone).
+    assert window.visible_page_keys() == [
+        "overview",
+        "materials",
+        "experts",
+        "ranking",
+        "charts",
+        "export",
+    ]
     window.set_role("expert")
     assert window.visible_page_keys() == ["overview", "materials", "scoring", "defense"]
     assert window.current_page_key() in window.visible_page_keys()

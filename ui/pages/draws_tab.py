@@ -231,6 +231,7 @@ class DrawsTab(QWidget):
             "direction": dialog.direction.currentData(),
             "fields": dialog.field_list(),
             "label": dialog.label.text(),
+            "panel": dialog.panel.text().strip() or None,
         }
 
         def work(_progress: Progress) -> Outcome[DrawResult]:
