@@ -80,8 +80,8 @@ class AssignmentTab(QWidget):
         layout.addLayout(actions)
         self.dossiers = DataTable(
             [
-                Column(_("Dossier no."), lambda r: r.code),
-                Column(_("Lead applicant"), lambda r: r.applicant, tooltip=lambda r: r.applicant),
+                # The applicant in the tooltip: the experts need the width.
+                Column(_("Dossier no."), lambda r: r.code, tooltip=lambda r: r.applicant),
                 Column(_("Direction"), lambda r: f"{r.direction_number:02d} {r.direction}"),
                 Column(_("Experts"), lambda r: str(r.active), lambda r: r.active, True),
                 Column(
@@ -91,7 +91,7 @@ class AssignmentTab(QWidget):
                     foreground=lambda r: WARNING if any(e.blocked for e in r.experts) else None,
                 ),
             ],
-            stretch_column=4,
+            stretch_column=3,
             parent=self,
         )
         self.explained = DataTable(
@@ -113,8 +113,7 @@ class AssignmentTab(QWidget):
         self.explain_title.setWordWrap(True)
         self.loads = DataTable(
             [
-                Column(_("Expert"), lambda r: r.name),
-                Column(_("Organisation"), lambda r: r.organisation),
+                Column(_("Expert"), lambda r: r.name, tooltip=lambda r: r.organisation),
                 Column(_("Dossiers"), lambda r: str(r.assigned), lambda r: r.assigned, True),
                 Column(_("Started"), lambda r: str(r.started), lambda r: r.started, True),
                 Column(
@@ -126,7 +125,7 @@ class AssignmentTab(QWidget):
                 ),
             ],
             searchable=False,
-            stretch_column=1,
+            stretch_column=0,
             parent=self,
         )
         right = QSplitter(Qt.Orientation.Vertical, self)
@@ -140,7 +139,7 @@ class AssignmentTab(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.dossiers)
         split.addWidget(right)
-        split.setSizes([820, 460])
+        split.setSizes([760, 520])
         layout.addWidget(split, 1)
         self.dossiers.row_selected.connect(self._show_explained)
         self.assign_button.clicked.connect(self.assign)
