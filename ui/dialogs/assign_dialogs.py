@@ -21,16 +21,7 @@ from review_desk.assignment_view import DossierAssignment
 from review_desk.i18n import _, tr
 from review_desk.pool import PoolExpert
 
-
-def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
-    buttons = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
-    )
-    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    return buttons
+from ui.dialogs.buttons import ok_cancel
 
 
 def _load_box(parent: QWidget, value: int | None) -> QSpinBox:
@@ -84,7 +75,7 @@ class AssignDialog(QDialog):
         form.addRow(self.capped)
         form.addRow(_("Probability cap q") + "：", self.cap)
         form.addRow(_("Random seed") + "：", self.seed)
-        form.addRow(_buttons(self, _("Compute")))
+        form.addRow(ok_cancel(self, _("Compute")))
         self._update()
 
     def _update(self) -> None:
@@ -141,7 +132,7 @@ class ChangeDialog(QDialog):
         note.setObjectName("muted")
         note.setWordWrap(True)
         form.addRow(note)
-        buttons = _buttons(self, _("Change"))
+        buttons = ok_cancel(self, _("Change"))
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         for signal in (self.remove.currentIndexChanged, self.add.currentIndexChanged):
             signal.connect(self._update)

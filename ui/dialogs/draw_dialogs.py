@@ -26,16 +26,7 @@ from review_desk import reference
 from review_desk.draw import DrawResult
 from review_desk.i18n import _, tr
 
-
-def _ok_cancel(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
-    buttons = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
-    )
-    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    return buttons
+from ui.dialogs.buttons import ok_cancel
 
 
 class DrawDialog(QDialog):
@@ -92,7 +83,7 @@ class DrawDialog(QDialog):
         box.addWidget(self.public_value)
         layout.addWidget(supervised)
         layout.addStretch(1)
-        self.buttons = _ok_cancel(self, _("Draw now"))
+        self.buttons = ok_cancel(self, _("Draw now"))
         layout.addWidget(self.buttons)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         for signal in (self.public_value.textChanged, self.fields.textChanged):
@@ -175,7 +166,7 @@ class RefusalDialog(QDialog):
         note = QLabel(_("The first alternate not yet called takes the place."), self)
         note.setObjectName("muted")
         form.addRow(note)
-        buttons = _ok_cancel(self, _("Record"))
+        buttons = ok_cancel(self, _("Record"))
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.reason.textChanged.connect(
             lambda: ok.setEnabled(len(self.reason.toPlainText().strip()) >= 2)

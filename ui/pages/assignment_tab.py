@@ -28,6 +28,7 @@ from review_desk.pool import PoolExpert
 from review_desk.progress import Progress
 
 from ui.models.row_table import Column
+from ui.pages.base import say
 from ui.widgets.data_table import DataTable
 
 if TYPE_CHECKING:
@@ -185,11 +186,6 @@ class AssignmentTab(QWidget):
         self.explained.set_rows(assigning.explain(self.plan, row.id))
 
     # ------------------------------------------------------------------ actions
-    def _say(self, text: str) -> None:
-        window = self.window()
-        if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(text, 8000)
-
     def assign(self) -> None:
         """Ask for the settings, compute the assignment, show it, and store it when the
         user agrees."""
@@ -233,7 +229,7 @@ class AssignmentTab(QWidget):
             def stored(count: int) -> None:
                 self.page.load()
                 self.plan = made
-                self._say(tr("{count} assignments stored and audited.", count=count))
+                say(self, tr("{count} assignments stored and audited.", count=count))
                 row = self.dossiers.selected_row()
                 if row is not None:
                     self._show_explained(row)
@@ -296,8 +292,9 @@ class AssignmentTab(QWidget):
 
         def done(_made: object) -> None:
             self.page.load()
-            self._say(
-                tr("The experts of {code} are changed; the reason is recorded.", code=row.code)
+            say(
+                self,
+                tr("The experts of {code} are changed; the reason is recorded.", code=row.code),
             )
 
         self.page.start_operation(_("Change the experts…"), work, done)

@@ -259,3 +259,10 @@ def card(title: str, parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout
         label.setObjectName("cardTitle")
         layout.addWidget(label)
     return frame, layout
+
+
+def say(widget: QWidget, text: str, timeout_ms: int = 8000) -> None:
+    """Show ``text`` in the status bar of ``widget``'s window, if it has one."""
+    window = widget.window()
+    if hasattr(window, "statusBar"):
+        window.statusBar().showMessage(text, timeout_ms)

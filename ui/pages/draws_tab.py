@@ -33,6 +33,7 @@ from review_desk.progress import Progress
 from review_desk.project import Project
 
 from ui.models.row_table import Column
+from ui.pages.base import say
 from ui.widgets.data_table import DataTable
 
 if TYPE_CHECKING:
@@ -209,11 +210,6 @@ class DrawsTab(QWidget):
         self.drawn.set_rows(drawn_rows(result, self.pool))
 
     # ------------------------------------------------------------------ actions
-    def _say(self, text: str) -> None:
-        window = self.window()
-        if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(text, 8000)
-
     def new_draw(self) -> None:
         """Ask for the draw's parameters and the public value; draw; show the result."""
         from ui.dialogs.draw_dialogs import DrawDialog, DrawResultDialog
@@ -240,7 +236,7 @@ class DrawsTab(QWidget):
         def done(result: DrawResult) -> None:
             self.page.load()
             self.draws.select_where(lambda r: r.id == result.id)
-            self._say(tr("Draw {id} made and committed in the audit log.", id=result.id))
+            say(self, tr("Draw {id} made and committed in the audit log.", id=result.id))
             DrawResultDialog(result, self.names(), self.open_record, self).exec()
 
         self.page.start_operation(_("Draw experts…"), work, done)
@@ -268,13 +264,14 @@ class DrawsTab(QWidget):
         def done(refusal: dict[str, Any]) -> None:
             self.page.load()
             replacement = refusal["replacement"]
-            self._say(
+            say(
+                self,
                 tr(
                     "Refusal recorded; {name} takes the place.",
                     name=self.names().get(replacement, str(replacement)),
                 )
                 if replacement is not None
-                else _("Refusal recorded; no alternate is left, the place stays empty.")
+                else _("Refusal recorded; no alternate is left, the place stays empty."),
             )
 
         self.page.start_operation(_("Record a refusal"), work, done)
@@ -338,11 +335,12 @@ class DrawsTab(QWidget):
             elif not checks:
                 QMessageBox.information(self, _("Verify every draw"), _("No draw was made yet."))
             else:
-                self._say(
+                say(
+                    self,
                     tr(
                         "All {count} draws recomputed from their records: they match.",
                         count=len(checks),
-                    )
+                    ),
                 )
 
         self.page.start_operation(
