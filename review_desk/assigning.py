@@ -234,7 +234,9 @@ def plan(project: Project, settings: AssignSettings) -> Plan:
             elif majors.get(dossier.direction_id, set()) & set(expert.majors):
                 candidates.append(Candidate(expert.id, dossier.id, MAJOR_MATCH))
         excluded[dossier.id] = tuple(left_out)
-        wanted.append(Dossier(dossier.id, max(0, k - len(mine))))
+        # A direction is a family: its dossiers cost alike for every expert (the
+        # solver then solves it as one; see scoring_models/assignment_families.py).
+        wanted.append(Dossier(dossier.id, max(0, k - len(mine)), family=dossier.direction_id))
     low, high = _loads(settings, sum(d.k for d in wanted) + sum(held.values()), len(experts))
     problem = AssignmentProblem.build(
         [Expert(e.id, max(0, low - held[e.id]), max(0, high - held[e.id])) for e in experts],

@@ -29,8 +29,6 @@ dossier, whether it was chosen and why, as a :class:`~scoring_models.reasons.Rea
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,6 +39,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
+from scoring_models.highs import quiet_solver
 from scoring_models.reasons import Reason
 from scoring_models.rubric import N_
 
@@ -66,10 +65,14 @@ class Expert:
 
 @dataclass(frozen=True)
 class Dossier:
-    """A dossier that needs exactly ``k`` distinct experts."""
+    """A dossier that needs exactly ``k`` distinct experts. Dossiers of one ``family``
+    (say, one direction) cost the same for every expert that is a candidate of both; the
+    solver may then solve the family as one (see :mod:`scoring_models.assignment_families`).
+    """
 
     id: Hashable
     k: int
+    family: Hashable | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class AssignmentProblem:
     pair_expert: IntArray
     pair_dossier: IntArray
     pair_cost: FloatArray
+    # Each dossier's family (None: no families); see Dossier.family.
+    dossier_family: IntArray | None = None
     dossier_start: IntArray = field(init=False, repr=False)  # dossier d's pairs: a slice
 
     def __post_init__(self) -> None:
@@ -112,6 +117,9 @@ class AssignmentProblem:
             raise ValueError("one load_min and one load_max per expert")
         if k.shape != (n_dossiers,):
             raise ValueError("one k per dossier")
+        family = None if self.dossier_family is None else _ints(self.dossier_family)
+        if family is not None and family.shape != (n_dossiers,):
+            raise ValueError("one family per dossier")
         if not experts.shape == dossiers.shape == cost.shape or experts.ndim != 1:
             raise ValueError("pair_expert, pair_dossier and pair_cost differ in length")
         if (load_min < 0).any() or (load_min > load_max).any() or (k < 0).any():
@@ -143,6 +151,7 @@ class AssignmentProblem:
             ("pair_expert", experts),
             ("pair_dossier", dossiers),
             ("pair_cost", cost),
+            ("dossier_family", family),
             ("dossier_start", start),
         ):
             object.__setattr__(self, name, value)
@@ -167,6 +176,14 @@ class AssignmentProblem:
             pair_dossier = [dossier_at[c.dossier] for c in pairs]
         except KeyError as unknown:
             raise ValueError(f"a candidate names an unknown id: {unknown}") from None
+        families: dict[Hashable, int] = {}
+        # A dossier without a family is a family of its own.
+        family = [
+            families.setdefault(
+                ("family", d.family) if d.family is not None else ("own", i), len(families)
+            )
+            for i, d in enumerate(dossiers)
+        ]
         return cls(
             tuple(e.id for e in experts),
             _ints([e.load_min for e in experts]),
@@ -176,6 +193,7 @@ class AssignmentProblem:
             _ints(pair_expert),
             _ints(pair_dossier),
             np.array([c.cost for c in pairs], dtype=np.float64),
+            _ints(family) if any(d.family is not None for d in dossiers) else None,
         )
 
     def pairs_of(self, dossier: int) -> slice:
@@ -375,28 +393,6 @@ def _group(problem: AssignmentProblem) -> _Groups:
     return _Groups(of_dossier, np.bincount(of_dossier, minlength=len(first)), _ints(first))
 
 
-def _quiet_solver() -> highspy.Highs:
-    """A HiGHS instance with its output off. The first one in a process prints a
-    banner on the standard output (file descriptor 1, from C++) before any option can be
-    set, which would mix with a command's own output: it is sent to the null device."""
-    try:
-        sys.stdout.flush()
-        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    except (OSError, AttributeError, ValueError):  # no standard output (a GUI process)
-        saved = null = -1
-    try:
-        if saved >= 0:
-            os.dup2(null, 1)
-        solver = highspy.Highs()  # type: ignore[no-untyped-call]
-    finally:
-        if saved >= 0:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(null)
-    solver.setOptionValue("output_flag", False)
-    return solver
-
-
 def _solve(problem: AssignmentProblem, groups: _Groups, q: float | None) -> FloatArray | None:
     """The optimal count of every (group, expert) pair, as values of the first dossier's
     pairs of each group (``None`` if the programme has no solution)."""
@@ -425,7 +421,7 @@ def _solve(problem: AssignmentProblem, groups: _Groups, q: float | None) -> Floa
     lp.a_matrix_.start_ = np.arange(0, 2 * n + 1, 2, dtype=np.int32)
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = np.ones(2 * n)
-    solver = _quiet_solver()
+    solver = quiet_solver()
     solver.setOptionValue("solver", "simplex")  # a vertex: integral when the bounds are
     solver.setOptionValue("random_seed", 0)
     solver.passModel(lp)
@@ -609,6 +605,12 @@ def assign(problem: AssignmentProblem) -> Assignment:
     expert's load within its range, allowed pairs only. Raises :class:`Infeasible`
     (with the cause) when there is none."""
     _check_counts(problem, None)
+    if problem.dossier_family is not None:
+        from scoring_models.assignment_families import assign_by_family
+
+        chosen = assign_by_family(problem)
+        if chosen is not None:  # optimal: the families' relaxation was dealt out exactly
+            return _result(problem, chosen)
     groups = _group(problem)
     counts = _solve(problem, groups, None)
     if counts is None:
