@@ -129,8 +129,11 @@ def started_work(session: Session) -> dict[int, list[int]]:
     """Every dossier's experts who have started scoring it (a score sheet exists), by
     id: their work stays, whatever the assignment becomes."""
     started: dict[int, list[int]] = defaultdict(list)
+    # One sheet per rubric version: distinct, or a second version would count twice.
     for e, d in session.execute(
-        select(m.ScoreSheet.expert_id, m.ScoreSheet.dossier_id).order_by(m.ScoreSheet.expert_id)
+        select(m.ScoreSheet.expert_id, m.ScoreSheet.dossier_id)
+        .distinct()
+        .order_by(m.ScoreSheet.expert_id)
     ):
         started[int(d)].append(int(e))
     return started

@@ -150,3 +150,29 @@ def test_work_started_stays_even_for_an_expert_no_longer_available(
     assert status == 0, err
     assert expert_id in _assigned(demo_project)[code]
     assert str(expert_id) in json.loads(out)["loads"]
+
+
+def test_an_expert_with_sheets_under_two_rubric_versions_keeps_one_assignment(
+    demo_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sheet per rubric version: the expert has started the dossier once, not twice."""
+    from sqlalchemy import inspect, text
+
+    from tests.backends import raw_sql
+
+    with raw_sql(demo_project) as sql:
+        columns = [c["name"] for c in inspect(sql).get_columns("score_sheet")]
+        copied = ", ".join(
+            "'older-rubric'" if c == "rubric_hash" else c for c in columns if c != "id"
+        )
+        names = ", ".join(c for c in columns if c != "id")
+        sql.execute(
+            text(
+                f"INSERT INTO score_sheet ({names}) SELECT {copied} FROM score_sheet "
+                "ORDER BY id LIMIT 1"
+            )
+        )
+    status, _out, err = cli(capsys, "assign", "run", str(demo_project), "--k", "3")
+    assert status == 0, err
+    counts = Counter(len(experts) for experts in _assigned(demo_project).values())
+    assert min(counts) >= 3
