@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from review_desk import draw
+from review_desk.formal_review import PASSED
 from review_desk.project import Project
 from tests.backends import raw_sql
 
@@ -128,6 +129,10 @@ def test_the_assignment_is_computed_confirmed_stored_and_explained(
 
     def settings(dialog: Any) -> int:
         dialog.k.setValue(3)
+        dialog.k_for.setText("7=x")
+        assert not dialog.ok.isEnabled() and dialog.k_for_error.text()
+        dialog.k_for.setText("7＝2")  # a full-width equals sign, as a Chinese keyboard types
+        assert dialog.ok.isEnabled()
         return QDialog.DialogCode.Accepted
 
     asked: list[str] = []
@@ -140,7 +145,7 @@ def test_the_assignment_is_computed_confirmed_stored_and_explained(
     page.assignment.assign()
     page.wait()  # computed, asked, then stored
     page.wait()
-    assert len(asked) == 1 and "保存此分配" in asked[0]
+    assert len(asked) == 1 and "保存此分配" in asked[0], page.message_bar.label.text()
     [[solved]] = _sql(
         demo_project, "SELECT count(*) FROM audit_log WHERE action = 'assignment.solve'"
     )
@@ -150,7 +155,20 @@ def test_the_assignment_is_computed_confirmed_stored_and_explained(
         page.assignment.dossiers.model.row_at(r)
         for r in range(page.assignment.dossiers.model.rowCount())
     ]
-    assert rows and all(len(r.experts) >= 3 for r in rows if r.experts)
+    k = {r.id: 2 if r.direction_number == 7 else 3 for r in rows}
+    # The dossiers assigned: those that passed the formal review (the others keep theirs).
+    passed = {
+        d
+        for (d,) in _sql(
+            demo_project, f"SELECT dossier_id FROM formal_review WHERE verdict = '{PASSED}'"
+        )
+    }
+    wrong = [
+        (r.code, len(r.experts), sum(e.started for e in r.experts))
+        for r in rows
+        if r.id in passed and len(r.experts) != max(k[r.id], sum(e.started for e in r.experts))
+    ]
+    assert passed and any(k[d] == 2 for d in passed) and not wrong
     # The explanation of the selected dossier: its chosen candidates, each with why.
     page.assignment.dossiers.select_first()
     explained = page.assignment.explained.model

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QSpinBox,
     QWidget,
@@ -39,7 +40,6 @@ class AssignDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Assign automatically"))
         self.resize(520, 360)
-        self.k_by_direction = dict(settings.k_by_direction)
         form = QFormLayout(self)
         intro = QLabel(
             _(
@@ -56,6 +56,13 @@ class AssignDialog(QDialog):
         self.k = QSpinBox(self)
         self.k.setRange(1, 30)
         self.k.setValue(settings.k)
+        self.k_for = QLineEdit(self)
+        self.k_for.setPlaceholderText(_("e.g. 7=3, 12=4 (direction = experts)"))
+        self.k_for.setText(
+            ", ".join(f"{d}={k}" for d, k in sorted(settings.k_by_direction.items()))
+        )
+        self.k_for_error = QLabel(self)
+        self.k_for_error.setObjectName("muted")
         self.load_min = _load_box(self, settings.load_min)
         self.load_max = _load_box(self, settings.load_max)
         self.capped = QCheckBox(_("Limit every expert–dossier pair's probability"), self)
@@ -70,17 +77,42 @@ class AssignDialog(QDialog):
         self.capped.setChecked(settings.cap is not None)
         self.capped.toggled.connect(self._update)
         form.addRow(_("Experts per dossier") + "：", self.k)
+        form.addRow(_("Per direction") + "：", self.k_for)
+        form.addRow(self.k_for_error)
         form.addRow(_("Fewest dossiers per expert") + "：", self.load_min)
         form.addRow(_("Most dossiers per expert") + "：", self.load_max)
         form.addRow(self.capped)
         form.addRow(_("Probability cap q") + "：", self.cap)
         form.addRow(_("Random seed") + "：", self.seed)
-        form.addRow(ok_cancel(self, _("Compute")))
+        buttons = ok_cancel(self, _("Compute"))
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        form.addRow(buttons)
+        self.k_for.textChanged.connect(self._update)
         self._update()
 
     def _update(self) -> None:
         self.cap.setEnabled(self.capped.isChecked())
         self.seed.setEnabled(self.capped.isChecked())
+        parsed = self.per_direction()
+        self.k_for_error.setText(
+            "" if parsed is not None else _("Write each as direction=experts, e.g. 7=3.")
+        )
+        self.ok.setEnabled(parsed is not None)
+
+    def per_direction(self) -> dict[int, int] | None:
+        """The experts per dossier entered for some directions (None: not readable)."""
+        found: dict[int, int] = {}
+        text = self.k_for.text().replace("，", ",").replace("、", ",").replace("＝", "=")
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            direction, sep, k = part.partition("=")
+            if not sep or not direction.strip().isdigit() or not k.strip().isdigit():
+                return None
+            if not 1 <= int(k) <= 30:
+                return None
+            found[int(direction)] = int(k)
+        return found
 
     def settings(self) -> AssignSettings:
         """The settings entered."""
@@ -88,7 +120,7 @@ class AssignDialog(QDialog):
         capped = self.capped.isChecked()
         return AssignSettings(
             k=self.k.value(),
-            k_by_direction=self.k_by_direction,
+            k_by_direction=self.per_direction() or {},
             load_min=None if low < 0 else low,
             load_max=None if high < 0 else high,
             cap=self.cap.value() if capped else None,
