@@ -9,7 +9,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from review_desk import conflicts
 from review_desk.conflicts import Conflict
@@ -92,30 +91,36 @@ def overview(project: Project) -> AssignmentOverview:
             select(m.Assignment.expert_id, m.Assignment.dossier_id).order_by(m.Assignment.expert_id)
         ):
             assigned[int(dossier_id)].append(int(expert_id))
-        dossiers = session.scalars(
-            select(m.Dossier)
-            .options(selectinload(m.Dossier.lead_applicant), selectinload(m.Dossier.direction))
+        # Plain columns, not ORM objects: 50,000 dossiers in a fraction of the time.
+        dossiers = session.execute(
+            select(m.Dossier.id, m.Dossier.code, m.Applicant.name, m.Dossier.direction_id)
+            .join(m.Applicant, m.Applicant.id == m.Dossier.lead_applicant_id)
             .order_by(m.Dossier.code)
         ).all()
+        direction_names = {
+            int(i): str(n)
+            for i, n in session.execute(select(m.Direction.id, m.Direction.short_name))
+        }
+        names = {e.id: e.name for e in experts.values()}
         rows = tuple(
             DossierAssignment(
-                id=d.id,
-                code=d.code,
-                applicant=d.lead_applicant.name,
-                direction_number=d.direction_id,
-                direction=d.direction.short_name,
+                id=int(dossier_id),
+                code=str(code),
+                applicant=str(applicant),
+                direction_number=int(direction),
+                direction=str(direction_names.get(direction, "")),
                 experts=tuple(
                     AssignedExpert(
                         e,
-                        experts[e].name,
-                        (e, d.id) in started,
-                        (e, d.id) in recused,
-                        "；".join(caught.get((e, d.id), [])),
+                        names[e],
+                        (e, dossier_id) in started,
+                        (e, dossier_id) in recused,
+                        "；".join(caught.get((e, dossier_id), [])),
                     )
-                    for e in assigned.get(d.id, [])
+                    for e in assigned.get(dossier_id, [])
                 ),
             )
-            for d in dossiers
+            for dossier_id, code, applicant, direction in dossiers
         )
     counts: dict[int, list[AssignedExpert]] = defaultdict(list)
     for row in rows:

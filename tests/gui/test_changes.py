@@ -231,6 +231,7 @@ def test_the_experts_page_imports_a_roster_in_the_background(
     window.set_role("agency")
     window.show_page("experts")
     page = window.pages["experts"]
+    page.wait()  # it reads in the background first
     received: list[object] = []
     window.operation_did_execute.connect(lambda c, _s: received.append(c))
     warnings: list[str] = []

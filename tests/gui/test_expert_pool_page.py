@@ -29,7 +29,9 @@ def _experts_page(window: Any, project: Path, role: str = "agency") -> Any:
     assert window.open_project(str(project))
     window.set_role(role)
     window.show_page("experts")
-    return window.pages["experts"]
+    page = window.pages["experts"]
+    page.wait()  # the page reads in the background
+    return page
 
 
 def _draw_in_dialog(page: Any, monkeypatch: pytest.MonkeyPatch, public: str) -> list[Any]:
@@ -224,11 +226,13 @@ def test_the_committee_opens_the_draws_alone(
     page = _experts_page(window, demo_project)
     _draw_in_dialog(page, monkeypatch, "7")
     window.set_role("committee")
+    page.wait()
     assert "experts" in window.visible_page_keys()
     visible = [page.tabs.widget(i) for i in range(page.tabs.count()) if page.tabs.isTabVisible(i)]
     assert visible == [page.draws]
     assert page.draws.new_button.isHidden() and page.draws.refuse_button.isHidden()
     page.load()
+    page.wait()
     page.draws.open_selected_record()
     page.wait()
     assert page.draws.viewer.viewer.page_count() >= 1

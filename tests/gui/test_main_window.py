@@ -52,6 +52,7 @@ def test_every_page_renders_on_the_demo(window, demo_project: Path, qtbot) -> No
         image = window.grab().toImage()
         assert not image.isNull() and image.width() >= 1000
     assert window.pages["materials"].table.model.rowCount() == dossiers > 0
+    window.pages["experts"].wait()  # it reads in the background
     assert window.pages["experts"].experts.model.rowCount() == 10
     assert window.pages["experts"].recusals.model.rowCount() >= 1
     assert window.pages["scoring"].table.model.rowCount() > 100

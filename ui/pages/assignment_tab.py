@@ -66,6 +66,7 @@ class AssignmentTab(QWidget):
         self.page = page
         self.pool: list[PoolExpert] = []
         self.plan: Plan | None = None
+        self._stored_plan: Plan | None = None  # stored, to explain once read again
         layout = QVBoxLayout(self)
         actions = QHBoxLayout()
         self.assign_button = QPushButton(_("Assign automatically…"), self)
@@ -154,7 +155,9 @@ class AssignmentTab(QWidget):
     def load(self, overview: AssignmentOverview, pool: list[PoolExpert]) -> None:
         """Show the assignments read by the page."""
         self.pool = pool
-        self.plan = None  # the project may have changed: explain anew
+        # The project may have changed since the plan was made: explain anew, unless this
+        # reading follows the plan just stored.
+        self.plan, self._stored_plan = self._stored_plan, None
         selected = self.dossiers.selected_row()
         self.dossiers.set_rows(overview.dossiers)
         self.loads.set_rows(sorted(overview.loads, key=lambda r: (-r.assigned, r.id)))
@@ -171,6 +174,9 @@ class AssignmentTab(QWidget):
             )
         )
         self.explained.set_rows([])
+        row = self.dossiers.selected_row()
+        if row is not None and self.plan is not None:
+            self._show_explained(row)
 
     def _show_explained(self, row: DossierAssignment) -> None:
         if self.plan is None:
@@ -227,12 +233,9 @@ class AssignmentTab(QWidget):
                 return Outcome(assigning.store(project, made), Changes(experts=True))
 
             def stored(count: int) -> None:
+                self._stored_plan = made
                 self.page.load()
-                self.plan = made
                 say(self, tr("{count} assignments stored and audited.", count=count))
-                row = self.dossiers.selected_row()
-                if row is not None:
-                    self._show_explained(row)
 
             self.page.start_operation(_("Assign automatically"), store, stored)
 

@@ -30,7 +30,6 @@ from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.pool import PoolExpert
 from review_desk.progress import Progress
-from review_desk.project import Project
 
 from ui.models.row_table import Column
 from ui.pages.base import say
@@ -101,6 +100,7 @@ class DrawsTab(QWidget):
         self.page = page
         self.pool: dict[int, PoolExpert] = {}
         self.checks: dict[int, DrawCheck] = {}
+        self._select_id: int | None = None  # a draw to select once read (a new one)
         layout = QVBoxLayout(self)
         actions = QHBoxLayout()
         self.new_button = QPushButton(_("Draw experts…"), self)
@@ -188,12 +188,18 @@ class DrawsTab(QWidget):
         check = self.checks.get(result.id)
         return "；".join(check.problems) if check is not None else ""
 
-    def load(self, project: Project, pool: list[PoolExpert]) -> None:
-        """Read the draws again."""
+    def show_draws(self, draws: list[DrawResult], pool: list[PoolExpert]) -> None:
+        """Show the draws the page read (keeping the selection, or selecting a new draw)."""
         self.pool = {e.id: e for e in pool}
         selected = self.draws.selected_row()
-        self.draws.set_rows(draw.draws(project))
-        if selected is None or not self.draws.select_where(lambda r: r.id == selected.id):
+        wanted = (
+            self._select_id
+            if self._select_id is not None
+            else (selected.id if selected is not None else None)
+        )
+        self._select_id = None
+        self.draws.set_rows(draws)
+        if wanted is None or not self.draws.select_where(lambda r: r.id == wanted):
             self.draws.select_first()
         if self.draws.selected_row() is None:
             self.drawn.set_rows([])
@@ -234,8 +240,8 @@ class DrawsTab(QWidget):
             return Outcome(draw.run_draw(project, **values), Changes(experts=True))
 
         def done(result: DrawResult) -> None:
+            self._select_id = result.id
             self.page.load()
-            self.draws.select_where(lambda r: r.id == result.id)
             say(self, tr("Draw {id} made and committed in the audit log.", id=result.id))
             DrawResultDialog(result, self.names(), self.open_record, self).exec()
 

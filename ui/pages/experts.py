@@ -19,16 +19,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk import assignment_view, queries
+from review_desk import assignment_view, draw, queries
 from review_desk.changes import Changes, Outcome
 from review_desk.conflicts import rule_label, status_label
+from review_desk.draw import DrawResult
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.pool import PoolExpert
 from review_desk.pool import pool as pool_experts
 from review_desk.progress import Progress
 from review_desk.project import Project
-from review_desk.queries import ExpertRow
+from review_desk.queries import ExpertRow, PanelRow, RecusalRow
 
 from ui.models.row_table import Column
 from ui.pages.base import Page
@@ -408,16 +409,51 @@ class ExpertsPage(Page):
         )
 
     def load(self) -> None:
-        if self.project is None:
+        """Read everything the tabs show in the background (at national scale the
+        assignments and the conflict rules take seconds), then show it."""
+        project = self.project
+        if project is None:
             return
-        pool = pool_experts(self.project)
-        self.draws.load(self.project, pool)
-        if self._role == COMMITTEE:
+        committee = self._role == COMMITTEE
+        started = self.start_operation(
+            _("Reading the experts…"), lambda _progress: _read(project, committee), self._show
+        )
+        if started is None:  # another operation runs: read again once it has ended
+            self.stale = True
+
+    def _show(self, read: _Read) -> None:
+        self.draws.show_draws(read.draws, read.pool)
+        if read.overview is None:
             return  # the committee sees the draws alone
-        loads = {r.id: r for r in queries.experts(self.project)}
-        self.experts.set_rows([PoolRow(e, loads.get(e.id)) for e in pool])
-        self.panels.set_rows(queries.panels(self.project))
-        self.recusals.set_rows(queries.recusals(self.project))
-        view = assignment_view.overview(self.project)
-        self.conflicts.set_rows(view.conflicts)
-        self.assignment.load(view, pool)
+        loads = {r.id: r for r in read.loads}
+        self.experts.set_rows([PoolRow(e, loads.get(e.id)) for e in read.pool])
+        self.panels.set_rows(read.panels)
+        self.recusals.set_rows(read.recusals)
+        self.conflicts.set_rows(read.overview.conflicts)
+        self.assignment.load(read.overview, read.pool)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What the experts page shows, read off the UI thread."""
+
+    pool: list[PoolExpert]
+    draws: list[DrawResult]
+    loads: list[ExpertRow]
+    panels: list[PanelRow]
+    recusals: list[RecusalRow]
+    overview: assignment_view.AssignmentOverview | None
+
+
+def _read(project: Project, committee: bool) -> _Read:
+    pool, draws = pool_experts(project), draw.draws(project)
+    if committee:
+        return _Read(pool, draws, [], [], [], None)
+    return _Read(
+        pool,
+        draws,
+        queries.experts(project),
+        queries.panels(project),
+        queries.recusals(project),
+        assignment_view.overview(project),
+    )
