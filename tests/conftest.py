@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.backends", "tests.gc_tuning", "tests.slow_first"]
+pytest_plugins = ["tests.backends", "tests.gc_tuning"]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("REVIEW_DESK_LANG", "zh_CN")

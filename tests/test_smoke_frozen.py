@@ -30,7 +30,6 @@ def _wrapper(tmp_path: Path, name: str, setup: str) -> Path:
     return script
 
 
-@pytest.mark.slow
 def test_a_build_without_the_pdf_parser_fails_the_smoke_test(tmp_path: Path) -> None:
     fake = tmp_path / "site" / "pypdf"
     fake.mkdir(parents=True)
@@ -49,7 +48,6 @@ def test_a_build_with_other_results_fails_the_smoke_test(tmp_path: Path, demo_so
         smoke_frozen.smoke(frozen, smoke_frozen.default_installed(), gui=False, project=demo_source)
 
 
-@pytest.mark.slow
 def test_the_installed_package_passes_against_itself(explained_source: Path) -> None:
     """Two runs of one program, in two folders at two times: nothing that legitimately
     differs between runs is reported by the commands' JSON and the workbook. Both start
@@ -68,7 +66,6 @@ def test_the_installed_package_passes_against_itself(explained_source: Path) -> 
     assert all("same" in line for line in lines), lines
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("step", "formats"),
     [

@@ -366,7 +366,6 @@ def _stop(workers: list[subprocess.Popen[str]]) -> None:
         worker.wait(timeout=60)
 
 
-@pytest.mark.slow
 def test_two_returns_of_one_expert_imported_at_once_newest_in_force(
     demo_project: Path, tmp_path: Path
 ) -> None:

@@ -51,7 +51,6 @@ app.exec()
 """
 
 
-@pytest.mark.slow
 def test_a_kill_while_typing_loses_at_most_about_a_second(
     demo_project: Path, tmp_path: Path
 ) -> None:

@@ -68,7 +68,6 @@ def test_clicking_through_to_the_dossier(window, demo_project: Path) -> None:  #
     assert not window.pages["materials"].import_button.isVisible()  # read-only
 
 
-@pytest.mark.slow
 def test_presentation_mode_keys(window, finalised_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     page = _charts(window, finalised_project)
     assert page.present_shortcut.key().toString() == "F11"
