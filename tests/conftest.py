@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.backends"]
+pytest_plugins = ["tests.backends", "tests.gc_tuning"]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("REVIEW_DESK_LANG", "zh_CN")
@@ -26,6 +26,10 @@ os.environ.setdefault("REVIEW_DESK_CACHE_DIR", tempfile.mkdtemp(prefix="review-d
 # Charts are written at a low resolution (300 dpi by default): what the tests check of a
 # written chart does not depend on it, and the commands run in subprocesses inherit it.
 os.environ.setdefault("REVIEW_DESK_CHART_DPI", "50")
+# One OpenBLAS thread per process (set before numpy loads): the workers already use every
+# processor, and OpenBLAS's extra threads spin waiting for work (some 10 % more CPU time
+# for the ranking and scoring tests), taking it from the other worker.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -97,6 +97,21 @@ def build_panel_project(folder: Path) -> PanelProject:
     captured = _Captured()
     with redirect_stdout(captured.out), redirect_stderr(captured.err):
         return make_panel_project(folder, cast(Any, captured))
+
+
+def panel_project_once(tmp_path_factory: pytest.TempPathFactory) -> PanelProject:
+    """The panel project built once per test run (shared by the xdist workers and by the
+    modules that use it); the tests only read it or copy it (:func:`copy_panel_project`)."""
+    from tests.built_once import built_once
+
+    def build(folder: Path) -> None:
+        made = build_panel_project(folder)
+        ids = {**asdict(made), "path": made.path.relative_to(folder).as_posix()}
+        (folder / "panel.json").write_text(json.dumps(ids), encoding="utf-8")
+
+    folder = built_once(tmp_path_factory, "panel-project", build)
+    ids = json.loads((folder / "panel.json").read_text(encoding="utf-8"))
+    return PanelProject(**{**ids, "path": folder / ids["path"]})
 
 
 def copy_panel_project(source: PanelProject, folder: Path) -> PanelProject:

@@ -17,14 +17,14 @@ from review_desk.domain import DefenseMode
 from review_desk.formatting import CHINA_TZ
 from review_desk.project import Project
 from review_desk.storage import models as m
-from tests.panel_project import PanelProject, build_panel_project, copy_panel_project
+from tests.panel_project import PanelProject, copy_panel_project, panel_project_once
 
 STARTS = datetime(2026, 6, 3, 9, 0, tzinfo=CHINA_TZ)
 
 
 @pytest.fixture(scope="module")
 def panel_source(tmp_path_factory: pytest.TempPathFactory) -> PanelProject:
-    return build_panel_project(tmp_path_factory.mktemp("defense"))
+    return panel_project_once(tmp_path_factory)
 
 
 @pytest.fixture

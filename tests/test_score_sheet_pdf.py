@@ -16,7 +16,8 @@ from tests.panel_project import (
     EXPERTS,
     OPINION,
     PanelProject,
-    build_panel_project,
+    copy_panel_project,
+    panel_project_once,
     score_first_expert,
 )
 
@@ -25,7 +26,9 @@ from tests.panel_project import (
 def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[PanelProject, int]:
     """The small panel project with the first expert's sheet scored and commented (the
     tests only read it)."""
-    made = build_panel_project(tmp_path_factory.mktemp("sheet"))
+    made = copy_panel_project(
+        panel_project_once(tmp_path_factory), tmp_path_factory.mktemp("sheet")
+    )
     return made, score_first_expert(made)
 
 

@@ -3,6 +3,7 @@ test that changes it (``exchange`` in :mod:`tests.exchange.test_packages`)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,11 @@ from review_desk.exchange.work_package import make_work_package
 from review_desk.exchange.work_package_open import open_work_package
 from review_desk.project import Project
 from review_desk.storage import models as m
+from tests.built_once import built_once
 from tests.conftest import copy_project
+
+# The expert's own project, on the expert's laptop.
+OWN = Path("laptop") / "张志强.rdp"
 
 
 @pytest.fixture(scope="session")
@@ -24,15 +29,22 @@ def exchange_source(
 ) -> dict[str, object]:
     """An agency project, an expert's own project opened from a work package, the
     expert's key enrolled, and one dossier scored and submitted offline (not yet
-    returned). Tests copy both projects; none changes these."""
-    root = tmp_path_factory.mktemp("exchange")
+    returned). Built once per run (shared by the xdist workers); tests copy both
+    projects, none changes these."""
+    root = built_once(tmp_path_factory, "exchange", lambda folder: _build(demo_source, folder))
+    ids = json.loads((root / "ids.json").read_text(encoding="utf-8"))
+    return {"agency": root / "demo.rdp", "own": root / OWN, **ids}
+
+
+def _build(demo_source: Path, root: Path) -> None:
+    """Make the starting point in ``root`` (the ids a test needs in ids.json)."""
     agency_path = copy_project(demo_source, root / "demo.rdp")
     with Project(agency_path) as agency:
         with agency.reading() as s:
             expert = s.scalars(select(m.Expert).where(m.Expert.name == "张志强")).one().id
         summary = make_work_package(agency, expert, root / "work.rdwork")
         assert summary.dossiers > 5 and summary.files == summary.dossiers
-    own = root / "laptop" / "张志强.rdp"
+    own = root / OWN
     own.parent.mkdir()
     local = open_work_package(root / "work.rdwork", own)
     with local.reading() as s:
@@ -52,4 +64,5 @@ def exchange_source(
     local.close()
     with Project(agency_path) as agency:
         enrol_key(agency, expert, public_pem(load_or_create_key(own)))
-    return {"agency": agency_path, "own": own, "expert": expert, "dossier": dossier}
+    ids = {"expert": expert, "dossier": dossier}
+    (root / "ids.json").write_text(json.dumps(ids), encoding="utf-8")

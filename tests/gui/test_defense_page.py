@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog
 from review_desk import defense
 from review_desk.formatting import CHINA_TZ
 from review_desk.project import Project
-from tests.panel_project import PanelProject, build_panel_project, copy_panel_project
+from tests.panel_project import PanelProject, copy_panel_project, panel_project_once
 
 from ui.pages import defense as defense_page
 from ui.pages.defense import DefensePage
@@ -26,7 +26,7 @@ STARTS = datetime(2026, 6, 3, 9, 0, tzinfo=CHINA_TZ)
 
 @pytest.fixture(scope="module")
 def panel_source(tmp_path_factory: pytest.TempPathFactory) -> PanelProject:
-    return build_panel_project(tmp_path_factory.mktemp("defense_page"))
+    return panel_project_once(tmp_path_factory)
 
 
 @pytest.fixture

@@ -11,16 +11,20 @@ from pypdf import PdfReader
 from PySide6.QtWidgets import QFileDialog
 
 from review_desk.project import Project
-from tests.panel_project import build_panel_project, score_first_expert
+from tests.panel_project import copy_panel_project, panel_project_once, score_first_expert
 
 from ui.widgets.score_form import ScoreForm
 
 
 def test_print_writes_the_sheet_where_the_user_chooses(
-    qtbot, qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot,
+    qapp,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "project").mkdir()
-    made = build_panel_project(tmp_path / "project")
+    made = copy_panel_project(panel_project_once(tmp_path_factory), tmp_path / "project")
     expert = score_first_expert(made)
     target = tmp_path / "out" / "评分表.pdf"
     monkeypatch.setattr(

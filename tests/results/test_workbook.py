@@ -212,15 +212,18 @@ def test_workbook_formatting(finalised_project: Path, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def printed_workbook(finalised_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The finalised demo's workbook printed to PDF by LibreOffice, once for the tests
-    that only read the print."""
+    """The finalised demo's workbook printed to PDF by LibreOffice, once per run for the
+    tests that only read the print (also when xdist runs them on two workers)."""
+    from tests.built_once import built_once
     from tests.conftest import copy_project
 
-    folder = tmp_path_factory.mktemp("printed")
-    target = folder / "results.xlsx"
-    with Project(copy_project(finalised_source, folder / "final.rdp")) as project:
-        export_workbook(project, target, result=results_ranking(project, resamples=0))
-    return libreoffice_convert(target, "pdf", folder)
+    def build(folder: Path) -> None:
+        target = folder / "results.xlsx"
+        with Project(copy_project(finalised_source, folder / "final.rdp")) as project:
+            export_workbook(project, target, result=results_ranking(project, resamples=0))
+        libreoffice_convert(target, "pdf", folder)
+
+    return built_once(tmp_path_factory, "printed-workbook", build) / "lo" / "results.pdf"
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
