@@ -30,6 +30,7 @@ from review_desk.ranking_values import (
 )
 from review_desk.scoring.totals import SheetTotals, of_scores
 from review_desk.verification_read import (
+    DECISIONS,
     DOSSIERS,
     RUBRIC,
     SCORES,
@@ -233,7 +234,7 @@ def _inputs(bundle: Bundle) -> tuple[RankingInputs, list[tuple[str, Rubric]]]:
             raise BundleError(
                 tr(
                     "{where}: {tier} is not a tier",
-                    where=f"decisions.json: adjustments[{index}].to_tier",
+                    where=f"{DECISIONS}: adjustments[{index}].to_tier",
                     tier=adjustment.to_tier,
                 )
             )
@@ -346,11 +347,11 @@ def _row_differences(
         changes = [
             tr(
                 "{field} published {published}, computed again {recomputed}",
-                field=_(_FIELDS.get(field, field)) if field in _FIELDS else field,
+                field=_(_FIELDS[field]) if field in _FIELDS else field,
                 published=_shown(old.get(field)),
                 recomputed=_shown(new.get(field)),
             )
-            for field in sorted(old.keys() | new.keys())
+            for field in [*_FIELDS, *sorted((old.keys() | new.keys()) - _FIELDS.keys())]
             if _plain(old.get(field)) != _plain(new.get(field))
         ]
         if changes:

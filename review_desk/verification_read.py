@@ -178,7 +178,7 @@ def parse_bundle(members: Mapping[str, bytes]) -> Bundle:
     """The typed content of a bundle's members; raise :class:`BundleError` naming the
     member and the place of the first problem."""
     docs = {member: _json(member, members[member]) for member in JSON_MEMBERS}
-    manifest = _Obj(docs[MANIFEST], MANIFEST)
+    manifest = _Obj(docs[MANIFEST], f"{MANIFEST}:")
     if manifest.get("format", str) != FORMAT:
         raise BundleError(tr("{member}: not a Review Desk verification bundle", member=MANIFEST))
     if manifest.get("version", int) != VERSION:
@@ -189,17 +189,17 @@ def parse_bundle(members: Mapping[str, bytes]) -> Bundle:
                 version=manifest.raw("version"),
             )
         )
-    final = _Obj(docs[FINAL_LIST], FINAL_LIST)
-    rubric = _Obj(docs[RUBRIC], RUBRIC)
-    dossiers = _Obj(docs[DOSSIERS], DOSSIERS)
-    scores = _Obj(docs[SCORES], SCORES)
-    decisions = _Obj(docs[DECISIONS], DECISIONS)
+    final = _Obj(docs[FINAL_LIST], f"{FINAL_LIST}:")
+    rubric = _Obj(docs[RUBRIC], f"{RUBRIC}:")
+    dossiers = _Obj(docs[DOSSIERS], f"{DOSSIERS}:")
+    scores = _Obj(docs[SCORES], f"{SCORES}:")
+    decisions = _Obj(docs[DECISIONS], f"{DECISIONS}:")
     return Bundle(
         content_hash=final.get("content_hash", str),
         final_config=final.get("config", dict),
         final_rows=[row.value for row in final.objects("rows")],
         finalised_at=final.get("finalised_at", str),
-        parameters=_Obj(docs[PARAMETERS], PARAMETERS).get("config", dict),
+        parameters=_Obj(docs[PARAMETERS], f"{PARAMETERS}:").get("config", dict),
         rubrics=[
             (v.get("content_hash", str), v.get("source", dict)) for v in rubric.objects("versions")
         ]
@@ -212,7 +212,7 @@ def parse_bundle(members: Mapping[str, bytes]) -> Bundle:
         sheets=[_sheet(s) for s in scores.objects("sheets")],
         adjustments=[_adjustment(a) for a in decisions.objects("adjustments")],
         explanations=[_explanation(e) for e in decisions.objects("explanations")],
-        audit_head=_Obj(docs[AUDIT_HEAD], AUDIT_HEAD).value,
+        audit_head=_Obj(docs[AUDIT_HEAD], f"{AUDIT_HEAD}:").value,
         manifest=manifest.value,
     )
 
@@ -249,7 +249,9 @@ class _Obj:
 
     def __init__(self, value: Any, where: str) -> None:
         if not isinstance(value, dict):
-            raise BundleError(tr("{where}: expected {kind}", where=where, kind=_(_KINDS[dict])))
+            raise BundleError(
+                tr("{where}: expected {kind}", where=where.rstrip(":"), kind=_(_KINDS[dict]))
+            )
         self.value: dict[str, Any] = value
         self.where = where
 
@@ -260,7 +262,9 @@ class _Obj:
     def get(self, key: str, kind: type) -> Any:
         """A field that must be there, of ``kind`` (``float`` takes any finite number)."""
         if key not in self.value:
-            raise BundleError(tr("{where}: {key} is missing", where=self.where, key=key))
+            raise BundleError(
+                tr("{where}: {key} is missing", where=self.where.rstrip(":"), key=key)
+            )
         return self._checked(key, kind)
 
     def optional(self, key: str, kind: type) -> Any:
@@ -270,7 +274,20 @@ class _Obj:
     def objects(self, key: str) -> list[_Obj]:
         """A field that is a list of objects."""
         items = self.get(key, list)
-        return [_Obj(item, f"{self.where}.{key}[{i}]") for i, item in enumerate(items)]
+        return [_Obj(item, f"{self.at(key)}[{i}]") for i, item in enumerate(items)]
+
+    def strings(self, key: str) -> list[str]:
+        """A field that is a list of texts."""
+        items = self.get(key, list)
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                where = f"{self.at(key)}[{i}]"
+                raise BundleError(tr("{where}: expected {kind}", where=where, kind=_(_KINDS[str])))
+        return list(items)
+
+    def at(self, key: str) -> str:
+        """Where a field is (``scores.json: sheets[3].scores``)."""
+        return f"{self.where} {key}" if self.where.endswith(":") else f"{self.where}.{key}"
 
     def _checked(self, key: str, kind: type) -> Any:
         value = self.value[key]
@@ -283,7 +300,7 @@ class _Obj:
         )
         if not ok:
             raise BundleError(
-                tr("{where}: expected {kind}", where=f"{self.where}.{key}", kind=_(_KINDS[kind]))
+                tr("{where}: expected {kind}", where=self.at(key), kind=_(_KINDS[kind]))
             )
         return float(value) if kind is float else value
 
@@ -308,17 +325,14 @@ def _dossier(d: _Obj) -> BundleDossier:
 
 
 def _sheet(s: _Obj) -> BundleSheet:
-    scores = _Obj(s.get("scores", dict), f"{s.where}.scores")
+    scores = _Obj(s.get("scores", dict), s.at("scores"))
     return BundleSheet(
         sheet=s.get("sheet", int),
         dossier_id=s.get("dossier_id", int),
         expert=s.get("expert", str),
         rubric=s.get("rubric", str),
         scores={key: scores.get(key, float) for key in scores.value},
-        vetoes=tuple(
-            _Obj({"veto": v}, f"{s.where}.vetoes[{i}]").get("veto", str)
-            for i, v in enumerate(s.get("vetoes", list))
-        ),
+        vetoes=tuple(s.strings("vetoes")),
     )
 
 

@@ -12,6 +12,9 @@ from review_desk.cli.common import CommandError, open_project, print_json
 from review_desk.errors import os_error_reason
 from review_desk.i18n import _, tr
 
+# How many differences ``verify`` prints (``--json`` gives them all).
+_SHOWN = 20
+
 
 def register(commands: Any) -> None:
     """Add the subcommands to the parser."""
@@ -94,8 +97,16 @@ def run_verify(args: argparse.Namespace) -> int:
                 recomputed=result.recomputed_hash,
             )
         )
-        for difference in result.differences:
+        for difference in result.differences[:_SHOWN]:
             print(f"  - {difference}")
+        if len(result.differences) > _SHOWN:
+            print(
+                "  - "
+                + tr(
+                    "and {count} more (--json lists them all)",
+                    count=len(result.differences) - _SHOWN,
+                )
+            )
     print(
         tr(
             "  {dossiers} dossiers, {sheets} score sheets, {scores} criterion scores; audit "
