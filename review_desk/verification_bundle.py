@@ -50,6 +50,8 @@ from review_desk.verification_read import (
 
 # How many differences a refusal names.
 _NAMED = 5
+# How many scores are read at a time.
+_BATCH = 100_000
 
 
 class BundleRefused(UserError):
@@ -149,15 +151,7 @@ def bundle_members(project: Project) -> dict[str, bytes]:
             .order_by(m.ScoreSheet.id),
         )
         counted = {int(row[0]) for row in sheets}
-        scores: dict[int, dict[str, float]] = {}
-        for sheet_id, criterion, points in raw_rows(
-            session,
-            select(m.Score.sheet_id, m.Score.criterion_id, m.Score.points)
-            .where(m.Score.points.is_not(None))
-            .order_by(m.Score.sheet_id, m.Score.criterion_id),
-        ):
-            if sheet_id in counted:
-                scores.setdefault(int(sheet_id), {})[str(criterion)] = float(points)
+        scores = _scores(session, counted)
         vetoes: dict[int, list[str]] = {}
         for sheet_id, veto in raw_rows(
             session, select(m.VetoFlag.sheet_id, m.VetoFlag.veto_id).order_by(m.VetoFlag.id)
@@ -268,12 +262,49 @@ def bundle_members(project: Project) -> dict[str, bytes]:
             "last_hash": head[1] if head else None,
         },
     }
-    members = {
-        name: json.dumps(value, ensure_ascii=False, indent=1, default=str).encode("utf-8")
-        for name, value in documents.items()
-    }
+    members = {name: _encoded(value) for name, value in documents.items()}
     members[README] = readme(final.content_hash, round_name).encode("utf-8")
     return members
+
+
+def _scores(session: Session, counted: set[int]) -> dict[int, dict[str, float]]:
+    """The points of the counted sheets, by sheet and criterion, read in batches (a
+    national round has millions)."""
+    scores: dict[int, dict[str, float]] = {}
+    statement = (
+        select(m.Score.sheet_id, m.Score.criterion_id, m.Score.points)
+        .where(m.Score.points.is_not(None))
+        .order_by(m.Score.sheet_id, m.Score.criterion_id)
+    )
+    result = session.connection().execute(statement)
+    cursor = result.cursor
+    try:
+        while cursor is not None and (batch := cursor.fetchmany(_BATCH)):
+            for sheet_id, criterion, points in batch:
+                if sheet_id in counted:
+                    scores.setdefault(int(sheet_id), {})[str(criterion)] = float(points)
+    finally:
+        result.close()
+    return scores
+
+
+def _encoded(document: Mapping[str, Any]) -> bytes:
+    """A member's JSON: an object one field per line, each list one element per line,
+    every element compact (readable, diffable, and encoded by the json module's C
+    encoder: an indented dump of a national round's scores takes the pure-Python one)."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    lines = ["{"]
+    for i, (key, value) in enumerate(document.items()):
+        comma = "," if i < len(document) - 1 else ""
+        if isinstance(value, list) and value:
+            lines.append(f" {encode(key)}: [")
+            lines += [f"  {encode(item)}," for item in value[:-1]]
+            lines.append(f"  {encode(value[-1])}")
+            lines.append(f" ]{comma}")
+        else:
+            lines.append(f" {encode(key)}: {encode(value)}{comma}")
+    lines.append("}\n")
+    return "\n".join(lines).encode("utf-8")
 
 
 def _rubric_versions(session: Session, active: str) -> dict[str, str]:
