@@ -28,6 +28,7 @@ from review_desk.ranking_values import (
     encode_config,
     list_content_hash,
 )
+from review_desk.rubrics import problem_text
 from review_desk.scoring.totals import SheetTotals, of_scores
 from review_desk.verification_read import (
     DECISIONS,
@@ -129,7 +130,8 @@ def verify(bundle: Bundle, expected_hash: str | None = None) -> Verification:
         # The stability analysis is not in the list: never run what a bundle asks for.
         quick = replace(config, stability=StabilityConfig(0, config.stability.seed))
         rows = final_rows(compute_from(inputs, quick).table)
-    except RankingError as error:
+    except (RankingError, ValueError, KeyError, TypeError, ArithmeticError) as error:
+        # Values no finalised list can have (a tie-break column that does not exist...).
         differences.append(tr("The list cannot be computed: {error}", error=error))
         rows = []
     differences += _row_differences(bundle.final_rows, rows)
@@ -151,8 +153,6 @@ def _rubrics(bundle: Bundle) -> list[tuple[str, Rubric]]:
         try:
             parsed.append((content_hash, rubric_from_dict(dict(source))))
         except RubricError as error:
-            from review_desk.rubrics import problem_text
-
             raise BundleError(
                 tr(
                     "{where}: not a valid rubric: {problems}",

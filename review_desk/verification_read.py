@@ -40,6 +40,9 @@ MEMBERS = (README, *JSON_MEMBERS)
 # A national round (50,000 dossiers, 250,000 sheets) makes about 60 MB of scores.
 MAX_MEMBER = 256 * 1024**2
 MAX_TOTAL = 512 * 1024**2
+# The largest whole number a field may hold (any id or count fits; numpy's do not
+# overflow).
+_LARGEST = 2**53
 
 
 class BundleError(UserError):
@@ -199,11 +202,13 @@ def parse_bundle(members: Mapping[str, bytes]) -> Bundle:
         final_config=final.get("config", dict),
         final_rows=[row.value for row in final.objects("rows")],
         finalised_at=final.get("finalised_at", str),
-        parameters=_Obj(docs[PARAMETERS], f"{PARAMETERS}:").get("config", dict),
-        rubrics=[
-            (v.get("content_hash", str), v.get("source", dict)) for v in rubric.objects("versions")
-        ]
-        or _empty(RUBRIC, "versions"),
+        parameters=_config(
+            _Obj(
+                _Obj(docs[PARAMETERS], f"{PARAMETERS}:").get("config", dict),
+                f"{PARAMETERS}: config",
+            )
+        ),
+        rubrics=_versions(rubric),
         formal_review=dossiers.get("formal_review_run", bool),
         dossiers=[_dossier(d) for d in dossiers.objects("dossiers")],
         experts=[
@@ -217,8 +222,55 @@ def parse_bundle(members: Mapping[str, bytes]) -> Bundle:
     )
 
 
-def _empty(member: str, key: str) -> Any:
-    raise BundleError(tr("{where}: is empty", where=f"{member}: {key}"))
+def _versions(rubric: _Obj) -> list[tuple[str, dict[str, Any]]]:
+    """The rubric versions (at least one: the list's own)."""
+    versions = [
+        (v.get("content_hash", str), v.get("source", dict)) for v in rubric.objects("versions")
+    ]
+    if not versions:
+        raise BundleError(tr("{where}: is empty", where=rubric.at("versions")))
+    return versions
+
+
+# The ranking configuration's fields and their types (``ranking_values.encode_config``);
+# a field an older version did not store may be absent.
+_CONFIG_FIELDS: dict[str, type] = {
+    "method": str,
+    "trim_min_experts": int,
+    "normalise": bool,
+    "normalise_min_dossiers": int,
+    "deviation_percent": float,
+    "deviation_sd": float,
+    "weights": dict,
+    "total": float,
+    "rubric_hash": str,
+    "provincial_target": int,
+    "direction_cap": int,
+    "direction_caps": dict,
+    "min_score": float,
+    "tie_breaks": list,
+    "stability": dict,
+}
+
+
+def _config(config: _Obj) -> dict[str, Any]:
+    """The ranking's parameters, each of its type (``decode_config`` reads them)."""
+    for key, kind in _CONFIG_FIELDS.items():
+        config.optional(key, kind)
+    weights = _Obj(config.optional("weights", dict) or {}, config.at("weights"))
+    for key in weights.value:
+        weights.get(key, float)
+    caps = _Obj(config.optional("direction_caps", dict) or {}, config.at("direction_caps"))
+    for key in caps.value:
+        caps.get(key, int)
+        if not key.isdigit():
+            raise BundleError(tr("{where}: {key} is not a direction id", where=caps.where, key=key))
+    if config.optional("tie_breaks", list) is not None:
+        config.strings("tie_breaks")
+    stability = _Obj(config.optional("stability", dict) or {}, config.at("stability"))
+    stability.optional("resamples", int)
+    stability.optional("seed", int)
+    return config.value
 
 
 def _json(member: str, data: bytes) -> Any:
@@ -294,7 +346,7 @@ class _Obj:
         ok = (
             isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
             if kind is float
-            else isinstance(value, int) and not isinstance(value, bool)
+            else isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _LARGEST
             if kind is int
             else isinstance(value, kind)
         )

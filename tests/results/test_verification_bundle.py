@@ -151,6 +151,17 @@ def test_a_changed_parameter_fails_naming_it(bundle: Path, tmp_path: Path) -> No
     assert result.returncode == 1
     assert "参数 weights 与发布时不同" in result.stdout
     assert "参数 rubric_hash 与发布时不同" in result.stdout
+    # A parameter no list can be computed with is named, not a crash.
+    edited = _edited(
+        bundle,
+        tmp_path / "t.zip",
+        "parameters.json",
+        lambda p: p["config"].update(tie_breaks=["家世"]),
+    )
+    result = run_cli("verify", str(edited))
+    assert result.returncode == 1, result.stderr
+    assert "参数 tie_breaks 与发布时不同" in result.stdout
+    assert "无法计算名单" in result.stdout
 
 
 def test_a_removed_or_changed_adjustment_fails_naming_the_dossier(
@@ -259,6 +270,8 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
         ("nan", "scores.json：不是有效的 JSON"),
         ("unknown dossier", "scores.json: sheets[0]：核验包中没有编号为 999999 的申报书"),
         ("not a bundle", "manifest.json：不是 Review Desk 核验包"),
+        ("parameter type", "parameters.json: config.provincial_target：应为整数"),
+        ("direction id", "parameters.json: config.direction_caps：东部 不是产业方向的编号"),
         ("unsafe name", "不安全"),
     ],
 )
@@ -286,6 +299,13 @@ def test_an_unreadable_bundle_is_refused_with_where(
         scores = json.loads(members["scores.json"])
         scores["sheets"][0]["dossier_id"] = 999999
         _zip(target, {**members, "scores.json": json.dumps(scores).encode()})
+    elif damage in ("parameter type", "direction id"):
+        parameters = json.loads(members["parameters.json"])
+        if damage == "parameter type":
+            parameters["config"]["provincial_target"] = "十"
+        else:
+            parameters["config"]["direction_caps"] = {"东部": 1}
+        _zip(target, {**members, "parameters.json": json.dumps(parameters).encode()})
     elif damage == "not a bundle":
         _zip(target, {**members, "manifest.json": b'{"format": "something else"}'})
     else:
