@@ -332,3 +332,61 @@ def test_a_zip_bomb_is_refused_without_reading_it(
     result = run_cli("verify", str(bomb))
     assert result.returncode == 2
     assert re.search(r"README\.txt.*(超|大)", result.stderr), result.stderr
+
+
+def test_sheets_under_two_rubric_versions_verify(explained_source: Path, tmp_path: Path) -> None:
+    """Experts who scored again under a newer rubric version: the bundle carries both
+    versions, the later sheet counts as in the project, and the list verifies."""
+    from datetime import UTC, datetime
+
+    from review_desk import ranking, ranking_decisions
+    from review_desk.rubrics import default_rubric_text, use_rubric
+
+    path = copy_project(explained_source, tmp_path / "v2.rdp")
+    newer = default_rubric_text().replace('version = "2022.1"', 'version = "2022.2"', 1)
+    with Project(path) as project:
+        version = use_rubric(project, newer).content_hash
+        now = datetime.now(UTC)
+        with project.writing() as session:
+            earlier = session.scalars(
+                select(m.ScoreSheet).where(m.ScoreSheet.status == "submitted").limit(6)
+            ).all()
+            for sheet in earlier:
+                session.add(
+                    m.ScoreSheet(
+                        expert_id=sheet.expert_id,
+                        dossier_id=sheet.dossier_id,
+                        rubric_hash=version,
+                        status="submitted",
+                        updated_at=now,
+                        submitted_at=now,
+                        scores=[
+                            m.Score(criterion_id=s.criterion_id, points=max(s.points - 1, 0))
+                            for s in sheet.scores
+                            if s.points is not None
+                        ],
+                    )
+                )
+        for flag in ranking.compute(project, resamples=0).experts.itertuples():
+            if not flag.explained:
+                ranking_decisions.explain_deviation(
+                    project, int(flag.dossier_id), int(flag.expert_id), "专家书面说明：已复核"
+                )
+        ranking_decisions.finalise(project)
+    target = tmp_path / "b.zip"
+    made = run_cli("bundle", str(path), "--out", str(target), "--json")
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["sheets"] == 136
+    members = _members(target)
+    assert len(json.loads(members["rubric.json"])["versions"]) == 2
+    assert run_cli("verify", str(target)).returncode == 0
+    # The later sheets are what counts: without them the list is another one.
+    without = _edited(
+        target,
+        tmp_path / "w.zip",
+        "scores.json",
+        lambda d: d.update(sheets=[s for s in d["sheets"] if s["rubric"] != version]),
+    )
+    result = run_cli("verify", str(without))
+    assert result.returncode == 1
+    assert "得分发布为" in result.stdout
