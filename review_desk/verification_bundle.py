@@ -178,7 +178,9 @@ def bundle_members(project: Project) -> dict[str, bytes]:
                 m.DeviationNote.source,
             ).order_by(m.DeviationNote.dossier_id, m.DeviationNote.expert_id),
         )
-        contacts = raw_rows(session, select(m.Expert.name, m.Expert.phone, m.Expert.email))
+        contacts = raw_rows(
+            session, select(m.Expert.id, m.Expert.name, m.Expert.phone, m.Expert.email)
+        )
         head = audit.chain_head(session)
         chain = audit.verify_chain(session)
         final_doc = {
@@ -194,7 +196,6 @@ def bundle_members(project: Project) -> dict[str, bytes]:
     width = max(2, len(str(len(experts))))
     names = {expert: pseudonym(n, width) for n, expert in enumerate(experts, start=1)}
     codes = inputs.codes
-    scrub = _Scrubber(contacts)
     documents: dict[str, Any] = {
         MANIFEST: {
             "format": FORMAT,
@@ -249,7 +250,7 @@ def bundle_members(project: Project) -> dict[str, bytes]:
                     "dossier_id": int(dossier),
                     "code": codes.get(int(dossier), ""),
                     "expert": names.get(int(expert), _("[expert]")),
-                    "text": scrub(str(text), names.get(int(expert))),
+                    "text": _scrubbed(str(text), contacts, names),
                     "source": source,
                 }
                 for dossier, expert, text, source in notes
@@ -360,19 +361,19 @@ def _time(value: datetime | str) -> str:
     return value.isoformat(timespec="seconds")
 
 
-class _Scrubber:
-    """Replaces any expert's name, telephone or e-mail in a text written about an
-    expert by the pseudonym of the expert the text is about (or by a placeholder)."""
-
-    def __init__(self, contacts: list[tuple[Any, ...]]) -> None:
-        found = {str(v).strip() for row in contacts for v in row if v and len(str(v).strip()) >= 2}
-        self.words = sorted(found, key=len, reverse=True)
-
-    def __call__(self, text: str, name: str | None) -> str:
-        for word in self.words:
-            if word in text:
-                text = text.replace(word, name or _("[expert]"))
-        return text
+def _scrubbed(text: str, contacts: list[tuple[Any, ...]], names: Mapping[int, str]) -> str:
+    """``text`` with every expert's name, telephone and e-mail replaced by that expert's
+    pseudonym (a placeholder for an expert without one), the longest first."""
+    words = {
+        str(value).strip(): names.get(int(expert), _("[expert]"))
+        for expert, *values in contacts
+        for value in values
+        if value and len(str(value).strip()) >= 2
+    }
+    for word in sorted(words, key=len, reverse=True):
+        if word in text:
+            text = text.replace(word, words[word])
+    return text
 
 
 def readme(content_hash: str, round_name: str) -> str:

@@ -390,3 +390,33 @@ def test_sheets_under_two_rubric_versions_verify(explained_source: Path, tmp_pat
     result = run_cli("verify", str(without))
     assert result.returncode == 1
     assert "得分发布为" in result.stdout
+
+
+def test_an_expert_named_in_an_explanation_is_pseudonymised(
+    finalised_source: Path, tmp_path: Path
+) -> None:
+    path = copy_project(finalised_source, tmp_path / "final.rdp")
+    with Project(path) as project, project.writing() as session:
+        note = session.scalars(select(m.DeviationNote).order_by(m.DeviationNote.id)).first()
+        assert note is not None
+        expert = session.get(m.Expert, note.expert_id)
+        other = session.scalars(select(m.Expert).where(m.Expert.id != note.expert_id)).first()
+        assert expert is not None and other is not None and expert.phone
+        words = (expert.name, expert.phone, other.name)
+        note.text = f"{expert.name}（{expert.phone}）说明：与{other.name}意见不同"
+        code = session.get(m.Dossier, note.dossier_id).code  # type: ignore[union-attr]
+    target = tmp_path / "b.zip"
+    assert run_cli("bundle", str(path), "--out", str(target)).returncode == 0
+    members = _members(target)
+    explanation = next(
+        e for e in json.loads(members["decisions.json"])["explanations"] if e["code"] == code
+    )
+    pseudonym = explanation["expert"]
+    assert re.fullmatch(r"专家\d\d", pseudonym)
+    # The other expert is named by their own pseudonym (or a placeholder).
+    said = re.fullmatch(
+        rf"{pseudonym}（{pseudonym}）说明：与(专家\d\d|［专家］)意见不同", explanation["text"]
+    )
+    assert said is not None and said.group(1) != pseudonym, explanation["text"]
+    for word in words:
+        assert all(word.encode() not in data for data in members.values()), word
