@@ -90,7 +90,8 @@ def write_bundle(project: Project, target: Path) -> BundleSummary:
     """Write the verification bundle of the project's finalised list to ``target``
     (whole or not at all); raise :class:`BundleRefused`."""
     members = bundle_members(project)
-    verification = verify(parse_bundle(members))
+    bundle = parse_bundle(members)
+    verification = verify(bundle)
     if not verification.matches:
         raise BundleRefused(refusal(verification))
     with (
@@ -105,7 +106,7 @@ def write_bundle(project: Project, target: Path) -> BundleSummary:
         verification.dossiers,
         verification.sheets,
         verification.scores,
-        len(json.loads(members[SCORES])["experts"]),
+        len(bundle.experts),
     )
 
 
