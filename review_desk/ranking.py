@@ -75,6 +75,7 @@ __all__ = [
     "TierChange",
     "check_parameters",
     "compute",
+    "compute_from",
     "final_rows",
     "non_applicable_scores",
     "ranking_config",
@@ -314,6 +315,14 @@ def compute(
         resamples=resamples,
         seed=seed,
     )
+    return compute_from(inputs, config)
+
+
+def compute_from(inputs: RankingInputs, config: RankingConfig) -> RankResult:
+    """Steps 2 to 6 of :func:`compute` on what was read (``inputs``, from a project by
+    ``read_inputs`` or from elsewhere, e.g. a verification bundle) with ``config``:
+    consolidate, allocate, analyse, apply the committee's adjustments and compare with
+    the finalised list."""
     consolidated = consolidate(inputs, config.consolidation)
     allocated = allocate_tiers(consolidated, config)
     analysis = analyse(inputs, consolidated, allocated, config)

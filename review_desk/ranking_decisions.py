@@ -20,7 +20,6 @@ refused; each adjustment records the tier in force when it was written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from typing import TypeVar
@@ -34,7 +33,7 @@ from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.ranking import RankingError, RankResult, compute, final_rows
-from review_desk.ranking_values import RankingOptions, encode_config
+from review_desk.ranking_values import RankingOptions, encode_config, list_content_hash
 from review_desk.storage import models as m
 from review_desk.storage.locking import ProjectBusy
 
@@ -242,10 +241,7 @@ def _finalise_in(session: Session, current: RankResult, actor: str, clock: Clock
         raise RankingError(_("Tied candidates are waiting for the committee's decision."))
     rows = final_rows(current.table)
     config = encode_config(current.config)
-    canonical = json.dumps(
-        {"config": config, "rows": rows}, ensure_ascii=False, sort_keys=True, default=str
-    )
-    content_hash = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    content_hash = list_content_hash(config, rows)
     session.add(
         m.FinalList(
             finalised_at=clock(),

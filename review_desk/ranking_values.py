@@ -9,8 +9,10 @@ finalised list's content hash is computed over it) and reads what they stored.""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -99,6 +101,16 @@ def encode_config(config: RankingConfig) -> dict[str, Any]:
         "tie_breaks": list(config.tie_breaks),
         "stability": {"resamples": config.stability.resamples, "seed": config.stability.seed},
     }
+
+
+def list_content_hash(config: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
+    """The content hash a finalised list is locked under: the SHA-256 of its encoded
+    configuration (:func:`encode_config`) and its rows (``ranking_steps.final_rows``)
+    as canonical JSON."""
+    canonical = json.dumps(
+        {"config": config, "rows": rows}, ensure_ascii=False, sort_keys=True, default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 _CONSOLIDATION_KEYS = tuple(ConsolidationConfig.__dataclass_fields__)

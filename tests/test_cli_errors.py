@@ -34,6 +34,7 @@ VALIDATORS = {("rubric", "validate")}
 OUT_SUFFIX = {
     ("export",): ".xlsx",
     ("publicity",): ".pdf",
+    ("bundle",): ".zip",
     ("chart",): ".png",
     ("sheets", "export"): ".xlsx",
     ("package", "make"): ".rdwork",

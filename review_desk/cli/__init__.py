@@ -16,6 +16,7 @@ from review_desk.cli import (
     argparse_i18n,
     assign_cmd,
     audit_cmd,
+    bundle_cmd,
     demo_cmd,
     directions_cmd,
     draw_cmd,
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     package_cmd.register(commands)
     rank_cmd.register(commands)
     results_cmd.register(commands)
+    bundle_cmd.register(commands)
     audit_cmd.register(commands)
     server_cmd.register(commands)
     return parser
