@@ -13,14 +13,13 @@ import io
 import json
 import math
 import zipfile
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from review_desk.errors import UserError, os_error_message
-from review_desk.exchange.zipsafe import UnsafeArchive, check_names, read_member
+from review_desk.exchange.zipsafe import ARCHIVE_ERRORS, UnsafeArchive, check_names, read_member
 from review_desk.i18n import _, tr
 from scoring_models.rubric import N_
 
@@ -161,17 +160,7 @@ def read_members(data: bytes, name: str) -> dict[str, bytes]:
             return {member: read_member(archive, member, MAX_MEMBER) for member in MEMBERS}
     except UnsafeArchive as error:
         raise BundleError(tr("{file}: {error}", file=name, error=error)) from error
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        EOFError,
-        zlib.error,
-        ValueError,
-        NotImplementedError,
-        RuntimeError,
-        KeyError,
-    ) as error:  # every way a damaged archive fails to read
+    except ARCHIVE_ERRORS as error:  # every way a damaged archive fails to read
         raise BundleError(
             tr("{file}: not a readable zip archive ({error})", file=name, error=error)
         ) from error

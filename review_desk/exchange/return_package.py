@@ -11,7 +11,6 @@ import json
 import re
 import uuid
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +30,13 @@ from review_desk.exchange.return_content import (
     ReturnContent,
     parse_content,
 )
-from review_desk.exchange.zipsafe import UnsafeArchive, check_exact_layout, check_names, read_member
+from review_desk.exchange.zipsafe import (
+    ARCHIVE_ERRORS,
+    UnsafeArchive,
+    check_exact_layout,
+    check_names,
+    read_member,
+)
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.rubrics import rubric_by_hash
@@ -266,17 +271,7 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes, bytes, dict[str, bytes]]:
             members = {name: read_member(archive, name, MAX_RETURN) for name in MEMBERS}
         except UnsafeArchive as error:
             raise _Refusal(str(error), code="unsafe") from error
-        except (
-            zipfile.BadZipFile,
-            zipfile.LargeZipFile,
-            OSError,
-            EOFError,
-            zlib.error,
-            ValueError,
-            NotImplementedError,
-            RuntimeError,
-            KeyError,
-        ) as error:  # every way a damaged archive fails to read
+        except ARCHIVE_ERRORS as error:  # every way a damaged archive fails to read
             raise _Refusal(tr("the package is damaged ({error})", error=error)) from error
     try:
         manifest = json.loads(manifest_bytes)

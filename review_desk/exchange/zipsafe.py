@@ -6,10 +6,24 @@ from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
 from review_desk.i18n import tr
+
+# Every way a damaged archive fails to read, from the zipfile module and below it.
+ARCHIVE_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    zlib.error,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    KeyError,
+)
 
 
 class UnsafeArchive(Exception):
