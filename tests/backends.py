@@ -22,7 +22,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
-from tests.pg_cluster import Cluster, ClusterUnavailable
+from tests.pg_cluster import Cluster, ClusterUnavailable, server_temp_folder
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 # A test that uses one of these fixtures (directly or through another fixture) has its
@@ -114,7 +113,7 @@ def pg_cluster() -> Iterator[Cluster]:
     ``REVIEW_DESK_REQUIRE_POSTGRES`` is set (CI sets it: there they must run)."""
     # Not under pytest's own temporary folder: that one is closed to other users, and
     # the server runs as one.
-    folder = Path(tempfile.mkdtemp(prefix="rd-pg-"))
+    folder = server_temp_folder()
     try:
         cluster = Cluster(folder).start()
     except ClusterUnavailable as error:

@@ -14,7 +14,9 @@ import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 ADMIN = "rdadmin"
@@ -128,3 +130,14 @@ class Cluster:
             f"postgresql+psycopg://{user}{secret}@/{database}"
             f"?host={self.socket_dir}&port={self.port}"
         )
+
+
+def server_temp_folder(prefix: str = "rd-pg-") -> Path:
+    """A new temporary folder the server's user can reach: in the temporary folder when
+    others may pass through it, else in the nearest folder above it that they may
+    (``bootstrap.py test`` puts the tests' temporary files in a private folder in RAM,
+    closed to the server's user; ``/dev/shm`` above it is open)."""
+    base = Path(tempfile.gettempdir()).resolve()
+    while not base.stat().st_mode & stat.S_IXOTH and base.parent != base:
+        base = base.parent
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
