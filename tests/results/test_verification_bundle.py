@@ -272,6 +272,8 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
         ("not a bundle", "manifest.json：不是 Review Desk 核验包"),
         ("parameter type", "parameters.json: config.provincial_target：应为整数"),
         ("direction id", "parameters.json: config.direction_caps：东部 不是产业方向的编号"),
+        ("weights type", "parameters.json: config.weights"),
+        ("min_score type", "parameters.json: config.min_score"),
         ("unsafe name", "不安全"),
     ],
 )
@@ -299,10 +301,14 @@ def test_an_unreadable_bundle_is_refused_with_where(
         scores = json.loads(members["scores.json"])
         scores["sheets"][0]["dossier_id"] = 999999
         _zip(target, {**members, "scores.json": json.dumps(scores).encode()})
-    elif damage in ("parameter type", "direction id"):
+    elif damage in ("parameter type", "direction id", "weights type", "min_score type"):
         parameters = json.loads(members["parameters.json"])
         if damage == "parameter type":
             parameters["config"]["provincial_target"] = "十"
+        elif damage == "weights type":
+            parameters["config"]["weights"] = "x"
+        elif damage == "min_score type":
+            parameters["config"]["min_score"] = "5"
         else:
             parameters["config"]["direction_caps"] = {"东部": 1}
         _zip(target, {**members, "parameters.json": json.dumps(parameters).encode()})

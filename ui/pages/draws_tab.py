@@ -99,6 +99,7 @@ class DrawsTab(QWidget):
         super().__init__(page)
         self.page = page
         self.pool: dict[int, PoolExpert] = {}
+        self._names: dict[int, str] = {}
         self.checks: dict[int, DrawCheck] = {}
         self._select_id: int | None = None  # a draw to select once read (a new one)
         layout = QVBoxLayout(self)
@@ -173,7 +174,7 @@ class DrawsTab(QWidget):
     # ------------------------------------------------------------------ showing
     def names(self) -> dict[int, str]:
         """Every expert's name, by id."""
-        return {i: e.name for i, e in self.pool.items()}
+        return self._names
 
     def _members(self, result: DrawResult) -> str:
         return "、".join(self.names().get(i, str(i)) for i in result.members)
@@ -191,6 +192,7 @@ class DrawsTab(QWidget):
     def show_draws(self, draws: list[DrawResult], pool: list[PoolExpert]) -> None:
         """Show the draws the page read (keeping the selection, or selecting a new draw)."""
         self.pool = {e.id: e for e in pool}
+        self._names = {e.id: e.name for e in pool}
         selected = self.draws.selected_row()
         wanted = (
             self._select_id

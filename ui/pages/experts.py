@@ -67,9 +67,6 @@ class PoolRow:
     expert: PoolExpert
     load: ExpertRow | None
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.expert, name)
-
 
 class ExpertsPage(Page):
     """The expert pool, the draws, the assignment, the panels and the conflicts."""
@@ -94,20 +91,26 @@ class ExpertsPage(Page):
         self.detect_button = QPushButton(_("Detect conflicts of interest"), self)
         self.experts = DataTable(
             [
-                Column(_("Name"), lambda r: r.name),
-                Column(_("Organisation"), lambda r: r.organisation),
-                Column(_("City"), lambda r: r.city),
-                Column(_("Title"), lambda r: r.title),
-                Column(_("Field"), lambda r: r.field),
+                Column(_("Name"), lambda r: r.expert.name),
+                Column(_("Organisation"), lambda r: r.expert.organisation),
+                Column(_("City"), lambda r: r.expert.city),
+                Column(_("Title"), lambda r: r.expert.title),
+                Column(_("Field"), lambda r: r.expert.field),
                 Column(
                     _("Directions"),
-                    lambda r: _list(r.directions),
-                    tooltip=lambda r: _list(r.directions),
+                    lambda r: _list(r.expert.directions),
+                    tooltip=lambda r: _list(r.expert.directions),
                 ),
-                Column(_("Majors"), lambda r: _list(r.majors), tooltip=lambda r: _list(r.majors)),
+                Column(
+                    _("Majors"),
+                    lambda r: _list(r.expert.majors),
+                    tooltip=lambda r: _list(r.expert.majors),
+                ),
                 Column(
                     _("Available for"),
-                    lambda r: _list(r.availability) if r.availability else _("every round"),
+                    lambda r: (
+                        _list(r.expert.availability) if r.expert.availability else _("every round")
+                    ),
                 ),
                 Column(_("Panel"), lambda r: "、".join(r.load.panels) if r.load else ""),
                 Column(
@@ -116,7 +119,7 @@ class ExpertsPage(Page):
                     lambda r: r.load.assigned if r.load else 0,
                     True,
                 ),
-                Column(_("Phone"), lambda r: r.phone),
+                Column(_("Phone"), lambda r: r.expert.phone),
             ],
             stretch_column=1,
             parent=tabs,
