@@ -354,3 +354,55 @@ def test_refusals(
         capsys, "objection", "add", project, "--dossier", code_a, "--anonymous", "--grounds", "理由"
     )
     assert code == 2 and "公示期已结束" in err
+
+
+def test_bundle_of_a_revised_list_verifies(
+    finalised_project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    at: Callable[[str], None],
+) -> None:
+    """The verification bundle carries the latest version and verifies against its hash
+    (the committee's adjustment for the objection is in the bundle)."""
+    project = str(finalised_project)
+    code_a, _ = _listed(finalised_project)
+    at("2026-12-03")
+    for argv in (
+        (
+            "publicity-period",
+            "open",
+            project,
+            "--start",
+            "2026-12-01",
+            "--end",
+            "2026-12-07",
+            "--contact",
+            "0351-1234567",
+        ),
+        ("objection", "add", project, "--dossier", code_a, "--anonymous", "--grounds", "理由"),
+        ("objection", "decide", project, "--id", "1", "--outcome", "upheld", "--reason", "成立"),
+    ):
+        assert cli(capsys, *argv)[0] == 0
+    code, out, err = cli(
+        capsys,
+        "objection",
+        "revise",
+        project,
+        "--id",
+        "1",
+        "--dossier",
+        code_a,
+        "--tier",
+        "not_recommended",
+        "--reason",
+        "异议成立，不予推荐",
+        "--json",
+    )
+    assert code == 0, err
+    new_hash = json.loads(out)["content_hash"]
+    bundle = tmp_path / "核验包.zip"
+    code, out, err = cli(capsys, "bundle", project, "--out", str(bundle), "--json")
+    assert code == 0, err
+    assert json.loads(out)["content_hash"] == new_hash
+    code, out, err = cli(capsys, "verify", str(bundle), "--hash", new_hash)
+    assert code == 0, out + err
