@@ -55,6 +55,13 @@ def _decide(
     return decide_on(project, (options or RankingOptions()).kwargs(), decide)
 
 
+def _current(project: Project, options: RankingOptions | dict[str, Any] | None) -> RankResult:
+    """The list as computed now with ``options`` (or ``ranking.compute``'s keyword
+    arguments), without the stability analysis."""
+    kwargs = options if isinstance(options, dict) else (options or RankingOptions()).kwargs()
+    return compute(project, resamples=0, **kwargs)
+
+
 def decide_on(
     project: Project,
     compute_kwargs: dict[str, Any],
@@ -65,7 +72,7 @@ def decide_on(
     for _attempt in range(ATTEMPTS):
         with project.reading() as session:
             seen = audit.chain_head(session)
-        current = compute(project, resamples=0, **compute_kwargs)
+        current = _current(project, compute_kwargs)
         with project.writing(key="audit") as session:
             if audit.chain_head(session) == seen:
                 return decide(current, session)
