@@ -406,3 +406,24 @@ def test_bundle_of_a_revised_list_verifies(
     assert json.loads(out)["content_hash"] == new_hash
     code, out, err = cli(capsys, "verify", str(bundle), "--hash", new_hash)
     assert code == 0, out + err
+
+
+@pytest.mark.sqlite_only("downgrades the project file itself")
+def test_a_finalised_list_of_an_earlier_version_becomes_version_1(
+    finalised_project: Path,
+) -> None:
+    """Migration 0013 on a project finalised before it: its list is version 1, with no
+    reason and no previous version, under the same hash."""
+    from review_desk.storage.database import make_engine, migrate, url_for
+
+    with Project(finalised_project) as opened, opened.reading() as session:
+        before = session.scalars(select(m.FinalList.content_hash)).one()
+    engine = make_engine(url_for(finalised_project))
+    migrate(engine, "0012", down=True)
+    engine.dispose()
+    with Project(finalised_project) as opened, opened.reading() as session:
+        assert opened.db.upgraded_from == "0012"
+        final = session.scalars(select(m.FinalList)).one()
+        assert (final.version, final.reason, final.previous_id, final.diff) == (1, "", None, [])
+        assert final.content_hash == before
+        assert opened.verify_audit().intact
