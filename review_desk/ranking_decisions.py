@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,11 +44,6 @@ T = TypeVar("T")
 ATTEMPTS = 3
 
 
-def _current(project: Project, options: RankingOptions | None) -> RankResult:
-    """The list as computed now with ``options``, without the stability analysis."""
-    return compute(project, resamples=0, **(options or RankingOptions()).kwargs())
-
-
 def _decide(
     project: Project,
     options: RankingOptions | None,
@@ -56,10 +52,27 @@ def _decide(
     """Run ``decide`` (its checks and writes) in a transaction holding the audit chain's
     lock, on a list computed from exactly the state in force there (see the module's
     docstring); raise :class:`ProjectBusy` when the project kept changing."""
+    return decide_on(project, (options or RankingOptions()).kwargs(), decide)
+
+
+def _current(project: Project, options: RankingOptions | dict[str, Any] | None) -> RankResult:
+    """The list as computed now with ``options`` (or ``ranking.compute``'s keyword
+    arguments), without the stability analysis."""
+    kwargs = options if isinstance(options, dict) else (options or RankingOptions()).kwargs()
+    return compute(project, resamples=0, **kwargs)
+
+
+def decide_on(
+    project: Project,
+    compute_kwargs: dict[str, Any],
+    decide: Callable[[RankResult, Session], T],
+) -> T:
+    """:func:`_decide` on the list computed with ``ranking.compute``'s keyword arguments
+    (a finalised list's stored settings, for its revisions)."""
     for _attempt in range(ATTEMPTS):
         with project.reading() as session:
             seen = audit.chain_head(session)
-        current = _current(project, options)
+        current = _current(project, compute_kwargs)
         with project.writing(key="audit") as session:
             if audit.chain_head(session) == seen:
                 return decide(current, session)
@@ -153,41 +166,60 @@ def adjust(
 ) -> None:
     """The committee moves a candidate to another tier, with a written reason.
     ``options``: the parameters of the list the committee is looking at."""
-    if to_tier not in Tier.decisions():
-        raise RankingError(_("Choose a tier."))
-    to_tier = Tier(to_tier)
-    if len(reason.strip()) < 4:
-        raise RankingError(_("A committee adjustment needs a written reason."))
-    reason = reason.strip()
+    to_tier, reason = checked_adjustment(to_tier, reason)
 
     def decide(current: RankResult, session: Session) -> None:
         _refuse_if_finalised(current, session, _("The list is finalised and locked."))
-        row = current.table[current.table["dossier_id"] == dossier_id]
-        if row.empty:
-            raise RankingError(tr("No dossier with id {id}.", id=dossier_id))
-        from_tier = str(row["adjusted_tier"].iloc[0])
-        session.add(
-            m.CommitteeAdjustment(
-                dossier_id=dossier_id,
-                from_tier=from_tier,
-                to_tier=to_tier.value,
-                reason=reason,
-                decided_by=actor,
-                decided_at=clock(),
-            )
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="committee.adjust",
-            entity="dossier",
-            entity_id=dossier_id,
-            before={"tier": from_tier},
-            after={"tier": to_tier.value, "reason": reason},
-            clock=clock,
-        )
+        record_adjustment(session, current, dossier_id, to_tier, reason, actor, clock)
 
     _decide(project, options, decide)
+
+
+def checked_adjustment(to_tier: Tier | str, reason: str) -> tuple[Tier, str]:
+    """The tier and the stripped reason of a committee adjustment, or a
+    :class:`RankingError` saying what is missing."""
+    if to_tier not in Tier.decisions():
+        raise RankingError(_("Choose a tier."))
+    if len(reason.strip()) < 4:
+        raise RankingError(_("A committee adjustment needs a written reason."))
+    return Tier(to_tier), reason.strip()
+
+
+def record_adjustment(
+    session: Session,
+    current: RankResult,
+    dossier_id: int,
+    to_tier: Tier,
+    reason: str,
+    actor: str,
+    clock: Clock,
+) -> None:
+    """Write the committee's adjustment of a candidate in ``current`` and its audit
+    entry (the tier it moves from is the one in force in ``current``)."""
+    row = current.table[current.table["dossier_id"] == dossier_id]
+    if row.empty:
+        raise RankingError(tr("No dossier with id {id}.", id=dossier_id))
+    from_tier = str(row["adjusted_tier"].iloc[0])
+    session.add(
+        m.CommitteeAdjustment(
+            dossier_id=dossier_id,
+            from_tier=from_tier,
+            to_tier=to_tier.value,
+            reason=reason,
+            decided_by=actor,
+            decided_at=clock(),
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="committee.adjust",
+        entity="dossier",
+        entity_id=dossier_id,
+        before={"tier": from_tier},
+        after={"tier": to_tier.value, "reason": reason},
+        clock=clock,
+    )
 
 
 def blocking_deviations(result: RankResult) -> list[tuple[str, str]]:
@@ -237,20 +269,8 @@ def _finalise_in(session: Session, current: RankResult, actor: str, clock: Clock
                 which=_(", ").join(f"{code} {expert}" for code, expert in unexplained),
             )
         )
-    if (current.table["adjusted_tier"] == Tier.TIED).any():
-        raise RankingError(_("Tied candidates are waiting for the committee's decision."))
-    rows = final_rows(current.table)
-    config = encode_config(current.config)
-    content_hash = list_content_hash(config, rows)
-    session.add(
-        m.FinalList(
-            finalised_at=clock(),
-            finalised_by=actor,
-            content_hash=content_hash,
-            config=json.loads(json.dumps(config, default=str)),
-            rows=rows,
-        )
-    )
+    final = lock_list(session, current, current.table, actor, clock)
+    content_hash = final.content_hash
     audit.record(
         session,
         actor=actor,
@@ -264,3 +284,37 @@ def _finalise_in(session: Session, current: RankResult, actor: str, clock: Clock
         clock=clock,
     )
     return content_hash
+
+
+def lock_list(
+    session: Session,
+    current: RankResult,
+    table: pd.DataFrame,
+    actor: str,
+    clock: Clock,
+    *,
+    previous: m.FinalList | None = None,
+    reason: str = "",
+    diff: list[dict[str, Any]] | None = None,
+) -> m.FinalList:
+    """Write ``table`` (``current``'s list, or its revision) as a finalised list under
+    its content hash: version 1, or the version after ``previous`` with the ``reason``
+    and ``diff`` of the revision. Refused while tied candidates wait for a decision."""
+    if (table["adjusted_tier"] == Tier.TIED).any():
+        raise RankingError(_("Tied candidates are waiting for the committee's decision."))
+    rows = final_rows(table)
+    config = encode_config(current.config)
+    final = m.FinalList(
+        finalised_at=clock(),
+        finalised_by=actor,
+        content_hash=list_content_hash(config, rows),
+        config=json.loads(json.dumps(config, default=str)),
+        rows=rows,
+        version=previous.version + 1 if previous is not None else 1,
+        reason=reason,
+        previous_id=previous.id if previous is not None else None,
+        diff=diff or [],
+    )
+    session.add(final)
+    session.flush()
+    return final

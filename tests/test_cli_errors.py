@@ -47,6 +47,8 @@ OPTION_VALUES = {
     "--text": "说明文字",
     "--reason": "委员会审议意见",
     "--kind": "ranking",
+    "--start": "2026-12-01",
+    "--end": "2026-12-07",
 }
 
 

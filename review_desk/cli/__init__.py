@@ -24,6 +24,7 @@ from review_desk.cli import (
     package_cmd,
     panels_cmd,
     project_cmd,
+    publicity_cmd,
     rank_cmd,
     results_cmd,
     rubric_cmd,
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     rank_cmd.register(commands)
     results_cmd.register(commands)
     bundle_cmd.register(commands)
+    publicity_cmd.register(commands)
     audit_cmd.register(commands)
     server_cmd.register(commands)
     return parser

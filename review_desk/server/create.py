@@ -195,7 +195,8 @@ def _grant(connection: sa.Connection, key: str) -> None:
     alone writes adjustments and the final list; experts write score sheets, recusals
     and their defense and inspection notes; formal reviewers their decisions; the agency
     the rest (every table not named here: the pool's ``conflict_rule`` and
-    ``expert_draw`` too, read by all, written by the agency alone). Which rows each
+    ``expert_draw`` too, read by all, written by the agency alone; the publicity period
+    and the objections too, which the committee updates to decide them). Which rows each
     person may touch is limited by row-level security, added with the accounts."""
     groups = {kind: group_role(key, kind) for kind in GROUPS}
     everyone = ", ".join(f'"{role}"' for role in groups.values())
@@ -227,6 +228,11 @@ def _grant(connection: sa.Connection, key: str) -> None:
     for table in tables:
         for kind in written_by.get(table, ("agency",)):
             execute(f'GRANT INSERT, UPDATE, DELETE ON "{table}" TO "{groups[kind]}"')
+    # The committee decides objections (and links an upheld one to the list it revised):
+    # it updates them, never records or deletes one; the row policy keeps the decision
+    # itself to the committee (see review_desk.server.permissions).
+    if "objection" in tables:
+        execute(f'GRANT UPDATE ON objection TO "{groups["committee"]}"')
     execute(f"REVOKE ALL ON alembic_version FROM {everyone}")
     execute(f"GRANT SELECT ON alembic_version TO {everyone}")
 

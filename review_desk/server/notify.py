@@ -80,6 +80,10 @@ TABLE_CHANGES: dict[str, Changes] = {
     "deviation_note": Changes(explanations=True),
     "committee_adjustment": Changes(adjustments=True),
     "final_list": Changes(finalised=True),
+    # The publicity period and its objections go with the finalised list.
+    "publicity_period": Changes(finalised=True),
+    "objection": Changes(finalised=True),
+    "objection_evidence": Changes(finalised=True),
     # An account decides what its login sees at all.
     "server_account": Changes.everything(),
     "audit_log": NOTHING,

@@ -11,6 +11,9 @@ an audit log whose actor is the login that wrote the entry.
 - The agency and the committee see every row; the table grants of
   :mod:`review_desk.server.create` say what each may write (only the committee writes
   adjustments and the final list).
+- Objections and their evidence are seen by the agency and the committee alone; the
+  agency records and investigates them, only the committee decides one (upheld or
+  dismissed).
 - An audit entry written by a person's login must name that login as its actor: the
   server refuses any other name. Setup by the administrator (who owns the tables) is
   not limited.
@@ -89,6 +92,7 @@ def _policies() -> list[tuple[str, str, str]]:
     own_sheet = (
         f"{_SEES_ALL} OR sheet_id IN (SELECT id FROM score_sheet WHERE expert_id = {_EXPERT})"
     )
+    objections = f"{_KIND} IN ('agency', 'committee')"
     department = (
         f"{_KIND} IS DISTINCT FROM 'reviewer' OR (SELECT "
         f"{_department_of_kind()} FROM dossier d JOIN applicant p "
@@ -127,6 +131,10 @@ def _policies() -> list[tuple[str, str, str]]:
         ("inspection_note", mine, mine),
         ("formal_review", visible, department),
         ("formal_override", visible, department),
+        # Objections name their objectors: the agency and the committee alone see them;
+        # only the committee decides one (the agency records and investigates).
+        ("objection", objections, f"{_KIND} = 'committee' OR status IN ('open', 'investigating')"),
+        ("objection_evidence", objections, "true"),
     ]
 
 
