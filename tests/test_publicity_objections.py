@@ -34,6 +34,21 @@ def at(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
     return set_day
 
 
+def open_period(project: str) -> tuple[str, ...]:
+    """The command that opens the publicity period from 1 to 7 December 2026."""
+    return (
+        "publicity-period",
+        "open",
+        project,
+        "--start",
+        "2026-12-01",
+        "--end",
+        "2026-12-07",
+        "--contact",
+        "0351-1234567",
+    )
+
+
 def _listed(project: Path) -> tuple[str, str]:
     """A provincial dossier's code and another listed dossier's code."""
     with Project(project) as opened, opened.reading() as session:
@@ -55,18 +70,7 @@ def test_publicity_with_two_objections(
     evidence.write_bytes(evidence_bytes)
 
     at("2026-12-03")
-    code, out, err = cli(
-        capsys,
-        "publicity-period",
-        "open",
-        project,
-        "--start",
-        "2026-12-01",
-        "--end",
-        "2026-12-07",
-        "--contact",
-        "0351-1234567",
-    )
+    code, out, err = cli(capsys, *open_period(project))
     assert code == 0, err
     code, _, err = cli(
         capsys,
@@ -242,33 +246,8 @@ def test_refusals(
         capsys, "objection", "add", project, "--dossier", code_a, "--anonymous", "--grounds", "理由"
     )
     assert code == 2 and "公示期" in err
-    assert (
-        cli(
-            capsys,
-            "publicity-period",
-            "open",
-            project,
-            "--start",
-            "2026-12-01",
-            "--end",
-            "2026-12-07",
-            "--contact",
-            "0351-1234567",
-        )[0]
-        == 0
-    )
-    code, _, err = cli(
-        capsys,
-        "publicity-period",
-        "open",
-        project,
-        "--start",
-        "2026-12-01",
-        "--end",
-        "2026-12-07",
-        "--contact",
-        "0351-1234567",
-    )
+    assert cli(capsys, *open_period(project))[0] == 0
+    code, _, err = cli(capsys, *open_period(project))
     assert code == 2 and "公示期" in err
     assert (
         cli(
@@ -368,17 +347,7 @@ def test_bundle_of_a_revised_list_verifies(
     code_a, _ = _listed(finalised_project)
     at("2026-12-03")
     for argv in (
-        (
-            "publicity-period",
-            "open",
-            project,
-            "--start",
-            "2026-12-01",
-            "--end",
-            "2026-12-07",
-            "--contact",
-            "0351-1234567",
-        ),
+        open_period(project),
         ("objection", "add", project, "--dossier", code_a, "--anonymous", "--grounds", "理由"),
         ("objection", "decide", project, "--id", "1", "--outcome", "upheld", "--reason", "成立"),
     ):
