@@ -37,6 +37,8 @@ class Changes:
     """The committee's tier adjustments."""
     finalised: bool = False
     """The finalised list."""
+    publicity: bool = False
+    """The publicity period, its objections and the list's versions."""
 
     @classmethod
     def everything(cls) -> Changes:

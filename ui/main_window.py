@@ -228,7 +228,7 @@ class MainWindow(QMainWindow):
         self._update_recent_menu()
 
     def _wire_actions(self) -> None:
-        # Ctrl+1 … Ctrl+9: each page has its own key, the same whatever the role.
+        # Ctrl+1 … Ctrl+0, Alt+1 …: each page has its own key, the same whatever the role.
         for spec in page_specs():
             shortcut = QShortcut(QKeySequence(page_shortcut(spec.key)), self)
             shortcut.activated.connect(lambda k=spec.key: self._go_to_page(k))

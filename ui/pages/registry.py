@@ -1,6 +1,7 @@
 """The workflow pages in navigation order: key, title, the roles that see each, and where
-its class lives. A page's place in this list is also its key (Ctrl+1 … Ctrl+9). Pages
-are imported and built on first view, so start-up pays only for the page it shows."""
+its class lives. A page's place in this list is also its key (Ctrl+1 … Ctrl+9, Ctrl+0,
+then Alt+1 …). Pages are imported and built on first view, so start-up pays only for the
+page it shows."""
 
 from __future__ import annotations
 
@@ -78,14 +79,25 @@ def page_specs() -> tuple[PageSpec, ...]:
         ),
         PageSpec("charts", _("Charts"), (AGENCY, COMMITTEE), "ui.pages.charts:ChartsPage"),
         PageSpec("export", _("Export"), (AGENCY, COMMITTEE), "ui.pages.export:ExportPage"),
+        PageSpec(
+            "publicity",
+            _("Publicity and objections"),
+            (AGENCY, COMMITTEE),
+            "ui.pages.publicity:PublicityPage",
+        ),
     )
 
 
 def page_shortcut(key: str) -> str:
-    """The page's key, Ctrl+N by its place in the full list: the same in every role (a
-    page a role does not see keeps its number, unused)."""
+    """The page's key by its place in the full list: Ctrl+1 … Ctrl+9, Ctrl+0 for the
+    tenth, then Alt+1 …; the same in every role (a page a role does not see keeps
+    its key, unused)."""
     number = next(i for i, spec in enumerate(page_specs(), start=1) if spec.key == key)
-    return f"Ctrl+{number}"
+    if number < 10:
+        return f"Ctrl+{number}"
+    if number == 10:
+        return "Ctrl+0"
+    return f"Alt+{number - 10}"
 
 
 def spec_for(key: str) -> PageSpec:
