@@ -15,10 +15,11 @@ alternate: bundle, its floor, verify, its floor), the ratio and the peak RSS:
   JSON read back (``zipfile`` + ``json.loads``) and the sheets' weighted totals and
   each dossier's mean computed with numpy                           target <= 10 x
 
-(The bundle writes every member, not the scores alone, and verifies what it writes
-before writing it; ``verify`` runs the whole ranking: consolidation, allocation, the
-committee's adjustments and the hash. The floors are what no implementation can avoid:
-reading and writing the scores.)
+and the import floor (Python and the modules ``verify`` imports: at a few thousand
+dossiers most of ``verify``'s time). The bundle writes every member, not the scores
+alone, and verifies what it writes before writing it; ``verify`` runs the whole ranking:
+consolidation, allocation, the committee's adjustments and the hash. The floors are
+what no implementation can avoid: reading and writing the scores.
 
     .venv/bin/python benchmarks/bundle.py [--dossiers 50000] [--runs 3] [--keep FILE]
 """
@@ -43,7 +44,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from measuring import Run, run_process, verdict  # noqa: E402
+from measuring import Run, median_process, run_process, verdict  # noqa: E402
 
 RATIO = 10.0
 BATCH = 500_000  # rows fetched at once by the floor
@@ -200,6 +201,14 @@ def measure(path: Path, runs: int, folder: Path) -> None:
         verifies.append(run_process(cli("verify", str(bundle))))
         took, dossiers, peak = _in_worker(verify_floor, floor_zip, criteria, factors)
         verify_floors.append(Run(took, peak))
+    # What every command pays before its work: Python and the modules verify imports.
+    imports = median_process(
+        [sys.executable, "-c", "import review_desk.cli, review_desk.verification_check"], runs
+    )
+    print(
+        f"import floor (python -c 'import review_desk.cli, review_desk.verification_check'): "
+        f"{imports.seconds:.2f} s, {imports.peak_mb:.0f} MB"
+    )
     with zipfile.ZipFile(bundle) as archive:
         inflated = sum(info.file_size for info in archive.infolist())
     print(
