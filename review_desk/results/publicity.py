@@ -548,6 +548,7 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
         section_row(row, _("3. Objections and how they were handled"))
         paragraph(row + 1, "\u3000\u3000" + objections_summary(listing.standing))
         header_row(row + 2, objection_headers(), columns)
+        sheet.merge_cells(start_row=row + 2, start_column=5, end_row=row + 2, end_column=6)
         row += 3
         for number, objection in enumerate(objections, start=1):
             value_row(row, objection_values(number, objection), columns)
