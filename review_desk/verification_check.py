@@ -344,6 +344,10 @@ def _row_differences(
         if new is None:
             found.append(tr("Dossier {code} is not in the list computed again.", code=code))
             continue
+        if old == new:
+            # Equal as they are, equal as stored: the field by field comparison through
+            # JSON is only for rows that differ (a national list has 50,000).
+            continue
         changes = [
             tr(
                 "{field} published {published}, computed again {recomputed}",

@@ -333,7 +333,7 @@ class _Obj:
     def _checked(self, key: str, kind: type) -> Any:
         value = self.value[key]
         ok = (
-            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            isinstance(value, int | float) and not isinstance(value, bool) and _finite(value)
             if kind is float
             else isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _LARGEST
             if kind is int
@@ -344,6 +344,14 @@ class _Obj:
                 tr("{where}: expected {kind}", where=self.at(key), kind=_(_KINDS[kind]))
             )
         return float(value) if kind is float else value
+
+
+def _finite(value: float) -> bool:
+    """A finite number that a float holds (an integer of 400 digits is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _dossier(d: _Obj) -> BundleDossier:
@@ -372,9 +380,23 @@ def _sheet(s: _Obj) -> BundleSheet:
         dossier_id=s.get("dossier_id", int),
         expert=s.get("expert", str),
         rubric=s.get("rubric", str),
-        scores={key: scores.get(key, float) for key in scores.value},
+        scores=_points(scores),
         vetoes=tuple(s.strings("vetoes")),
     )
+
+
+def _points(scores: _Obj) -> dict[str, float]:
+    """A sheet's criterion scores, each a finite number: checked at once (a national
+    bundle holds millions), and one by one only to name the first that is not."""
+    values = scores.value
+    try:
+        numbers = all(type(v) is float or type(v) is int for v in values.values())
+        fast = numbers and math.isfinite(math.fsum(values.values()))
+    except OverflowError:  # an integer too large for a float: named below
+        fast = False
+    if fast:
+        return {key: float(value) for key, value in values.items()}
+    return {key: scores.get(key, float) for key in values}
 
 
 def _adjustment(a: _Obj) -> BundleAdjustment:

@@ -110,6 +110,7 @@ def run_publicity(args: argparse.Namespace) -> int:
     """Write the publicity list (PDF or Excel) from the finalised list."""
     from sqlalchemy import select
 
+    from review_desk.publicity import current_period
     from review_desk.results.publicity import (
         PublicityError,
         PublicityNotice,
@@ -129,12 +130,17 @@ def run_publicity(args: argparse.Namespace) -> int:
         raise CommandError(tr("Not a date: {value} (use YYYY-MM-DD).", value=args.start)) from error
     if args.days < 1:
         raise CommandError(_("The publicity period lasts at least one day."))
+    end = start + timedelta(days=args.days - 1)
     with open_project(args.project, write=False) as project:
         with project.reading() as session:
             organiser = session.scalars(select(m.ReviewProject.organiser)).one()
+            period = current_period(session)
+            if period is not None and not args.start:
+                # The period the agency opened, unless the command names another.
+                start, end = period.starts_on, period.ends_on
         notice = PublicityNotice(
             start=start,
-            end=start + timedelta(days=args.days - 1),
+            end=end,
             contact_office=args.office or organiser,
             contact_phone=args.phone,
             contact_email=args.email,
@@ -154,6 +160,7 @@ def run_publicity(args: argparse.Namespace) -> int:
             ) from error
     print(tr("Wrote {path}", path=target))
     print(tr("Finalised list hash: {hash}", hash=listing.content_hash))
+    print(tr("List version: {version}", version=listing.standing.version))
     return 0
 
 

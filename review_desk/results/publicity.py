@@ -1,15 +1,18 @@
 """The publicity list (公示名单), made from the finalised list only: under a title that
-names the round, an introduction, then the provincial bases and the municipal/county
-ones, numbered, with applicant, platform name, direction, the level applied for and
-the level to be recognised; the publicity period, where to send objections, the issuer
-and the date. Written as a PDF in the official style (reportlab, the standard CID font
-STSong-Light that PDF readers supply for Chinese; 第 N 页，共 M 页 on every page) and
-as a printable Excel sheet holding the same text."""
+names the round, an introduction and the list's version with its content hash, then the
+provincial bases and the municipal/county ones, numbered, with applicant, platform
+name, direction, the level applied for and the level to be recognised; once objections
+were recorded, how each was closed and whether the list was revised; the publicity
+period, where to send objections, the issuer and the date. Once the list has been
+published (正式发布) the same document is the published list, under that title and
+with the day of publication. Written as a PDF in the official style (reportlab, the
+standard CID font STSong-Light that PDF readers supply for Chinese; 第 N 页，共 M 页 on
+every page) and as a printable Excel sheet holding the same text."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,15 @@ from review_desk.documents.pdf_fonts import CHINESE_FONT, register_chinese_font
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project
+from review_desk.results.publicity_closing import (
+    ListStanding,
+    list_standing,
+    objection_headers,
+    objection_values,
+    objections_summary,
+    revision_line,
+    version_line,
+)
 from review_desk.results.source import final_list
 from review_desk.storage import models as m
 
@@ -73,12 +85,19 @@ class PublicityNotice:
 
 @dataclass(frozen=True)
 class PublicityList:
-    """The finalised list's entries, by level, with the list's content hash."""
+    """The finalised list's entries, by level, with the list's content hash, its
+    version and where its publicity and objections stand."""
 
     entries: tuple[PublicityEntry, ...]
     content_hash: str
     finalised_at: datetime
     title: str  # the round's name, or the project's when the round has none
+    standing: ListStanding = field(default_factory=ListStanding)
+
+    @property
+    def published(self) -> bool:
+        """Whether this is the published list (正式发布) rather than the publicity list."""
+        return self.standing.published_on is not None
 
     def of_level(self, level: str) -> list[PublicityEntry]:
         """The entries of one level, numbered from 1."""
@@ -156,7 +175,9 @@ def publicity_list(project: Project) -> PublicityList:
                 )
             )
     title = info.round_name.strip() or info.name
-    return PublicityList(tuple(entries), final.content_hash, final.finalised_at, title)
+    return PublicityList(
+        tuple(entries), final.content_hash, final.finalised_at, title, list_standing(project)
+    )
 
 
 def _register_font() -> None:
@@ -167,8 +188,17 @@ def _chinese_date(value: date) -> str:
     return tr("{year}-{month}-{day}", year=value.year, month=value.month, day=value.day)
 
 
-def notice_paragraphs(notice: PublicityNotice) -> list[str]:
-    """The text under the list: the period and where objections go."""
+def notice_paragraphs(notice: PublicityNotice, *, published: bool = False) -> list[str]:
+    """The text under the list: the period and where objections go (the published list:
+    the period it was publicised in)."""
+    if published:
+        return [
+            tr(
+                "The list was publicised from {start} to {end}; the publicity period has ended.",
+                start=_chinese_date(notice.start),
+                end=_chinese_date(notice.end),
+            )
+        ]
     contact = [notice.contact_office.strip()]
     if notice.address.strip():
         contact.append(tr("address: {value}", value=notice.address.strip()))
@@ -191,12 +221,32 @@ def notice_paragraphs(notice: PublicityNotice) -> list[str]:
 
 
 def publicity_title(listing: PublicityList) -> str:
-    """The list's title, naming its round."""
+    """The list's title, naming its round (the published list's once published)."""
+    if listing.published:
+        return tr("Published list of the units selected in {round}", round=listing.title)
     return tr("Publicity list of the units proposed in {round}", round=listing.title)
+
+
+def publication_line(listing: PublicityList) -> str | None:
+    """Under the published list's title: the day it was published (None before)."""
+    day = listing.standing.published_on
+    return None if day is None else tr("Published on {day}", day=_chinese_date(day))
+
+
+def issued_on(listing: PublicityList, notice: PublicityNotice) -> date:
+    """The day the document is dated: its publication, or the notice's day."""
+    return listing.standing.published_on or notice.issued_on or notice.start
 
 
 def introduction(listing: PublicityList) -> str:
     """The paragraph above the list."""
+    if listing.published:
+        return tr(
+            "After expert review, the inter-departmental joint meeting's decision and "
+            "publicity, the units selected in {round} are listed below. The list is hereby "
+            "published.",
+            round=listing.title,
+        )
     return tr(
         "After expert review and the inter-departmental joint meeting's decision, the units "
         "proposed in {round} are listed below. They are published for public comment.",
@@ -259,12 +309,41 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
     )
     right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT, firstLineIndent=0)
 
+    centred = ParagraphStyle("centred", parent=body, alignment=TA_CENTER, firstLineIndent=0)
+    number_cell = ParagraphStyle("n", parent=cell, alignment=TA_CENTER)
+
     title = publicity_title(listing)
+
+    def grid(data: list[list[Any]], widths: list[float]) -> Any:
+        table = Table(data, colWidths=widths, repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
+                    ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#5B7A99")),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    (
+                        "ROWBACKGROUNDS",
+                        (0, 1),
+                        (-1, -1),
+                        [colors.white, colors.HexColor("#F2F6FA")],
+                    ),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
+        return table
 
     def make_story() -> list[Any]:
         # Laid out twice (see below), and a layout splits and changes its flowables.
-        story: list[Any] = [para(title, title_style), Spacer(1, 6 * mm)]
+        story: list[Any] = [para(title, title_style)]
+        published = publication_line(listing)
+        if published:
+            story.append(para(published, centred))
+        story.append(Spacer(1, 6 * mm))
         story.append(para(introduction(listing), body))
+        story.append(para(version_line(listing.standing, listing.content_hash), body))
         headers = _headers()
         widths = [10 * mm, 36 * mm, 50 * mm, 30 * mm, 20 * mm, 24 * mm]  # 170 mm: the text width
         chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
@@ -280,7 +359,7 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
             for entry in entries:
                 data.append(
                     [
-                        para(str(entry.number), ParagraphStyle("n", parent=cell, alignment=1)),
+                        para(str(entry.number), number_cell),
                         para(entry.applicant, cell),
                         para(entry.platform, cell),
                         para(entry.direction, cell),
@@ -288,32 +367,26 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
                         para(level_label(entry.level), cell),
                     ]
                 )
-            table = Table(data, colWidths=widths, repeatRows=1)
-            table.setStyle(
-                TableStyle(
-                    [
-                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F4E79")),
-                        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#5B7A99")),
-                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                        (
-                            "ROWBACKGROUNDS",
-                            (0, 1),
-                            (-1, -1),
-                            [colors.white, colors.HexColor("#F2F6FA")],
-                        ),
-                        ("TOPPADDING", (0, 0), (-1, -1), 4),
-                        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                    ]
-                )
-            )
-            story.append(table)
+            story.append(grid(data, widths))
+        objections = listing.standing.objections
+        if objections:
+            story.append(para(_("3. Objections and how they were handled"), heading))
+            story.append(para(objections_summary(listing.standing), body))
+            data = [[para(h, head_cell) for h in objection_headers()]]
+            for number, objection in enumerate(objections, start=1):
+                values = objection_values(number, objection)
+                data.append([para(values[0], number_cell), *(para(v, cell) for v in values[1:])])
+            story.append(grid(data, [10 * mm, 32 * mm, 24 * mm, 24 * mm, 80 * mm]))
+            story.append(para(revision_line(listing.standing), body))
         # The notice, the issuer and the date on one page: a signature never stands alone.
         closing: list[Any] = [Spacer(1, 6 * mm)]
-        closing.extend(para(text, body) for text in notice_paragraphs(notice))
+        closing.extend(
+            para(text, body) for text in notice_paragraphs(notice, published=listing.published)
+        )
         closing.append(Spacer(1, 12 * mm))
         if notice.issuer.strip():
             closing.append(para(notice.issuer.strip(), right))
-        closing.append(para(_chinese_date(notice.issued_on or notice.start), right))
+        closing.append(para(_chinese_date(issued_on(listing, notice)), right))
         story.append(KeepTogether(closing))
         return story
 
@@ -369,8 +442,8 @@ def _entry_values(entry: PublicityEntry) -> list[Any]:
 
 def write_publicity_xlsx(target: Path, listing: PublicityList, notice: PublicityNotice) -> None:
     """Write the publicity list as one printable Excel sheet holding what the PDF holds:
-    the title, the introduction, the list, the period and where objections go, the
-    issuer and the date."""
+    the title, the introduction, the list's version and hash, the list, the objections'
+    closing state, the period and where objections go, the issuer and the date."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -404,62 +477,91 @@ def write_publicity_xlsx(target: Path, listing: PublicityList, notice: Publicity
         item.alignment = Alignment(wrap_text=True, vertical="center", **style)
         sheet.row_dimensions[row].height = LINE_HEIGHT_PT * text_lines(text, span) + 8
 
-    title = publicity_title(listing)
-    paragraph(1, title, size=16, bold=True, horizontal="center")
-    sheet.row_dimensions[1].height = 24 * text_lines(title, span / 16 * 11) + 12
-    paragraph(2, "\u3000\u3000" + introduction(listing))
-    # One table: the header row once, repeated at the top of every printed page, and
-    # each level a section row inside it (a sheet repeats one range of rows only).
-    row = 3
-    for column, header in enumerate(headers, start=1):
-        item = sheet.cell(row, column, header)
-        item.font = Font(name=FONT_NAME, bold=True, color="FFFFFF")
-        item.fill = PatternFill("solid", fgColor="1F4E79")
-        item.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        item.border = border
-    lines = max(text_lines(h, w) for h, w in zip(headers, widths, strict=True))
-    sheet.row_dimensions[row].height = LINE_HEIGHT_PT * lines + 6
-    sheet.print_title_rows = f"{row}:{row}"
-    row += 1
-    chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
-    for index, level in enumerate(LEVELS):
-        entries = listing.of_level(level)
+    def header_row(row: int, names: list[str], columns: list[float]) -> None:
+        for column, header in enumerate(names, start=1):
+            item = sheet.cell(row, column, header)
+            item.font = Font(name=FONT_NAME, bold=True, color="FFFFFF")
+            item.fill = PatternFill("solid", fgColor="1F4E79")
+            item.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            item.border = border
+        lines = max(text_lines(h, w) for h, w in zip(names, columns, strict=True))
+        sheet.row_dimensions[row].height = LINE_HEIGHT_PT * lines + 6
+
+    def section_row(row: int, text: str) -> None:
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
-        item = sheet.cell(row, 1, tr("{title} ({count})", title=chapter[index], count=len(entries)))
+        item = sheet.cell(row, 1, text)
         item.font = Font(name=FONT_NAME, size=12, bold=True)
         item.alignment = Alignment(vertical="center")
         for column in range(1, last + 1):
             sheet.cell(row, column).border = border
         sheet.row_dimensions[row].height = LINE_HEIGHT_PT + 10
+
+    def value_row(row: int, values: list[Any], columns: list[float]) -> None:
+        lines = max(text_lines(str(v), w) for v, w in zip(values, columns, strict=True))
+        sheet.row_dimensions[row].height = LINE_HEIGHT_PT * lines + 6
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, str):
+                value = clean_text(value)
+            item = sheet.cell(row, column, value)
+            if isinstance(value, str) and value.startswith("="):
+                item.data_type = "s"  # text, never a formula
+            item.font = Font(name=FONT_NAME)
+            item.border = border
+            item.alignment = Alignment(
+                horizontal="center" if column == 1 else None,
+                vertical="center",
+                wrap_text=column > 1,
+            )
+
+    title = publicity_title(listing)
+    paragraph(1, title, size=16, bold=True, horizontal="center")
+    sheet.row_dimensions[1].height = 24 * text_lines(title, span / 16 * 11) + 12
+    row = 2
+    published = publication_line(listing)
+    if published:
+        paragraph(row, published, horizontal="center")
+        row += 1
+    paragraph(row, "\u3000\u3000" + introduction(listing))
+    paragraph(row + 1, "\u3000\u3000" + version_line(listing.standing, listing.content_hash))
+    row += 2
+    # One table: the header row once, repeated at the top of every printed page, and
+    # each level a section row inside it (a sheet repeats one range of rows only).
+    header_row(row, headers, widths)
+    sheet.print_title_rows = f"{row}:{row}"
+    row += 1
+    chapter = [_("1. Provincial bases"), _("2. Municipal/county bases")]
+    for index, level in enumerate(LEVELS):
+        entries = listing.of_level(level)
+        section_row(row, tr("{title} ({count})", title=chapter[index], count=len(entries)))
         row += 1
         if not entries:
             sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
             sheet.cell(row, 1, _("None.")).font = Font(name=FONT_NAME)
             row += 1
         for entry in entries:
-            values = _entry_values(entry)
-            lines = max(text_lines(str(v), w) for v, w in zip(values, widths, strict=True))
-            sheet.row_dimensions[row].height = LINE_HEIGHT_PT * lines + 6
-            for column, value in enumerate(values, start=1):
-                if isinstance(value, str):
-                    value = clean_text(value)
-                item = sheet.cell(row, column, value)
-                if isinstance(value, str) and value.startswith("="):
-                    item.data_type = "s"  # text, never a formula
-                item.font = Font(name=FONT_NAME)
-                item.border = border
-                item.alignment = Alignment(
-                    horizontal="center" if column == 1 else None,
-                    vertical="center",
-                    wrap_text=column > 1,
-                )
+            value_row(row, _entry_values(entry), widths)
             row += 1
+    objections = listing.standing.objections
+    if objections:
+        # The committee's reason takes the last two columns.
+        columns = [*widths[:4], widths[4] + widths[5]]
+        section_row(row, _("3. Objections and how they were handled"))
+        paragraph(row + 1, "\u3000\u3000" + objections_summary(listing.standing))
+        header_row(row + 2, objection_headers(), columns)
+        sheet.merge_cells(start_row=row + 2, start_column=5, end_row=row + 2, end_column=6)
+        row += 3
+        for number, objection in enumerate(objections, start=1):
+            value_row(row, objection_values(number, objection), columns)
+            sheet.merge_cells(start_row=row, start_column=5, end_row=row, end_column=6)
+            row += 1
+        paragraph(row, "\u3000\u3000" + revision_line(listing.standing))
+        row += 1
     row += 1
-    for text in notice_paragraphs(notice):
+    for text in notice_paragraphs(notice, published=listing.published):
         paragraph(row, "\u3000\u3000" + text)
         row += 1
     row += 1
-    for text in (notice.issuer.strip(), _chinese_date(notice.issued_on or notice.start)):
+    for text in (notice.issuer.strip(), _chinese_date(issued_on(listing, notice))):
         if text:
             paragraph(row, text, horizontal="right")
             row += 1

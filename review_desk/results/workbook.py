@@ -17,10 +17,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from review_desk import __version__, defense, formal_review
+from review_desk import __version__, defense, formal_review, list_versions
 from review_desk.atomic_file import replacing
 from review_desk.audit import utc_now
 from review_desk.domain import Tier
+from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.progress import Progress, report
 from review_desk.project import Project
@@ -275,6 +276,7 @@ def _parameter_items(
                 "、".join(final.changed_since) or _("nothing"),
             ),
         ]
+        items += version_items(list_versions.versions(project))
     items += [
         (_("Audit log entries"), chain.entries),
         (_("Audit chain intact"), _("yes") if chain.intact else f"{_('no')}：{chain.reason}"),
@@ -289,6 +291,42 @@ def _parameter_items(
         (_("Tier colours"), "；".join(tier_label(t) for t in TIER_FILLS)),
     ]
     return items
+
+
+def version_items(history: list[list_versions.ListVersion]) -> list[tuple[str, str]]:
+    """参数与说明's line for each version of the finalised list: its content hash, when
+    and by whom it was finalised or revised, the reason (the objection and the
+    committee's decision) and which dossiers changed tier or rank."""
+    items = []
+    for entry in history:
+        when = local_time(datetime.fromisoformat(entry.finalised_at))
+        who = sheets.actor_label(entry.finalised_by)
+        parts = [
+            tr("content hash {hash}", hash=entry.content_hash),
+            tr("finalised {time} by {who}", time=when, who=who)
+            if entry.version == 1
+            else tr("revised {time} by {who}", time=when, who=who),
+        ]
+        if entry.reason:
+            parts.append(tr("reason: {reason}", reason=entry.reason))
+        if entry.version > 1:
+            changes = "、".join(_change(change) for change in entry.diff) or _("nothing")
+            parts.append(tr("changed: {changes}", changes=changes))
+        items.append((tr("List version {version}", version=entry.version), "；".join(parts)))
+    return items
+
+
+def _change(change: dict[str, Any]) -> str:
+    """One dossier of a version's diff: its tier and rank before and after."""
+
+    def side(state: dict[str, Any] | None) -> str:
+        if state is None:
+            return _("not listed")
+        if state.get("rank") is None:
+            return tier_label(state.get("tier"))
+        return tr("{tier} (rank {rank})", tier=tier_label(state.get("tier")), rank=state["rank"])
+
+    return f"{change['code']} {side(change.get('before'))} → {side(change.get('after'))}"
 
 
 def _properties(

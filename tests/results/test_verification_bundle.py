@@ -267,6 +267,8 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
         ("missing", "缺少 scores.json"),
         ("bad json", "scores.json：不是有效的 JSON"),
         ("wrong type", "scores.json: sheets[3].scores"),
+        ("boolean score", "scores.json: sheets[3].scores"),
+        ("huge score", "scores.json: sheets[3].scores"),
         ("nan", "scores.json：不是有效的 JSON"),
         ("unknown dossier", "scores.json: sheets[0]：核验包中没有编号为 999999 的申报书"),
         ("not a bundle", "manifest.json：不是 Review Desk 核验包"),
@@ -290,10 +292,12 @@ def test_an_unreadable_bundle_is_refused_with_where(
         _zip(target, {k: v for k, v in members.items() if k != "scores.json"})
     elif damage == "bad json":
         _zip(target, {**members, "scores.json": members["scores.json"][:-10]})
-    elif damage == "wrong type":
+    elif damage in ("wrong type", "boolean score", "huge score"):
+        # (Scores are checked a sheet at once, and one by one to name the bad one.)
         scores = json.loads(members["scores.json"])
         first = next(iter(scores["sheets"][3]["scores"]))
-        scores["sheets"][3]["scores"][first] = "八"
+        bad = {"wrong type": "八", "boolean score": True, "huge score": 10**400}[damage]
+        scores["sheets"][3]["scores"][first] = bad
         _zip(target, {**members, "scores.json": json.dumps(scores).encode()})
     elif damage == "nan":
         _zip(target, {**members, "scores.json": members["scores.json"].replace(b"8.5", b"NaN", 1)})
