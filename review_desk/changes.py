@@ -37,6 +37,8 @@ class Changes:
     """The committee's tier adjustments."""
     finalised: bool = False
     """The finalised list."""
+    pilot: bool = False
+    """The pilot year: its milestones, progress reports and notes."""
 
     @classmethod
     def everything(cls) -> Changes:
@@ -56,8 +58,9 @@ class Changes:
     @property
     def ranking(self) -> bool:
         """Whether the consolidated ranking (and the charts and exports derived from it)
-        may differ: everything but the defense records, which the ranking does not read."""
-        return bool(replace(self, defense=False))
+        may differ: everything but the defense records and the pilot year, which the
+        ranking does not read."""
+        return bool(replace(self, defense=False, pilot=False))
 
     @property
     def ranking_decisions(self) -> bool:

@@ -84,6 +84,11 @@ TABLE_CHANGES: dict[str, Changes] = {
     "publicity_period": Changes(finalised=True),
     "objection": Changes(finalised=True),
     "objection_evidence": Changes(finalised=True),
+    "pilot_period": Changes(pilot=True),
+    "pilot_milestone": Changes(pilot=True),
+    "pilot_report": Changes(pilot=True),
+    "pilot_report_milestone": Changes(pilot=True),
+    "pilot_note": Changes(pilot=True),
     # An account decides what its login sees at all.
     "server_account": Changes.everything(),
     "audit_log": NOTHING,
