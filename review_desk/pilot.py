@@ -364,7 +364,7 @@ def add_note(
         )
         session.add(note)
         session.flush()
-        audit.record(
+        entry = audit.record(
             session,
             actor=actor,
             action="pilot.note.add",
@@ -373,6 +373,7 @@ def add_note(
             after={"dossier": dossier_id, "text": note.text},
             clock=clock,
         )
+        note.author = entry.actor  # on a server, the login that wrote it
         return int(note.id)
 
 

@@ -106,4 +106,6 @@ def test_roles_in_the_pilot_year(server: dict[str, str], tmp_path: Path) -> None
             ).all()
         )
     assert set(actors.values()) == {"pilot.agency"} and len(actors) == 4
+    with Project(server["admin"]) as project, project.reading() as session:
+        assert list(session.scalars(sa.select(m.PilotNote.author))) == ["pilot.agency"]
     assert _cli("audit", "verify", server["admin"])[0] == 0
