@@ -81,7 +81,10 @@ def _bases(project: str) -> list[str]:
 
 
 def test_refusals_before_publication_and_off_the_list(
-    finalised_project: Path, capsys: pytest.CaptureFixture[str], at: Callable[[str], None]
+    finalised_project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    at: Callable[[str], None],
 ) -> None:
     project = str(finalised_project)
     at("2026-12-03")
@@ -95,7 +98,7 @@ def test_refusals_before_publication_and_off_the_list(
     with Project(project) as opened, opened.reading() as session:
         codes = set(session.scalars(select(m.Dossier.code)))
     outside = sorted(codes - set(_bases(project)))[0]
-    report = finalised_project.parent / "report.pdf"
+    report = tmp_path / "report.pdf"
     report.write_bytes(b"%PDF-1.4\n%%EOF\n")
     code, _, err = cli(capsys, "pilot", "report", "add", project, "--dossier", outside,
                        "--file", str(report), "--submitted", PUBLISHED)  # fmt: skip
