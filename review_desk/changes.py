@@ -39,6 +39,8 @@ class Changes:
     """The finalised list."""
     publicity: bool = False
     """The publicity period, its objections and the list's versions."""
+    pilot: bool = False
+    """The pilot year: its milestones, progress reports and notes."""
 
     @classmethod
     def everything(cls) -> Changes:
@@ -58,8 +60,9 @@ class Changes:
     @property
     def ranking(self) -> bool:
         """Whether the consolidated ranking (and the charts and exports derived from it)
-        may differ: everything but the defense records, which the ranking does not read."""
-        return bool(replace(self, defense=False))
+        may differ: everything but the defense records and the pilot year, which the
+        ranking does not read."""
+        return bool(replace(self, defense=False, pilot=False))
 
     @property
     def ranking_decisions(self) -> bool:

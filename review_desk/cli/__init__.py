@@ -23,6 +23,7 @@ from review_desk.cli import (
     intake_cmd,
     package_cmd,
     panels_cmd,
+    pilot_cmd,
     project_cmd,
     publicity_cmd,
     rank_cmd,
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     results_cmd.register(commands)
     bundle_cmd.register(commands)
     publicity_cmd.register(commands)
+    pilot_cmd.register(commands)
     audit_cmd.register(commands)
     server_cmd.register(commands)
     return parser

@@ -32,6 +32,14 @@ def register(commands: Any) -> None:
             "(for benchmarks and tests)"
         ),
     )
+    parser.add_argument(
+        "--pilot",
+        action="store_true",
+        help=_(
+            "carry the demo on to a published list and fill in its pilot year "
+            "(milestones, progress reports, notes)"
+        ),
+    )
     parser.add_argument("--json", action="store_true", help=_("print JSON"))
     parser.set_defaults(handler=run)
 
@@ -56,12 +64,21 @@ def run(args: argparse.Namespace) -> int:
         project = build_demo(path, progress)
     except ProjectOpenError as error:
         raise CommandError(str(error)) from error
-    summary = project.summary()
-    project.close()
+    pilot_year = None
+    try:
+        if args.pilot:
+            from review_desk.demo.pilot import fill_pilot_year, publish_list
+
+            publish_list(project)
+            pilot_year = fill_pilot_year(project)
+        summary = project.summary()
+    finally:
+        project.close()
     if sys.stderr.isatty() and not args.json:
         print(file=sys.stderr)
     if args.json:
-        print_json({"project": str(path), **summary.__dict__})
+        extra = {"pilot": pilot_year.__dict__} if pilot_year else {}
+        print_json({"project": str(path), **summary.__dict__, **extra})
     else:
         print(
             tr(
@@ -74,6 +91,14 @@ def run(args: argparse.Namespace) -> int:
                 panels=summary.panels,
             )
         )
+        if pilot_year is not None:
+            print(
+                tr(
+                    "Pilot year: {bases} bases, {milestones} milestones ({done} done), "
+                    "{reports} progress reports, {notes} notes.",
+                    **pilot_year.__dict__,
+                )
+            )
     return 0
 
 

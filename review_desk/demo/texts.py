@@ -82,9 +82,13 @@ def section_paragraphs(item: ChecklistItem, facts: DossierFacts, rng: random.Ran
             f"课程与师资建设{budget * 12 // 100}万元，运行维护{budget - budget * 92 // 100}万元。",
             "资金来源包括申报主体自筹、合作企业投入和地方政府配套资金。",
         ],
+        # Dated entries, one per milestone of the one-year pilot (see review_desk.pilot_plan).
         "plan.schedule": [
-            "2022年上半年完成场地改造和设备招标；2022年下半年完成设备安装调试并试运行；"
-            "2023年全面运行并开展社会培训；2024年完成认定验收准备。",
+            f"（1）2022年{5 + stations % 2}月底前：完成实训场地改造和设备招标采购；"
+            "（2）2022年9月：完成设备安装调试，开展试运行；"
+            f"（3）2022年12月底前：建成实训工位{stations * 10}个，开发课程包{stations // 3}个；"
+            f"（4）2023年3月：开展首期社会培训{trainees // 10}人次，"
+            "完成试点培育总结和认定申请准备。",
         ],
         "plan.benefits": [
             f"项目建成后，每年可为区域产业输送技术技能人才{trainees // 4}人，"

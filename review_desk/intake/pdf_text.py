@@ -97,3 +97,45 @@ def find_items(page_texts: Sequence[str]) -> dict[str, int]:
         content_pages = [p for p in pages if p not in toc_pages]
         found[key] = (content_pages or pages)[0]
     return found
+
+
+# A line that is only a page number (— 3 —, - 3 -, 第3页, 3).
+_PAGE_NUMBER = re.compile(r"^[—\-－–\s]*(第\s*)?\d{1,4}(\s*页)?[—\-－–\s]*$")
+# A top-level heading (一、 第二部分 附件3): the end of any section.
+_TOP_HEADING = re.compile(
+    r"^(第[一二三四五六七八九十百]+[章节部分篇]|[一二三四五六七八九十]+[、.．]|附件\d)"
+)
+MAX_SECTION_PAGES = 3
+
+
+def _running_lines(page_texts: Sequence[str]) -> set[str]:
+    """The lines every page carries (a running header or footer), squeezed."""
+    if len(page_texts) < 2:
+        return set()
+    pages = [{squeeze(line) for line in text.splitlines()} - {""} for text in page_texts]
+    return set.intersection(*pages)
+
+
+def section_text(page_texts: Sequence[str], key: str, page: int) -> str:
+    """The text of the checklist item ``key`` whose heading is on ``page`` (1-based): its
+    lines after the heading up to the next item's heading or a top-level heading,
+    across at most :data:`MAX_SECTION_PAGES` pages, page numbers left out; '' when the
+    heading is not found there."""
+    lines: list[str] = []
+    started = False
+    running = _running_lines(page_texts)
+    for text in page_texts[page - 1 : page - 1 + MAX_SECTION_PAGES]:
+        for line in text.splitlines():
+            if squeeze(line) in running:
+                continue
+            if not started:
+                started = key in heading_items(line)
+                continue
+            items = heading_items(line)
+            if (items and key not in items) or _TOP_HEADING.match(squeeze(line)):
+                return "\n".join(lines)
+            if squeeze(line) and not _PAGE_NUMBER.match(line):
+                lines.append(line)
+        if not started:
+            return ""
+    return "\n".join(lines)

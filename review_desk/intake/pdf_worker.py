@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -65,6 +65,8 @@ class PdfReport:
     pages: int | None = None
     items: dict[str, int] = field(default_factory=dict)
     message: str = ""
+    # The text of each checklist item asked for and found (see pdf_text.section_text).
+    sections: dict[str, str] = field(default_factory=dict)
 
     @property
     def readable(self) -> bool:
@@ -72,8 +74,9 @@ class PdfReport:
         return self.status.readable
 
 
-def read_pdf(path: str, extract_text: bool = True) -> PdfReport:
-    """Parse one PDF in this process: page count, text layer, checklist items.
+def read_pdf(path: str, extract_text: bool = True, sections: Sequence[str] = ()) -> PdfReport:
+    """Parse one PDF in this process: page count, text layer, checklist items, and the
+    text of the checklist items named in ``sections`` that are found.
 
     Call it through :class:`PdfWorkers`, not directly on untrusted files.
     """
@@ -82,14 +85,16 @@ def read_pdf(path: str, extract_text: bool = True) -> PdfReport:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     # An open file, not a path: pypdf then reads what it needs instead of the whole file.
     with open(path, "rb") as stream:
-        return _read_stream(path, stream, extract_text)
+        return _read_stream(path, stream, extract_text, sections)
 
 
-def _read_stream(path: str, stream: Any, extract_text: bool) -> PdfReport:
+def _read_stream(
+    path: str, stream: Any, extract_text: bool, sections: Sequence[str] = ()
+) -> PdfReport:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
-    from review_desk.intake.pdf_text import find_items, has_text_layer
+    from review_desk.intake.pdf_text import find_items, has_text_layer, section_text
 
     try:
         reader = PdfReader(stream, strict=False)
@@ -120,7 +125,9 @@ def _read_stream(path: str, stream: Any, extract_text: bool) -> PdfReport:
             path, NO_TEXT, pages=pages,
             message=_("no text layer (a scan): needs a manual check"),
         )  # fmt: skip
-    return PdfReport(path, OK, pages=pages, items=find_items(texts))
+    items = find_items(texts)
+    found = {key: section_text(texts, key, items[key]) for key in sections if key in items}
+    return PdfReport(path, OK, pages=pages, items=items, sections=found)
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -153,9 +160,9 @@ def _serve(connection: Connection, memory_mb: int) -> None:
             return
         if job is None:
             return
-        path, extract = job
+        path, extract, sections = job
         try:
-            report = read_pdf(path, extract)
+            report = read_pdf(path, extract, sections)
         except MemoryError:
             report = PdfReport(path, TOO_COSTLY, message=_("reading it needs too much memory"))
         except OSError as error:  # the stored copy cannot be opened: this file only
@@ -293,8 +300,11 @@ class PdfWorkers:
             )
         )
 
-    def read(self, paths: Iterable[Path], extract_text: bool = True) -> Iterator[PdfReport]:
-        """Read every file; yield a report per file as it completes (in any order).
+    def read(
+        self, paths: Iterable[Path], extract_text: bool = True, sections: Sequence[str] = ()
+    ) -> Iterator[PdfReport]:
+        """Read every file; yield a report per file as it completes (in any order), with
+        the text of the checklist items named in ``sections``.
 
         ``paths`` is consumed lazily, one path whenever a worker is free, so a generator
         that copies files as it yields them runs alongside the workers. Raises
@@ -319,7 +329,7 @@ class PdfWorkers:
                 worker = idle.pop() if idle else self._spawn()
                 worker.path = backlog.pop(0)
                 try:
-                    worker.connection.send((worker.path, extract_text))
+                    worker.connection.send((worker.path, extract_text, tuple(sections)))
                 except OSError:  # BrokenPipeError: it died before taking the job
                     yield self._crashed(worker)
                     continue

@@ -20,7 +20,7 @@ class SupplementError(UserError):
     """A supplement that cannot be taken; the message is for the user."""
 
 
-def _looks_like_pdf(file: Path) -> bool:
+def looks_like_pdf(file: Path) -> bool:
     """True when the file starts as a PDF does (the header within its first kilobyte,
     as readers accept it): a text file named .pdf is not a supplement."""
     with file.open("rb") as stream:
@@ -43,7 +43,7 @@ def add_supplement(
     """
     if not file.is_file():
         raise SupplementError(tr("File not found: {path}", path=file))
-    if file.suffix.lower() != ".pdf" or not _looks_like_pdf(file):
+    if file.suffix.lower() != ".pdf" or not looks_like_pdf(file):
         raise SupplementError(tr("{name} is not a PDF file.", name=file.name))
     with project.reading() as session:
         dossier = session.scalars(select(m.Dossier).where(m.Dossier.code == dossier_code)).first()

@@ -80,10 +80,14 @@ TABLE_CHANGES: dict[str, Changes] = {
     "deviation_note": Changes(explanations=True),
     "committee_adjustment": Changes(adjustments=True),
     "final_list": Changes(finalised=True),
-    # The publicity period and its objections go with the finalised list.
-    "publicity_period": Changes(finalised=True),
-    "objection": Changes(finalised=True),
-    "objection_evidence": Changes(finalised=True),
+    "publicity_period": Changes(publicity=True),
+    "objection": Changes(publicity=True),
+    "objection_evidence": Changes(publicity=True),
+    "pilot_period": Changes(pilot=True),
+    "pilot_milestone": Changes(pilot=True),
+    "pilot_report": Changes(pilot=True),
+    "pilot_report_milestone": Changes(pilot=True),
+    "pilot_note": Changes(pilot=True),
     # An account decides what its login sees at all.
     "server_account": Changes.everything(),
     "audit_log": NOTHING,

@@ -14,6 +14,8 @@ an audit log whose actor is the login that wrote the entry.
 - Objections and their evidence are seen by the agency and the committee alone; the
   agency records and investigates them, only the committee decides one (upheld or
   dismissed).
+- The pilot year (milestones, progress reports, notes) is seen by the agency and the
+  committee alone; the agency writes it (the table grants), the committee reads it.
 - An audit entry written by a person's login must name that login as its actor: the
   server refuses any other name. Setup by the administrator (who owns the tables) is
   not limited.
@@ -31,6 +33,14 @@ from review_desk.formal_review import (
     DEVELOPMENT,
     EDUCATION,
     INDUSTRY,
+)
+
+PILOT_TABLES = (
+    "pilot_period",
+    "pilot_milestone",
+    "pilot_report",
+    "pilot_report_milestone",
+    "pilot_note",
 )
 
 # Functions the policies use: what the logged-in person is in this project.
@@ -135,6 +145,9 @@ def _policies() -> list[tuple[str, str, str]]:
         # only the committee decides one (the agency records and investigates).
         ("objection", objections, f"{_KIND} = 'committee' OR status IN ('open', 'investigating')"),
         ("objection_evidence", objections, "true"),
+        # The pilot year: the agency keeps it (table grants), the committee reads it,
+        # nobody else sees it.
+        *((table, objections, "true") for table in PILOT_TABLES),
     ]
 
 

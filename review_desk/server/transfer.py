@@ -67,10 +67,11 @@ def _audit_count(connection: Connection, where: str) -> int:
 
 
 def _needed_files(connection: Connection) -> set[str]:
-    """The digests of the files a project holds: its materials and the objections'
-    evidence."""
-    materials = set(connection.execute(select(m.Material.sha256)).scalars())
-    return materials | set(connection.execute(select(m.ObjectionEvidence.sha256)).scalars())
+    """The digests of the files a project holds: its materials, the objections'
+    evidence and the pilot's progress reports."""
+    needed = set(connection.execute(select(m.Material.sha256)).scalars())
+    needed |= set(connection.execute(select(m.ObjectionEvidence.sha256)).scalars())
+    return needed | set(connection.execute(select(m.PilotReport.sha256)).scalars())
 
 
 def _local_files(store: FileStore) -> list[str]:

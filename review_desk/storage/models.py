@@ -611,8 +611,9 @@ class AuditLog(Base):
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-# The committee's decisions and the publication live in a module of their own (this one
-# had grown past 700 lines); they are part of this module's namespace, as ``m.FinalList``.
+# The committee's decisions and the publication, and the pilot year, live in modules of
+# their own (this one had grown past 700 lines); they are part of this module's namespace,
+# as ``m.FinalList``.
 from review_desk.storage.models_decisions import (  # noqa: E402
     CommitteeAdjustment,
     DeviationNote,
@@ -620,6 +621,13 @@ from review_desk.storage.models_decisions import (  # noqa: E402
     Objection,
     ObjectionEvidence,
     PublicityPeriod,
+)
+from review_desk.storage.models_pilot import (  # noqa: E402
+    PilotMilestone,
+    PilotNote,
+    PilotPeriod,
+    PilotReport,
+    PilotReportMilestone,
 )
 
 __all__ = [
@@ -630,5 +638,10 @@ __all__ = [
     "FinalList",
     "Objection",
     "ObjectionEvidence",
+    "PilotMilestone",
+    "PilotNote",
+    "PilotPeriod",
+    "PilotReport",
+    "PilotReportMilestone",
     "PublicityPeriod",
 ]
