@@ -26,6 +26,7 @@ from review_desk.cli import (
     project_cmd,
     publicity_cmd,
     rank_cmd,
+    recognition_cmd,
     results_cmd,
     rubric_cmd,
     server_cmd,
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     results_cmd.register(commands)
     bundle_cmd.register(commands)
     publicity_cmd.register(commands)
+    recognition_cmd.register(commands)
     audit_cmd.register(commands)
     server_cmd.register(commands)
     return parser

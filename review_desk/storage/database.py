@@ -41,6 +41,7 @@ KNOWN_REVISIONS = (
     "0011",
     "0012",
     "0013",
+    "0015",
 )
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
