@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -87,7 +87,7 @@ def render_reason(record: Mapping[str, Any] | Reason | None) -> str:
         return f"{code}{params}"
     if "verdict" in params:
         verdict = params["verdict"]
-        params["verdict"] = Verdict(verdict).label if verdict else _("Awaiting manual check")
+        params["verdict"] = Verdict(str(verdict)).label if verdict else _("Awaiting manual check")
     return tr(template, **params)
 
 
@@ -208,25 +208,26 @@ def outcomes(project: Project) -> list[BaseOutcome]:
     # lets every dossier through, a recognition outcome needs the report checked).
     verdicts = inputs.verdicts
     result = []
-    for row in candidates.sort_values("code").itertuples():
-        dossier_id = int(row.dossier_id)
-        score = float(row.score) if math.isfinite(row.score) else None
+    records = cast(list[dict[str, Any]], candidates.sort_values("code").to_dict("records"))
+    for row in records:
+        dossier_id = int(row["dossier_id"])
+        score = float(row["score"]) if math.isfinite(row["score"]) else None
         suggested, suggestion = suggest(
-            score, bool(row.vetoed), verdicts.get(dossier_id), thresholds
+            score, bool(row["vetoed"]), verdicts.get(dossier_id), thresholds
         )
         decision = decisions.get(dossier_id)
         result.append(
             BaseOutcome(
                 dossier_id=dossier_id,
-                code=str(row.code),
+                code=str(row["code"]),
                 platform=platforms.get(dossier_id, ""),
-                applicant=str(row.applicant),
-                direction_id=int(row.direction_id),
-                direction=str(row.direction),
-                level=str(row.requested_level),
+                applicant=str(row["applicant"]),
+                direction_id=int(row["direction_id"]),
+                direction=str(row["direction"]),
+                level=str(row["requested_level"]),
                 score=score,
-                experts=int(row.experts),
-                vetoed=bool(row.vetoed),
+                experts=int(row["experts"]),
+                vetoed=bool(row["vetoed"]),
                 suggested=suggested,
                 suggestion=suggestion,
                 decided=decision is not None,

@@ -122,7 +122,7 @@ def create_round(
         applicants = {d.lead_applicant.id: d.lead_applicant for d in dossiers}
         applicants.update({p.applicant.id: p.applicant for d in dossiers for p in d.partners})
         copied_applicants = {key: _copy(a, _APPLICANT_COLUMNS) for key, a in applicants.items()}
-        copied_dossiers = [
+        copied_dossiers: list[dict[str, Any]] = [
             {
                 "code": d.code,
                 "platform_name": d.platform_name,

@@ -122,7 +122,7 @@ def run_outcomes(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         score = f"{row.score:.2f}" if row.score is not None else "—"
-        mark = "" if row.decided else _("(suggested)")
+        mark = "" if row.decided or row.outcome is None else _("(suggested)")
         print(
             f"{row.code}\t{score}\t{outcome_label(row.outcome)}{mark}\t{row.reason_text}"
             + (f"\t{row.deadline.isoformat()}" if row.deadline else "")
