@@ -227,7 +227,8 @@ def test_a_full_recognition_round(
                        overridden, "--outcome", "rectify", "--deadline", "2024-06-30")  # fmt: skip
     assert code == 2 and "理由" in err
     code, _, err = cli(capsys, "recognition", "decide", str(recognition), "--dossier",
-                       overridden, "--outcome", "rectify", "--reason", "经现场复核整改可行")  # fmt: skip
+                       overridden, "--outcome", "rectify", "--reason",
+                       "经现场复核整改可行")  # fmt: skip
     assert code == 2 and "期限" in err
     code, _, err = cli(capsys, "recognition", "decide", str(recognition), "--dossier",
                        overridden, "--outcome", "rectify", "--reason", "经现场复核整改可行",
