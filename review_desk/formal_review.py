@@ -115,10 +115,15 @@ def _say(code: str, **params: Any) -> Reason:
     return Reason(code, params)
 
 
-def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[Check]:
+def evaluate(dossier: m.Dossier, deadline: datetime | None, kind: str = "selection") -> list[Check]:
     """Return the automatic checks of one dossier (lead applicant, direction and
     materials loaded). Each check's ``label`` and ``reason`` are :class:`Reason` records;
-    :func:`encode_checks` makes them the JSON a project stores."""
+    :func:`encode_checks` makes them the JSON a project stores.
+
+    ``kind`` is the project's: a selection round checks 附件3 and the eligibility rules
+    of 三、揭榜参考条件; a recognition round (认定验收) checks the construction report's
+    checklist only (its bases were selected already: the conditions of applying do not
+    apply again)."""
     checks: list[Check] = []
     materials = [x for x in dossier.materials if x.is_current]
     readable = [x for x in materials if x.text_status == TextStatus.OK]
@@ -144,7 +149,7 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[Check]:
                 _say(CheckReason.NO_MATERIAL),
             )
         )
-    for item in reference.checklist():
+    for item in reference.checklist(kind):
         label = _say(CheckLabel.CHECKLIST_ITEM, number=item.number, title=item.short_title)
         found = next(
             (
@@ -204,7 +209,8 @@ def evaluate(dossier: m.Dossier, deadline: datetime | None) -> list[Check]:
                     _say(CheckReason.ITEM_MISSING, title=item.title),
                 )
             )
-    checks.extend(_rule_checks(dossier))
+    if kind == "selection":
+        checks.extend(_rule_checks(dossier))
     if deadline and dossier.received_at and dossier.received_at > deadline:
         checks.append(
             Check(
@@ -423,12 +429,13 @@ def _review_in_session(
     actor: str,
     clock: Clock,
 ) -> None:
+    kind = session.scalars(select(m.ReviewProject.kind)).one()
     overrides: dict[int, list[m.FormalOverride]] = {}
     for o in session.scalars(select(m.FormalOverride)):
         overrides.setdefault(o.dossier_id, []).append(o)
     existing = {r.dossier_id: r for r in session.scalars(select(m.FormalReview))}
     for dossier in dossiers:
-        checks = apply_overrides(evaluate(dossier, deadline), overrides.get(dossier.id, []))
+        checks = apply_overrides(evaluate(dossier, deadline, kind), overrides.get(dossier.id, []))
         found = verdict_of(checks)
         # Plain JSON and text at the database boundary.
         stored = encode_checks(checks)
@@ -553,7 +560,8 @@ def override(
         dossiers = _load(session, [dossier_id])
         if not dossiers:
             raise ReviewError(tr("No dossier with id {id}.", id=dossier_id))
-        checks = {c.id: c for c in evaluate(dossiers[0], deadline)}
+        kind = session.scalars(select(m.ReviewProject.kind)).one()
+        checks = {c.id: c for c in evaluate(dossiers[0], deadline, kind)}
         if check_id not in checks:
             raise ReviewError(tr("The dossier has no check {check}.", check=check_id))
         existing = session.scalars(

@@ -73,7 +73,7 @@ def delete_project_files(location: str | Path) -> None:
 
 @dataclass(frozen=True)
 class ProjectInfo:
-    """The selection round's record and parameters, as the pages and reports read them."""
+    """The round's record and parameters, as the pages and reports read them."""
 
     id: str
     name: str
@@ -87,6 +87,14 @@ class ProjectInfo:
     per_direction_cap: int
     min_opinion_length: int
     active_rubric_hash: str | None
+    # 'selection' or 'recognition' (认定验收, made from the selection project named here).
+    kind: str = "selection"
+    source_project_id: str | None = None
+    source_name: str = ""
+    source_round_name: str = ""
+    source_list_version: int | None = None
+    source_list_hash: str | None = None
+    source_location: str = ""
 
 
 @dataclass
@@ -269,6 +277,13 @@ class Project:
                 per_direction_cap=record.per_direction_cap,
                 min_opinion_length=record.min_opinion_length,
                 active_rubric_hash=record.active_rubric_hash,
+                kind=record.kind,
+                source_project_id=record.source_project_id,
+                source_name=record.source_name,
+                source_round_name=record.source_round_name,
+                source_list_version=record.source_list_version,
+                source_list_hash=record.source_list_hash,
+                source_location=record.source_location,
             )
 
     def summary(self) -> ProjectSummary:

@@ -113,10 +113,18 @@ def directions() -> tuple[DirectionInfo, ...]:
     )
 
 
+# The checklist file of each kind of project: a selection round's dossiers are checked
+# against 附件3, a recognition round's construction reports (建设情况报告) against the
+# recognition checklist.
+CHECKLIST_FILES = {"selection": "checklist.json", "recognition": "recognition_checklist.json"}
+
+
 @cache
-def checklist() -> tuple[ChecklistItem, ...]:
-    """Return the 附件3 checklist items, in order."""
-    raw = json.loads(data_path("reference", "checklist.json").read_text(encoding="utf-8"))
+def checklist(kind: str = "selection") -> tuple[ChecklistItem, ...]:
+    """Return the checklist items of a kind of project (``selection``: 附件3;
+    ``recognition``: the construction report's), in order."""
+    name = CHECKLIST_FILES[kind]
+    raw = json.loads(data_path("reference", name).read_text(encoding="utf-8"))
     return tuple(
         ChecklistItem(
             key=item["key"],

@@ -19,6 +19,10 @@ from review_desk.storage import models as m
 from scoring_models.rubric import N_, Problem, Rubric, RubricError, parse_rubric, parse_source
 
 DEFAULT_RUBRIC = "provincial_default.toml"
+# The rubric a project of each kind installs by default: a selection round the
+# provincial template, a recognition round (认定验收) the recognition template with its
+# pass thresholds.
+DEFAULT_RUBRICS = {"selection": DEFAULT_RUBRIC, "recognition": "recognition_default.toml"}
 
 
 def problem_text(problem: Problem) -> str:
@@ -27,9 +31,10 @@ def problem_text(problem: Problem) -> str:
     return f"{where}{problem.path}: {tr(problem.template, **problem.values)}"
 
 
-def default_rubric_text() -> str:
-    """Return the shipped default rubric (a template for the agency to adapt)."""
-    return data_path("rubrics", DEFAULT_RUBRIC).read_text(encoding="utf-8")
+def default_rubric_text(kind: str = "selection") -> str:
+    """Return the shipped default rubric of a kind of project (a template for the agency
+    to adapt)."""
+    return data_path("rubrics", DEFAULT_RUBRICS[kind]).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=32)
@@ -116,14 +121,16 @@ def rubric_text(session: Session, content_hash: str) -> str | None:
 
 
 def active_rubric(project: Project, *, actor: str = "system", clock: Clock = utc_now) -> Rubric:
-    """Return the rubric new score sheets use, installing the default the first time."""
+    """Return the rubric new score sheets use, installing the default of the project's
+    kind the first time."""
     with project.reading() as session:
         info = session.scalars(select(m.ReviewProject)).one()
         text = rubric_text(session, info.active_rubric_hash) if info.active_rubric_hash else None
+        kind = info.kind
     if text is None:
         if project.read_only:  # a command that only looks: the default, not stored
-            return load_rubric(default_rubric_text())
-        return use_rubric(project, default_rubric_text(), actor=actor, clock=clock)
+            return load_rubric(default_rubric_text(kind))
+        return use_rubric(project, default_rubric_text(kind), actor=actor, clock=clock)
     return load_rubric(text)
 
 

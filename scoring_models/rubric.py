@@ -173,6 +173,25 @@ class BonusItem:
 
 
 @dataclass(frozen=True)
+class OutcomeThresholds:
+    """The pass thresholds of a recognition rubric (认定验收, ``[outcome]``): a
+    consolidated score at or above ``pass_score`` passes (通过), at or above
+    ``rectify_score`` is to be rectified within a deadline (限期整改), below it fails
+    (不通过); a vetoed base fails whatever its score."""
+
+    pass_score: float
+    rectify_score: float
+
+    def outcome_of(self, score: float) -> str:
+        """``passed``, ``rectify`` or ``failed`` for a consolidated score."""
+        if score >= self.pass_score - _EPS:
+            return "passed"
+        if score >= self.rectify_score - _EPS:
+            return "rectify"
+        return "failed"
+
+
+@dataclass(frozen=True)
 class Rubric:
     """A validated rubric."""
 
@@ -189,6 +208,8 @@ class Rubric:
     is_template: bool
     content_hash: str
     source: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    # A recognition rubric's pass thresholds; None for a selection rubric.
+    outcome: OutcomeThresholds | None = None
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -520,6 +541,8 @@ def _rubric_from_dict(source: dict[str, Any], file: str = "") -> Rubric:
     if items and cap <= 0:
         r.problem("bonus.cap", N_("must be greater than 0 when there are bonus items"))
 
+    outcome = _outcome(r, source, total)
+
     if r.problems:
         raise RubricError(r.problems)
     return Rubric(
@@ -536,7 +559,41 @@ def _rubric_from_dict(source: dict[str, Any], file: str = "") -> Rubric:
         is_template=is_template,
         content_hash=content_hash(source),
         source=source,
+        outcome=outcome,
     )
+
+
+def _outcome(r: _Reader, source: dict[str, Any], total: float) -> OutcomeThresholds | None:
+    """The ``[outcome]`` table of a recognition rubric: ``pass`` and ``rectify``, each
+    within 0..total, ``rectify`` not above ``pass``; None when the rubric has none."""
+    if "outcome" not in source:
+        return None
+    table = source["outcome"]
+    if not isinstance(table, dict):
+        r.problem("outcome", N_("must be a table"))
+        return None
+    unknown = sorted(set(table) - {"pass", "rectify"})
+    for key in unknown:
+        r.problem(f"outcome.{key}", N_("unknown key; use pass and rectify"))
+    values = {}
+    for key in ("pass", "rectify"):
+        value = r.number(table, key, "outcome", positive=False)
+        if key in table and total > 0 and value > total + _EPS:
+            r.problem(
+                f"outcome.{key}",
+                N_("must be at most the rubric's total {total}, not {value}"),
+                total=_num(total),
+                value=_num(value),
+            )
+        values[key] = value
+    if values["rectify"] > values["pass"] + _EPS:
+        r.problem(
+            "outcome.rectify",
+            N_("must not be above the pass threshold {limit}, not {value}"),
+            limit=_num(values["pass"]),
+            value=_num(values["rectify"]),
+        )
+    return OutcomeThresholds(values["pass"], values["rectify"])
 
 
 def _criterion(

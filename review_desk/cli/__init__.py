@@ -27,6 +27,7 @@ from review_desk.cli import (
     project_cmd,
     publicity_cmd,
     rank_cmd,
+    recognition_cmd,
     results_cmd,
     rubric_cmd,
     server_cmd,
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     bundle_cmd.register(commands)
     publicity_cmd.register(commands)
     pilot_cmd.register(commands)
+    recognition_cmd.register(commands)
     audit_cmd.register(commands)
     server_cmd.register(commands)
     return parser

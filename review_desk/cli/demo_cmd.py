@@ -40,6 +40,14 @@ def register(commands: Any) -> None:
             "(milestones, progress reports, notes)"
         ),
     )
+    parser.add_argument(
+        "--recognition",
+        metavar="SELECTION",
+        help=_(
+            "build instead the demo recognition round (认定验收) from a finalised selection project"
+        ),
+    )
+    parser.add_argument("--round-name", help=_("the recognition round's name (with --recognition)"))
     parser.add_argument("--json", action="store_true", help=_("print JSON"))
     parser.set_defaults(handler=run)
 
@@ -55,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         delete_project_files(path)
     if args.national is not None:
         return _national(path, args)
+    if args.recognition is not None:
+        return _recognition(path, args)
 
     def progress(done: int, total: int, what: str) -> None:
         if not args.json and sys.stderr.isatty():
@@ -128,6 +138,35 @@ def _national(path: Path, args: argparse.Namespace) -> int:
                 experts=built.experts,
                 panels=built.panels,
                 seconds=f"{built.seconds:.0f}",
+            )
+        )
+    return 0
+
+
+def _recognition(path: Path, args: argparse.Namespace) -> int:
+    """Build the demo recognition round from the selection project ``args.recognition``."""
+    from review_desk.demo.recognition import DEMO_ROUND, build_recognition_demo
+
+    try:
+        project = build_recognition_demo(
+            args.recognition, path, round_name=args.round_name or DEMO_ROUND
+        )
+    except ProjectOpenError as error:
+        raise CommandError(str(error)) from error
+    with project:
+        summary = project.summary()
+    if args.json:
+        print_json({"project": str(path), **summary.__dict__})
+    else:
+        print(
+            tr(
+                "Demo recognition round written to {path}: {dossiers} bases, {experts} "
+                "experts in {panels} panels, {sheets} score sheets.",
+                path=path,
+                dossiers=summary.dossiers,
+                experts=summary.experts,
+                panels=summary.panels,
+                sheets=summary.sheets_submitted,
             )
         )
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from review_desk import audit
+from review_desk.audit import Clock
 from review_desk.demo.register_export import export_demo_register, load_demo_source
 from review_desk.formal_review import run_review
 from review_desk.i18n import tr
@@ -31,7 +33,7 @@ from review_desk.storage import models as m
 ACTOR = "演示数据生成"
 SEED = 20220121
 
-__all__ = ["ACTOR", "build_demo", "load_demo_source"]
+__all__ = ["ACTOR", "build_demo", "fill_scores", "load_demo_source"]
 
 
 @dataclass
@@ -100,7 +102,7 @@ def _fill(
         _panels(session, source, rng, clock)
     active_rubric(project, actor=ACTOR, clock=clock)  # installs the default rubric
     with project.transaction() as session:
-        _fill_scores(session, project, rng, clock)
+        fill_scores(session, project, rng, clock)
     run_review(project, actor=ACTOR, clock=clock)
     _defense(project, clock)
     if progress:
@@ -261,20 +263,39 @@ def _defense(project: Project, clock: _Clock) -> None:
         )
 
 
-def _fill_scores(session: Session, project: Project, rng: random.Random, clock: _Clock) -> None:
-    """Give about two thirds of the assignments a score sheet against the default rubric:
+SELECTION_OPINION = (
+    "申报材料较为完整，建设目标明确，重点任务与产业需求结合紧密，具备较好的建设基础。"
+    "建议进一步细化经费预算和运行管理机制，加强与行业骨干企业的深度合作。"
+)
+
+
+def fill_scores(
+    session: Session,
+    project: Project,
+    rng: random.Random,
+    clock: Clock,
+    *,
+    quality: Mapping[int, float] | None = None,
+    complete: bool = False,
+    opinion: str = SELECTION_OPINION,
+) -> None:
+    """Give about two thirds of the assignments a score sheet against the active rubric:
     most submitted (every applicable criterion and an opinion), some drafts (the
-    materials stage under way), each expert a little more or less lenient than others."""
+    materials stage under way), each expert a little more or less lenient than others.
+
+    ``quality`` sets each dossier's expected share of the points (drawn otherwise);
+    ``complete`` gives every assignment a submitted sheet (the recognition demo)."""
     rubric = active_rubric(project, actor=ACTOR, clock=clock)
     dossiers = {
         d.id: d
         for d in session.scalars(select(m.Dossier).options(selectinload(m.Dossier.lead_applicant)))
     }
-    quality = {d: min(0.95, max(0.4, rng.gauss(0.74, 0.1))) for d in sorted(dossiers)}
+    if quality is None:
+        quality = {d: min(0.95, max(0.4, rng.gauss(0.74, 0.1))) for d in sorted(dossiers)}
     leniency: dict[int, float] = {}
     assignments = session.scalars(select(m.Assignment).order_by(m.Assignment.id)).all()
     for assignment in assignments:
-        draw = rng.random()
+        draw = 1.0 if complete else rng.random()
         if draw < 0.33:
             continue
         expert_id = assignment.expert_id
@@ -295,10 +316,7 @@ def _fill_scores(session: Session, project: Project, rng: random.Random, clock: 
         )
         if submitted:
             sheet.submitted_at = sheet.updated_at
-            sheet.opinion = (
-                "申报材料较为完整，建设目标明确，重点任务与产业需求结合紧密，具备较好的建设基础。"
-                "建议进一步细化经费预算和运行管理机制，加强与行业骨干企业的深度合作。"
-            )
+            sheet.opinion = opinion
         for criterion in filled:
             raw = criterion.max * (
                 quality[assignment.dossier_id] + leniency[expert_id] + rng.gauss(0, 0.05)

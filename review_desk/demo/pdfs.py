@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from review_desk.demo.texts import DossierFacts, section_paragraphs
+from review_desk.demo.texts import DossierFacts, report_paragraphs, section_paragraphs
 from review_desk.reference import ChecklistItem
 
 _FONT = "STSong-Light"
@@ -36,6 +36,59 @@ def dossier_pdf(
 
     Returns the PDF bytes and its page count.
     """
+    return _document_pdf(
+        facts,
+        items,
+        missing,
+        rng,
+        cover="省/市申报主体基础资料",
+        subject="申报主体基础资料（演示）",
+        sections={
+            "profile": "一、参与主体简介",
+            "plan": "二、建设实施方案",
+            "support": "三、相关支撑材料",
+        },
+        paragraphs=section_paragraphs,
+        date_line="二〇二二年一月",
+    )
+
+
+def report_pdf(
+    facts: DossierFacts,
+    items: Sequence[ChecklistItem],
+    missing: set[str],
+    rng: random.Random,
+) -> tuple[bytes, int]:
+    """Write a base's construction report (建设情况报告, the recognition round's
+    application) with every item of the recognition checklist except ``missing``, each
+    report section on a page of its own. Returns the PDF bytes and its page count."""
+    return _document_pdf(
+        facts,
+        items,
+        missing,
+        rng,
+        cover="建设情况报告（认定申请）",
+        subject="建设情况报告（演示）",
+        sections={"report": "一、建设情况报告", "evidence": "二、佐证材料"},
+        paragraphs=report_paragraphs,
+        date_line="二〇二三年三月",
+        break_items=True,
+    )
+
+
+def _document_pdf(
+    facts: DossierFacts,
+    items: Sequence[ChecklistItem],
+    missing: set[str],
+    rng: random.Random,
+    *,
+    cover: str,
+    subject: str,
+    sections: dict[str, str],
+    paragraphs: Callable[[ChecklistItem, DossierFacts, random.Random], list[str]],
+    date_line: str,
+    break_items: bool = False,
+) -> tuple[bytes, int]:
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -57,35 +110,36 @@ def dossier_pdf(
 
     story: list[object] = [
         Spacer(1, 40 * mm),
-        Paragraph("省/市申报主体基础资料", title),
+        Paragraph(cover, title),
         Spacer(1, 12 * mm),
         Paragraph(facts.platform_name, subtitle),
         Spacer(1, 30 * mm),
         Paragraph(f"申报主体：{facts.applicant}", subtitle),
         Paragraph(f"产业方向：{facts.direction.name}", subtitle),
         Paragraph(f"申报级别：{facts.level_label}", subtitle),
-        Paragraph("二〇二二年一月", subtitle),
+        Paragraph(date_line, subtitle),
         PageBreak(),
     ]
-    section_titles = {
-        "一": "一、参与主体简介",
-        "二": "二、建设实施方案",
-        "三": "三、相关支撑材料",
-    }
     current_section = ""
     for item in items:
         if item.key in missing:
             continue
-        section_number = {"profile": "一", "plan": "二", "support": "三"}[item.key.split(".")[0]]
-        if section_number != current_section:
+        # An item of a section of its own (参与主体简介) is its heading; the 真实性承诺 is
+        # with the supporting materials whatever its key says.
+        section = item.key.split(".")[0]
+        if section not in sections:
+            section = list(sections)[-1]
+        if section != current_section:
             if current_section:
                 story.append(PageBreak())
-            story.append(Paragraph(section_titles[section_number], h1))
-            current_section = section_number
-        if item.key != "profile":
+            story.append(Paragraph(sections[section], h1))
+            current_section = section
+        elif break_items and section == next(iter(sections)):
+            story.append(PageBreak())
+        if item.key != section:
             separator = "" if item.number.startswith("（") else ". "
             story.append(Paragraph(f"{item.number}{separator}{item.title}", h2))
-        for paragraph in section_paragraphs(item, facts, rng):
+        for paragraph in paragraphs(item, facts, rng):
             story.append(Paragraph(paragraph, body))
 
     pages = 0
@@ -109,7 +163,7 @@ def dossier_pdf(
         bottomMargin=22 * mm,
         title=facts.platform_name,
         author=facts.applicant,
-        subject="申报主体基础资料（演示）",
+        subject=subject,
         creator="Review Desk demo",
         invariant=1,
     )

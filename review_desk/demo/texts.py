@@ -116,3 +116,59 @@ def section_paragraphs(item: ChecklistItem, facts: DossierFacts, rng: random.Ran
         ],
     }
     return texts[item.key]
+
+
+def report_paragraphs(item: ChecklistItem, facts: DossierFacts, rng: random.Random) -> list[str]:
+    """Return the paragraphs of one item of a base's construction report (建设情况报告)
+    for the recognition round (认定验收)."""
+    d = facts.direction
+    place = facts.city or "山西省"
+    stations = rng.randrange(12, 60) * 10
+    trainees = rng.randrange(20, 90) * 100
+    budget = rng.randrange(30, 180) * 100
+    spent = budget * rng.randrange(78, 99) // 100
+    companies = rng.randrange(6, 30)
+    texts = {
+        "report.goals": [
+            f"试点培育期内，“{facts.platform_name}”按照揭榜时确定的建设目标推进建设，"
+            f"已建成实训工位{stations}个，年培训能力达到{trainees}人次，"
+            f"{_focus(d)}方向课程包开发完成率约{rng.randrange(80, 101)}%。",
+        ],
+        "report.tasks": [
+            f"（1）{_focus(d)}实训中心建成并投入使用；（2）与{companies}家企业共建产业学院和订单班；"
+            "（3）“双师型”教师培训基地完成首轮培训；（4）技术研发与成果转化平台开展横向项目；"
+            "（5）共享运行管理信息系统上线运行。",
+        ],
+        "report.funds": [
+            f"项目计划总投资{budget}万元，实际到位{spent}万元，到位率"
+            f"{spent * 100 // budget}%；其中地方政府配套、申报主体自筹和合作企业投入均按协议拨付。",
+            "资金实行专账核算、专款专用，已委托会计师事务所开展专项审计。",
+        ],
+        "report.mechanism": [
+            "建立“政企行校”理事会和基地管理办公室，制定设备管理、共享预约、安全生产、"
+            "绩效考核等管理制度，形成共建、共享、共管的运行机制。",
+        ],
+        "report.outcomes": [
+            f"累计开展实训{trainees * 2}人次、社会培训{trainees // 2}人次，"
+            f"对接{_majors(d)}，为{place}相关企业输送技术技能人才{trainees // 5}人，"
+            f"面向{companies}家企业提供技术服务。",
+        ],
+        "report.problems": [
+            "存在的主要问题：部分高端设备利用率不高，企业深度参与教学的长效机制仍需完善。"
+            "整改措施：扩大共享开放范围，完善企业参与激励办法，建立设备使用月度通报制度。",
+        ],
+        "report.plan": [
+            "下一步将持续推进建设运行，扩大实训规模，深化“政企行校”合作，"
+            "力争形成可复制推广的产教融合典型经验。",
+        ],
+        "evidence.funds_audit": [
+            f"会计师事务所出具的经费使用专项审计报告：项目资金{spent}万元，使用规范，未发现重大问题。",
+        ],
+        "evidence.regulations": [
+            "《基地管理办法》《设备管理制度》《共享预约管理办法》《安全生产管理制度》《绩效考核办法》。",
+        ],
+        "support.authenticity": [
+            "本单位承诺所提交的建设情况报告及佐证材料真实、准确、完整，如有不实，自愿承担相应责任。",
+        ],
+    }
+    return texts[item.key]

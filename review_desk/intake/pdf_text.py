@@ -1,4 +1,5 @@
-"""Finding the 附件3 checklist items in a PDF's text layer, page by page.
+"""Finding the checklist items (附件3's, and the recognition round's construction
+report's) in a PDF's text layer, page by page.
 
 Pure functions over extracted page texts, so they are tested without any PDF parser.
 """
@@ -23,6 +24,16 @@ ITEM_PATTERNS: dict[str, tuple[str, ...]] = {
     "support.land_space": ("土地及物理空间", "物理空间", "场地证明", "土地证明"),
     "support.agreements": ("合作协议",),
     "support.authenticity": ("真实性承诺", "承诺书"),
+    # The recognition round's construction report (建设情况报告) and its evidence.
+    "report.goals": ("建设目标完成情况", "目标完成情况"),
+    "report.tasks": ("重点建设任务完成情况", "建设任务完成情况", "任务完成情况"),
+    "report.funds": ("经费投入与使用情况", "经费投入与使用", "资金投入与使用"),
+    "report.mechanism": ("运行机制与管理制度", "运行机制"),
+    "report.outcomes": ("人才培养与社会服务成效", "人才培养与社会服务", "运行成效"),
+    "report.problems": ("存在问题与整改措施", "存在问题及整改措施", "存在问题"),
+    "report.plan": ("下一步工作计划", "下一步计划", "下一步工作"),
+    "evidence.funds_audit": ("经费使用专项审计报告", "专项审计报告", "财务决算报告", "审计报告"),
+    "evidence.regulations": ("运行管理制度文件", "管理制度文件", "制度汇编"),
 }
 # A page naming this many items is a table of contents, not the items themselves.
 TOC_THRESHOLD = 6

@@ -3,6 +3,7 @@ review; every earlier version stays in the store and in the history."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.errors import UserError
 from review_desk.i18n import tr
-from review_desk.intake.pdf_worker import PdfWorkers
+from review_desk.intake.pdf_worker import PdfReport, PdfWorkers
 from review_desk.project import Project
 from review_desk.storage import models as m
 
@@ -41,18 +42,71 @@ def add_supplement(
     It replaces the current material named ``replaces``, or the only current one, or
     none (an added file) when the dossier has several and none is named.
     """
-    if not file.is_file():
-        raise SupplementError(tr("File not found: {path}", path=file))
-    if file.suffix.lower() != ".pdf" or not looks_like_pdf(file):
-        raise SupplementError(tr("{name} is not a PDF file.", name=file.name))
-    with project.reading() as session:
-        dossier = session.scalars(select(m.Dossier).where(m.Dossier.code == dossier_code)).first()
-        if dossier is None:
-            raise SupplementError(tr("No dossier {code}.", code=dossier_code))
-        dossier_id = dossier.id
-    sha, size = project.files.put_file(file)
-    with PdfWorkers(workers=1) as pool:
-        report = next(iter(pool.read([project.files.path_for(sha)])))
+    return add_supplements(project, [(dossier_code, file, replaces)], actor=actor, clock=clock)[0]
+
+
+def add_supplements(
+    project: Project,
+    supplements: Sequence[tuple[str, Path, str | None]],
+    *,
+    actor: str = "agency",
+    clock: Clock = utc_now,
+) -> list[m.Material]:
+    """:func:`add_supplement` for several files at once, each (dossier code, file,
+    name of the material it replaces or None), read by one pool of PDF readers and
+    checked by one run of the formal review (a recognition round's construction
+    reports arrive this way). Each file is its own transaction and audit entry."""
+    dossier_ids: list[int] = []
+    for code, file, _replaces in supplements:
+        if not file.is_file():
+            raise SupplementError(tr("File not found: {path}", path=file))
+        if file.suffix.lower() != ".pdf" or not looks_like_pdf(file):
+            raise SupplementError(tr("{name} is not a PDF file.", name=file.name))
+        with project.reading() as session:
+            found = session.scalar(select(m.Dossier.id).where(m.Dossier.code == code))
+        if found is None:
+            raise SupplementError(tr("No dossier {code}.", code=code))
+        dossier_ids.append(int(found))
+    stored = [project.files.put_file(file) for _code, file, _replaces in supplements]
+    paths = [project.files.path_for(sha) for sha, _size in stored]
+    with PdfWorkers(workers=min(2, len(paths)) or 1) as pool:
+        reports = {report.path: report for report in pool.read(paths)}
+    materials = [
+        _store_supplement(
+            project,
+            dossier_id,
+            code,
+            file,
+            replaces,
+            sha,
+            size,
+            reports[str(path)],
+            actor,
+            clock,
+        )
+        for (code, file, replaces), dossier_id, (sha, size), path in zip(
+            supplements, dossier_ids, stored, paths, strict=True
+        )
+    ]
+    from review_desk.formal_review import run_review
+
+    run_review(project, actor=actor, clock=clock, dossier_ids=sorted(set(dossier_ids)))
+    return materials
+
+
+def _store_supplement(
+    project: Project,
+    dossier_id: int,
+    dossier_code: str,
+    file: Path,
+    replaces: str | None,
+    sha: str,
+    size: int,
+    report: PdfReport,
+    actor: str,
+    clock: Clock,
+) -> m.Material:
+    """Store one read file as its dossier's new current material, with its audit entry."""
     with project.transaction() as session:
         current = session.scalars(
             select(m.Material).where(
@@ -103,7 +157,4 @@ def add_supplement(
             },
             clock=clock,
         )
-    from review_desk.formal_review import run_review
-
-    run_review(project, actor=actor, clock=clock, dossier_ids=[dossier_id])
     return material

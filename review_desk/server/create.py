@@ -192,7 +192,8 @@ def upgrade_server_project(project_url: str) -> str | None:
 def _grant(connection: sa.Connection, key: str) -> None:
     """The groups' table permissions. Everyone reads and appends to the audit log;
     nobody updates or deletes an audit entry (a trigger refuses it too); the committee
-    alone writes adjustments and the final list; experts write score sheets, recusals
+    alone writes adjustments and the final list, and a recognition round's decisions
+    and its finalised list; experts write score sheets, recusals
     and their defense and inspection notes; formal reviewers their decisions; the agency
     the rest (every table not named here: the pool's ``conflict_rule`` and
     ``expert_draw`` too, read by all, written by the agency alone; the publicity period
@@ -209,6 +210,8 @@ def _grant(connection: sa.Connection, key: str) -> None:
     written_by = {
         "committee_adjustment": ("committee",),
         "final_list": ("committee",),
+        "recognition_decision": ("committee",),
+        "recognition_final": ("committee",),
         "score_sheet": ("agency", "expert"),
         "score": ("agency", "expert"),
         "veto_flag": ("agency", "expert"),

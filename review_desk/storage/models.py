@@ -30,7 +30,8 @@ from review_desk.storage.base import NAMING, Base
 
 
 class ReviewProject(Base):
-    """One selection round (评审项目/批次) and its parameters."""
+    """One review round (评审项目/批次: a selection round, or a recognition round made
+    from one) and its parameters."""
 
     __tablename__ = "review_project"
 
@@ -47,6 +48,16 @@ class ReviewProject(Base):
     min_opinion_length: Mapped[int] = mapped_column(Integer, default=50)
     # The rubric new score sheets use (content hash of a row of ``rubric``).
     active_rubric_hash: Mapped[str | None] = mapped_column(String(64))
+    # 'selection' (遴选) or 'recognition' (认定验收: made from a selection project,
+    # whose id, name, round name, finalised list version and hash, and location as
+    # given are kept here).
+    kind: Mapped[str] = mapped_column(String, default="selection", server_default="selection")
+    source_project_id: Mapped[str | None] = mapped_column(String)
+    source_name: Mapped[str] = mapped_column(Text, default="", server_default="")
+    source_round_name: Mapped[str] = mapped_column(Text, default="", server_default="")
+    source_list_version: Mapped[int | None] = mapped_column(Integer)
+    source_list_hash: Mapped[str | None] = mapped_column(String)
+    source_location: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class RubricVersion(Base):
@@ -629,6 +640,11 @@ from review_desk.storage.models_pilot import (  # noqa: E402
     PilotReport,
     PilotReportMilestone,
 )
+from review_desk.storage.models_recognition import (  # noqa: E402
+    RecognitionDecision,
+    RecognitionFinal,
+    RecognitionLink,
+)
 
 __all__ = [
     "NAMING",
@@ -644,4 +660,7 @@ __all__ = [
     "PilotReport",
     "PilotReportMilestone",
     "PublicityPeriod",
+    "RecognitionDecision",
+    "RecognitionFinal",
+    "RecognitionLink",
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from review_desk import list_versions, objections, publicity

@@ -1,0 +1,292 @@
+"""Making a recognition round (认定验收) from a selection round: one database holds one
+review project, so the recognition round is a project of its own (``kind`` =
+'recognition'), created from the selection project's finalised list in force.
+
+It takes the bases selected there (the latest list version's rows with an adjusted tier
+of provincial or municipal) with the same codes, lead applicants and partners,
+directions, and the level they were selected at as the dossier's requested level; and
+the expert pool, so that panels are drawn and assigned as in any round. It records the
+selection project it came from (id, name, round name, list version and content hash,
+location as given); the selection project records the link back
+(``recognition_link``), so that a base's history finds its recognition outcome. Both
+are audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from review_desk import audit
+from review_desk.audit import Clock, utc_now
+from review_desk.errors import UserError
+from review_desk.i18n import _, tr
+from review_desk.project import Project
+from review_desk.storage import models as m
+
+# The tiers of a finalised list that are selected bases.
+SELECTED_TIERS = ("provincial", "municipal")
+RECOGNITION = "recognition"
+
+# The columns copied as they are (ids are the new project's own).
+_APPLICANT_COLUMNS = tuple(c.key for c in m.Applicant.__table__.columns if c.key != "id")
+_EXPERT_COLUMNS = tuple(c.key for c in m.Expert.__table__.columns if c.key != "id")
+_RULE_COLUMNS = tuple(c.key for c in m.ConflictRule.__table__.columns)
+
+
+class RecognitionError(UserError):
+    """A recognition-round action that cannot be done; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class SelectedBases:
+    """What a recognition round is made from: the selection project's record, its list
+    in force and the selected rows of it."""
+
+    project_id: str
+    name: str
+    round_name: str
+    list_version: int
+    list_hash: str
+    rows: list[dict[str, Any]]
+    organiser: str = ""
+    agency: str = ""
+
+
+def selected_bases(session: Session) -> SelectedBases:
+    """The selected bases of a selection project's latest finalised list version;
+    refused when the project is not a selection round or its list is not finalised."""
+    record = session.scalars(select(m.ReviewProject)).one()
+    if record.kind != "selection":
+        raise RecognitionError(_("A recognition round is made from a selection project."))
+    final = session.scalars(select(m.FinalList).order_by(m.FinalList.id.desc())).first()
+    if final is None:
+        raise RecognitionError(
+            _("The selection list is not finalised: a recognition round takes its bases from it.")
+        )
+    rows = [r for r in final.rows if r.get("adjusted_tier") in SELECTED_TIERS]
+    if not rows:
+        raise RecognitionError(_("The finalised selection list has no selected base."))
+    return SelectedBases(
+        record.id,
+        record.name,
+        record.round_name,
+        final.version,
+        final.content_hash,
+        rows,
+        record.organiser,
+        record.agency,
+    )
+
+
+def _copy(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
+    return {column: getattr(row, column) for column in columns}
+
+
+def create_round(
+    selection: str | Path,
+    location: str | Path,
+    *,
+    round_name: str,
+    name: str | None = None,
+    actor: str = "agency",
+    files_dir: Path | None = None,
+    clock: Clock = utc_now,
+) -> Project:
+    """Create the recognition round at ``location`` (a new project file or an empty
+    server database) from the selection project at ``selection``, and return it open.
+    ``round_name`` names the round (e.g. 首批认定验收); ``name`` the project (the round's
+    name when not given)."""
+    round_name = round_name.strip()
+    if not round_name:
+        raise RecognitionError(_("Name the recognition round (--round-name)."))
+    with Project(selection) as source, source.reading() as session:
+        bases = selected_bases(session)
+        codes = [str(r["code"]) for r in bases.rows]
+        tiers = {str(r["code"]): str(r["adjusted_tier"]) for r in bases.rows}
+        dossiers = session.scalars(
+            select(m.Dossier)
+            .where(m.Dossier.code.in_(codes))
+            .options(
+                selectinload(m.Dossier.lead_applicant),
+                selectinload(m.Dossier.partners).selectinload(m.DossierPartner.applicant),
+            )
+            .order_by(m.Dossier.code)
+        ).all()
+        experts = session.scalars(select(m.Expert).order_by(m.Expert.id)).all()
+        rules = session.scalars(select(m.ConflictRule)).all()
+        applicants = {d.lead_applicant.id: d.lead_applicant for d in dossiers}
+        applicants.update({p.applicant.id: p.applicant for d in dossiers for p in d.partners})
+        copied_applicants = {key: _copy(a, _APPLICANT_COLUMNS) for key, a in applicants.items()}
+        copied_dossiers: list[dict[str, Any]] = [
+            {
+                "code": d.code,
+                "platform_name": d.platform_name,
+                "lead": d.lead_applicant_id,
+                "direction_id": d.direction_id,
+                "level": tiers[d.code],
+                "has_policy_list": d.has_policy_list,
+                "partners": [(p.applicant_id, p.role) for p in d.partners],
+            }
+            for d in dossiers
+        ]
+        copied_experts = [_copy(e, _EXPERT_COLUMNS) for e in experts]
+        copied_rules = [_copy(r, _RULE_COLUMNS) for r in rules]
+    project = Project.create(
+        location,
+        name=(name or "").strip() or round_name,
+        round_name=round_name,
+        actor=actor,
+        files_dir=files_dir,
+        clock=clock,
+    )
+    try:
+        with project.transaction() as session:
+            record = session.scalars(select(m.ReviewProject)).one()
+            record.kind = RECOGNITION
+            record.organiser, record.agency = bases.organiser, bases.agency
+            record.source_project_id = bases.project_id
+            record.source_name = bases.name
+            record.source_round_name = bases.round_name
+            record.source_list_version = bases.list_version
+            record.source_list_hash = bases.list_hash
+            record.source_location = str(selection)
+            new_ids: dict[int, m.Applicant] = {}
+            for key, values in copied_applicants.items():
+                new_ids[key] = m.Applicant(**values)
+                session.add(new_ids[key])
+            for d in copied_dossiers:
+                dossier = m.Dossier(
+                    code=d["code"],
+                    platform_name=d["platform_name"],
+                    lead_applicant=new_ids[d["lead"]],
+                    direction_id=d["direction_id"],
+                    requested_level=d["level"],
+                    has_policy_list=d["has_policy_list"],
+                    received_at=None,
+                    status="received",
+                )
+                dossier.partners = [
+                    m.DossierPartner(applicant=new_ids[a], role=role) for a, role in d["partners"]
+                ]
+                session.add(dossier)
+            for values in copied_experts:
+                session.add(m.Expert(**values))
+            for values in copied_rules:
+                session.add(m.ConflictRule(**values))
+            session.flush()
+            audit.record(
+                session,
+                actor=actor,
+                action="recognition.create",
+                entity="review_project",
+                entity_id=record.id,
+                after={
+                    "round_name": round_name,
+                    "source_project": bases.project_id,
+                    "source_name": bases.name,
+                    "source_round_name": bases.round_name,
+                    "source_list_version": bases.list_version,
+                    "source_list_hash": bases.list_hash,
+                    "source_location": str(selection),
+                    "bases": sorted(tiers),
+                    "experts": len(copied_experts),
+                },
+                clock=clock,
+            )
+            project_id = record.id
+        _link_back(selection, location, project_id, round_name, bases.list_hash, actor, clock)
+    except BaseException:
+        project.close()
+        raise
+    return project
+
+
+def _link_back(
+    selection: str | Path,
+    location: str | Path,
+    project_id: str,
+    round_name: str,
+    list_hash: str,
+    actor: str,
+    clock: Clock,
+) -> None:
+    """Record in the selection project the recognition round made from it."""
+    with Project(selection) as source, source.transaction() as session:
+        link = m.RecognitionLink(
+            location=str(location),
+            project_id=project_id,
+            round_name=round_name,
+            list_hash=list_hash,
+            created_at=clock(),
+            created_by=actor,
+        )
+        session.add(link)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="recognition.link",
+            entity="recognition_link",
+            entity_id=link.id,
+            after={"location": str(location), "project_id": project_id, "round_name": round_name},
+            clock=clock,
+        )
+
+
+@dataclass(frozen=True)
+class LinkedOutcome:
+    """A base's outcome in a recognition round linked to its selection project."""
+
+    round_name: str
+    location: str
+    outcome: str | None  # None: the round's list is not finalised (or not reachable)
+    reason: str
+    note: str = ""
+
+
+def linked_outcomes(project: Project, code: str) -> list[LinkedOutcome]:
+    """A selection project's base ``code`` in every recognition round made from it:
+    its finalised outcome there, or None with a note when the round has not finalised
+    or cannot be opened."""
+    from review_desk.storage.database import ProjectOpenError
+
+    with project.reading() as session:
+        links = session.scalars(select(m.RecognitionLink).order_by(m.RecognitionLink.id)).all()
+    found = []
+    for link in links:
+        try:
+            with Project(link.location, read_only=True) as linked, linked.reading() as session:
+                final = session.scalars(
+                    select(m.RecognitionFinal).order_by(m.RecognitionFinal.id.desc())
+                ).first()
+        except (ProjectOpenError, OSError) as error:
+            found.append(LinkedOutcome(link.round_name, link.location, None, "", str(error)))
+            continue
+        row = next((r for r in (final.rows if final else []) if r["code"] == code), None)
+        if row is None:
+            note = _("not finalised") if final is None else _("not in the round")
+            found.append(LinkedOutcome(link.round_name, link.location, None, "", note))
+        else:
+            found.append(
+                LinkedOutcome(link.round_name, link.location, row["outcome"], row["reason_text"])
+            )
+    return found
+
+
+def require_recognition(session: Session) -> m.ReviewProject:
+    """The project record, refused unless the project is a recognition round."""
+    record = session.scalars(select(m.ReviewProject)).one()
+    if record.kind != RECOGNITION:
+        raise RecognitionError(
+            tr(
+                "{name} is not a recognition round: create one with "
+                "'review-desk recognition create'.",
+                name=record.name,
+            )
+        )
+    return record
