@@ -142,9 +142,7 @@ def test_publicity_run_through_the_page(
     window.set_role("agency")
     page.wait()
     assert page.publish_button.isEnabled()
-    monkeypatch.setattr(
-        QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes
-    )
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     page.publish_button.click()
     page.wait()
     assert "已正式发布" in page.state.text()
