@@ -41,6 +41,9 @@ class Changes:
     """The publicity period, its objections and the list's versions."""
     pilot: bool = False
     """The pilot year: its milestones, progress reports and notes."""
+    recognition: bool = False
+    """A recognition round's decisions and its finalised recognition list, and the
+    rounds made from a selection project."""
 
     @classmethod
     def everything(cls) -> Changes:

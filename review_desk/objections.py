@@ -25,7 +25,14 @@ from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.i18n import _, tr
 from review_desk.project import Project
-from review_desk.publicity import OUTCOMES, PENDING, PublicityError, open_period_in, today
+from review_desk.publicity import (
+    OUTCOMES,
+    PENDING,
+    PublicityError,
+    latest_list,
+    open_period_in,
+    today,
+)
 from review_desk.storage import models as m
 
 MAX_EVIDENCE_MB = 200
@@ -291,3 +298,16 @@ def list_objections(project: Project) -> list[ObjectionRow]:
             )
             for o, code in rows
         ]
+
+
+def dossier_choices(project: Project) -> list[tuple[int, str]]:
+    """Every dossier an objection may be about, as (id, "code platform name"): those on
+    the list in force first (objections are mostly about them), each group by code."""
+    with project.reading() as session:
+        final = latest_list(session)
+        listed = {str(r.get("code")) for r in final.rows} if final is not None else set()
+        rows = session.execute(
+            select(m.Dossier.id, m.Dossier.code, m.Dossier.platform_name).order_by(m.Dossier.code)
+        ).all()
+    ordered = sorted(rows, key=lambda r: (r.code not in listed, r.code))
+    return [(int(r.id), f"{r.code} {r.platform_name}") for r in ordered]

@@ -287,11 +287,19 @@ class MainWindow(QMainWindow):
             "import_score_workbooks",
         ):
             self.actions_by_key[key].setVisible(role == "agency")
+        self._fill_navigation()
+
+    def _fill_navigation(self, *, show: bool = True) -> None:
+        """List the pages of the role and of the open project's kind (a recognition round
+        has no quota ranking, publicity or pilot year); ``show``: keep showing the
+        current page, or the first when the list no longer has it."""
+        role = self.role
+        kind = getattr(self, "_kind", "selection")
         current = self.current_page_key()
         self.navigation.blockSignals(True)
         self.navigation.clear()
         for spec in page_specs():
-            if role in spec.roles:
+            if role in spec.roles and kind in spec.kinds:
                 item = QListWidgetItem(spec.title)
                 item.setData(Qt.ItemDataRole.UserRole, spec.key)
                 item.setToolTip(
@@ -305,7 +313,7 @@ class MainWindow(QMainWindow):
                 )
                 self.navigation.addItem(item)
         self.navigation.blockSignals(False)
-        if self.project is not None:
+        if show and self.project is not None:
             visible = self.visible_page_keys()
             self.show_page(current if current in visible else visible[0])
 
@@ -496,6 +504,7 @@ class MainWindow(QMainWindow):
         self._loaded.clear()
         self._start_listening(project)
         info = project.info()
+        self._kind = info.kind
         self.project_name.setText(info.name)
         self._show_account(project, location)
         self.setWindowTitle(f"{info.name} — {_('Review Desk')}")
@@ -504,6 +513,7 @@ class MainWindow(QMainWindow):
             self.settings.add_recent(str(location))
             self._update_recent_menu()
         self.navigation.setEnabled(True)
+        self._fill_navigation(show=False)
         visible = self.visible_page_keys()
         last = self.settings.last_page
         self.show_page(last if last in visible else visible[0])

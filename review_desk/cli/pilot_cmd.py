@@ -161,6 +161,8 @@ def run_milestone_template(args: argparse.Namespace) -> int:
     from review_desk.pilot_import import write_template
 
     output = Path(args.output)
+    if output.suffix.lower() != ".xlsx":
+        raise CommandError(_("The template is an .xlsx file."))
     if args.project:
         with open_project(args.project, write=False) as project:
             write_template(output, project)

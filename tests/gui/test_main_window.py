@@ -26,6 +26,7 @@ ALL_PAGES = [
     "ranking",
     "charts",
     "export",
+    "publicity",
 ]
 
 
@@ -72,6 +73,7 @@ def test_roles_choose_the_pages(window, demo_project: Path) -> None:  # type: ig
         "ranking",
         "charts",
         "export",
+        "publicity",
     ]
     window.set_role("expert")
     assert window.visible_page_keys() == ["overview", "materials", "scoring", "defense"]

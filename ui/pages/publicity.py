@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -34,7 +32,6 @@ from review_desk.objections import ObjectionRow
 from review_desk.progress import Progress
 from review_desk.project import Project
 from review_desk.publicity import PublicityStatus
-from review_desk.storage import models as m
 
 from ui.current_user import current_user
 from ui.models.row_table import Column
@@ -112,21 +109,11 @@ class _Read:
 
 
 def _read(project: Project) -> _Read:
-    with project.reading() as session:
-        listed: set[str] = set()
-        final = publicity.latest_list(session)
-        if final is not None:
-            listed = {str(r.get("code")) for r in final.rows}
-        rows = session.execute(
-            select(m.Dossier.id, m.Dossier.code, m.Dossier.platform_name).order_by(m.Dossier.code)
-        ).all()
-    # Dossiers on the list first: objections are mostly about them.
-    ordered = sorted(rows, key=lambda r: (r.code not in listed, r.code))
     return _Read(
         publicity.status(project),
         objections.list_objections(project),
         list_versions.versions(project),
-        [(int(r.id), f"{r.code} {r.platform_name}") for r in ordered],
+        objections.dossier_choices(project),
     )
 
 

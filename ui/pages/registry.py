@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from ui.pages.base import Page
 
 EXPERT, AGENCY, COMMITTEE = "expert", "agency", "committee"
+# The kinds of project (review_desk.project.ProjectInfo.kind): a selection round, and a
+# recognition round (认定验收) made from one.
+SELECTION, RECOGNITION = "selection", "recognition"
+BOTH_KINDS = (SELECTION, RECOGNITION)
 # A formal reviewer of a department: only as a server account (a project file has no
 # accounts, and its agency role covers the formal review).
 REVIEWER = "reviewer"
@@ -31,6 +35,7 @@ class PageSpec:
     title: str
     roles: tuple[str, ...]
     class_path: str  # "module:Class"
+    kinds: tuple[str, ...] = BOTH_KINDS  # the kinds of project that show the page
 
     def create(self, parent: QWidget | None = None) -> Page:
         """Import the page's module and build the page."""
@@ -76,14 +81,20 @@ def page_specs() -> tuple[PageSpec, ...]:
             _("Consolidation and ranking"),
             (AGENCY, COMMITTEE),
             "ui.pages.ranking:RankingPage",
+            (SELECTION,),
         ),
-        PageSpec("charts", _("Charts"), (AGENCY, COMMITTEE), "ui.pages.charts:ChartsPage"),
-        PageSpec("export", _("Export"), (AGENCY, COMMITTEE), "ui.pages.export:ExportPage"),
+        PageSpec(
+            "charts", _("Charts"), (AGENCY, COMMITTEE), "ui.pages.charts:ChartsPage", (SELECTION,)
+        ),
+        PageSpec(
+            "export", _("Export"), (AGENCY, COMMITTEE), "ui.pages.export:ExportPage", (SELECTION,)
+        ),
         PageSpec(
             "publicity",
             _("Publicity and objections"),
             (AGENCY, COMMITTEE),
             "ui.pages.publicity:PublicityPage",
+            (SELECTION,),
         ),
     )
 
