@@ -237,6 +237,16 @@ def decide(
         )
 
 
+def status_label(status: str) -> str:
+    """An objection's status as users read it."""
+    return {
+        "open": _("received"),
+        "investigating": _("under investigation"),
+        "upheld": _("upheld"),
+        "dismissed": _("dismissed"),
+    }.get(status, status)
+
+
 @dataclass(frozen=True)
 class ObjectionRow:
     """An objection as the list and the page show it."""

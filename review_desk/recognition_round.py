@@ -154,7 +154,7 @@ def create_round(
             record.source_round_name = bases.round_name
             record.source_list_version = bases.list_version
             record.source_list_hash = bases.list_hash
-            record.source_location = str(selection)
+            record.source_location = absolute_location(selection)
             new_ids: dict[int, m.Applicant] = {}
             for key, values in copied_applicants.items():
                 new_ids[key] = m.Applicant(**values)
@@ -192,7 +192,7 @@ def create_round(
                     "source_round_name": bases.round_name,
                     "source_list_version": bases.list_version,
                     "source_list_hash": bases.list_hash,
-                    "source_location": str(selection),
+                    "source_location": absolute_location(selection),
                     "bases": sorted(tiers),
                     "experts": len(copied_experts),
                 },
@@ -215,10 +215,12 @@ def _link_back(
     actor: str,
     clock: Clock,
 ) -> None:
-    """Record in the selection project the recognition round made from it."""
+    """Record in the selection project the recognition round made from it (a file by
+    its absolute path, so that the link holds from any working folder)."""
+    location = absolute_location(location)
     with Project(selection) as source, source.transaction() as session:
         link = m.RecognitionLink(
-            location=str(location),
+            location=location,
             project_id=project_id,
             round_name=round_name,
             list_hash=list_hash,
@@ -233,9 +235,25 @@ def _link_back(
             action="recognition.link",
             entity="recognition_link",
             entity_id=link.id,
-            after={"location": str(location), "project_id": project_id, "round_name": round_name},
+            after={"location": location, "project_id": project_id, "round_name": round_name},
             clock=clock,
         )
+
+
+def absolute_location(location: str | Path) -> str:
+    """A project file's absolute path; a server URL as it is."""
+    text = str(location)
+    return text if "://" in text else str(Path(text).resolve())
+
+
+def linked_location(selection: Project, stored: str) -> str:
+    """Where a linked round is now: its stored location, or, for a file moved together
+    with its selection project, the file of the same name beside the selection
+    project."""
+    if "://" in stored or Path(stored).exists():
+        return stored
+    beside = Path(str(selection.location)).resolve().parent / Path(stored).name
+    return str(beside) if beside.exists() else stored
 
 
 @dataclass(frozen=True)
@@ -259,21 +277,27 @@ def linked_outcomes(project: Project, code: str) -> list[LinkedOutcome]:
         links = session.scalars(select(m.RecognitionLink).order_by(m.RecognitionLink.id)).all()
     found = []
     for link in links:
+        location = linked_location(project, link.location)
         try:
-            with Project(link.location, read_only=True) as linked, linked.reading() as session:
+            with Project(location, read_only=True) as linked, linked.reading() as session:
                 final = session.scalars(
                     select(m.RecognitionFinal).order_by(m.RecognitionFinal.id.desc())
                 ).first()
+                same = session.get(m.ReviewProject, link.project_id) is not None
         except (ProjectOpenError, OSError) as error:
-            found.append(LinkedOutcome(link.round_name, link.location, None, "", str(error)))
+            found.append(LinkedOutcome(link.round_name, location, None, "", str(error)))
+            continue
+        if not same:
+            note = tr("{path} is another project, not this round.", path=location)
+            found.append(LinkedOutcome(link.round_name, location, None, "", note))
             continue
         row = next((r for r in (final.rows if final else []) if r["code"] == code), None)
         if row is None:
             note = _("not finalised") if final is None else _("not in the round")
-            found.append(LinkedOutcome(link.round_name, link.location, None, "", note))
+            found.append(LinkedOutcome(link.round_name, location, None, "", note))
         else:
             found.append(
-                LinkedOutcome(link.round_name, link.location, row["outcome"], row["reason_text"])
+                LinkedOutcome(link.round_name, location, row["outcome"], row["reason_text"])
             )
     return found
 

@@ -20,6 +20,7 @@ from review_desk.cli import (
     demo_cmd,
     directions_cmd,
     draw_cmd,
+    history_cmd,
     intake_cmd,
     package_cmd,
     panels_cmd,
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     results_cmd.register(commands)
     bundle_cmd.register(commands)
     publicity_cmd.register(commands)
+    history_cmd.register(commands)
     pilot_cmd.register(commands)
     recognition_cmd.register(commands)
     audit_cmd.register(commands)

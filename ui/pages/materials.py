@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -98,8 +99,16 @@ class MaterialsPage(Page):
         self.import_button = QPushButton(_("Import register and materials…"), self)
         self.import_button.setObjectName("primaryButton")
         self.template_button = QPushButton(_("Save register template…"), self)
+        self.history_button = QPushButton(_("Whole history…"), self)
+        self.history_button.setToolTip(
+            _(
+                "a dossier's whole history: scores, list versions, objections, pilot year, "
+                "recognition"
+            )
+        )
         actions.addWidget(self.import_button)
         actions.addWidget(self.template_button)
+        actions.addWidget(self.history_button)
         self.body.addLayout(actions)
 
         self.table = DataTable(_dossier_columns(), stretch_column=1, parent=self)
@@ -192,10 +201,37 @@ class MaterialsPage(Page):
 
         self.import_button.clicked.connect(self.open_intake)
         self.template_button.clicked.connect(self.save_template)
+        self.history_button.clicked.connect(self.show_history)
 
     def set_role(self, role: str) -> None:
         self.import_button.setVisible(role == "agency")
         self.template_button.setVisible(role == "agency")
+        # The history names the objectors and every expert: not for the experts.
+        self.history_button.setVisible(role in ("agency", "committee"))
+
+    def action_widgets(self) -> tuple[QWidget, ...]:
+        return (self.history_button,)
+
+    def show_history(self) -> None:
+        """Read the selected dossier's whole history in the background and show it."""
+        from review_desk.dossier_history import DossierHistory, dossier_history
+
+        project, row = self.project, self.table.selected_row()
+        if project is None:
+            return
+        if row is None:
+            QMessageBox.information(self, _("Whole history…"), _("Select a dossier first."))
+            return
+
+        def done(history: DossierHistory) -> None:
+            from ui.dialogs.history_dialog import HistoryDialog
+
+            self.history_dialog = HistoryDialog(history, self)
+            self.history_dialog.show()
+
+        self.start_operation(
+            _("Reading the history…"), lambda _progress: dossier_history(project, row.code), done
+        )
 
     def affected_by(self, changes: Changes) -> bool:
         return changes.dossiers or changes.formal_review

@@ -28,7 +28,7 @@ from review_desk.changes import Changes, Outcome
 from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 from review_desk.list_versions import ListVersion
-from review_desk.objections import ObjectionRow
+from review_desk.objections import ObjectionRow, status_label
 from review_desk.progress import Progress
 from review_desk.project import Project
 from review_desk.publicity import PublicityStatus
@@ -40,16 +40,6 @@ from ui.pages.registry import COMMITTEE
 from ui.widgets.data_table import DataTable
 
 _STATUS_COLOURS = {"open": "#a15c00", "investigating": "#a15c00", "upheld": "#b3261e"}
-
-
-def status_label(status: str) -> str:
-    """An objection's status as users read it."""
-    return {
-        "open": _("received"),
-        "investigating": _("under investigation"),
-        "upheld": _("upheld"),
-        "dismissed": _("dismissed"),
-    }.get(status, status)
 
 
 def period_text(state: PublicityStatus) -> str:
