@@ -279,14 +279,23 @@ def sections(history: DossierHistory) -> list[tuple[str, list[str]]]:
         return result
     places = [
         tr(
-            "Version {version}: score {score}, rank {rank}, {tier}{adjusted} — {reason}",
+            "Version {version}: score {score}, rank {rank}, computed {computed} ({reason}); "
+            "the committee moved it to {tier}: {adjustment}",
+            version=p.version,
+            score=_score(p.score),
+            rank=p.rank if p.rank is not None else "—",
+            computed=_tier(p.tier),
+            reason=p.reason,
+            tier=_tier(p.adjusted_tier),
+            adjustment=p.adjustment_reason,
+        )
+        if p.adjustment_reason
+        else tr(
+            "Version {version}: score {score}, rank {rank}, {tier} — {reason}",
             version=p.version,
             score=_score(p.score),
             rank=p.rank if p.rank is not None else "—",
             tier=_tier(p.adjusted_tier),
-            adjusted=tr(" (adjusted: {reason})", reason=p.adjustment_reason)
-            if p.adjustment_reason
-            else "",
             reason=p.reason,
         )
         for p in history.list_places

@@ -52,6 +52,7 @@ QMainWindow {{ background: #f3f5f8; }}
 QPushButton#primaryButton {{ background: {ACCENT}; color: white; border: none;
     border-radius: 4px; padding: 6px 16px; font-weight: 600; }}
 QPushButton#primaryButton:hover {{ background: #245da8; }}
+QPushButton#primaryButton:disabled {{ background: #b8c7db; color: #f4f6f9; }}
 QTableView {{ background: white; border: 1px solid #dde3ea; gridline-color: #eef1f5;
     selection-background-color: #dbe8f8; selection-color: #101828;
     alternate-background-color: #f8fafc; }}

@@ -62,7 +62,7 @@ def test_publicity_run_through_the_page(
     _accept(monkeypatch, dialogs.OpenPeriodDialog, fill_period)
     page.open_button.click()
     page.wait()
-    assert "公示中" in page.state.text() and "第1版" in page.state.text()
+    assert "公示期已满（待结束）" in page.state.text() and "第1版" in page.state.text()
 
     first, second = _listed(page)[0], _listed(page)[1]
     evidence = tmp_path / "举报材料.pdf"

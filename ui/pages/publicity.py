@@ -58,8 +58,9 @@ def period_text(state: PublicityStatus) -> str:
         start=state.starts_on.isoformat() if state.starts_on else "",
         end=state.ends_on.isoformat() if state.ends_on else "",
     )
+    ended = state.ends_on is not None and publicity.today() > state.ends_on
     label = {
-        "open": _("publicity period open"),
+        "open": _("publicity period over, not yet closed") if ended else _("publicity period open"),
         "closed": _("publicity period closed"),
         "published": _("published (正式发布)"),
     }[state.state]
@@ -166,7 +167,6 @@ class PublicityPage(Page):
                     foreground=lambda r: _STATUS_COLOURS.get(r.status),
                 ),
                 Column(_("Investigated by"), lambda r: r.assignee),
-                Column(_("Evidence"), lambda r: str(len(r.evidence)), align_right=True),
                 Column(_("List version"), self._resulting),
             ],
             searchable=False,
@@ -177,10 +177,14 @@ class PublicityPage(Page):
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setMargin(10)
+        self.detail.setStyleSheet(
+            "QLabel { background: #f8fafc; border: 1px solid #dde3ea; border-radius: 4px; }"
+        )
         split = QSplitter(Qt.Orientation.Horizontal, objections_card)
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([760, 340])
+        split.setSizes([860, 300])
         layout.addWidget(split, 1)
 
         versions_card, versions_layout = card(_("Versions of the list"), self)
