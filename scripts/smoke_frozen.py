@@ -61,8 +61,9 @@ TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\
 MAX_SHOWN = 8
 CHART_FORMATS = ("png", "svg", "pdf")
 # The comparison's steps: the JSON commands and the workbook, the charts, the publicity
-# list, a project on a server (after the commands: it moves their project there).
-STEPS = ("commands", "charts", "publicity", "server")
+# list, the recognition round (after the publicity list: it needs the finalised list), a
+# project on a server (after the commands: it moves their project there).
+STEPS = ("commands", "charts", "publicity", "recognition", "server")
 ACCOUNT_PASSWORD = "smoke-Committee-2026"
 T = TypeVar("T")
 
@@ -312,6 +313,42 @@ def publicity(programs: dict[str, Path], folders: dict[str, Path], since: dt.dat
     )
 
 
+def recognition(programs: dict[str, Path], folders: dict[str, Path], since: dt.datetime) -> str:
+    """The demo recognition round made from the project the publicity step finalised (its
+    checklist, rubric and construction reports read by the PDF workers), its outcomes,
+    the 认定名单 and a base's history, with both programs: the same outcomes, cells and
+    history."""
+    round_file = "recognition.rdp"
+
+    def run_round(side: str, program: Path, folder: Path) -> tuple[Any, Any]:
+        run(program, ["demo", round_file, "--recognition", PROJECT], folder, side)
+        outcomes = json_output(
+            "recognition", ["recognition", "outcomes", round_file, "--json"], since, side,
+            program, folder,
+        )  # fmt: skip
+        run(program, ["recognition", "finalise", round_file, "--rectify-deadline", "2028-06-30"],
+            folder, side)  # fmt: skip
+        run(program, ["recognition", "list", round_file, "--out", "recognition.xlsx"], folder, side)
+        code = str(outcomes[0]["code"])
+        history = json_output(
+            "history", ["history", PROJECT, "--dossier", code, "--json"], since, side, program,
+            folder,
+        )  # fmt: skip
+        return outcomes, history
+
+    results = on_both(programs, folders, run_round)
+    compare("recognition outcomes", results["frozen"][0], results["installed"][0])
+    compare("history", results["frozen"][1], results["installed"][1])
+    books = {
+        side: normalise(workbook_cells(folders[side] / "recognition.xlsx"), folders[side], since)
+        for side in folders
+    }
+    compare("认定名单 .xlsx", books["frozen"], books["installed"])
+    outcomes = results["frozen"][0]
+    kinds = sorted({str(row["outcome"]) for row in outcomes})
+    return f"recognition: the same {len(outcomes)} outcomes ({', '.join(kinds)}), 认定名单, history"
+
+
 def server(programs: dict[str, Path], folders: dict[str, Path], since: dt.datetime) -> str:
     """Each program moves its project to a server project of its own on a throwaway
     PostgreSQL cluster, adds a committee account, ranks from the server as that account
@@ -449,6 +486,8 @@ def smoke(
             report.append(charts(programs, folders, chart_formats))
         if "publicity" in steps:
             report.append(publicity(programs, folders, since))
+        if "recognition" in steps:
+            report.append(recognition(programs, folders, since))
         if "server" in steps:
             report.append(server(programs, folders, since))
         if gui:
