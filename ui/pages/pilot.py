@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +190,8 @@ class PilotPage(Page):
         self.view_button.clicked.connect(self.view_report)
         self.note_button.clicked.connect(self.add_note)
         self.milestones.row_selected.connect(lambda _row: self._enable())
+        self.late.view.doubleClicked.connect(lambda _index: self._go_to(self.late))
+        self.silent.view.doubleClicked.connect(lambda _index: self._go_to(self.silent))
         self.reports.row_selected.connect(lambda _row: self._enable())
 
     # ------------------------------------------------------------------ layout
@@ -527,7 +529,17 @@ class PilotPage(Page):
             self.milestones.set_rows(history.milestones)
             self.reports.set_rows(history.reports)
             self.notes.set_rows(history.notes)
+            self.reports.select_first()
         self._enable()
+
+    def _go_to(self, table: DataTable) -> None:
+        """Show the base of the overdue row double-clicked."""
+        row = table.selected_row()
+        if row is None:
+            return
+        self.late_only.setChecked(False)
+        if self.table.select_where(lambda r: r.status.dossier_id == row.dossier_id):
+            self.tabs.setCurrentIndex(0)
 
     def _milestone_colour(self, row: MilestoneRow) -> str | None:
         if row.status == "done":
@@ -697,6 +709,8 @@ class PilotPage(Page):
         status = self.read.status
         assert status is not None
         last = history.reports[-1].covers_to if history.reports else None
+        if last is not None:
+            last += timedelta(days=1)  # the next report starts where the last ended
         dialog = ReportDialog(
             base[1], history.milestones, self._today(), last or status.starts_on, self
         )
