@@ -254,7 +254,7 @@ class PilotPage(Page):
         split = QSplitter(Qt.Orientation.Vertical, tab)
         split.addWidget(bases_card)
         split.addWidget(detail)
-        split.setSizes([330, 330])
+        split.setSizes([360, 320])
         layout.addWidget(split, 1)
         return tab
 
