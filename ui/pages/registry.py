@@ -96,6 +96,13 @@ def page_specs() -> tuple[PageSpec, ...]:
             "ui.pages.publicity:PublicityPage",
             (SELECTION,),
         ),
+        PageSpec(
+            "pilot",
+            _("Pilot year"),
+            (AGENCY, COMMITTEE),
+            "ui.pages.pilot:PilotPage",
+            (SELECTION,),
+        ),
     )
 
 
