@@ -27,6 +27,7 @@ ALL_PAGES = [
     "charts",
     "export",
     "publicity",
+    "recognition",
 ]
 
 
@@ -74,6 +75,7 @@ def test_roles_choose_the_pages(window, demo_project: Path) -> None:  # type: ig
         "charts",
         "export",
         "publicity",
+        "recognition",
     ]
     window.set_role("expert")
     assert window.visible_page_keys() == ["overview", "materials", "scoring", "defense"]

@@ -96,6 +96,13 @@ def page_specs() -> tuple[PageSpec, ...]:
             "ui.pages.publicity:PublicityPage",
             (SELECTION,),
         ),
+        PageSpec(
+            "recognition",
+            _("Recognition"),
+            (AGENCY, COMMITTEE),
+            "ui.pages.recognition:RecognitionPage",
+            (SELECTION, RECOGNITION),
+        ),
     )
 
 
