@@ -84,6 +84,8 @@ def test_create_and_open_a_round_from_the_selection_project(
         dialog.location.setText(str(finalised_project))  # an existing file is refused
         assert not dialog.ok.isEnabled()
         dialog.round_name.setText("第二批平台认定验收")
+        # The proposed file, beside the selection project, follows the name.
+        assert dialog.location.text() == str(finalised_project.with_name("第二批平台认定验收.rdp"))
         dialog.location.setText(str(target))
         chosen["name"] = dialog.round_name.text()
 
@@ -151,6 +153,8 @@ def test_committee_decides_and_finalises_agency_exports(
     )
     assert decided.decided and decided.outcome == "failed"
     assert "联席会议已决定 1 个" in page.counts.text()
+    assert page.table.selected_row().code == code  # still selected after reading again
+    assert "联席会议决定不通过" in page.detail.text() and "报告不符" in page.detail.text()
 
     seen: dict[str, Any] = {}
 

@@ -86,11 +86,18 @@ class CreateRoundDialog(QDialog):
         self.browse_button.clicked.connect(self.choose)
         self.round_name.textChanged.connect(self._check)
         self.location.textChanged.connect(self._check)
+        # The proposed file follows the name until the user chooses one.
+        self._proposed = folder is not None
+        self.round_name.textChanged.connect(self._propose_location)
+        self.location.textEdited.connect(self._chosen)
         self._propose_location()
         self._check()
 
+    def _chosen(self) -> None:
+        self._proposed = False
+
     def _propose_location(self) -> None:
-        if self.folder is not None:
+        if self.folder is not None and self._proposed:
             name = _file_name(self.round_name.text()) + ".rdp"
             self.location.setText(str(self.folder / name))
 
@@ -101,6 +108,7 @@ class CreateRoundDialog(QDialog):
             self, _("Save the recognition project as"), start, _("Review Desk project (*.rdp)")
         )
         if path:
+            self._proposed = False
             self.location.setText(path if path.lower().endswith(".rdp") else path + ".rdp")
 
     def _check(self) -> None:

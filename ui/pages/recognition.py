@@ -42,6 +42,9 @@ from ui.widgets.data_table import DataTable
 
 OUTCOME_COLOURS = {"passed": "#1e7b34", "rectify": "#a15c00", "failed": "#b3261e"}
 _MISSING_COLOUR = "#b3261e"
+# The widest a column of the bases' table is sized to (by its index), leaving the rest
+# to the reason.
+_WIDEST = {1: 210, 2: 92, 3: 56, 4: 70, 5: 56, 6: 86, 7: 100, 9: 100}
 
 
 def _when(value: datetime) -> str:
@@ -111,8 +114,33 @@ def score_text(base: BaseOutcome) -> str:
 
 
 def decision_text(base: BaseOutcome) -> str:
-    """The committee's decision, or that it has not decided (the suggestion stands)."""
-    return outcome_label(base.outcome) if base.decided else _("not decided (suggestion stands)")
+    """The committee's decision, or that it has not decided."""
+    return outcome_label(base.outcome) if base.decided else _("not decided")
+
+
+def detail_text(base: BaseOutcome, deadline: str) -> str:
+    """A base's suggestion and decision, whole."""
+    lines = [
+        tr(
+            "{code} {platform}: suggested {suggested} ({reason})",
+            code=base.code,
+            platform=base.platform,
+            suggested=outcome_label(base.suggested),
+            reason=base.suggestion_text,
+        )
+    ]
+    if base.decided:
+        decision = tr(
+            "The committee decided {outcome} ({who})",
+            outcome=outcome_label(base.outcome),
+            who=base.decided_by,
+        )
+        lines.append(decision + (f"：{base.reason}" if base.reason else ""))
+    else:
+        lines.append(_("not decided (suggestion stands)"))
+    if deadline:
+        lines.append(tr("Rectify by {day}", day=deadline))
+    return "\n".join(lines)
 
 
 class RecognitionPage(Page):
@@ -230,21 +258,24 @@ class RecognitionPage(Page):
                 Column(
                     _("Committee's decision"),
                     decision_text,
+                    tooltip=lambda b: "" if b.decided else _("not decided (suggestion stands)"),
                     foreground=lambda b: (
                         OUTCOME_COLOURS.get(b.outcome or "") if b.decided else "#666666"
                     ),
                 ),
                 Column(_("Reason"), lambda b: b.reason_text, tooltip=lambda b: b.reason_text),
-                Column(_("Rectify by"), lambda b: b.deadline.isoformat() if b.deadline else ""),
+                Column(_("Rectify by"), self._deadline),
             ],
             stretch_column=8,
             parent=bases_card,
         )
         bases_layout.addWidget(self.table, 1)
+        self.detail = self._label(bases_card)
+        bases_layout.addWidget(self.detail)
         layout.addWidget(about)
         layout.addLayout(row)
         layout.addWidget(bases_card, 1)
-        self.table.row_selected.connect(lambda _row: self._enable())
+        self.table.row_selected.connect(self._show_detail)
         self.table.view.doubleClicked.connect(lambda _index: self.decide())
         self.decide_button.clicked.connect(self.decide)
         self.finalise_button.clicked.connect(self.finalise)
@@ -403,12 +434,26 @@ class RecognitionPage(Page):
             self.show_message(read.problem, "warning")
         selected = self.table.selected_row()
         self.table.set_rows(bases)
-        # The reason (stretched) needs the room: the platform's name shows whole in its
-        # tooltip.
+        # The reason (stretched) needs the room: the platform's name and the reason show
+        # whole in their tooltips and below the table.
         header = self.table.view.horizontalHeader()
-        header.resizeSection(1, min(header.sectionSize(1), 240))
+        for column, widest in _WIDEST.items():
+            header.resizeSection(column, min(header.sectionSize(column), widest))
         if selected is None or not self.table.select_where(lambda b: b.code == selected.code):
             self.table.select_first()
+
+    def _deadline(self, base: BaseOutcome) -> str:
+        """The deadline of a 限期整改: the finalised list's once finalised (it may be the
+        one given to all at finalisation), else the committee's."""
+        read = self.read
+        if isinstance(read, _RecognitionRead) and read.final is not None:
+            row = next((r for r in read.final.rows if r["code"] == base.code), None)
+            return str(row["deadline"] or "") if row else ""
+        return base.deadline.isoformat() if base.deadline else ""
+
+    def _show_detail(self, base: BaseOutcome) -> None:
+        self.detail.setText(detail_text(base, self._deadline(base)))
+        self._enable()
 
     # ------------------------------------------------------------------ actions
     def _run(self, title: str, work: Any, message: Any) -> None:
