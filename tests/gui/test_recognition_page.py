@@ -221,3 +221,7 @@ def test_every_page_opens_on_a_recognition_round(window, recognition_project: Pa
             page = window.pages[key]
             page.wait()
             assert page.message_bar.level != "error", (role, key, page.message_bar.label.text())
+    # The overview names the selection round instead of quotas it does not have.
+    overview = window.pages["overview"]
+    assert "名单第1版" in overview.fields["quota"].text()
+    assert overview.directions.view.isColumnHidden(5)
