@@ -15,6 +15,7 @@ are audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -314,3 +315,49 @@ def require_recognition(session: Session) -> m.ReviewProject:
             )
         )
     return record
+
+
+@dataclass(frozen=True)
+class RoundLink:
+    """A recognition round made from a selection project, as its link records it."""
+
+    round_name: str
+    location: str
+    project_id: str
+    list_hash: str
+    created_at: datetime
+    created_by: str
+
+    @property
+    def found(self) -> bool:
+        """Whether the round's project file is where the link says (a server URL is
+        taken as found: it is checked when opened)."""
+        return "://" in self.location or Path(self.location).exists()
+
+
+def round_links(project: Project) -> list[RoundLink]:
+    """The recognition rounds made from this selection project, oldest first."""
+    with project.reading() as session:
+        links = session.scalars(select(m.RecognitionLink).order_by(m.RecognitionLink.id)).all()
+        return [
+            RoundLink(
+                link.round_name,
+                link.location,
+                link.project_id,
+                link.list_hash,
+                link.created_at,
+                link.created_by,
+            )
+            for link in links
+        ]
+
+
+def source_refusal(project: Project) -> str | None:
+    """Why a recognition round cannot be made from ``project`` now (not a selection
+    round, its list not finalised, no selected base), or None when it can."""
+    with project.reading() as session:
+        try:
+            selected_bases(session)
+        except RecognitionError as error:
+            return str(error)
+    return None

@@ -28,6 +28,7 @@ ALL_PAGES = [
     "export",
     "publicity",
     "pilot",
+    "recognition",
 ]
 
 
@@ -76,6 +77,7 @@ def test_roles_choose_the_pages(window, demo_project: Path) -> None:  # type: ig
         "export",
         "publicity",
         "pilot",
+        "recognition",
     ]
     window.set_role("expert")
     assert window.visible_page_keys() == ["overview", "materials", "scoring", "defense"]

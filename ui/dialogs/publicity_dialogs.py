@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -31,26 +29,9 @@ from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 
 from ui.dialogs.buttons import ok_cancel
-
-
-def _day(edit: QDateEdit) -> date:
-    value = edit.date()
-    return date(value.year(), value.month(), value.day())
-
-
-def _date_edit(parent: QWidget, day: date) -> QDateEdit:
-    edit = QDateEdit(QDate(day.year, day.month, day.day), parent)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    return edit
-
-
-def _text(parent: QWidget, placeholder: str) -> QPlainTextEdit:
-    edit = QPlainTextEdit(parent)
-    edit.setPlaceholderText(placeholder)
-    edit.setTabChangesFocus(True)
-    edit.setMinimumHeight(84)
-    return edit
+from ui.dialogs.fields import date_edit as _date_edit
+from ui.dialogs.fields import day_of as _day
+from ui.dialogs.fields import text_edit as _text
 
 
 class EvidenceList(QWidget):

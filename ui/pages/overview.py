@@ -13,6 +13,9 @@ from ui.models.row_table import Column
 from ui.pages.base import Page, card
 from ui.widgets.data_table import DataTable
 
+# The directions table's column of the provincial cap (a selection round's quota).
+PROVINCIAL_CAP_COLUMN = 5
+
 
 class StatTile(QWidget):
     """A big number with a caption."""
@@ -115,8 +118,20 @@ class OverviewPage(Page):
         self.fields["organiser"].setText(info.organiser or "-")
         self.fields["agency"].setText(info.agency or "-")
         self.fields["deadline"].setText(local_time(info.deadline))
+        # A recognition round (认定验收) has no quotas: it shows where its bases came from.
+        recognition = info.kind == "recognition"
+        caption = self.form.labelForField(self.fields["quota"])
+        if isinstance(caption, QLabel):
+            caption.setText((_("Selection round") if recognition else _("Quota rules")) + "：")
         self.fields["quota"].setText(
             tr(
+                "{project} ({round}), list version {version}",
+                project=info.source_name,
+                round=info.source_round_name,
+                version=info.source_list_version or "—",
+            )
+            if recognition
+            else tr(
                 "about {target} provincial bases in all (±{tolerance}), "
                 "at most {cap} per direction; the rest municipal or county",
                 target=info.provincial_target,
@@ -124,6 +139,7 @@ class OverviewPage(Page):
                 cap=info.per_direction_cap,
             )
         )
+        self.directions.view.setColumnHidden(PROVINCIAL_CAP_COLUMN, recognition)
         for key, tile in self.tiles.items():
             tile.value.setText(str(getattr(summary, key)))
         rows = [

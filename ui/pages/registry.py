@@ -103,6 +103,13 @@ def page_specs() -> tuple[PageSpec, ...]:
             "ui.pages.pilot:PilotPage",
             (SELECTION,),
         ),
+        PageSpec(
+            "recognition",
+            _("Recognition"),
+            (AGENCY, COMMITTEE),
+            "ui.pages.recognition:RecognitionPage",
+            (SELECTION, RECOGNITION),
+        ),
     )
 
 
