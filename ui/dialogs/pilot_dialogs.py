@@ -33,7 +33,9 @@ from review_desk.pilot_proposals import PlanProposals
 from review_desk.pool import RosterIssue
 
 from ui.dialogs.buttons import ok_cancel
-from ui.dialogs.publicity_dialogs import _date_edit, _day, _text
+from ui.dialogs.fields import date_edit as _date_edit
+from ui.dialogs.fields import day_of as _day
+from ui.dialogs.fields import text_edit as _text
 from ui.models.row_table import Column
 from ui.widgets.data_table import DataTable
 
