@@ -97,11 +97,13 @@ class Page(QWidget):
         heading = QLabel(title, self)
         heading.setObjectName("pageTitle")
         outer.addWidget(heading)
+        self.subtitle_label: QLabel | None = None
         if subtitle:
             sub = QLabel(subtitle, self)
             sub.setObjectName("pageSubtitle")
             sub.setWordWrap(True)
             outer.addWidget(sub)
+            self.subtitle_label = sub
         self.message_bar = MessageBar(self)
         outer.addWidget(self.message_bar)
         self.body = QVBoxLayout()

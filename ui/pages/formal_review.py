@@ -75,13 +75,11 @@ class FormalReviewPage(Page):
     key = "formal_review"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            _(
-                "Completeness against the checklist of 附件3 and the eligibility conditions of "
-                "三、揭榜参考条件, with a verdict and reasons for each dossier."
-            ),
-            parent,
+        self._selection_subtitle = _(
+            "Completeness against the checklist of 附件3 and the eligibility conditions of "
+            "三、揭榜参考条件, with a verdict and reasons for each dossier."
         )
+        super().__init__(self._selection_subtitle, parent)
         self._rows: list[fr.ReviewRow] = []
         self._shown_project: Project | None = None
         top = QHBoxLayout()
@@ -228,6 +226,17 @@ class FormalReviewPage(Page):
         first = self._shown_project is not self.project
         if first:
             self._shown_project = self.project
+            if self.subtitle_label is not None:
+                # A recognition round checks the construction report, not 附件3.
+                recognition = self.project.info().kind == "recognition"
+                self.subtitle_label.setText(
+                    _(
+                        "Completeness of each application for recognition against the "
+                        "checklist of the construction report, with a verdict and reasons."
+                    )
+                    if recognition
+                    else self._selection_subtitle
+                )
             self._take_account(self.project)
         rows = fr.reviews(self.project)
         self._show_rows(rows)
