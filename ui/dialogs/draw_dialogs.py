@@ -166,7 +166,7 @@ class RefusalDialog(QDialog):
         note = QLabel(_("The first alternate not yet called takes the place."), self)
         note.setObjectName("muted")
         form.addRow(note)
-        buttons = ok_cancel(self, _("Record"))
+        buttons = ok_cancel(self, _("Record the refusal"))
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.reason.textChanged.connect(
             lambda: ok.setEnabled(len(self.reason.toPlainText().strip()) >= 2)

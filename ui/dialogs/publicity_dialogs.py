@@ -162,7 +162,7 @@ class ObjectionDialog(QDialog):
         form.addRow(_("Grounds") + "：", self.grounds)
         form.addRow(_("Evidence") + "：", self.evidence)
         layout.addLayout(form)
-        buttons = ok_cancel(self, _("Record"))
+        buttons = ok_cancel(self, _("Record the objection"))
         self.ok = buttons.buttons()[0]
         layout.addWidget(buttons)
         self.anonymous.toggled.connect(lambda on: self.objector.setEnabled(not on))
@@ -170,14 +170,24 @@ class ObjectionDialog(QDialog):
             self.objector.textChanged,
             self.grounds.textChanged,
             self.dossier.currentIndexChanged,
+            self.dossier.editTextChanged,
             self.anonymous.toggled,
         ):
             signal.connect(self._check)
         self._check()
 
     def dossier_id(self) -> int | None:
-        """The chosen dossier, if the text names one."""
-        index = self.dossier.findText(self.dossier.currentText())
+        """The chosen dossier: the item whose text is typed, or the one item whose code
+        (or text) starts with what is typed."""
+        typed = self.dossier.currentText().strip()
+        index = self.dossier.findText(typed)
+        if index < 0 and typed:
+            starting = [
+                i
+                for i in range(self.dossier.count())
+                if self.dossier.itemText(i).upper().startswith(typed.upper())
+            ]
+            index = starting[0] if len(starting) == 1 else -1
         return self.dossier.itemData(index) if index >= 0 else None
 
     def _check(self) -> None:
