@@ -39,6 +39,13 @@ class PlanProposals:
     file: str = ""
     page: int | None = None
     reason: str = ""
+    # The pilot's first day: a plan's date before it (a plan written for an earlier
+    # start) is proposed but marked, and not checked by default in the page.
+    starts_on: date | None = None
+
+    def early(self, proposal: Proposal) -> bool:
+        """Whether ``proposal`` falls due before the pilot starts."""
+        return self.starts_on is not None and proposal.due_on < self.starts_on
 
     def as_dict(self) -> dict[str, Any]:
         """As JSON data (``pilot milestone propose --json``)."""
@@ -47,7 +54,8 @@ class PlanProposals:
             "file": self.file,
             "page": self.page,
             "reason": self.reason,
-            "proposals": [p.as_dict() for p in self.proposals],
+            "starts_on": self.starts_on.isoformat() if self.starts_on else None,
+            "proposals": [{**p.as_dict(), "before_start": self.early(p)} for p in self.proposals],
         }
 
 
@@ -107,7 +115,7 @@ def _proposed(
         return PlanProposals(dossier_id, file=material.filename, page=page, reason=reason)
     proposals = propose(text, start)
     reason = "" if proposals else _("No line of the 建设进度 section has a date.")
-    return PlanProposals(dossier_id, proposals, material.filename, page, reason)
+    return PlanProposals(dossier_id, proposals, material.filename, page, reason, start)
 
 
 def from_plan(project: Project, dossier_id: int) -> PlanProposals:

@@ -123,6 +123,12 @@ def test_milestones_proposed_from_the_demo_plan(
     assert days[0] in ("2022-05-31", "2022-06-30")
     assert days[1:] == ["2022-09-30", "2022-12-31", "2023-03-31"]
     assert found["proposals"][1]["title"] == "完成设备安装调试，开展试运行"
+    # This pilot starts on 8 December 2026: the plan's 2022 dates come before it, and
+    # are marked so (the page leaves them unchecked).
+    assert found["starts_on"] == PUBLISHED
+    assert all(p["before_start"] for p in found["proposals"])
+    code, out, _ = cli(capsys, "pilot", "milestone", "propose", published, "--dossier", base)
+    assert out.count("早于试点开始日") == 4
     # Nothing stored until accepted; accepting twice stores them once.
     assert json.loads(cli(capsys, "pilot", "milestone", "list", published, "--json")[1]) == []
     code, out, err = cli(capsys, "pilot", "milestone", "propose", published, "--dossier", base,

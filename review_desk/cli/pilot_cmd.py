@@ -216,7 +216,8 @@ def run_milestone_propose(args: argparse.Namespace) -> int:
         return 0
     print(tr("From {file}, page {page}:", file=found.file, page=found.page))
     for proposal in found.proposals:
-        print(f"    {proposal.due_on}  {proposal.title}")
+        early = _("  (before the pilot starts)") if found.early(proposal) else ""
+        print(f"    {proposal.due_on}  {proposal.title}{early}")
     if args.accept:
         print(tr("Milestones stored: {count}.", count=len(stored)))
     else:

@@ -126,7 +126,14 @@ def test_pilot_run_through_the_page(
 
     def choose(dialog: Any) -> None:
         seen["proposals"] = dialog.proposals.count()
-        dialog.proposals.item(dialog.proposals.count() - 1).setCheckState(Qt.CheckState.Unchecked)
+        # The pilot started this year: the plan's 2022-2023 days come before it, so each
+        # is marked and left unchecked; the agency checks the three that still apply.
+        items = [dialog.proposals.item(i) for i in range(dialog.proposals.count())]
+        assert all(item.checkState() == Qt.CheckState.Unchecked for item in items)
+        assert all("早于试点开始日" in item.text() for item in items)
+        assert not dialog.ok.isEnabled()
+        for item in items[:-1]:
+            item.setCheckState(Qt.CheckState.Checked)
 
     _accept(monkeypatch, dialogs.ProposalsDialog, choose)
     page.propose_button.click()

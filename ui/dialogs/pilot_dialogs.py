@@ -161,10 +161,17 @@ class ProposalsDialog(QDialog):
             where = found.reason
         self.intro = _intro(self, where)
         layout.addWidget(self.intro)
+        # A date before the pilot's first day (a plan written for an earlier start) is
+        # shown as such and left unchecked: the agency decides whether it still applies.
+        early = _("(before the pilot starts)")
         self.proposals = _checked_list(
             self,
             [
-                (f"{p.due_on.isoformat()}　{p.title}", index, True)
+                (
+                    f"{p.due_on.isoformat()}　{p.title}" + (f"　{early}" if found.early(p) else ""),
+                    index,
+                    not found.early(p),
+                )
                 for index, p in enumerate(found.proposals)
             ],
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -225,7 +225,7 @@ class InvestigateDialog(QDialog):
         self.findings.setPlainText(findings)
         self.evidence = EvidenceList(self)
         form.addRow(_("Investigated by") + "：", self.assignee)
-        form.addRow(_("Findings") + "：", self.findings)
+        form.addRow(_("Investigation findings") + "：", self.findings)
         form.addRow(_("More evidence") + "：", self.evidence)
         layout.addLayout(form)
         buttons = ok_cancel(self, _("Save"))
@@ -304,6 +304,7 @@ class ReviseDialog(QDialog):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        form = QFormLayout()
         row = QHBoxLayout()
         self.dossier = QComboBox(self)
         for dossier_id, label in dossiers:
@@ -317,14 +318,17 @@ class ReviseDialog(QDialog):
         row.addWidget(self.dossier, 1)
         row.addWidget(self.tier)
         row.addWidget(self.add_button)
-        layout.addLayout(row)
+        form.addRow(_("Dossier and new tier") + "：", row)
+        listed = QHBoxLayout()
         self.changes = QListWidget(self)
         self.changes.setMaximumHeight(110)
-        layout.addWidget(self.changes)
+        listed.addWidget(self.changes, 1)
         self.remove_button = QPushButton(_("Remove"), self)
-        layout.addWidget(self.remove_button)
+        listed.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
+        form.addRow(_("Changes") + "：", listed)
         self.reason = _text(self, _("The committee's written reason, kept in the audit log"))
-        layout.addWidget(self.reason)
+        form.addRow(_("Written reason") + "：", self.reason)
+        layout.addLayout(form)
         buttons = ok_cancel(self, _("Revise the list"))
         self.ok = buttons.buttons()[0]
         layout.addWidget(buttons)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from review_desk import list_versions, objections, publicity
 from review_desk.changes import Changes, Outcome
 from review_desk.domain import Tier
+from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.list_versions import ListVersion
 from review_desk.objections import ObjectionRow, status_label
@@ -194,7 +196,9 @@ class PublicityPage(Page):
                 Column(
                     _("Content hash"), lambda v: v.content_hash, tooltip=lambda v: v.content_hash
                 ),
-                Column(_("Locked at"), lambda v: v.finalised_at[:16].replace("T", " ")),
+                Column(
+                    _("Locked at"), lambda v: local_time(datetime.fromisoformat(v.finalised_at))
+                ),
                 Column(_("By"), lambda v: v.finalised_by),
                 Column(
                     _("Why"),
@@ -415,7 +419,7 @@ class PublicityPage(Page):
             return
         answer = QMessageBox.question(
             self,
-            _("Publish the list (正式发布)…"),
+            _("Publish the list"),
             tr(
                 "Publish version {version} of the list? Once published, the list no longer "
                 "changes.",
