@@ -34,7 +34,7 @@ def _headers() -> list[str]:
         _("Platform name"),
         _("Lead applicant"),
         _("Direction"),
-        _("Level"),
+        _("Level recognised"),
         _("Score"),
         _("Outcome"),
         _("Reason"),

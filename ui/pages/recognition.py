@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from review_desk.changes import Changes, Outcome
+from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.progress import Progress
 from review_desk.project import Project, ProjectInfo
@@ -48,7 +49,7 @@ _WIDEST = {1: 210, 2: 92, 3: 56, 4: 70, 5: 56, 6: 86, 7: 100, 9: 100}
 
 
 def _when(value: datetime) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    return local_time(value)
 
 
 def _short(content_hash: str | None) -> str:
