@@ -15,11 +15,13 @@ from openpyxl import load_workbook
 
 from tests.small_project import cli
 from tests.support import libreoffice_convert
-from tests.test_pilot import _bases, at, public, published  # noqa: F401  (fixtures)
+from tests.test_pilot import _bases, _sheet, at, public, published  # noqa: F401  (fixtures)
 
 
 def test_a_libreoffice_sheet_with_every_kind_of_date(
-    published: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    published: str,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     first, second, third = _bases(published)[:3]
     template = tmp_path / "模板.xlsx"
@@ -58,10 +60,10 @@ def test_a_libreoffice_sheet_with_every_kind_of_date(
 
 
 def test_a_task_of_one_character_is_named_as_too_short(
-    published: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    published: str,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from tests.test_pilot import _sheet
-
     [first] = _bases(published)[:1]
     bad = _sheet(tmp_path / "bad.xlsx", [[first, "修", "2027-06-30", ""], [first, "", 46568, ""]])
     code, out, _ = cli(capsys, "pilot", "milestone", "import", published, str(bad))
