@@ -22,7 +22,7 @@ from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.publicity import PublicityError, latest_list
-from review_desk.ranking import RankResult
+from review_desk.ranking import RankResult, tier_label
 from review_desk.ranking_decisions import (
     checked_adjustment,
     decide_on,
@@ -63,6 +63,20 @@ def list_diff(
             code = (new.get(key) or old[key])["code"]
             changed.append({"code": code, "dossier_id": key, "before": a, "after": b})
     return sorted(changed, key=lambda entry: str(entry["code"]))
+
+
+def change_text(change: dict[str, Any]) -> str:
+    """One dossier of a version's diff as users read it: its tier and rank before and
+    after (``SX-01-0001 省级（第1名） → 市（县）级（第1名）``)."""
+
+    def side(state: dict[str, Any] | None) -> str:
+        if state is None:
+            return _("not listed")
+        if state.get("rank") is None:
+            return tier_label(state.get("tier"))
+        return tr("{tier} (rank {rank})", tier=tier_label(state.get("tier")), rank=state["rank"])
+
+    return f"{change['code']} {side(change.get('before'))} → {side(change.get('after'))}"
 
 
 def _latest_adjustments(session: Session) -> dict[int, Adjustment]:

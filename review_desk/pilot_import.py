@@ -19,6 +19,7 @@ from review_desk.audit import Clock, utc_now
 from review_desk.i18n import _, tr
 from review_desk.intake.bounded_read import FileRefused, first_sheet, run_limited
 from review_desk.intake.register_reader import RegisterReadError, cell_text, column_letter
+from review_desk.intake.register_rows import parse_datetime
 from review_desk.intake.template_sheet import list_columns, start_template_sheet
 from review_desk.intake.text_normalize import fold
 from review_desk.pilot import (
@@ -29,7 +30,7 @@ from review_desk.pilot import (
     running_pilot,
     selected_bases,
 )
-from review_desk.pilot_plan import parse_day
+from review_desk.pilot_plan import MIN_TITLE, parse_day
 from review_desk.pool import RosterIssue
 from review_desk.project import Project
 
@@ -106,6 +107,10 @@ def _due(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # An Excel serial date in a cell not formatted as a date, as the register reads it.
+        stamp = parse_datetime(value)
+        return stamp.date() if stamp is not None else None
     return parse_day(cell_text(value))
 
 
@@ -142,14 +147,16 @@ def check_sheet(path: Path, codes: dict[str, int]) -> tuple[list[NewMilestone], 
         elif dossier_id is None:
             problem("code", _("not a selected base on the published list"))
         title = " ".join(values["title"].split())
-        if len(title) < 2:
+        if not title:
             problem("title", _("empty"))
+        elif len(title) < MIN_TITLE:
+            problem("title", tr("shorter than {count} characters", count=MIN_TITLE))
         elif len(title) > MAX_TITLE:
             problem("title", tr("longer than {count} characters", count=MAX_TITLE))
         due = _due(raw["due"])
         if due is None:
             problem("due", _("not a date (e.g. 2022-06-30)"))
-        if dossier_id is not None and due is not None and len(title) >= 2:
+        if dossier_id is not None and due is not None and len(title) >= MIN_TITLE:
             items.append(NewMilestone(dossier_id, title, due, values.get("description", "")))
     return items, issues
 

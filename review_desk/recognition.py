@@ -35,6 +35,7 @@ from review_desk.reasons import encode
 from review_desk.recognition_round import RecognitionError, require_recognition
 from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
+from review_desk.storage.locking import ProjectBusy
 from scoring_models.reasons import Reason
 from scoring_models.rubric import N_, OutcomeThresholds
 
@@ -43,6 +44,7 @@ OUTCOMES = (PASSED, RECTIFY, FAILED)
 MIN_REASON = 2
 # The write lock of the committee's recognition decisions.
 LOCK = "recognition"
+ATTEMPTS = 3  # readings of the outcomes before finalising gives up as busy
 
 _OUTCOME_LABELS = {
     PASSED: N_("Passed"),
@@ -353,8 +355,28 @@ def finalise(
     it. Refused while a base has no outcome (no suggestion and no decision) or a
     限期整改 has no deadline (``rectify_deadline`` gives one to those the committee
     gave none); refused once finalised."""
-    rows = outcomes(project)
-    thresholds, rubric_hash = _thresholds(project)
+    for _attempt in range(ATTEMPTS):
+        with project.reading() as session:
+            seen = audit.chain_head(session)
+        rows = outcomes(project)
+        thresholds, rubric_hash = _thresholds(project)
+        final_rows = _final_rows(rows, rectify_deadline)
+        with project.writing(key=LOCK) as session:
+            _refuse_if_finalised(session)
+            # A decision (or a score) committed since the outcomes were read: read again.
+            if audit.chain_head(session) != seen:
+                continue
+            return _lock(session, final_rows, thresholds, rubric_hash, actor, clock)
+    raise ProjectBusy(
+        _(
+            "The outcomes changed while they were being finalised: other seats are saving. "
+            "Try again shortly."
+        )
+    )
+
+
+def _final_rows(rows: list[BaseOutcome], rectify_deadline: date | None) -> list[dict[str, Any]]:
+    """The rows to lock, refused while a base has no outcome or a 限期整改 no deadline."""
     undecided = [row.code for row in rows if row.outcome is None]
     if undecided:
         raise RecognitionError(
@@ -373,42 +395,51 @@ def finalise(
                 codes="、".join(no_deadline),
             )
         )
-    final_rows = [
+    return [
         final_row(row, row.deadline or (rectify_deadline if row.outcome == RECTIFY else None))
         for row in rows
     ]
-    with project.writing(key=LOCK) as session:
-        _refuse_if_finalised(session)
-        record = require_recognition(session)
-        config = {
-            "kind": "recognition",
-            "round_name": record.round_name,
-            "rubric_hash": rubric_hash,
-            "pass": thresholds.pass_score,
-            "rectify": thresholds.rectify_score,
-            "source_project": record.source_project_id,
-            "source_list_hash": record.source_list_hash,
-        }
-        content_hash = list_content_hash(config, final_rows)
-        session.add(
-            m.RecognitionFinal(
-                finalised_at=clock(),
-                finalised_by=actor,
-                content_hash=content_hash,
-                config=config,
-                rows=final_rows,
-            )
+
+
+def _lock(
+    session: Session,
+    final_rows: list[dict[str, Any]],
+    thresholds: OutcomeThresholds,
+    rubric_hash: str,
+    actor: str,
+    clock: Clock,
+) -> str:
+    """Store the finalised recognition list in the locked session; its content hash."""
+    record = require_recognition(session)
+    config = {
+        "kind": "recognition",
+        "round_name": record.round_name,
+        "rubric_hash": rubric_hash,
+        "pass": thresholds.pass_score,
+        "rectify": thresholds.rectify_score,
+        "source_project": record.source_project_id,
+        "source_list_hash": record.source_list_hash,
+    }
+    content_hash = list_content_hash(config, final_rows)
+    session.add(
+        m.RecognitionFinal(
+            finalised_at=clock(),
+            finalised_by=actor,
+            content_hash=content_hash,
+            config=config,
+            rows=final_rows,
         )
-        counts = {o: sum(1 for r in final_rows if r["outcome"] == o) for o in OUTCOMES}
-        audit.record(
-            session,
-            actor=actor,
-            action="recognition.finalise",
-            entity="recognition_final",
-            entity_id=content_hash[:16],
-            after={"hash": content_hash, "bases": len(final_rows), **counts},
-            clock=clock,
-        )
+    )
+    counts = {o: sum(1 for r in final_rows if r["outcome"] == o) for o in OUTCOMES}
+    audit.record(
+        session,
+        actor=actor,
+        action="recognition.finalise",
+        entity="recognition_final",
+        entity_id=content_hash[:16],
+        after={"hash": content_hash, "bases": len(final_rows), **counts},
+        clock=clock,
+    )
     return content_hash
 
 

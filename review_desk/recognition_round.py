@@ -14,6 +14,7 @@ are audited.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
-from review_desk.project import Project
+from review_desk.project import Project, files_dir_for
 from review_desk.storage import models as m
 
 # The tiers of a finalised list that are selected bases.
@@ -137,12 +138,15 @@ def create_round(
         ]
         copied_experts = [_copy(e, _EXPERT_COLUMNS) for e in experts]
         copied_rules = [_copy(r, _RULE_COLUMNS) for r in rules]
+    # A file is built beside its place and moved there whole, so that a process killed
+    # part-way leaves no half-made round where the user asked for one.
+    building = _building_file(location)
     project = Project.create(
-        location,
+        building or location,
         name=(name or "").strip() or round_name,
         round_name=round_name,
         actor=actor,
-        files_dir=files_dir,
+        files_dir=files_dir or (files_dir_for(location) if building else None),
         clock=clock,
     )
     try:
@@ -200,11 +204,51 @@ def create_round(
                 clock=clock,
             )
             project_id = record.id
+        if building is not None:
+            project.close()
+            _move_into_place(building, Path(location))
+            project = Project(location, files_dir=files_dir)
         _link_back(selection, location, project_id, round_name, bases.list_hash, actor, clock)
     except BaseException:
         project.close()
+        if building is not None:
+            _remove_database(building)
         raise
     return project
+
+
+def _building_file(location: str | Path) -> Path | None:
+    """Where a new project file is built before it is moved to ``location`` (None for
+    a server database, filled in one transaction where it is)."""
+    if "://" in str(location):
+        return None
+    target = Path(location)
+    if target.exists():
+        raise RecognitionError(tr("{path} already exists.", path=target))
+    return target.with_name(f".{target.name}.{os.getpid()}.creating")
+
+
+def _move_into_place(building: Path, target: Path) -> None:
+    """Move the finished project file to ``target`` in one step, never over a file that
+    appeared there meanwhile."""
+    try:
+        os.link(building, target)
+    except FileExistsError as error:
+        _remove_database(building)
+        raise RecognitionError(tr("{path} already exists.", path=target)) from error
+    except OSError:  # no hard links on this file system: a rename, checked just before
+        if target.exists():
+            _remove_database(building)
+            raise RecognitionError(tr("{path} already exists.", path=target)) from None
+        os.replace(building, target)
+        return
+    building.unlink()
+
+
+def _remove_database(path: Path) -> None:
+    """Remove an SQLite file and its journal files."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _link_back(

@@ -277,7 +277,7 @@ def run_revise(args: argparse.Namespace) -> int:
         )
     )
     for entry in revision.diff:
-        print(f"    {entry['code']}  {entry['before']} → {entry['after']}")
+        print("    " + list_versions.change_text(entry))
     return 0
 
 

@@ -310,23 +310,12 @@ def version_items(history: list[list_versions.ListVersion]) -> list[tuple[str, s
         if entry.reason:
             parts.append(tr("reason: {reason}", reason=entry.reason))
         if entry.version > 1:
-            changes = "、".join(_change(change) for change in entry.diff) or _("nothing")
+            changes = "、".join(list_versions.change_text(change) for change in entry.diff) or _(
+                "nothing"
+            )
             parts.append(tr("changed: {changes}", changes=changes))
         items.append((tr("List version {version}", version=entry.version), "；".join(parts)))
     return items
-
-
-def _change(change: dict[str, Any]) -> str:
-    """One dossier of a version's diff: its tier and rank before and after."""
-
-    def side(state: dict[str, Any] | None) -> str:
-        if state is None:
-            return _("not listed")
-        if state.get("rank") is None:
-            return tier_label(state.get("tier"))
-        return tr("{tier} (rank {rank})", tier=tier_label(state.get("tier")), rank=state["rank"])
-
-    return f"{change['code']} {side(change.get('before'))} → {side(change.get('after'))}"
 
 
 def _properties(
