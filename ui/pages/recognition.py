@@ -114,9 +114,12 @@ def score_text(base: BaseOutcome) -> str:
     return f"{base.score:.2f}" if base.score is not None else "—"
 
 
-def decision_text(base: BaseOutcome) -> str:
-    """The committee's decision, or that it has not decided."""
-    return outcome_label(base.outcome) if base.decided else _("not decided")
+def decision_text(base: BaseOutcome, finalised: bool = False) -> str:
+    """The committee's decision, or that it has not decided (once the round is
+    finalised: that the suggestion was adopted)."""
+    if base.decided:
+        return outcome_label(base.outcome)
+    return _("suggestion adopted") if finalised else _("not decided")
 
 
 def detail_text(base: BaseOutcome, deadline: str) -> str:
@@ -258,7 +261,7 @@ class RecognitionPage(Page):
                 ),
                 Column(
                     _("Committee's decision"),
-                    decision_text,
+                    lambda b: decision_text(b, self._finalised()),
                     tooltip=lambda b: "" if b.decided else _("not decided (suggestion stands)"),
                     foreground=lambda b: (
                         OUTCOME_COLOURS.get(b.outcome or "") if b.decided else "#666666"
@@ -442,6 +445,10 @@ class RecognitionPage(Page):
             header.resizeSection(column, min(header.sectionSize(column), widest))
         if selected is None or not self.table.select_where(lambda b: b.code == selected.code):
             self.table.select_first()
+
+    def _finalised(self) -> bool:
+        """Whether the recognition list shown is finalised."""
+        return isinstance(self.read, _RecognitionRead) and self.read.final is not None
 
     def _deadline(self, base: BaseOutcome) -> str:
         """The deadline of a 限期整改: the finalised list's once finalised (it may be the
