@@ -122,7 +122,7 @@ def decision_text(base: BaseOutcome, finalised: bool = False) -> str:
     return _("suggestion adopted") if finalised else _("not decided")
 
 
-def detail_text(base: BaseOutcome, deadline: str) -> str:
+def detail_text(base: BaseOutcome, deadline: str, finalised: bool = False) -> str:
     """A base's suggestion and decision, whole."""
     lines = [
         tr(
@@ -140,6 +140,8 @@ def detail_text(base: BaseOutcome, deadline: str) -> str:
             who=base.decided_by,
         )
         lines.append(decision + (f"：{base.reason}" if base.reason else ""))
+    elif finalised:
+        lines.append(_("The committee adopted the suggestion."))
     else:
         lines.append(_("not decided (suggestion stands)"))
     if deadline:
@@ -460,7 +462,7 @@ class RecognitionPage(Page):
         return base.deadline.isoformat() if base.deadline else ""
 
     def _show_detail(self, base: BaseOutcome) -> None:
-        self.detail.setText(detail_text(base, self._deadline(base)))
+        self.detail.setText(detail_text(base, self._deadline(base), self._finalised()))
         self._enable()
 
     # ------------------------------------------------------------------ actions
