@@ -140,8 +140,18 @@ def run(args: argparse.Namespace) -> int:
     if args.screenshots:
         window.show()
         if args.project:
-            if not window.open_project(args.project):
+            # No one is there to close a message box: a project that cannot be opened
+            # is one line on standard error and exit code 2, like every command.
+            from review_desk.cli.common import print_error
+            from review_desk.errors import ProjectOpenError
+            from review_desk.project import Project
+
+            try:
+                project = Project(args.project)
+            except ProjectOpenError as error:
+                print_error(str(error))
                 return 2
+            window.set_project(project, args.project, remember=False)
         else:
             open_demo_now(window)
         paths = save_screenshots(window, Path(args.screenshots))

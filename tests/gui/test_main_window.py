@@ -151,6 +151,23 @@ def test_screenshots_command(demo_project: Path, tmp_path: Path) -> None:
     assert all((out / n).stat().st_size > 10_000 for n in names)
 
 
+def test_screenshots_of_a_project_that_cannot_be_opened(tmp_path: Path) -> None:
+    """Nobody is there to close a message box: one line on stderr and exit 2, at once."""
+    missing = tmp_path / "不存在.rdp"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    result = subprocess.run(
+        [sys.executable, "-m", "ui", "gui", str(missing), "--screenshots", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "不存在.rdp" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_keyboard_moves_between_pages(window, demo_project: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
