@@ -18,10 +18,10 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
@@ -29,15 +29,13 @@ from review_desk.errors import UserError
 from review_desk.i18n import _, tr
 from review_desk.project import Project, files_dir_for
 from review_desk.storage import models as m
+from review_desk.storage.copy_rows import set_sequences
 
 # The tiers of a finalised list that are selected bases.
 SELECTED_TIERS = ("provincial", "municipal")
 RECOGNITION = "recognition"
 
 # The columns copied as they are (ids are the new project's own).
-_APPLICANT_COLUMNS = tuple(c.key for c in m.Applicant.__table__.columns if c.key != "id")
-_EXPERT_COLUMNS = tuple(c.key for c in m.Expert.__table__.columns if c.key != "id")
-_RULE_COLUMNS = tuple(c.key for c in m.ConflictRule.__table__.columns)
 
 
 class RecognitionError(UserError):
@@ -85,8 +83,140 @@ def selected_bases(session: Session) -> SelectedBases:
     )
 
 
-def _copy(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
-    return {column: getattr(row, column) for column in columns}
+@dataclass
+class _Copied:
+    """What a recognition round copies from its selection project, as plain rows: the
+    selected dossiers (with the tier each was selected at), their lead applicants and
+    partners, the expert pool and the conflict rules."""
+
+    tiers: dict[str, str]
+    applicants: list[dict[str, Any]]
+    dossiers: list[dict[str, Any]]
+    partners: list[dict[str, Any]]
+    experts: list[dict[str, Any]]
+    rules: list[dict[str, Any]]
+
+
+def _read_copied(session: Session, bases: SelectedBases) -> _Copied:
+    """Read what the round copies as plain columns (a national list selects tens of
+    thousands of bases: ORM objects would cost seconds; an IN list of every code could
+    pass the database's limit on parameters)."""
+    tiers = {str(r["code"]): str(r["adjusted_tier"]) for r in bases.rows}
+    dossier = m.Dossier.__table__
+    dossiers = [
+        dict(row._mapping)
+        for row in session.execute(
+            select(
+                dossier.c.id,
+                dossier.c.code,
+                dossier.c.platform_name,
+                dossier.c.lead_applicant_id,
+                dossier.c.direction_id,
+                dossier.c.has_policy_list,
+            ).order_by(dossier.c.code)
+        )
+        if row.code in tiers
+    ]
+    chosen = {d["id"] for d in dossiers}
+    partner = m.DossierPartner.__table__
+    partners = [
+        dict(row._mapping)
+        for row in session.execute(
+            select(partner.c.dossier_id, partner.c.applicant_id, partner.c.role).order_by(
+                partner.c.id
+            )
+        )
+        if row.dossier_id in chosen
+    ]
+    needed = {d["lead_applicant_id"] for d in dossiers} | {p["applicant_id"] for p in partners}
+    applicant = m.Applicant.__table__
+    applicants = [
+        dict(row._mapping)
+        for row in session.execute(select(applicant).order_by(applicant.c.id))
+        if row.id in needed
+    ]
+    expert, rule = m.Expert.__table__, m.ConflictRule.__table__
+    experts = [
+        {k: v for k, v in row._mapping.items() if k != "id"}
+        for row in session.execute(select(expert).order_by(expert.c.id))
+    ]
+    rules = [dict(row._mapping) for row in session.execute(select(rule))]
+    return _Copied(tiers, applicants, dossiers, partners, experts, rules)
+
+
+def _table(model: Any) -> Table:
+    """A model's table, for Core inserts (an executemany without the ORM's per-row
+    bookkeeping)."""
+    return cast(Table, model.__table__)
+
+
+def _inserted(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` of ``model`` at once, numbered after the table's highest id (one
+    executemany: RETURNING the ids of a large executemany is quadratic in SQLAlchemy's
+    SQLite path); their new ids in the rows' order. On PostgreSQL the caller moves the
+    sequences past them (``copy_rows.set_sequences``)."""
+    first = int(session.scalar(select(func.max(model.id))) or 0) + 1
+    ids = list(range(first, first + len(rows)))
+    if rows:
+        session.execute(
+            insert(_table(model)), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
+        )
+    return ids
+
+
+def _write_copied(session: Session, copied: _Copied) -> None:
+    """Insert the copied rows into the new round (new ids; the links follow them)."""
+    applicant_ids = dict(
+        zip(
+            (a["id"] for a in copied.applicants),
+            _inserted(
+                session,
+                m.Applicant,
+                [{k: v for k, v in a.items() if k != "id"} for a in copied.applicants],
+            ),
+            strict=True,
+        )
+    )
+    dossier_ids = dict(
+        zip(
+            (d["id"] for d in copied.dossiers),
+            _inserted(
+                session,
+                m.Dossier,
+                [
+                    {
+                        "code": d["code"],
+                        "platform_name": d["platform_name"],
+                        "lead_applicant_id": applicant_ids[d["lead_applicant_id"]],
+                        "direction_id": d["direction_id"],
+                        "requested_level": copied.tiers[d["code"]],
+                        "has_policy_list": d["has_policy_list"],
+                        "received_at": None,
+                        "status": "received",
+                    }
+                    for d in copied.dossiers
+                ],
+            ),
+            strict=True,
+        )
+    )
+    if copied.partners:
+        session.execute(
+            insert(_table(m.DossierPartner)),
+            [
+                {
+                    "dossier_id": dossier_ids[p["dossier_id"]],
+                    "applicant_id": applicant_ids[p["applicant_id"]],
+                    "role": p["role"],
+                }
+                for p in copied.partners
+            ],
+        )
+    if copied.experts:
+        session.execute(insert(_table(m.Expert)), copied.experts)
+    if copied.rules:
+        session.execute(insert(_table(m.ConflictRule)), copied.rules)
+    set_sequences(session.connection())
 
 
 def create_round(
@@ -108,36 +238,7 @@ def create_round(
         raise RecognitionError(_("Name the recognition round (--round-name)."))
     with Project(selection) as source, source.reading() as session:
         bases = selected_bases(session)
-        codes = [str(r["code"]) for r in bases.rows]
-        tiers = {str(r["code"]): str(r["adjusted_tier"]) for r in bases.rows}
-        dossiers = session.scalars(
-            select(m.Dossier)
-            .where(m.Dossier.code.in_(codes))
-            .options(
-                selectinload(m.Dossier.lead_applicant),
-                selectinload(m.Dossier.partners).selectinload(m.DossierPartner.applicant),
-            )
-            .order_by(m.Dossier.code)
-        ).all()
-        experts = session.scalars(select(m.Expert).order_by(m.Expert.id)).all()
-        rules = session.scalars(select(m.ConflictRule)).all()
-        applicants = {d.lead_applicant.id: d.lead_applicant for d in dossiers}
-        applicants.update({p.applicant.id: p.applicant for d in dossiers for p in d.partners})
-        copied_applicants = {key: _copy(a, _APPLICANT_COLUMNS) for key, a in applicants.items()}
-        copied_dossiers: list[dict[str, Any]] = [
-            {
-                "code": d.code,
-                "platform_name": d.platform_name,
-                "lead": d.lead_applicant_id,
-                "direction_id": d.direction_id,
-                "level": tiers[d.code],
-                "has_policy_list": d.has_policy_list,
-                "partners": [(p.applicant_id, p.role) for p in d.partners],
-            }
-            for d in dossiers
-        ]
-        copied_experts = [_copy(e, _EXPERT_COLUMNS) for e in experts]
-        copied_rules = [_copy(r, _RULE_COLUMNS) for r in rules]
+        copied = _read_copied(session, bases)
     # A file is built beside its place and moved there whole, so that a process killed
     # part-way leaves no half-made round where the user asked for one.
     building = _building_file(location)
@@ -160,29 +261,7 @@ def create_round(
             record.source_list_version = bases.list_version
             record.source_list_hash = bases.list_hash
             record.source_location = absolute_location(selection)
-            new_ids: dict[int, m.Applicant] = {}
-            for key, values in copied_applicants.items():
-                new_ids[key] = m.Applicant(**values)
-                session.add(new_ids[key])
-            for d in copied_dossiers:
-                dossier = m.Dossier(
-                    code=d["code"],
-                    platform_name=d["platform_name"],
-                    lead_applicant=new_ids[d["lead"]],
-                    direction_id=d["direction_id"],
-                    requested_level=d["level"],
-                    has_policy_list=d["has_policy_list"],
-                    received_at=None,
-                    status="received",
-                )
-                dossier.partners = [
-                    m.DossierPartner(applicant=new_ids[a], role=role) for a, role in d["partners"]
-                ]
-                session.add(dossier)
-            for values in copied_experts:
-                session.add(m.Expert(**values))
-            for values in copied_rules:
-                session.add(m.ConflictRule(**values))
+            _write_copied(session, copied)
             session.flush()
             audit.record(
                 session,
@@ -198,8 +277,8 @@ def create_round(
                     "source_list_version": bases.list_version,
                     "source_list_hash": bases.list_hash,
                     "source_location": absolute_location(selection),
-                    "bases": sorted(tiers),
-                    "experts": len(copied_experts),
+                    "bases": sorted(copied.tiers),
+                    "experts": len(copied.experts),
                 },
                 clock=clock,
             )

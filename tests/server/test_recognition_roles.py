@@ -91,3 +91,30 @@ def test_only_the_committee_decides_and_finalises(server: dict[str, str]) -> Non
             ("recognition.finalise", "recogroles.chair"),
         ]
         assert project.verify_audit().intact
+
+
+def test_a_round_made_straight_on_a_server(
+    pg_database: str, pg_files: Path, finalised_source: Path, tmp_path: Path
+) -> None:
+    """``recognition create`` into an empty server database: every base copied, and a
+    row added afterwards numbered after the copied ones (the ids were given in bulk)."""
+    from review_desk.recognition_round import create_round
+
+    selection = copy_project(finalised_source, tmp_path / "selection.rdp")
+    with Project(selection) as source, source.reading() as session:
+        final = session.scalars(sa.select(m.FinalList).order_by(m.FinalList.id.desc())).first()
+        assert final is not None
+        selected = {
+            r["code"] for r in final.rows if r["adjusted_tier"] in ("provincial", "municipal")
+        }
+    with create_round(selection, pg_database, round_name="认定验收", files_dir=pg_files) as made:
+        with made.reading() as session:
+            codes = set(session.scalars(sa.select(m.Dossier.code)))
+            highest = session.scalar(sa.select(sa.func.max(m.Applicant.id)))
+        assert codes == selected
+        with made.transaction() as session:
+            added = m.Applicant(name="新增单位", kind="enterprise")
+            session.add(added)
+            session.flush()
+            assert added.id == highest + 1
+        assert made.verify_audit().intact
