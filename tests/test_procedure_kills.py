@@ -61,3 +61,27 @@ def test_recognition_create_killed_leaves_nothing_or_the_whole_round(
     history = cli(capsys, "history", str(selection), "--dossier", code)
     assert history[0] == 0 and "Traceback" not in history[2]
     assert cli(capsys, "audit", "verify", str(target))[0] == 0
+
+
+def test_a_later_create_removes_what_a_killed_one_left(
+    finalised_source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hidden file a killed ``recognition create`` was building (and its journal)
+    is removed by the next create; one a running process is building is left alone."""
+    selection = copy_project(finalised_source, tmp_path / "selection.rdp")
+    target = tmp_path / "认定验收.rdp"
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # a process id no longer running
+    dead = tmp_path / f".{target.name}.{ended.pid}.creating"
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    running = tmp_path / f".{target.name}.{alive.pid}.creating"
+    for left in (dead, dead.with_name(dead.name + "-wal"), running):
+        left.write_bytes(b"SQLite format 3\x00" + bytes(4000))
+    try:
+        done = cli(capsys, "recognition", "create", str(selection), "--out", str(target),
+                   "--round-name", ROUND)  # fmt: skip
+    finally:
+        alive.kill()
+        alive.wait()
+    assert done[0] == 0, done
+    assert sorted(p.name for p in tmp_path.glob(".*creating*")) == [running.name]
