@@ -1,6 +1,7 @@
 """The post-list procedure raced by real processes (issue 17's adversarial check): two
-committee seats deciding one objection, two revisions for two upheld objections, and a
-recognition decision landing while the list is being finalised."""
+committee seats deciding one objection, two revisions for two upheld objections, a
+recognition decision landing while the list is being finalised, two finalisations at
+once, and a formal review failed while a base's outcome is being decided."""
 
 from __future__ import annotations
 
