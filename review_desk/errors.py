@@ -14,6 +14,7 @@ the UI log it with its traceback and say where the log is (see :mod:`review_desk
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 from typing import Any
 
 from review_desk.i18n import _, tr
@@ -77,6 +78,16 @@ def os_error_message(error: OSError) -> str:
         return tr("Not a folder: {path}", path=path)
     reason = error.strerror or type(error).__name__
     return tr("Cannot read or write {path}: {reason}", path=path, reason=reason)
+
+
+def file_refusal(path: Path) -> str | None:
+    """Why ``path`` cannot be taken as an input file (it does not exist, or it is a
+    folder), in the user's language; None for a file."""
+    if path.is_dir():
+        return tr("{path} is a folder, not a file.", path=path)
+    if not path.is_file():
+        return tr("File not found: {path}", path=path)
+    return None
 
 
 def os_error_reason(error: OSError) -> str:

@@ -28,3 +28,9 @@ def points(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def shortened(text: str, limit: int = 30) -> str:
+    """Return ``text`` cut to its first ``limit`` characters and "…" when longer, for
+    echoing a value the user gave (a cell of a sheet) in a message."""
+    return text if len(text) <= limit else text[:limit] + "…"

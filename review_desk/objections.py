@@ -7,7 +7,7 @@ audited; a decided objection no longer changes.
 
 Evidence files are kept in the project's file store under their SHA-256, as a dossier's
 materials are; they are stored as received (never parsed), up to
-:data:`MAX_EVIDENCE_MB` each.
+:data:`MAX_EVIDENCE_MB` each; an empty file is refused (it is no evidence).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import file_refusal
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.publicity import (
@@ -44,9 +45,15 @@ def _store_evidence(project: Project, files: Sequence[Path]) -> list[tuple[str, 
     return (name, sha256, size) of each."""
     stored = []
     for file in files:
-        if not file.is_file():
-            raise PublicityError(tr("File not found: {path}", path=file))
-        if file.stat().st_size > MAX_EVIDENCE_MB << 20:
+        refusal = file_refusal(file)
+        if refusal is not None:
+            raise PublicityError(refusal)
+        size = file.stat().st_size
+        if size == 0:
+            raise PublicityError(
+                tr("{path} is an empty file (0 bytes): it is no evidence.", path=file)
+            )
+        if size > MAX_EVIDENCE_MB << 20:
             raise PublicityError(
                 tr(
                     "{name} is larger than {limit} MB: it cannot be kept as evidence.",

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
 from review_desk.domain import Tier
-from review_desk.errors import UserError
+from review_desk.errors import UserError, file_refusal
 from review_desk.formatting import CHINA_TZ
 from review_desk.i18n import _, tr
 from review_desk.intake.supplement import looks_like_pdf
@@ -284,8 +284,13 @@ def add_report(
     """Store a base's progress report (a PDF, kept byte for byte in the file store under
     its SHA-256) with the day submitted, the period covered, a summary and the
     milestones it reports on; return its id."""
-    if not file.is_file():
-        raise PilotError(tr("File not found: {path}", path=file))
+    refusal = file_refusal(file)
+    if refusal is not None:
+        raise PilotError(refusal)
+    if file.stat().st_size == 0:
+        raise PilotError(
+            tr("{path} is an empty file (0 bytes): it is no progress report.", path=file)
+        )
     if file.suffix.lower() != ".pdf" or not looks_like_pdf(file):
         raise PilotError(tr("{name} is not a PDF file.", name=file.name))
     if file.stat().st_size > MAX_REPORT_MB << 20:

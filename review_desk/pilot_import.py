@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from review_desk.audit import Clock, utc_now
+from review_desk.errors import file_refusal
 from review_desk.i18n import _, tr
 from review_desk.intake.bounded_read import FileRefused, first_sheet, run_limited
 from review_desk.intake.register_reader import RegisterReadError, cell_text, column_letter
@@ -81,8 +82,9 @@ class MilestoneImport:
 
 
 def _read(path: Path) -> tuple[str, list[list[Any]]]:
-    if not path.is_file():
-        raise PilotError(tr("File not found: {path}", path=path))
+    refusal = file_refusal(path)
+    if refusal is not None:
+        raise PilotError(refusal)
     try:
         return run_limited(first_sheet, path, file=path.name)
     except (FileRefused, RegisterReadError) as error:

@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from review_desk import audit
 from review_desk.audit import Clock, utc_now
-from review_desk.errors import UserError
+from review_desk.errors import UserError, file_refusal
+from review_desk.formatting import shortened
 from review_desk.i18n import _, tr
 from review_desk.intake.bounded_read import FileRefused, first_sheet, run_limited
 from review_desk.intake.register_reader import RegisterReadError, cell_text, column_letter
@@ -66,6 +67,9 @@ class RosterIssue:
     problem: str
     sheet: str = ""
     letter: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", shortened(self.value))  # echoed, not the whole cell
 
     def as_dict(self) -> dict[str, Any]:
         """Return the issue as plain JSON-ready data."""
@@ -114,8 +118,9 @@ def parse_employer(text: str) -> tuple[str, int] | None:
 
 def _read(path: Path) -> tuple[str, list[list[Any]]]:
     """Read a roster in a worker process limited in time and memory."""
-    if not path.is_file():
-        raise PoolError(tr("File not found: {path}", path=path))
+    refusal = file_refusal(path)
+    if refusal is not None:
+        raise PoolError(refusal)
     try:
         return run_limited(first_sheet, path, file=path.name)
     except (FileRefused, RegisterReadError) as error:

@@ -269,8 +269,29 @@ def decide(
         raise RecognitionError(_("Rectification within a deadline needs the deadline day."))
     if outcome != RECTIFY and deadline is not None:
         raise RecognitionError(_("Only rectification within a deadline has a deadline day."))
-    current = {row.code: row for row in outcomes(project)}
-    base = current.get(code)
+    for _attempt in range(ATTEMPTS):
+        with project.reading() as session:
+            seen = audit.chain_head(session)
+        base = _checked_base(project, code, outcome, reason)
+        with project.writing(key=LOCK) as session:
+            _refuse_if_finalised(session)
+            # A score, a formal review or a decision committed since the base was read:
+            # its suggestion may have changed, so read it again.
+            if audit.chain_head(session) != seen:
+                continue
+            _store_decision(session, base, outcome, reason, deadline, actor, clock)
+            break
+    else:
+        raise ProjectBusy(
+            _("The base's outcome changed while it was being decided: try again shortly.")
+        )
+    return next(row for row in outcomes(project) if row.code == code)
+
+
+def _checked_base(project: Project, code: str, outcome: str, reason: str) -> BaseOutcome:
+    """The base ``code`` as it stands, refused when deciding ``outcome`` instead of its
+    suggestion comes without a written reason."""
+    base = next((row for row in outcomes(project) if row.code == code), None)
     if base is None:
         raise RecognitionError(tr("No base {code} in this round.", code=code))
     if outcome != base.suggested and len(reason) < MIN_REASON:
@@ -283,41 +304,51 @@ def decide(
                 n=MIN_REASON,
             )
         )
-    with project.writing(key=LOCK) as session:
-        _refuse_if_finalised(session)
-        previous = _latest_decisions(session).get(base.dossier_id)
-        session.add(
-            m.RecognitionDecision(
-                dossier_id=base.dossier_id,
-                outcome=outcome,
-                suggested=base.suggested,
-                score=base.score,
-                reason=reason,
-                deadline=deadline,
-                decided_by=actor,
-                decided_at=clock(),
-            )
+    return base
+
+
+def _store_decision(
+    session: Session,
+    base: BaseOutcome,
+    outcome: str,
+    reason: str,
+    deadline: date | None,
+    actor: str,
+    clock: Clock,
+) -> None:
+    """Store and audit the committee's decision on ``base`` in the locked session."""
+    previous = _latest_decisions(session).get(base.dossier_id)
+    session.add(
+        m.RecognitionDecision(
+            dossier_id=base.dossier_id,
+            outcome=outcome,
+            suggested=base.suggested,
+            score=base.score,
+            reason=reason,
+            deadline=deadline,
+            decided_by=actor,
+            decided_at=clock(),
         )
-        audit.record(
-            session,
-            actor=actor,
-            action="recognition.decide",
-            entity="dossier",
-            entity_id=code,
-            before={
-                "outcome": previous.outcome if previous else None,
-                "suggested": base.suggested,
-                "score": base.score,
-            },
-            after={
-                "outcome": outcome,
-                "reason": reason,
-                "deadline": deadline.isoformat() if deadline else None,
-                "override": outcome != base.suggested,
-            },
-            clock=clock,
-        )
-    return next(row for row in outcomes(project) if row.code == code)
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="recognition.decide",
+        entity="dossier",
+        entity_id=base.code,
+        before={
+            "outcome": previous.outcome if previous else None,
+            "suggested": base.suggested,
+            "score": base.score,
+        },
+        after={
+            "outcome": outcome,
+            "reason": reason,
+            "deadline": deadline.isoformat() if deadline else None,
+            "override": outcome != base.suggested,
+        },
+        clock=clock,
+    )
 
 
 def final_row(base: BaseOutcome, deadline: date | None) -> dict[str, Any]:

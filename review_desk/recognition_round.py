@@ -24,6 +24,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from review_desk import audit
+from review_desk.atomic_file import owned_partial, stale_partials
 from review_desk.audit import Clock, utc_now
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
@@ -304,7 +305,9 @@ def _building_file(location: str | Path) -> Path | None:
     target = Path(location)
     if target.exists():
         raise RecognitionError(tr("{path} already exists.", path=target))
-    return target.with_name(f".{target.name}.{os.getpid()}.creating")
+    for left in stale_partials(target, "creating"):  # by a create killed part-way
+        left.unlink(missing_ok=True)
+    return owned_partial(target, "creating")
 
 
 def _move_into_place(building: Path, target: Path) -> None:

@@ -1,6 +1,7 @@
 """The post-list procedure raced by real processes (issue 17's adversarial check): two
-committee seats deciding one objection, two revisions for two upheld objections, and a
-recognition decision landing while the list is being finalised."""
+committee seats deciding one objection, two revisions for two upheld objections, a
+recognition decision landing while the list is being finalised, two finalisations at
+once, and a formal review failed while a base's outcome is being decided."""
 
 from __future__ import annotations
 
@@ -192,3 +193,88 @@ def test_a_decision_landing_while_the_round_is_finalised(
         assert row["outcome"] == "failed" and row["decided"], row
     else:
         assert final is None and done[0] == 2 and "Traceback" not in done[2], done
+
+
+def _round(finalised_project: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """The recognition round made from the finalised demo (its outcomes suggested)."""
+    round_path = folder / "认定验收.rdp"
+    done = cli(capsys, "demo", str(round_path), "--recognition", str(finalised_project),
+               "--round-name", "2027年认定验收")  # fmt: skip
+    assert done[0] == 0, done
+    return round_path
+
+
+def test_two_finalisations_at_once(
+    finalised_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two seats finalise the round at once: one list, one audit entry, the other seat
+    told the list is finalised already."""
+    round_path = _round(finalised_project, tmp_path, capsys)
+    command = ("recognition", "finalise", str(round_path), "--rectify-deadline", "2028-06-30")
+    finalised = race(tmp_path, command, command)
+    assert sorted(code for code, _, _ in finalised) == [0, 2], finalised
+    [refused] = [err for code, _, err in finalised if code == 2]
+    assert "已定稿" in refused and "Traceback" not in refused, refused
+    with Project(round_path) as opened:
+        with opened.reading() as session:
+            lists = session.scalars(select(m.RecognitionFinal)).all()
+            entries = session.scalars(
+                select(m.AuditLog).where(m.AuditLog.action == "recognition.finalise")
+            ).all()
+        assert opened.verify_audit().intact
+    assert len(lists) == 1 and len(entries) == 1
+    assert entries[0].after["hash"] == lists[0].content_hash
+
+
+def test_a_decision_while_the_formal_review_changes(
+    finalised_project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reviewer fails a base's formal review after ``decide`` read its suggestion
+    (通过) but before it locked: the decision is not stored with the stale suggestion."""
+    round_path = _round(finalised_project, tmp_path, capsys)
+    rows = json.loads(cli(capsys, "recognition", "outcomes", str(round_path), "--json")[1])
+    code = next(row["code"] for row in rows if row["suggested"] == "passed")
+    read = recognition.outcomes
+    changed: list[subprocess.CompletedProcess[str]] = []
+
+    def read_then_the_review_fails(project: Project) -> list[recognition.BaseOutcome]:
+        result = read(project)
+        if not changed:
+            changed.append(
+                subprocess.run(
+                    _command(
+                        "review",
+                        str(round_path),
+                        "--override",
+                        code,
+                        "item:report.goals",
+                        "fail",
+                        "--reason",
+                        "简介缺页",
+                    ),
+                    capture_output=True,
+                    text=True,
+                    encoding="utf-8",
+                    check=False,
+                )
+            )
+        return result
+
+    monkeypatch.setattr(recognition, "outcomes", read_then_the_review_fails)
+    done = cli(capsys, "recognition", "decide", str(round_path), "--dossier", code,
+               "--outcome", "passed")  # fmt: skip
+    assert changed[0].returncode == 0, changed[0].stderr
+    monkeypatch.setattr(recognition, "outcomes", read)
+    with Project(round_path) as opened:
+        current = next(row for row in read(opened) if row.code == code)
+        with opened.reading() as session:
+            stored = session.scalars(select(m.RecognitionDecision)).all()
+    assert current.suggested is None  # the formal review no longer passes
+    if done[0] == 0:  # stored: with the suggestion in force when it was taken
+        [decision] = stored
+        assert decision.suggested == current.suggested, decision.suggested
+    else:  # refused: accepting 通过 is now an override, which needs a reason
+        assert not stored and done[0] == 2 and "Traceback" not in done[2], done

@@ -11,7 +11,7 @@ from typing import Any
 from review_desk import reference
 from review_desk.credit_code import ALPHABET, check_character, is_valid
 from review_desk.domain import ApplicantKind, Level
-from review_desk.formatting import CHINA_TZ
+from review_desk.formatting import CHINA_TZ, shortened
 from review_desk.i18n import _, tr
 from review_desk.intake.register_format import (
     COLUMN_BY_KEY,
@@ -64,6 +64,9 @@ class Issue:
     problem: str
     fix: str
     severity: str = ERROR
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", shortened(self.value))  # echoed, not the whole cell
 
     def as_dict(self) -> dict[str, Any]:
         """Return the issue as plain JSON-ready data."""
