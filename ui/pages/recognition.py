@@ -473,7 +473,7 @@ class RecognitionPage(Page):
                 none=sum(1 for b in bases if b.outcome is None),
                 decided=sum(1 for b in bases if b.decided),
             )
-            + "  "
+            + " "
             + tr(
                 "Deviations {count}, of which without an explanation {unexplained}.",
                 count=len(read.deviations),
