@@ -29,6 +29,7 @@ from review_desk.ranking_steps import (
     RankingInputs,
     allocate_tiers,
     analyse,
+    analyse_scores,
     apply_adjustments,
     compare_with_final,
     consolidate,
@@ -76,6 +77,7 @@ __all__ = [
     "check_parameters",
     "compute",
     "compute_from",
+    "deviations",
     "final_rows",
     "non_applicable_scores",
     "ranking_config",
@@ -337,6 +339,36 @@ def compute_from(inputs: RankingInputs, config: RankingConfig) -> RankResult:
         analysis.totals,
         list(inputs.non_applicable),
     )
+
+
+def deviations(
+    project: Project,
+    *,
+    method: str = "trimmed",
+    trim_min: int = 5,
+    normalise: bool = False,
+    deviation_percent: float = 30.0,
+    deviation_sd: float = 2.0,
+    **quotas: Any,
+) -> pd.DataFrame:
+    """The deviation flags with their explanations (``RankResult.experts``) as
+    :func:`compute` finds them with these options, without allocating places: the flags
+    do not depend on the allocation (``quotas``, its options, play no part), and a
+    recognition round has none."""
+    del quotas
+    rubric = active_rubric(project)
+    check_parameters(rubric, trim_min=trim_min)
+    inputs = read_inputs(project, rubric)
+    config = ranking_config(
+        inputs,
+        method=method,
+        trim_min=trim_min,
+        normalise=normalise,
+        deviation_percent=deviation_percent,
+        deviation_sd=deviation_sd,
+        resamples=0,
+    )
+    return analyse_scores(inputs, config)[1].flagged
 
 
 def reliability_reading(entry: PanelReliability) -> str:

@@ -33,12 +33,18 @@ from review_desk.audit import Clock, utc_now
 from review_desk.domain import Tier
 from review_desk.i18n import _, tr
 from review_desk.project import Project
-from review_desk.ranking import RankingError, RankResult, compute, final_rows
-from review_desk.ranking_values import RankingOptions, encode_config, list_content_hash
+from review_desk.ranking import RankingError, RankResult, compute, deviations, final_rows
+from review_desk.ranking_values import (
+    RankingOptions,
+    encode_config,
+    list_content_hash,
+    unexplained_deviations,
+)
 from review_desk.storage import models as m
 from review_desk.storage.locking import ProjectBusy
 
 T = TypeVar("T")
+R = TypeVar("R")
 # How many times a decision computes the list before it gives up while other seats keep
 # changing the project.
 ATTEMPTS = 3
@@ -69,10 +75,18 @@ def decide_on(
 ) -> T:
     """:func:`_decide` on the list computed with ``ranking.compute``'s keyword arguments
     (a finalised list's stored settings, for its revisions)."""
+    return pinned(project, lambda: _current(project, compute_kwargs), decide)
+
+
+def pinned(project: Project, read: Callable[[], R], decide: Callable[[R, Session], T]) -> T:
+    """Run ``decide`` on what ``read`` computes, in a transaction holding the audit
+    chain's lock, only if nothing was recorded since the reading started (see the
+    module's docstring); read again, :data:`ATTEMPTS` times in all, before raising
+    :class:`ProjectBusy`."""
     for _attempt in range(ATTEMPTS):
         with project.reading() as session:
             seen = audit.chain_head(session)
-        current = _current(project, compute_kwargs)
+        current = read()
         with project.writing(key="audit") as session:
             if audit.chain_head(session) == seen:
                 return decide(current, session)
@@ -104,20 +118,24 @@ def explain_deviation(
     options: RankingOptions | None = None,
 ) -> None:
     """Record why an expert's score deviates (needed before finalising): only while the
-    list is not finalised, and only for a deviation flag of that expert's submitted sheet
-    on that dossier in the list computed with ``options`` (the project's defaults when
-    None)."""
+    list (a selection's, or a recognition round's) is not finalised, and only for a
+    deviation flag of that expert's submitted sheet on that dossier as the scores are
+    consolidated with ``options`` (the project's defaults when None; the flags do not
+    depend on the allocation of places, so a recognition round, which has none, is
+    explained the same way)."""
     if len(explanation.strip()) < 4:
         raise RankingError(_("Write the explanation."))
     explanation = explanation.strip()
+    kwargs = (options or RankingOptions()).kwargs()
 
-    def decide(current: RankResult, session: Session) -> None:
-        _refuse_if_finalised(
-            current,
-            session,
-            _("The list is finalised and locked: its explanations can no longer change."),
-        )
-        flags = current.experts
+    def decide(flags: pd.DataFrame, session: Session) -> None:
+        if (
+            session.scalar(select(m.FinalList.id).limit(1)) is not None
+            or session.scalar(select(m.RecognitionFinal.id).limit(1)) is not None
+        ):
+            raise RankingError(
+                _("The list is finalised and locked: its explanations can no longer change.")
+            )
         if not ((flags["dossier_id"] == dossier_id) & (flags["expert_id"] == expert_id)).any():
             raise RankingError(
                 _(
@@ -151,7 +169,7 @@ def explain_deviation(
             clock=clock,
         )
 
-    _decide(project, options, decide)
+    pinned(project, lambda: deviations(project, **kwargs), decide)
 
 
 def adjust(
@@ -225,10 +243,16 @@ def record_adjustment(
 def blocking_deviations(result: RankResult) -> list[tuple[str, str]]:
     """The deviation flags without a written explanation (each blocks finalising), as
     (dossier code, expert name) pairs in the order of the codes."""
-    waiting = result.experts[~result.experts["explained"]]
-    return sorted(
-        (str(code), str(expert))
-        for code, expert in zip(waiting["code"], waiting["expert"], strict=True)
+    return unexplained_deviations(result.experts)
+
+
+def deviation_refusal(unexplained: list[tuple[str, str]]) -> str:
+    """Why a list cannot be finalised while these deviations (code, expert) wait for
+    their written explanation: the selection's and the recognition round's message."""
+    return tr(
+        "{count} deviating scores still need a written explanation: {which}",
+        count=len(unexplained),
+        which=_(", ").join(f"{code} {expert}" for code, expert in unexplained),
     )
 
 
@@ -262,13 +286,7 @@ def _finalise_in(session: Session, current: RankResult, actor: str, clock: Clock
         )
     unexplained = blocking_deviations(current)
     if unexplained:
-        raise RankingError(
-            tr(
-                "{count} deviating scores still need a written explanation: {which}",
-                count=len(unexplained),
-                which=_(", ").join(f"{code} {expert}" for code, expert in unexplained),
-            )
-        )
+        raise RankingError(deviation_refusal(unexplained))
     final = lock_list(session, current, current.table, actor, clock)
     content_hash = final.content_hash
     audit.record(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -515,6 +515,17 @@ def analyse(
         leniency,
         reliability(experts, inputs.panels, names, codes),
     )
+
+
+def analyse_scores(inputs: RankingInputs, config: RankingConfig) -> tuple[Consolidated, Analysis]:
+    """Steps 2 and 4 without allocating places: the consolidation, the deviation flags
+    with their explanations, leniency and each panel's reliability, exactly as the ranked
+    list has them (none of them depends on the allocation; the stability, which does, is
+    skipped). A recognition round's analysis (it has no quotas), and the flags a
+    deviation's explanation is checked against."""
+    consolidated = consolidate(inputs, config.consolidation)
+    unallocated = replace(config, stability=replace(config.stability, resamples=0))
+    return consolidated, analyse(inputs, consolidated, consolidated.candidates, unallocated)
 
 
 def apply_adjustments(table: pd.DataFrame, adjustments: Mapping[int, Adjustment]) -> pd.DataFrame:

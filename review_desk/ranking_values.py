@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -422,6 +422,26 @@ class DeviationFlag:
     direction: DeviationDirection
     note: str
     explained: bool
+
+
+def unexplained_deviations(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """The deviation flags (``RankResult.experts``) without a written explanation, each
+    blocking finalisation, as (dossier code, expert name) pairs in the order of the codes."""
+    waiting = frame[~frame["explained"]]
+    return sorted(
+        (str(code), str(expert))
+        for code, expert in zip(waiting["code"], waiting["expert"], strict=True)
+    )
+
+
+def encode_deviations(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The deviation flags as JSON rows (``rank --json``, ``recognition outcomes
+    --json``): the dossier's code and the expert's name beside their ids, and whether the
+    flag blocks finalising (no explanation yet)."""
+    rows = cast(list[dict[str, Any]], frame.replace({math.nan: None}).to_dict("records"))
+    for row in rows:
+        row["blocks_finalise"] = not row["explained"]
+    return rows
 
 
 def deviation_flags(frame: pd.DataFrame) -> list[DeviationFlag]:

@@ -3,8 +3,11 @@ rubric's pass thresholds, decided by the committee, and locked in the recognitio
 (认定名单).
 
 The scores are the ranking's: :func:`review_desk.ranking_steps.read_inputs` and
-:func:`~review_desk.ranking_steps.consolidate` (the same trimmed mean, stage weights,
-vetoes and formal-review verdicts), with no quota allocation. Each base gets a
+:func:`~review_desk.ranking_steps.analyse_scores` (the same trimmed mean, stage weights,
+vetoes and formal-review verdicts, the same deviation flags and panel reliability), with
+no quota allocation. Deviating scores (畸高畸低) are explained with
+:func:`review_desk.ranking_decisions.explain_deviation`, as in the selection, before
+finalising. Each base gets a
 suggested outcome with its reason, a record (code and parameters, like the ranking's
 reasons) rendered in the user's language when shown. The committee accepts the
 suggestion or overrides it with a written reason, and gives 限期整改 a deadline;
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,8 +33,17 @@ from review_desk.domain import Verdict
 from review_desk.i18n import _, tr
 from review_desk.project import Project
 from review_desk.ranking import ranking_config
-from review_desk.ranking_steps import consolidate, read_inputs
-from review_desk.ranking_values import list_content_hash
+from review_desk.ranking_decisions import deviation_refusal
+from review_desk.ranking_steps import analyse_scores, read_inputs
+from review_desk.ranking_values import (
+    DeviationFlag,
+    PanelReliability,
+    deviation_flags,
+    encode_deviations,
+    encode_reliability,
+    list_content_hash,
+    unexplained_deviations,
+)
 from review_desk.reasons import encode
 from review_desk.recognition_round import RecognitionError, require_recognition
 from review_desk.rubrics import active_rubric
@@ -192,14 +205,50 @@ def _latest_decisions(session: Session) -> dict[int, m.RecognitionDecision]:
     return {row.dossier_id: row for row in rows}
 
 
+@dataclass(frozen=True)
+class RoundReview:
+    """A recognition round as read now: each base's outcome (``bases``, in code order),
+    the deviation flags (畸高畸低) with their explanations (``flags``, the ranking's
+    ``RankResult.experts``) and each panel's reliability, all from the ranking's own
+    analysis."""
+
+    bases: list[BaseOutcome]
+    flags: pd.DataFrame
+    reliability: list[PanelReliability]
+
+    def deviations(self) -> list[DeviationFlag]:
+        """The deviation flags as typed rows, for showing."""
+        return deviation_flags(self.flags)
+
+    def unexplained(self) -> list[tuple[str, str]]:
+        """The flags without a written explanation (code, expert): they block
+        finalising."""
+        return unexplained_deviations(self.flags)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON data (``recognition outcomes --json``)."""
+        return {
+            "bases": [base.as_dict() for base in self.bases],
+            "deviations": encode_deviations(self.flags),
+            "reliability": [encode_reliability(entry) for entry in self.reliability],
+        }
+
+
 def outcomes(project: Project) -> list[BaseOutcome]:
     """Every base of the round in code order, with its score, suggestion and decision."""
+    return round_review(project).bases
+
+
+def round_review(project: Project) -> RoundReview:
+    """Every base's outcome, the deviation flags and each panel's reliability, from one
+    reading: the ranking's consolidation and analysis (:func:`ranking_steps.analyse_scores`,
+    with the project's default options), without its allocation of places."""
     with project.reading() as session:
         require_recognition(session)
     thresholds, _hash = _thresholds(project)
     inputs = read_inputs(project)
-    config = ranking_config(inputs, resamples=0)
-    candidates = consolidate(inputs, config.consolidation).candidates
+    consolidated, analysis = analyse_scores(inputs, ranking_config(inputs, resamples=0))
+    candidates = consolidated.candidates
     with project.reading() as session:
         decisions = _latest_decisions(session)
         platforms = {
@@ -239,7 +288,7 @@ def outcomes(project: Project) -> list[BaseOutcome]:
                 decided_by=decision.decided_by if decision else "",
             )
         )
-    return result
+    return RoundReview(result, analysis.flagged, analysis.reliability)
 
 
 def _refuse_if_finalised(session: Session) -> None:
@@ -383,15 +432,16 @@ def finalise(
     clock: Clock = utc_now,
 ) -> str:
     """Lock the round's outcomes in the recognition list under a content hash; return
-    it. Refused while a base has no outcome (no suggestion and no decision) or a
-    限期整改 has no deadline (``rectify_deadline`` gives one to those the committee
+    it. Refused while a base has no outcome (no suggestion and no decision), while a
+    deviating score (畸高畸低) has no written explanation (as the selection's list), or
+    while a 限期整改 has no deadline (``rectify_deadline`` gives one to those the committee
     gave none); refused once finalised."""
     for _attempt in range(ATTEMPTS):
         with project.reading() as session:
             seen = audit.chain_head(session)
-        rows = outcomes(project)
+        review = round_review(project)
         thresholds, rubric_hash = _thresholds(project)
-        final_rows = _final_rows(rows, rectify_deadline)
+        final_rows = _final_rows(review, rectify_deadline)
         with project.writing(key=LOCK) as session:
             _refuse_if_finalised(session)
             # A decision (or a score) committed since the outcomes were read: read again.
@@ -406,8 +456,10 @@ def finalise(
     )
 
 
-def _final_rows(rows: list[BaseOutcome], rectify_deadline: date | None) -> list[dict[str, Any]]:
-    """The rows to lock, refused while a base has no outcome or a 限期整改 no deadline."""
+def _final_rows(review: RoundReview, rectify_deadline: date | None) -> list[dict[str, Any]]:
+    """The rows to lock, refused while a base has no outcome, a deviation no
+    explanation or a 限期整改 no deadline."""
+    rows = review.bases
     undecided = [row.code for row in rows if row.outcome is None]
     if undecided:
         raise RecognitionError(
@@ -417,6 +469,9 @@ def _final_rows(rows: list[BaseOutcome], rectify_deadline: date | None) -> list[
                 codes="、".join(undecided),
             )
         )
+    unexplained = review.unexplained()
+    if unexplained:
+        raise RecognitionError(deviation_refusal(unexplained))
     no_deadline = [row.code for row in rows if row.outcome == RECTIFY and row.deadline is None]
     if no_deadline and rectify_deadline is None:
         raise RecognitionError(

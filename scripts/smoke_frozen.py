@@ -316,8 +316,8 @@ def publicity(programs: dict[str, Path], folders: dict[str, Path], since: dt.dat
 def recognition(programs: dict[str, Path], folders: dict[str, Path], since: dt.datetime) -> str:
     """The demo recognition round made from the project the publicity step finalised (its
     checklist, rubric and construction reports read by the PDF workers), its outcomes,
-    the 认定名单 and a base's history, with both programs: the same outcomes, cells and
-    history."""
+    its deviations explained, the 认定名单 and a base's history, with both programs: the
+    same outcomes, cells and history."""
     round_file = "recognition.rdp"
 
     def run_round(side: str, program: Path, folder: Path) -> tuple[Any, Any]:
@@ -326,10 +326,16 @@ def recognition(programs: dict[str, Path], folders: dict[str, Path], since: dt.d
             "recognition", ["recognition", "outcomes", round_file, "--json"], since, side,
             program, folder,
         )  # fmt: skip
+        # The deviations (畸高畸低) the outcomes list block finalising, as the selection's.
+        for deviation in outcomes["deviations"]:
+            if deviation["blocks_finalise"]:
+                dossier, expert = str(deviation["code"]), str(deviation["expert_id"])
+                explain = ["explain", round_file, "--dossier", dossier, "--expert", expert]
+                run(program, [*explain, "--text", "专家书面说明：已复核材料"], folder, side)
         run(program, ["recognition", "finalise", round_file, "--rectify-deadline", "2028-06-30"],
             folder, side)  # fmt: skip
         run(program, ["recognition", "list", round_file, "--out", "recognition.xlsx"], folder, side)
-        code = str(outcomes[0]["code"])
+        code = str(outcomes["bases"][0]["code"])
         history = json_output(
             "history", ["history", PROJECT, "--dossier", code, "--json"], since, side, program,
             folder,
@@ -345,8 +351,11 @@ def recognition(programs: dict[str, Path], folders: dict[str, Path], since: dt.d
     }
     compare("认定名单 .xlsx", books["frozen"], books["installed"])
     outcomes = results["frozen"][0]
-    kinds = sorted({str(row["outcome"]) for row in outcomes})
-    return f"recognition: the same {len(outcomes)} outcomes ({', '.join(kinds)}), 认定名单, history"
+    kinds = sorted({str(row["outcome"]) for row in outcomes["bases"]})
+    return (
+        f"recognition: the same {len(outcomes['bases'])} outcomes ({', '.join(kinds)}), "
+        f"{len(outcomes['deviations'])} deviations explained, 认定名单, history"
+    )
 
 
 def server(programs: dict[str, Path], folders: dict[str, Path], since: dt.datetime) -> str:

@@ -163,6 +163,20 @@ def finalised_project(
 
 
 @pytest.fixture(scope="session")
+def recognition_source(finalised_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo recognition round made from a copy of the finalised selection demo; made
+    once per test run."""
+    from review_desk.demo.recognition import build_recognition_demo
+    from tests.built_once import built_once
+
+    def build(folder: Path) -> None:
+        selection = copy_project(finalised_source, folder / "selection.rdp")
+        build_recognition_demo(selection, folder / "recognition.rdp").close()
+
+    return built_once(tmp_path_factory, "recognition-demo", build) / "recognition.rdp"
+
+
+@pytest.fixture(scope="session")
 def explained_source(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo with every deviation explained (in this process), not yet finalised;
     made once per test run."""

@@ -92,9 +92,15 @@ def test_publicity_publication_pilot_year_and_recognition(
     # 认定验收: the round made from the selection project, to its 认定名单.
     recognition = tmp_path / "认定验收.rdp"
     ok(capsys, "demo", str(recognition), "--recognition", selection, "--round-name", ROUND)
-    outcomes = json.loads(ok(capsys, "recognition", "outcomes", str(recognition), "--json"))
+    read = json.loads(ok(capsys, "recognition", "outcomes", str(recognition), "--json"))
+    outcomes = read["bases"]
     assert {row["suggested"] for row in outcomes} >= {"passed", "rectify", "failed"}
     assert upheld in {row["code"] for row in outcomes}  # still selected, at municipal level
+    assert read["reliability"]
+    # The deviations (畸高畸低) are explained before finalising, as the selection's.
+    for flag in read["deviations"]:
+        ok(capsys, "explain", str(recognition), "--dossier", flag["code"], "--expert",
+           str(flag["expert_id"]), "--text", "专家书面说明：已复核材料")  # fmt: skip
     ok(capsys, "recognition", "finalise", str(recognition), "--rectify-deadline", "2028-06-30")
     listing = tmp_path / "认定名单.xlsx"
     ok(capsys, "recognition", "list", str(recognition), "--out", str(listing))

@@ -151,12 +151,16 @@ def test_a_decision_landing_while_the_round_is_finalised(
     done = cli(capsys, "demo", str(round_path), "--recognition", str(finalised_project),
                "--round-name", "2027年认定验收")  # fmt: skip
     assert done[0] == 0, done
-    rows = json.loads(cli(capsys, "recognition", "outcomes", str(round_path), "--json")[1])
-    code = next(row["code"] for row in rows if row["suggested"] == "passed")
-    read = recognition.outcomes
+    read_json = json.loads(cli(capsys, "recognition", "outcomes", str(round_path), "--json")[1])
+    for flag in read_json["deviations"]:
+        explained = cli(capsys, "explain", str(round_path), "--dossier", flag["code"],
+                        "--expert", str(flag["expert_id"]), "--text", "专家书面说明")  # fmt: skip
+        assert explained[0] == 0, explained
+    code = next(row["code"] for row in read_json["bases"] if row["suggested"] == "passed")
+    read = recognition.round_review
     decided: list[subprocess.CompletedProcess[str]] = []
 
-    def read_then_another_seat_decides(project: Project) -> list[recognition.BaseOutcome]:
+    def read_then_another_seat_decides(project: Project) -> recognition.RoundReview:
         result = read(project)
         if not decided:
             decided.append(
@@ -180,7 +184,7 @@ def test_a_decision_landing_while_the_round_is_finalised(
             )
         return result
 
-    monkeypatch.setattr(recognition, "outcomes", read_then_another_seat_decides)
+    monkeypatch.setattr(recognition, "round_review", read_then_another_seat_decides)
     done = cli(capsys, "recognition", "finalise", str(round_path), "--rectify-deadline",
                "2028-06-30")  # fmt: skip
     assert decided[0].returncode == 0, decided[0].stderr

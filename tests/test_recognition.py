@@ -15,6 +15,7 @@ import random
 import shutil
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -207,7 +208,8 @@ def test_a_full_recognition_round(
     # Outcomes by threshold, from the ranking's consolidation.
     code, out, err = cli(capsys, "recognition", "outcomes", str(recognition), "--json")
     assert code == 0, err
-    rows = {r["code"]: r for r in json.loads(out)}
+    read = json.loads(out)
+    rows = {r["code"]: r for r in read["bases"]}
     expected = _independent_scores(recognition)
     assert set(rows) == set(expected)
     for base, row in rows.items():
@@ -238,6 +240,8 @@ def test_a_full_recognition_round(
     assert cli(capsys, "recognition", "decide", str(recognition), "--dossier", accepted,
                "--outcome", "passed")[0] == 0  # fmt: skip
 
+    # Finalising needs every deviating score (畸高畸低) explained, as the selection's.
+    _explain_all(capsys, recognition, read["deviations"])
     # Finalising needs every 限期整改's deadline.
     code, _, err = cli(capsys, "recognition", "finalise", str(recognition))
     assert code == 2 and rectify in err
@@ -246,6 +250,10 @@ def test_a_full_recognition_round(
     assert code == 0, err
     code, _, err = cli(capsys, "recognition", "decide", str(recognition), "--dossier",
                        accepted, "--outcome", "failed", "--reason", "再议")  # fmt: skip
+    assert code == 2 and "定稿" in err
+    flag = read["deviations"][0]
+    code, _, err = cli(capsys, "explain", str(recognition), "--dossier", flag["code"],
+                       "--expert", str(flag["expert_id"]), "--text", "定稿后的说明")  # fmt: skip
     assert code == 2 and "定稿" in err
 
     with Project(recognition) as project, project.reading() as session:
@@ -303,6 +311,51 @@ def test_a_full_recognition_round(
     for location in (recognition, selection):
         code, out, err = cli(capsys, "audit", "verify", str(location))
         assert code == 0, err
+
+
+def _explain_all(
+    capsys: pytest.CaptureFixture[str], recognition: Path, deviations: list[dict[str, Any]]
+) -> None:
+    """Explain every deviation ``recognition outcomes --json`` listed, through the CLI."""
+    for flag in deviations:
+        code, _, err = cli(capsys, "explain", str(recognition), "--dossier", flag["code"],
+                           "--expert", str(flag["expert_id"]), "--text",
+                           "专家书面说明：已复核材料")  # fmt: skip
+        assert code == 0, err
+
+
+def test_finalise_waits_for_every_deviation_s_explanation(
+    recognition_source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The round's deviation flags are the ranking's (same flags, same reliability); an
+    unexplained one blocks finalising, named by code and expert, until it is explained."""
+    recognition = copy_project(recognition_source, tmp_path / "recognition.rdp")
+    read = json.loads(cli(capsys, "recognition", "outcomes", str(recognition), "--json")[1])
+    ranked = json.loads(cli(capsys, "rank", str(recognition), "--json", "--resamples", "0")[1])
+    assert read["deviations"] == ranked["deviations"] and read["deviations"]
+    assert read["reliability"] == ranked["reliability"] and read["reliability"]
+    assert all(f["blocks_finalise"] and not f["explained"] for f in read["deviations"])
+    assert {f["direction"] for f in read["deviations"]} <= {"high", "low"}
+    last, others = read["deviations"][-1], read["deviations"][:-1]
+    _explain_all(capsys, recognition, others)
+    finalise = ("recognition", "finalise", str(recognition), "--rectify-deadline", "2028-06-30")
+    code, _, err = cli(capsys, *finalise)
+    assert code == 2 and f"{last['code']} {last['expert']}" in err, err
+    assert "1 条畸高畸低分需要书面说明" in err, err
+    # The text output lists it too, as ``rank`` does.
+    code, out, _ = cli(capsys, "recognition", "outcomes", str(recognition))
+    assert code == 0 and f"{last['code']}  {last['expert']}" in out.split("：", 1)[-1]
+    # A score that does not deviate has nothing to explain.
+    code, _, err = cli(capsys, "explain", str(recognition), "--dossier", last["code"],
+                       "--expert", "999", "--text", "并无偏离的说明")  # fmt: skip
+    assert code == 2, err
+    _explain_all(capsys, recognition, [last])
+    read = json.loads(cli(capsys, "recognition", "outcomes", str(recognition), "--json")[1])
+    assert not any(f["blocks_finalise"] for f in read["deviations"])
+    assert {f["note"] for f in read["deviations"]} == {"专家书面说明：已复核材料"}
+    code, _, err = cli(capsys, *finalise)
+    assert code == 0, err
+    assert _actions(recognition).count("deviation.explain") == len(read["deviations"])
 
 
 def _thresholds(tmp_path: Path, outcome: str) -> Path:

@@ -95,6 +95,7 @@ def run_rank(args: argparse.Namespace) -> int:
     from review_desk import ranking
     from review_desk.ranking_values import (
         encode_config,
+        encode_deviations,
         encode_finalised,
         encode_non_applicable,
         encode_reliability,
@@ -120,7 +121,7 @@ def run_rank(args: argparse.Namespace) -> int:
                 "config": encode_config(result.config),
                 "finalised": encode_finalised(result.finalised),
                 "rows": result.rows(),
-                "deviations": _deviations(result),
+                "deviations": encode_deviations(result.experts),
                 "reliability": [encode_reliability(entry) for entry in result.reliability],
                 "non_applicable_scores": [
                     encode_non_applicable(entry) for entry in result.non_applicable
@@ -151,15 +152,6 @@ def run_rank(args: argparse.Namespace) -> int:
     return 0
 
 
-def _deviations(result: Any) -> list[dict[str, Any]]:
-    """The deviation flags as JSON rows: the dossier's code and the expert's name beside
-    their ids, and whether the flag blocks finalising (no explanation yet)."""
-    rows: list[dict[str, Any]] = result.experts.replace({math.nan: None}).to_dict("records")
-    for row in rows:
-        row["blocks_finalise"] = not row["explained"]
-    return rows
-
-
 def _print_non_applicable(result: Any) -> None:
     """Warn about stored points for criteria that do not apply (they are not counted)."""
     if not result.non_applicable:
@@ -179,9 +171,12 @@ def _print_blocking(result: Any) -> None:
     """Print the deviations that block finalising, one per line."""
     from review_desk import ranking_decisions
 
-    if result.finalised:
-        return
-    waiting = ranking_decisions.blocking_deviations(result)
+    if not result.finalised:
+        print_blocking(ranking_decisions.blocking_deviations(result))
+
+
+def print_blocking(waiting: list[tuple[str, str]]) -> None:
+    """Print the deviations that block finalising (code, expert), one per line."""
     if not waiting:
         return
     print(

@@ -112,21 +112,33 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_outcomes(args: argparse.Namespace) -> int:
-    """Show each base's score, suggestion and decision."""
-    from review_desk.recognition import outcome_label, outcomes
+    """Show each base's score, suggestion and decision, each panel's reliability and the
+    deviations that block finalising."""
+    from review_desk.cli.rank_cmd import print_blocking
+    from review_desk.ranking import reliability_reading
+    from review_desk.recognition import outcome_label, recognition_list, round_review
+    from review_desk.recognition_round import RecognitionError
 
     with open_project(args.project, write=False) as project:
-        rows = outcomes(project)
+        review = round_review(project)
+        try:
+            finalised = recognition_list(project) is not None
+        except RecognitionError:
+            finalised = False
     if args.json:
-        print_json([row.as_dict() for row in rows])
+        print_json(review.as_dict())
         return 0
-    for row in rows:
+    for row in review.bases:
         score = f"{row.score:.2f}" if row.score is not None else "—"
         mark = "" if row.decided or row.outcome is None else _("(suggested)")
         print(
             f"{row.code}\t{score}\t{outcome_label(row.outcome)}{mark}\t{row.reason_text}"
             + (f"\t{row.deadline.isoformat()}" if row.deadline else "")
         )
+    for entry in review.reliability:
+        print(tr("Panel {panel}: ", panel=entry.panel) + reliability_reading(entry))
+    if not finalised:
+        print_blocking(review.unexplained())
     return 0
 
 

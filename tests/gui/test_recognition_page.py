@@ -1,10 +1,12 @@
 """认定验收 as the agency and the committee use it: from the finalised selection demo a
 round is created in its dialog (its link listed) and opened in the window, which then
 shows the recognition pages only; on the demo recognition round the committee overrides
-one base's suggestion with a written reason and finalises (the 限期整改 without a
-deadline given one), after which the decisions are read-only; the agency exports the
-recognition list (read back with openpyxl) and the documents (read back with pypdf).
-Every other page opens on a recognition round without an error."""
+one base's suggestion with a written reason, is refused finalising while deviating
+scores (畸高畸低) have no explanation, the agency explains them (one on the page's tab),
+and the committee finalises (the 限期整改 without a deadline given one), after which
+the decisions are read-only; the agency exports the recognition list (read back with
+openpyxl) and the documents (read back with pypdf). Every other page opens on a
+recognition round without an error."""
 
 from __future__ import annotations
 
@@ -16,26 +18,17 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel
 
-from review_desk import publicity
+from review_desk import publicity, ranking_decisions
 from review_desk.project import Project
 from review_desk.recognition import outcomes
 from tests.conftest import copy_project
 
+from ui.dialogs.reason_dialog import ReasonDialog
+
 SELECTION_ONLY = {"ranking", "charts", "export", "publicity"}
-
-
-@pytest.fixture(scope="module")
-def recognition_source(finalised_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo recognition round made (once per module) from a copy of the finalised
-    selection demo."""
-    from review_desk.demo.recognition import build_recognition_demo
-
-    folder = tmp_path_factory.mktemp("recognition")
-    selection = copy_project(finalised_source, folder / "selection.rdp")
-    build_recognition_demo(selection, folder / "recognition.rdp").close()
-    return folder / "recognition.rdp"
 
 
 @pytest.fixture
@@ -156,6 +149,61 @@ def test_committee_decides_and_finalises_agency_exports(
     assert page.table.selected_row().code == code  # still selected after reading again
     assert "联席会议决定不通过" in page.detail.text() and "报告不符" in page.detail.text()
 
+    # 定稿 is refused while a deviating score (畸高畸低) has no written explanation, with
+    # the core's reason naming the code and the expert.
+    flags = page.read.deviations
+    assert flags and not any(flag.explained for flag in flags)
+    assert page.deviations.model.rowCount() == len(flags)
+    assert page.reliability.model.rowCount() == 2  # the demo's two panels
+    assert "ICC" in page.reliability.model.headerData(3, Qt.Orientation.Horizontal)
+    assert page.tabs.tabText(1).endswith(f"({len(flags)})")
+    page.finalise_button.click()
+    message = page.message_bar.label.text()
+    assert page.message_bar.isVisible() and "畸高畸低分需要书面说明" in message, message
+    assert all(f"{flag.code} {flag.expert}" in message for flag in flags)
+    assert page.tabs.currentWidget() is page.deviations
+    assert "尚未定稿" in page.state.text()
+
+    # The agency explains: all but one through the core, the last one on the page.
+    assert not page.explain_button.isVisible()
+    last = page.deviations.selected_row()
+    for flag in flags:
+        if (flag.dossier_id, flag.expert_id) != (last.dossier_id, last.expert_id):
+            ranking_decisions.explain_deviation(
+                window.project, flag.dossier_id, flag.expert_id, "专家书面说明：已复核材料"
+            )
+    window.set_role("agency")
+    page.load()
+    page.wait()
+    assert page.explain_button.isVisible() and page.explain_button.isEnabled()
+    assert page.tabs.tabText(1).endswith("(1)")
+    assert page.deviations.selected_row().code == last.code  # the one waiting, first
+    assert (
+        page.deviations.model.data(
+            page.deviations.model.index(0, 6), Qt.ItemDataRole.ForegroundRole
+        )
+        .color()
+        .name()
+        == "#9b1c1c"
+    )
+
+    def explain(dialog: Any) -> None:
+        assert last.code in dialog.findChild(QLabel).text()
+        dialog.text.setPlainText("专家说明：现场核查时该基地设备尚未安装到位")
+
+    _accept(monkeypatch, ReasonDialog, explain)
+    page.deviations.view.doubleClicked.emit(page.deviations.model.index(0, 0))
+    page.wait()
+    assert not any(flag.explained is False for flag in page.read.deviations)
+    noted = next(
+        f
+        for f in page.read.deviations
+        if (f.dossier_id, f.expert_id) == (last.dossier_id, last.expert_id)
+    )
+    assert noted.note.startswith("专家说明：现场核查")
+    assert page.tabs.tabText(1) == "畸高畸低分"
+
+    window.set_role("committee")
     seen: dict[str, Any] = {}
 
     def confirm(dialog: Any) -> None:

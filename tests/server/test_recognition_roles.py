@@ -1,6 +1,7 @@
 """The recognition round on a server, each role as its own login: the agency reads the
 outcomes but can neither decide a base nor finalise the recognition list, through the
-command or with raw SQL; an expert neither; the committee decides and finalises; every
+command or with raw SQL; an expert neither; the agency explains the deviating scores,
+which block finalising until then; the committee decides and finalises; every
 entry names its login and the chain stays intact."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 
 from review_desk.cli import main
 from review_desk.project import Project
+from review_desk.recognition import round_review
 from review_desk.server.accounts import add_user, parse_capacity
 from review_desk.storage import models as m
 from tests.conftest import copy_project
@@ -78,6 +80,15 @@ def test_only_the_committee_decides_and_finalises(server: dict[str, str]) -> Non
     done = _cli("recognition", "decide", chair, "--dossier", code, "--outcome", "failed",
                 "--reason", "经复核不具备认定条件")  # fmt: skip
     assert done[0] == 0, done
+    # The deviations (畸高畸低) wait for the agency's written explanations first.
+    done = _cli("recognition", "finalise", chair, "--rectify-deadline", "2024-03-31")
+    assert done[0] == 2 and "畸高畸低" in done[2], done
+    with Project(agency) as project:
+        flags = round_review(project).deviations()
+    assert flags
+    for flag in flags:
+        assert main(["explain", agency, "--dossier", flag.code, "--expert",
+                     str(flag.expert_id), "--text", "专家书面说明：已复核材料"]) == 0  # fmt: skip
     done = _cli("recognition", "finalise", chair, "--rectify-deadline", "2024-03-31")
     assert done[0] == 0, done
     with Project(server["admin"]) as project, project.reading() as session:
@@ -90,6 +101,10 @@ def test_only_the_committee_decides_and_finalises(server: dict[str, str]) -> Non
             ("recognition.decide", "recogroles.chair"),
             ("recognition.finalise", "recogroles.chair"),
         ]
+        explainers = session.scalars(
+            sa.select(m.AuditLog.actor).where(m.AuditLog.action == "deviation.explain")
+        ).all()
+        assert set(explainers) == {"recogroles.agency"} and len(explainers) == len(flags)
         assert project.verify_audit().intact
 
 

@@ -33,10 +33,7 @@ from review_desk.i18n import _, tr
 from review_desk.progress import Cancelled, Progress
 from review_desk.project import Project
 from review_desk.ranking_values import (
-    DeviationDirection,
-    DeviationFlag,
     ExpertLeniency,
-    PanelReliability,
     RankingOptions,
     RankRow,
     TierChange,
@@ -50,6 +47,12 @@ from ui.models.row_table import Column
 from ui.pages.base import Page, card
 from ui.widgets.data_table import DataTable
 from ui.widgets.filter_bar import FilterBar
+from ui.widgets.review_quality import (
+    deviation_columns,
+    explanation_prompt,
+    reliability_columns,
+    score_text,
+)
 
 TIER_COLOURS = {
     Tier.PROVINCIAL: "#1d6b3a",
@@ -59,12 +62,6 @@ TIER_COLOURS = {
     Tier.TIED: "#b03a00",
 }
 METHODS = (("trimmed", N_("Trimmed mean")), ("mean", N_("Mean")), ("median", N_("Median")))
-
-
-def _score(value: Any) -> str:
-    if value is None or (isinstance(value, float) and (math.isnan(value) or value < 0)):
-        return "—"
-    return f"{value:.2f}"
 
 
 def _percent(value: Any) -> str:
@@ -90,7 +87,7 @@ def _rank_columns() -> list[Column[RankRow]]:
         ),
         Column(
             _("Score"),
-            lambda r: _score(r.score),
+            lambda r: score_text(r.score),
             sort_key=lambda r: r.score if r.score is not None else -1,
             align_right=True,
         ),
@@ -225,7 +222,7 @@ class RankingPage(Page):
                 Column(_("Direction"), lambda r: r.direction),
                 Column(_("Provincial"), lambda r: f"{r.provincial} / {r.cap}", align_right=True),
                 Column(_("Candidates"), lambda r: str(r.candidates), align_right=True),
-                Column(_("Best score"), lambda r: _score(r.best), align_right=True),
+                Column(_("Best score"), lambda r: score_text(r.best), align_right=True),
                 Column(_("Selected"), lambda r: r.selected, tooltip=lambda r: r.selected),
             ],
             stretch_column=4,
@@ -234,36 +231,7 @@ class RankingPage(Page):
         self.tabs.addTab(self.directions, _("By direction"))
 
         self.deviations = DataTable(
-            [
-                Column[DeviationFlag](_("Dossier no."), lambda r: r.code),
-                Column[DeviationFlag](_("Expert"), lambda r: r.expert),
-                Column[DeviationFlag](
-                    _("Expert total"), lambda r: _score(r.total), align_right=True
-                ),
-                Column[DeviationFlag](
-                    _("Others' mean"), lambda r: _score(r.mean_others), align_right=True
-                ),
-                Column[DeviationFlag](
-                    _("Gap"),
-                    lambda r: f"{r.gap_percent:+.1f}%",
-                    sort_key=lambda r: abs(r.gap_percent),
-                    align_right=True,
-                ),
-                Column[DeviationFlag](
-                    _("High/low"),
-                    lambda r: (
-                        _("abnormally high")
-                        if r.direction == DeviationDirection.HIGH
-                        else _("abnormally low")
-                    ),
-                ),
-                Column[DeviationFlag](
-                    _("Explanation"),
-                    lambda r: r.note or _("missing"),
-                    foreground=lambda r: None if r.note else "#9b1c1c",
-                    tooltip=lambda r: r.note,
-                ),
-            ],
+            deviation_columns(),
             stretch_column=6,
             parent=self.tabs,
         )
@@ -273,29 +241,7 @@ class RankingPage(Page):
         reliability_layout = QVBoxLayout(reliability)
         reliability_layout.setContentsMargins(0, 8, 0, 0)
         self.reliability = DataTable(
-            [
-                Column[PanelReliability](_("Panel"), lambda r: str(r.panel)),
-                Column[PanelReliability](
-                    _("Dossiers"), lambda r: str(r.dossiers), align_right=True
-                ),
-                Column[PanelReliability](_("Experts"), lambda r: str(r.experts), align_right=True),
-                Column[PanelReliability](
-                    "ICC(2,k)",
-                    lambda r: f"{r.icc['ICC(2,k)']:.2f}" if r.icc else "—",
-                    align_right=True,
-                ),
-                Column[PanelReliability](
-                    "ICC(2,1)",
-                    lambda r: f"{r.icc['ICC(2,1)']:.2f}" if r.icc else "—",
-                    align_right=True,
-                ),
-                Column[PanelReliability](
-                    "Kendall W",
-                    lambda r: f"{r.kendall_w:.2f}" if r.kendall_w is not None else "—",
-                    align_right=True,
-                ),
-                Column[PanelReliability](_("Reading"), ranking.reliability_reading),
-            ],
+            reliability_columns(),
             searchable=False,
             stretch_column=6,
             parent=reliability,
@@ -559,19 +505,7 @@ class RankingPage(Page):
                 self, _("Explain a deviation"), _("Select a deviating score first.")
             )
             return
-        dialog = ReasonDialog(
-            _("Explain a deviation"),
-            tr(
-                "{expert} gave {code} {total}, {gap} from the other experts' mean {mean}. "
-                "Record the expert's explanation (or the agency's finding).",
-                expert=row.expert,
-                code=row.code,
-                total=_score(row.total),
-                gap=f"{row.gap_percent:+.1f}%",
-                mean=_score(row.mean_others),
-            ),
-            self,
-        )
+        dialog = ReasonDialog(_("Explain a deviation"), explanation_prompt(row), self)
         if row.note:
             dialog.text.setPlainText(row.note)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -598,7 +532,7 @@ class RankingPage(Page):
                 code=row.code,
                 applicant=row.applicant,
                 tier=row.tier.label,
-                score=_score(row.score),
+                score=score_text(row.score),
             ),
             self,
             tiers=True,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +32,7 @@ from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.progress import Progress
 from review_desk.project import Project, ProjectInfo
+from review_desk.ranking_values import DeviationFlag, PanelReliability
 from review_desk.recognition import BaseOutcome, RecognitionList, outcome_label
 from review_desk.recognition_round import RECOGNITION, RoundLink
 from review_desk.results.publicity import level_label
@@ -40,9 +43,16 @@ from ui.models.row_table import Column
 from ui.pages.base import Page, card, say
 from ui.pages.registry import AGENCY, COMMITTEE
 from ui.widgets.data_table import DataTable
+from ui.widgets.review_quality import (
+    UNEXPLAINED_COLOUR,
+    deviation_columns,
+    explanation_prompt,
+    reliability_columns,
+)
 
 OUTCOME_COLOURS = {"passed": "#1e7b34", "rectify": "#a15c00", "failed": "#b3261e"}
 _MISSING_COLOUR = "#b3261e"
+_DECIDED = Changes(recognition=True)
 # The widest a column of the bases' table is sized to (by its index), leaving the rest
 # to the reason.
 _WIDEST = {1: 210, 2: 92, 3: 56, 4: 70, 5: 56, 6: 86, 7: 100, 9: 100}
@@ -67,19 +77,26 @@ class _SelectionRead:
 
 @dataclass(frozen=True)
 class _RecognitionRead:
-    """A recognition project: its bases, thresholds and finalised list (if any)."""
+    """A recognition project: its bases, deviation flags and panels' reliability,
+    thresholds and finalised list (if any)."""
 
     info: ProjectInfo
     bases: list[BaseOutcome]
+    deviations: list[DeviationFlag]
+    reliability: list[PanelReliability]
     thresholds: OutcomeThresholds | None
     final: RecognitionList | None
     problem: str
+
+    def unexplained(self) -> list[DeviationFlag]:
+        """The deviation flags without a written explanation (they block finalising)."""
+        return [flag for flag in self.deviations if not flag.explained]
 
 
 def _read(project: Project) -> _SelectionRead | _RecognitionRead:
     from review_desk import recognition_round
     from review_desk.errors import UserError
-    from review_desk.recognition import outcomes, recognition_list
+    from review_desk.recognition import recognition_list, round_review
     from review_desk.recognition_round import RecognitionError
     from review_desk.rubrics import active_rubric
 
@@ -92,16 +109,19 @@ def _read(project: Project) -> _SelectionRead | _RecognitionRead:
                 "use 'review-desk recognition create'."
             )
         return _SelectionRead(info, recognition_round.round_links(project), refusal)
-    problem, bases = "", []
+    problem, bases, deviations, reliability = "", [], [], []
     try:
-        bases = outcomes(project)
+        review = round_review(project)
+        bases, deviations, reliability = review.bases, review.deviations(), review.reliability
     except UserError as error:
         problem = str(error)
     try:
         final: RecognitionList | None = recognition_list(project)
     except RecognitionError:
         final = None
-    return _RecognitionRead(info, bases, active_rubric(project).outcome, final, problem)
+    return _RecognitionRead(
+        info, bases, deviations, reliability, active_rubric(project).outcome, final, problem
+    )
 
 
 def found_text(link: RoundLink) -> str:
@@ -237,6 +257,7 @@ class RecognitionPage(Page):
             about_layout.addWidget(label)
         row = QHBoxLayout()
         self.decide_button = QPushButton(_("Decide…"), face)
+        self.explain_button = QPushButton(_("Explain a deviation…"), face)
         self.finalise_button = QPushButton(_("Finalise…"), face)
         self.finalise_button.setObjectName("primaryButton")
         self.list_button = QPushButton(_("Export the recognition list…"), face)
@@ -246,7 +267,10 @@ class RecognitionPage(Page):
         for button in self._recognition_buttons():
             row.addWidget(button)
         row.addStretch(1)
-        bases_card, bases_layout = card(_("Bases"), face)
+        self.tabs = QTabWidget(face)
+        bases_card = QWidget(self.tabs)
+        bases_layout = QVBoxLayout(bases_card)
+        bases_layout.setContentsMargins(0, 8, 0, 0)
         self.table = DataTable(
             [
                 Column(_("Code"), lambda b: b.code),
@@ -278,9 +302,19 @@ class RecognitionPage(Page):
         bases_layout.addWidget(self.table, 1)
         self.detail = self._label(bases_card)
         bases_layout.addWidget(self.detail)
+        self.tabs.addTab(bases_card, _("Bases"))
+        self.deviations = DataTable(deviation_columns(), stretch_column=6, parent=self.tabs)
+        self.tabs.addTab(self.deviations, _("Deviations (畸高畸低)"))
+        self.reliability = DataTable(
+            reliability_columns(), searchable=False, stretch_column=6, parent=self.tabs
+        )
+        self.tabs.addTab(self.reliability, _("Reliability"))
         layout.addWidget(about)
         layout.addLayout(row)
-        layout.addWidget(bases_card, 1)
+        layout.addWidget(self.tabs, 1)
+        self.deviations.row_selected.connect(lambda _row: self._enable())
+        self.deviations.view.doubleClicked.connect(lambda _index: self.explain())
+        self.explain_button.clicked.connect(self.explain)
         self.table.row_selected.connect(self._show_detail)
         self.table.view.doubleClicked.connect(lambda _index: self.decide())
         self.decide_button.clicked.connect(self.decide)
@@ -295,6 +329,7 @@ class RecognitionPage(Page):
     def _recognition_buttons(self) -> tuple[QPushButton, ...]:
         return (
             self.decide_button,
+            self.explain_button,
             self.finalise_button,
             self.list_button,
             self.document_button,
@@ -306,11 +341,12 @@ class RecognitionPage(Page):
         return (self.create_button, self.open_button, *self._recognition_buttons())
 
     def set_role(self, role: str) -> None:
-        """The agency creates rounds; the committee decides and finalises; both read and
-        export the list and the documents."""
+        """The agency creates rounds and explains deviations; the committee decides and
+        finalises; both read and export the list and the documents."""
         self._role = role
         committee = role == COMMITTEE
         self.create_button.setVisible(role == AGENCY)
+        self.explain_button.setVisible(role == AGENCY)
         self.decide_button.setVisible(committee)
         self.finalise_button.setVisible(committee)
 
@@ -330,6 +366,7 @@ class RecognitionPage(Page):
         finalised = recognition is not None and recognition.final is not None
         base = self.table.selected_row()
         self.decide_button.setEnabled(open_round and base is not None)
+        self.explain_button.setEnabled(open_round and bool(recognition and recognition.deviations))
         self.finalise_button.setEnabled(open_round and bool(recognition and recognition.bases))
         self.list_button.setEnabled(finalised)
         self.documents_button.setEnabled(finalised)
@@ -343,6 +380,7 @@ class RecognitionPage(Page):
     def affected_by(self, changes: Changes) -> bool:
         return (
             changes.recognition
+            or changes.explanations
             or changes.finalised
             or changes.scores
             or changes.formal_review
@@ -435,7 +473,14 @@ class RecognitionPage(Page):
                 none=sum(1 for b in bases if b.outcome is None),
                 decided=sum(1 for b in bases if b.decided),
             )
+            + " "
+            + tr(
+                "Deviations {count}, of which without an explanation {unexplained}.",
+                count=len(read.deviations),
+                unexplained=len(read.unexplained()),
+            )
         )
+        self._show_quality(read)
         if read.problem and read.thresholds is not None:
             self.show_message(read.problem, "warning")
         selected = self.table.selected_row()
@@ -447,6 +492,25 @@ class RecognitionPage(Page):
             header.resizeSection(column, min(header.sectionSize(column), widest))
         if selected is None or not self.table.select_where(lambda b: b.code == selected.code):
             self.table.select_first()
+
+    def _show_quality(self, read: _RecognitionRead) -> None:
+        """The deviation flags (the unexplained ones first) and each panel's reliability;
+        the deviations tab's title counts those still waiting for an explanation."""
+        selected = self.deviations.selected_row()
+        flags = sorted(read.deviations, key=lambda f: (f.explained, f.code, f.expert))
+        self.deviations.set_rows(flags)
+        if selected is None or not self.deviations.select_where(
+            lambda f: (f.dossier_id, f.expert_id) == (selected.dossier_id, selected.expert_id)
+        ):
+            self.deviations.select_first()
+        waiting = len(read.unexplained())
+        title = _("Deviations (畸高畸低)")
+        index = self.tabs.indexOf(self.deviations)
+        self.tabs.setTabText(index, f"{title} ({waiting})" if waiting else title)
+        self.tabs.tabBar().setTabTextColor(
+            index, QColor(UNEXPLAINED_COLOUR if waiting else self.palette().text().color())
+        )
+        self.reliability.set_rows(read.reliability)
 
     def _finalised(self) -> bool:
         """Whether the recognition list shown is finalised."""
@@ -466,7 +530,7 @@ class RecognitionPage(Page):
         self._enable()
 
     # ------------------------------------------------------------------ actions
-    def _run(self, title: str, work: Any, message: Any) -> None:
+    def _run(self, title: str, work: Any, message: Any, changes: Changes = _DECIDED) -> None:
         """Run a write in the background; read the page again and say ``message``
         (a text, or a function of the result)."""
 
@@ -474,9 +538,7 @@ class RecognitionPage(Page):
             self.load()
             say(self, message(result) if callable(message) else message)
 
-        self.start_operation(
-            title, lambda _progress: Outcome(work(), Changes(recognition=True)), done
-        )
+        self.start_operation(title, lambda _progress: Outcome(work(), changes), done)
 
     def create_round(self) -> None:
         """Ask for the round's name and the new project file, and create the round."""
@@ -546,15 +608,57 @@ class RecognitionPage(Page):
             lambda row: tr("{code}: {outcome}", code=row.code, outcome=outcome_label(row.outcome)),
         )
 
+    def explain(self) -> None:
+        """Record why the selected deviating score is what it is (the agency, as in the
+        selection's ranking)."""
+        from review_desk import ranking_decisions
+
+        from ui.dialogs.reason_dialog import ReasonDialog
+
+        project, flag = self.project, self.deviations.selected_row()
+        if project is None or not self.explain_button.isEnabled():
+            return
+        if flag is None:
+            self.tabs.setCurrentWidget(self.deviations)
+            self.show_message(_("Select a deviating score first."), "info")
+            return
+        dialog = ReasonDialog(_("Explain a deviation"), explanation_prompt(flag), self)
+        if flag.note:
+            dialog.text.setPlainText(flag.note)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        note, actor = dialog.values()[1], current_user()
+        self.clear_message()
+        self._run(
+            _("Recording the explanation…"),
+            lambda: ranking_decisions.explain_deviation(
+                project, flag.dossier_id, flag.expert_id, note, actor=actor
+            ),
+            tr("Explanation recorded: {code} {expert}", code=flag.code, expert=flag.expert),
+            Changes(explanations=True),
+        )
+
     def finalise(self) -> None:
-        """Confirm the counts per outcome and lock the recognition list."""
+        """Confirm the counts per outcome and lock the recognition list; refused, with
+        the core's reason, while a deviating score has no written explanation."""
         from review_desk import publicity, recognition
+        from review_desk.ranking_decisions import deviation_refusal
 
         from ui.dialogs.recognition_dialogs import FinaliseDialog
 
         project, read = self.project, self.read
         if project is None or not isinstance(read, _RecognitionRead):
             return
+        waiting = read.unexplained()
+        if waiting:
+            self.tabs.setCurrentWidget(self.deviations)
+            self.show_message(
+                deviation_refusal([(f.code, f.expert) for f in waiting])
+                + _(" The agency records each explanation on this tab."),
+                "warning",
+            )
+            return
+        self.clear_message()
         dialog = FinaliseDialog(read.bases, publicity.today(), self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
