@@ -147,15 +147,8 @@ def test_a_decision_landing_while_the_round_is_finalised(
 ) -> None:
     """Another seat's decision committed after ``finalise`` read the outcomes but
     before it locked them: the finalised list holds that decision."""
-    round_path = tmp_path / "认定验收.rdp"
-    done = cli(capsys, "demo", str(round_path), "--recognition", str(finalised_project),
-               "--round-name", "2027年认定验收")  # fmt: skip
-    assert done[0] == 0, done
+    round_path = _round(finalised_project, tmp_path, capsys)
     read_json = json.loads(cli(capsys, "recognition", "outcomes", str(round_path), "--json")[1])
-    for flag in read_json["deviations"]:
-        explained = cli(capsys, "explain", str(round_path), "--dossier", flag["code"],
-                        "--expert", str(flag["expert_id"]), "--text", "专家书面说明")  # fmt: skip
-        assert explained[0] == 0, explained
     code = next(row["code"] for row in read_json["bases"] if row["suggested"] == "passed")
     read = recognition.round_review
     decided: list[subprocess.CompletedProcess[str]] = []
@@ -200,11 +193,17 @@ def test_a_decision_landing_while_the_round_is_finalised(
 
 
 def _round(finalised_project: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """The recognition round made from the finalised demo (its outcomes suggested)."""
+    """The recognition round made from the finalised demo (its outcomes suggested), its
+    deviations explained so that it can be finalised."""
     round_path = folder / "认定验收.rdp"
     done = cli(capsys, "demo", str(round_path), "--recognition", str(finalised_project),
                "--round-name", "2027年认定验收")  # fmt: skip
     assert done[0] == 0, done
+    read_json = json.loads(cli(capsys, "recognition", "outcomes", str(round_path), "--json")[1])
+    for flag in read_json["deviations"]:
+        explained = cli(capsys, "explain", str(round_path), "--dossier", flag["code"],
+                        "--expert", str(flag["expert_id"]), "--text", "专家书面说明")  # fmt: skip
+        assert explained[0] == 0, explained
     return round_path
 
 
@@ -240,7 +239,7 @@ def test_a_decision_while_the_formal_review_changes(
     (通过) but before it locked: the decision is not stored with the stale suggestion."""
     round_path = _round(finalised_project, tmp_path, capsys)
     rows = json.loads(cli(capsys, "recognition", "outcomes", str(round_path), "--json")[1])
-    code = next(row["code"] for row in rows if row["suggested"] == "passed")
+    code = next(row["code"] for row in rows["bases"] if row["suggested"] == "passed")
     read = recognition.outcomes
     changed: list[subprocess.CompletedProcess[str]] = []
 
