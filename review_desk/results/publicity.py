@@ -11,7 +11,6 @@ every page) and as a printable Excel sheet holding the same text."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from sqlalchemy import select
 
 from review_desk.atomic_file import replacing
 from review_desk.audit import utc_now
+from review_desk.documents.numbered_pdf import write_numbered_pdf
 from review_desk.documents.pdf_fonts import CHINESE_FONT, register_chinese_font
 from review_desk.errors import UserError
 from review_desk.i18n import _, tr
@@ -275,7 +275,6 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
     from reportlab.platypus import (
         KeepTogether,
         Paragraph,
-        SimpleDocTemplate,
         Spacer,
         Table,
         TableStyle,
@@ -390,43 +389,15 @@ def write_publicity_pdf(target: Path, listing: PublicityList, notice: PublicityN
         story.append(KeepTogether(closing))
         return story
 
-    footer = tr("List hash {hash}", hash=listing.content_hash)
-    # 第 N 页，共 M 页: the total is known once the story is laid out, so it is laid
-    # out twice, the first time only to count the pages.
-    pages = {"total": 0}
-
-    def on_page(canvas: Any, document: Any) -> None:
-        pages["total"] = max(pages["total"], document.page)
-        canvas.saveState()
-        canvas.setFont(_FONT, 8)
-        canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(20 * mm, 12 * mm, footer)
-        canvas.drawRightString(
-            A4[0] - 20 * mm,
-            12 * mm,
-            tr("Page {page} of {total}", page=document.page, total=pages["total"] or "?"),
-        )
-        canvas.restoreState()
-
-    def build(output: Any) -> None:
-        document = SimpleDocTemplate(
-            output,
-            pagesize=A4,
-            leftMargin=20 * mm,
-            rightMargin=20 * mm,
-            topMargin=22 * mm,
-            bottomMargin=22 * mm,
-            title=title,
-            author=notice.issuer or notice.contact_office,
-            subject=footer,
-            creator="Review Desk",
-            invariant=True,
-        )
-        document.build(make_story(), onFirstPage=on_page, onLaterPages=on_page)
-
-    build(io.BytesIO())
-    with replacing(target) as partial:
-        build(str(partial))
+    write_numbered_pdf(
+        target,
+        make_story,
+        title=title,
+        footer=tr("List hash {hash}", hash=listing.content_hash),
+        pagesize=A4,
+        top_margin_mm=22,
+        author=notice.issuer or notice.contact_office,
+    )
 
 
 def _entry_values(entry: PublicityEntry) -> list[Any]:

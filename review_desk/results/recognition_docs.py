@@ -6,7 +6,6 @@ other documents; every page carries the list's content hash."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from review_desk.atomic_file import replacing
+from review_desk.documents.numbered_pdf import write_numbered_pdf
 from review_desk.documents.pdf_fonts import CHINESE_FONT, register_chinese_font
 from review_desk.i18n import _, tr
 from review_desk.recognition import OUTCOMES, RecognitionList, outcome_label
@@ -132,7 +132,6 @@ def _build_pdf(
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate
 
     register_chinese_font()
     size = landscape(A4) if landscape_page else A4
@@ -157,39 +156,7 @@ def _build_pdf(
         "plain": ParagraphStyle("plain", parent=body, firstLineIndent=0),
         "width": size[0] - 40 * mm,
     }
-    pages = {"total": 0}
-
-    def on_page(canvas: Any, document: Any) -> None:
-        pages["total"] = max(pages["total"], document.page)
-        canvas.saveState()
-        canvas.setFont(_FONT, 8)
-        canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(20 * mm, 12 * mm, footer)
-        canvas.drawRightString(
-            size[0] - 20 * mm,
-            12 * mm,
-            tr("Page {page} of {total}", page=document.page, total=pages["total"] or "?"),
-        )
-        canvas.restoreState()
-
-    def build(output: Any) -> None:
-        document = SimpleDocTemplate(
-            output,
-            pagesize=size,
-            leftMargin=20 * mm,
-            rightMargin=20 * mm,
-            topMargin=20 * mm,
-            bottomMargin=22 * mm,
-            title=title,
-            subject=footer,
-            creator="Review Desk",
-            invariant=True,
-        )
-        document.build(story(styles), onFirstPage=on_page, onLaterPages=on_page)
-
-    build(io.BytesIO())
-    with replacing(target) as partial:
-        build(str(partial))
+    write_numbered_pdf(target, lambda: story(styles), title=title, footer=footer, pagesize=size)
 
 
 def _para(text: str, style: Any) -> Any:
