@@ -177,6 +177,27 @@ def recognition_source(finalised_source: Path, tmp_path_factory: pytest.TempPath
 
 
 @pytest.fixture(scope="session")
+def explained_recognition_source(
+    recognition_source: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The demo recognition round with every deviation explained (ready to finalise);
+    made once per test run."""
+    from review_desk import ranking_decisions, recognition
+    from review_desk.project import Project
+    from tests.built_once import built_once
+
+    def build(folder: Path) -> None:
+        path = copy_project(recognition_source, folder / "recognition.rdp")
+        with Project(path) as project:
+            for flag in recognition.round_review(project).flags.itertuples():
+                ranking_decisions.explain_deviation(
+                    project, int(flag.dossier_id), int(flag.expert_id), "专家书面说明：已复核材料"
+                )
+
+    return built_once(tmp_path_factory, "explained-recognition", build) / "recognition.rdp"
+
+
+@pytest.fixture(scope="session")
 def explained_source(demo_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo with every deviation explained (in this process), not yet finalised;
     made once per test run."""

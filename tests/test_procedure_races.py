@@ -19,6 +19,7 @@ from review_desk import recognition
 from review_desk.list_versions import versions
 from review_desk.project import Project
 from review_desk.storage import models as m
+from tests.conftest import copy_project
 from tests.small_project import cli
 from tests.test_publicity_objections import at, open_period  # noqa: F401  (a fixture)
 
@@ -140,14 +141,14 @@ def test_objections_decided_and_revised_at_once(
 
 
 def test_a_decision_landing_while_the_round_is_finalised(
-    finalised_project: Path,
+    explained_recognition_source: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Another seat's decision committed after ``finalise`` read the outcomes but
     before it locked them: the finalised list holds that decision."""
-    round_path = _round(finalised_project, tmp_path, capsys)
+    round_path = _round(explained_recognition_source, tmp_path)
     read_json = json.loads(cli(capsys, "recognition", "outcomes", str(round_path), "--json")[1])
     code = next(row["code"] for row in read_json["bases"] if row["suggested"] == "passed")
     read = recognition.round_review
@@ -192,27 +193,18 @@ def test_a_decision_landing_while_the_round_is_finalised(
         assert final is None and done[0] == 2 and "Traceback" not in done[2], done
 
 
-def _round(finalised_project: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """The recognition round made from the finalised demo (its outcomes suggested), its
-    deviations explained so that it can be finalised."""
-    round_path = folder / "认定验收.rdp"
-    done = cli(capsys, "demo", str(round_path), "--recognition", str(finalised_project),
-               "--round-name", "2027年认定验收")  # fmt: skip
-    assert done[0] == 0, done
-    read_json = json.loads(cli(capsys, "recognition", "outcomes", str(round_path), "--json")[1])
-    for flag in read_json["deviations"]:
-        explained = cli(capsys, "explain", str(round_path), "--dossier", flag["code"],
-                        "--expert", str(flag["expert_id"]), "--text", "专家书面说明")  # fmt: skip
-        assert explained[0] == 0, explained
-    return round_path
+def _round(explained_recognition: Path, folder: Path) -> Path:
+    """A private copy of the demo recognition round, its deviations explained (so that
+    it can be finalised)."""
+    return copy_project(explained_recognition, folder / "认定验收.rdp")
 
 
 def test_two_finalisations_at_once(
-    finalised_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    explained_recognition_source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Two seats finalise the round at once: one list, one audit entry, the other seat
     told the list is finalised already."""
-    round_path = _round(finalised_project, tmp_path, capsys)
+    round_path = _round(explained_recognition_source, tmp_path)
     command = ("recognition", "finalise", str(round_path), "--rectify-deadline", "2028-06-30")
     finalised = race(tmp_path, command, command)
     assert sorted(code for code, _, _ in finalised) == [0, 2], finalised
@@ -230,14 +222,14 @@ def test_two_finalisations_at_once(
 
 
 def test_a_decision_while_the_formal_review_changes(
-    finalised_project: Path,
+    explained_recognition_source: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A reviewer fails a base's formal review after ``decide`` read its suggestion
     (通过) but before it locked: the decision is not stored with the stale suggestion."""
-    round_path = _round(finalised_project, tmp_path, capsys)
+    round_path = _round(explained_recognition_source, tmp_path)
     rows = json.loads(cli(capsys, "recognition", "outcomes", str(round_path), "--json")[1])
     code = next(row["code"] for row in rows["bases"] if row["suggested"] == "passed")
     read = recognition.outcomes
