@@ -237,6 +237,13 @@ def experts(project: Project) -> list[ExpertRow]:
         ]
 
 
+def panel_names(project: Project) -> dict[int, str]:
+    """Every panel's name by its id (one small read: the reliability tables name the
+    panels)."""
+    with project.reading() as s:
+        return {int(i): str(name) for i, name in s.execute(select(m.Panel.id, m.Panel.name))}
+
+
 def panels(project: Project) -> list[PanelRow]:
     """Return the panels with their leader, members and directions."""
     with project.reading() as s:

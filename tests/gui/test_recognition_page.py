@@ -154,7 +154,8 @@ def test_committee_decides_and_finalises_agency_exports(
     flags = page.read.deviations
     assert flags and not any(flag.explained for flag in flags)
     assert page.deviations.model.rowCount() == len(flags)
-    assert page.reliability.model.rowCount() == 2  # the demo's two panels
+    assert page.reliability.model.rowCount() == 2  # the demo's two panels, by name
+    assert page.reliability.model.index(0, 0).data() == "第一专家组（工业与信息）"
     assert "ICC" in page.reliability.model.headerData(3, Qt.Orientation.Horizontal)
     assert page.tabs.tabText(1).endswith(f"({len(flags)})")
     page.finalise_button.click()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk import ranking, ranking_decisions
+from review_desk import queries, ranking, ranking_decisions
 from review_desk.changes import NOTHING, Changes
 from review_desk.domain import Level, Tier
 from review_desk.i18n import _, tr
@@ -240,8 +240,9 @@ class RankingPage(Page):
         reliability = QWidget(self.tabs)
         reliability_layout = QVBoxLayout(reliability)
         reliability_layout.setContentsMargins(0, 8, 0, 0)
+        self._panel_names: dict[int, str] = {}
         self.reliability = DataTable(
-            reliability_columns(),
+            reliability_columns(self._panel_name),
             searchable=False,
             stretch_column=6,
             parent=reliability,
@@ -352,6 +353,10 @@ class RankingPage(Page):
             self.cap.setValue(info.per_direction_cap)
         self.recompute()
 
+    def _panel_name(self, panel_id: int) -> str:
+        """A panel's name in the reliability table (its number until names are read)."""
+        return self._panel_names.get(panel_id, str(panel_id))
+
     def affected_by(self, changes: Changes) -> bool:
         return changes.ranking
 
@@ -416,6 +421,7 @@ class RankingPage(Page):
         ):
             self.table.select_first()
         self.deviations.set_rows(result.deviation_flags())
+        self._panel_names = queries.panel_names(self.project) if self.project else {}
         self.reliability.set_rows(result.reliability)
         self.leniency.set_rows(result.leniency_rows())
         self._show_directions(rows)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from review_desk import queries
 from review_desk.changes import Changes, Outcome
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
@@ -305,8 +306,12 @@ class RecognitionPage(Page):
         self.tabs.addTab(bases_card, _("Bases"))
         self.deviations = DataTable(deviation_columns(), stretch_column=6, parent=self.tabs)
         self.tabs.addTab(self.deviations, _("Deviations (畸高畸低)"))
+        self._panel_names: dict[int, str] = {}
         self.reliability = DataTable(
-            reliability_columns(), searchable=False, stretch_column=6, parent=self.tabs
+            reliability_columns(self._panel_name),
+            searchable=False,
+            stretch_column=6,
+            parent=self.tabs,
         )
         self.tabs.addTab(self.reliability, _("Reliability"))
         layout.addWidget(about)
@@ -377,6 +382,10 @@ class RecognitionPage(Page):
         )
 
     # ------------------------------------------------------------------ reading
+    def _panel_name(self, panel_id: int) -> str:
+        """A panel's name in the reliability table (its number until names are read)."""
+        return self._panel_names.get(panel_id, str(panel_id))
+
     def affected_by(self, changes: Changes) -> bool:
         return (
             changes.recognition
@@ -510,6 +519,7 @@ class RecognitionPage(Page):
         self.tabs.tabBar().setTabTextColor(
             index, QColor(UNEXPLAINED_COLOUR if waiting else self.palette().text().color())
         )
+        self._panel_names = queries.panel_names(self.project) if self.project else {}
         self.reliability.set_rows(read.reliability)
 
     def _finalised(self) -> bool:

@@ -6,6 +6,7 @@ W), and the explanation dialog's prompt. The values are the core's
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from review_desk.i18n import _, tr
@@ -57,11 +58,13 @@ def deviation_columns() -> list[Column[DeviationFlag]]:
     ]
 
 
-def reliability_columns() -> list[Column[PanelReliability]]:
-    """Each panel's reliability: its block's size, ICC(2,k), ICC(2,1), Kendall's W and a
-    plain reading (stretched, index 6)."""
+def reliability_columns(
+    panel_name: Callable[[int], str] = str,
+) -> list[Column[PanelReliability]]:
+    """Each panel's reliability: the panel (``panel_name`` of its id), its block's size,
+    ICC(2,k), ICC(2,1), Kendall's W and a plain reading (stretched, index 6)."""
     return [
-        Column[PanelReliability](_("Panel"), lambda r: str(r.panel)),
+        Column[PanelReliability](_("Panel"), lambda r: panel_name(r.panel)),
         Column[PanelReliability](_("Dossiers"), lambda r: str(r.dossiers), align_right=True),
         Column[PanelReliability](_("Experts"), lambda r: str(r.experts), align_right=True),
         Column[PanelReliability](
