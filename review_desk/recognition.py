@@ -50,7 +50,8 @@ from review_desk.rubrics import active_rubric
 from review_desk.storage import models as m
 from review_desk.storage.locking import ProjectBusy
 from scoring_models.reasons import Reason
-from scoring_models.rubric import N_, OutcomeThresholds
+from scoring_models.rubric import N_
+from scoring_models.rubric_outcome import OutcomeThresholds
 
 PASSED, RECTIFY, FAILED = "passed", "rectify", "failed"
 OUTCOMES = (PASSED, RECTIFY, FAILED)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import tomllib
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
+
+from scoring_models.rubric_outcome import OutcomeThresholds
+from scoring_models.toml_depth import MAX_DEPTH, nesting_too_deep
 
 STAGES = ("materials", "defense", "inspection")
 APPLICANT_KINDS = (
@@ -33,7 +35,6 @@ BONUS_FACTS = ("double_high", "major_tech_transfer", "pilot_enterprise_status", 
 _EPS = 1e-9
 MAX_STEPS = 10_000  # scoring steps from 0 to a criterion's max
 MAX_NUMBER = 1_000_000  # no points, weight or total beyond this
-MAX_DEPTH = 32  # arrays and inline tables nested deeper are refused before parsing
 QUOTE_LIMIT = 80  # characters of a value quoted in a problem
 
 
@@ -170,25 +171,6 @@ class BonusItem:
     fact: str
     equals: Any
     points: float
-
-
-@dataclass(frozen=True)
-class OutcomeThresholds:
-    """The pass thresholds of a recognition rubric (认定验收, ``[outcome]``): a
-    consolidated score at or above ``pass_score`` passes (通过), at or above
-    ``rectify_score`` is to be rectified within a deadline (限期整改), below it fails
-    (不通过); a vetoed base fails whatever its score."""
-
-    pass_score: float
-    rectify_score: float
-
-    def outcome_of(self, score: float) -> str:
-        """``passed``, ``rectify`` or ``failed`` for a consolidated score."""
-        if score >= self.pass_score - _EPS:
-            return "passed"
-        if score >= self.rectify_score - _EPS:
-            return "rectify"
-        return "failed"
 
 
 @dataclass(frozen=True)
@@ -336,31 +318,6 @@ class _Reader:
             self.problem(f"{path}.{key}", N_("must be a list of tables ([[...]])"))
             return []
         return value
-
-
-_TOKENS = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}\n]'
-)
-
-
-def nesting_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
-    """Return the line where arrays or inline tables open more than ``limit`` deep, or
-    None. Strings and comments are skipped; the parser itself would recurse once per
-    level and fail without saying where."""
-    depth, line = 0, 1
-    for match in _TOKENS.finditer(text):
-        token = match.group()
-        if token == "\n":
-            line += 1
-        elif token in "[{":
-            depth += 1
-            if depth > limit:
-                return line
-        elif token in "]}":
-            depth = max(0, depth - 1)
-        else:
-            line += token.count("\n")
-    return None
 
 
 def parse_rubric(text: str, file: str = "") -> Rubric:

@@ -8,7 +8,6 @@ pilot_status, pilot_import, pilot_proposals); the committee reads only."""
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,120 +26,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from review_desk import objections, pilot, pilot_import, pilot_proposals, pilot_status
+from review_desk import pilot, pilot_import, pilot_proposals
 from review_desk.changes import Changes, Outcome
 from review_desk.domain import Tier
 from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
-from review_desk.pilot import BaseHistory, MilestoneRow, ReportRow
-from review_desk.pilot_status import REPORT_DAYS, BaseStatus, Overdue, PilotStatus
+from review_desk.pilot import BaseHistory, MilestoneRow
+from review_desk.pilot_status import REPORT_DAYS
 from review_desk.progress import Progress
-from review_desk.project import Project
 from review_desk.publicity import today
 
 from ui.current_user import current_user
 from ui.models.row_table import Column
 from ui.pages.base import Page, card, say
+from ui.pages.pilot_view import (
+    BaseLine,
+    PilotRead,
+    covers_text,
+    milestone_state,
+    period_text,
+    read_page,
+)
 from ui.pages.registry import COMMITTEE
 from ui.widgets.data_table import DataTable
 
 RED = "#b3261e"
 GREEN = "#1b6e3a"
-
-
-@dataclass(frozen=True)
-class BaseLine:
-    """A row of the bases table: the base's status, its platform and the days since its
-    last report (or since the pilot started)."""
-
-    status: BaseStatus
-    platform: str
-    days_since: int
-    silent: bool
-
-    @property
-    def late(self) -> bool:
-        """Overdue milestones, or no report for too long."""
-        return self.status.overdue > 0 or self.silent
-
-
-@dataclass(frozen=True)
-class _Read:
-    """What the page shows, read off the UI thread."""
-
-    published: date | None
-    status: PilotStatus | None = None
-    overdue: Overdue | None = None
-    bases: list[BaseLine] = field(default_factory=list)
-    histories: dict[int, BaseHistory] = field(default_factory=dict)
-
-
-def _read(project: Project) -> _Read:
-    with project.reading() as session:
-        started = pilot.pilot_period(session) is not None
-        try:
-            published: date | None = pilot.publication_day(session)
-        except pilot.PilotError:
-            published = None
-    if not started:
-        return _Read(published)
-    state = pilot_status.status(project)
-    late = pilot_status.overdue(project)
-    silent = {x.dossier_id for x in late.silent}
-    labels = dict(objections.dossier_choices(project))
-    bases = []
-    for base in state.bases:
-        since = base.last_report or state.starts_on
-        label = labels.get(base.dossier_id, "")
-        platform = label[len(base.code) + 1 :] if label.startswith(base.code + " ") else label
-        bases.append(
-            BaseLine(base, platform, (state.today - since).days, base.dossier_id in silent)
-        )
-    with project.reading() as session:
-        histories = {b.dossier_id: pilot.base_history(session, b.dossier_id) for b in state.bases}
-    return _Read(published, state, late, bases, histories)
-
-
-def milestone_state(row: MilestoneRow, day: date) -> str:
-    """A milestone's state as users read it: done, open, or overdue by some days."""
-    if row.status == "done":
-        return _("done")
-    if row.due_on < day:
-        return tr("overdue {days} days", days=(day - row.due_on).days)
-    return _("open")
-
-
-def period_text(read: _Read) -> str:
-    """One line on the pilot period."""
-    state = read.status
-    if state is not None:
-        start, end = state.starts_on.isoformat(), state.ends_on.isoformat()
-        if state.today > state.ends_on:
-            return tr("Pilot period {start} to {end}; it has ended.", start=start, end=end)
-        if state.today < state.starts_on:
-            return tr("Pilot period {start} to {end}; it has not begun.", start=start, end=end)
-        return tr(
-            "Pilot period {start} to {end}; today is day {day} of the pilot.",
-            start=start,
-            end=end,
-            day=(state.today - state.starts_on).days + 1,
-        )
-    if read.published is None:
-        return _("The pilot has not started: the list has not been published yet.")
-    return tr(
-        "The pilot has not started. The list was published on {day}.",
-        day=read.published.isoformat(),
-    )
-
-
-def _covers(row: ReportRow) -> str:
-    if row.covers_from is None and row.covers_to is None:
-        return "—"
-    return tr(
-        "{start} to {end}",
-        start=row.covers_from.isoformat() if row.covers_from else "…",
-        end=row.covers_to.isoformat() if row.covers_to else "…",
-    )
 
 
 class PilotPage(Page):
@@ -156,7 +67,7 @@ class PilotPage(Page):
             ),
             parent,
         )
-        self.read: _Read | None = None
+        self.read: PilotRead | None = None
         self._role = ""
         self.viewer: QDialog | None = None
 
@@ -316,7 +227,7 @@ class PilotPage(Page):
                     lambda r: r.submitted_on.isoformat(),
                     lambda r: r.submitted_on,
                 ),
-                Column(_("Period covered"), _covers),
+                Column(_("Period covered"), covers_text),
                 Column(_("Summary"), lambda r: r.summary, tooltip=lambda r: r.summary),
                 Column(_("File"), lambda r: r.name, tooltip=lambda r: r.name),
                 Column(
@@ -466,7 +377,7 @@ class PilotPage(Page):
         if project is None:
             return
         started = self.start_operation(
-            _("Reading the pilot year…"), lambda _progress: _read(project), self._show
+            _("Reading the pilot year…"), lambda _progress: read_page(project), self._show
         )
         if started is None:
             self.stale = True
@@ -474,7 +385,7 @@ class PilotPage(Page):
     def _today(self) -> date:
         return self.read.status.today if self.read and self.read.status else today()
 
-    def _show(self, read: _Read) -> None:
+    def _show(self, read: PilotRead) -> None:
         self.read = read
         self.state.setText(period_text(read))
         selected = self.table.selected_row()

@@ -8,8 +8,6 @@ review_desk.recognition_round, review_desk.results.recognition_docs)."""
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +27,25 @@ from PySide6.QtWidgets import (
 
 from review_desk import queries
 from review_desk.changes import Changes, Outcome
-from review_desk.formatting import local_time
 from review_desk.i18n import _, tr
 from review_desk.progress import Progress
-from review_desk.project import Project, ProjectInfo
-from review_desk.ranking_values import DeviationFlag, PanelReliability
-from review_desk.recognition import BaseOutcome, RecognitionList, outcome_label
-from review_desk.recognition_round import RECOGNITION, RoundLink
+from review_desk.recognition import BaseOutcome, outcome_label
 from review_desk.results.publicity import level_label
-from scoring_models.rubric import OutcomeThresholds
 
 from ui.current_user import current_user
 from ui.models.row_table import Column
 from ui.pages.base import Page, card, say
+from ui.pages.recognition_view import (
+    RecognitionRead,
+    SelectionRead,
+    decision_text,
+    detail_text,
+    found_text,
+    read_page,
+    score_text,
+    short_hash,
+    when,
+)
 from ui.pages.registry import AGENCY, COMMITTEE
 from ui.widgets.data_table import DataTable
 from ui.widgets.review_quality import (
@@ -59,117 +63,6 @@ _DECIDED = Changes(recognition=True)
 _WIDEST = {1: 210, 2: 92, 3: 56, 4: 70, 5: 56, 6: 86, 7: 100, 9: 100}
 
 
-def _when(value: datetime) -> str:
-    return local_time(value)
-
-
-def _short(content_hash: str | None) -> str:
-    return (content_hash or "")[:16] + "…" if content_hash else "—"
-
-
-@dataclass(frozen=True)
-class _SelectionRead:
-    """A selection project: the rounds made from it and why one cannot be made now."""
-
-    info: ProjectInfo
-    links: list[RoundLink]
-    refusal: str | None
-
-
-@dataclass(frozen=True)
-class _RecognitionRead:
-    """A recognition project: its bases, deviation flags and panels' reliability,
-    thresholds and finalised list (if any)."""
-
-    info: ProjectInfo
-    bases: list[BaseOutcome]
-    deviations: list[DeviationFlag]
-    reliability: list[PanelReliability]
-    thresholds: OutcomeThresholds | None
-    final: RecognitionList | None
-    problem: str
-
-    def unexplained(self) -> list[DeviationFlag]:
-        """The deviation flags without a written explanation (they block finalising)."""
-        return [flag for flag in self.deviations if not flag.explained]
-
-
-def _read(project: Project) -> _SelectionRead | _RecognitionRead:
-    from review_desk import recognition_round
-    from review_desk.errors import UserError
-    from review_desk.recognition import recognition_list, round_review
-    from review_desk.recognition_round import RecognitionError
-    from review_desk.rubrics import active_rubric
-
-    info = project.info()
-    if info.kind != RECOGNITION:
-        refusal = recognition_round.source_refusal(project)
-        if refusal is None and project.path is None:
-            refusal = _(
-                "A recognition round is made from a project file here; from a server project, "
-                "use 'review-desk recognition create'."
-            )
-        return _SelectionRead(info, recognition_round.round_links(project), refusal)
-    problem, bases, deviations, reliability = "", [], [], []
-    try:
-        review = round_review(project)
-        bases, deviations, reliability = review.bases, review.deviations(), review.reliability
-    except UserError as error:
-        problem = str(error)
-    try:
-        final: RecognitionList | None = recognition_list(project)
-    except RecognitionError:
-        final = None
-    return _RecognitionRead(
-        info, bases, deviations, reliability, active_rubric(project).outcome, final, problem
-    )
-
-
-def found_text(link: RoundLink) -> str:
-    """Whether a round's project file is found, as shown."""
-    return _("found") if link.found else _("not found")
-
-
-def score_text(base: BaseOutcome) -> str:
-    """A consolidated score with two decimals, or a dash."""
-    return f"{base.score:.2f}" if base.score is not None else "—"
-
-
-def decision_text(base: BaseOutcome, finalised: bool = False) -> str:
-    """The committee's decision, or that it has not decided (once the round is
-    finalised: that the suggestion was adopted)."""
-    if base.decided:
-        return outcome_label(base.outcome)
-    return _("suggestion adopted") if finalised else _("not decided")
-
-
-def detail_text(base: BaseOutcome, deadline: str, finalised: bool = False) -> str:
-    """A base's suggestion and decision, whole."""
-    lines = [
-        tr(
-            "{code} {platform}: suggested {suggested} ({reason})",
-            code=base.code,
-            platform=base.platform,
-            suggested=outcome_label(base.suggested),
-            reason=base.suggestion_text,
-        )
-    ]
-    if base.decided:
-        decision = tr(
-            "The committee decided {outcome} ({who})",
-            outcome=outcome_label(base.outcome),
-            who=base.decided_by,
-        )
-        lines.append(decision + (f"：{base.reason}" if base.reason else ""))
-    elif finalised:
-        lines.append(_("The committee adopted the suggestion."))
-    else:
-        lines.append(_("not decided (suggestion stands)"))
-    if deadline:
-        lines.append(tr("Rectify by {day}", day=deadline))
-    return "\n".join(lines)
-
-
 class RecognitionPage(Page):
     """认定验收."""
 
@@ -185,7 +78,7 @@ class RecognitionPage(Page):
             parent,
         )
         self._role = ""
-        self.read: _SelectionRead | _RecognitionRead | None = None
+        self.read: SelectionRead | RecognitionRead | None = None
         self.viewer: QDialog | None = None
         self.faces = QStackedWidget(self)
         self.selection_face = self._build_selection_face()
@@ -222,7 +115,7 @@ class RecognitionPage(Page):
             [
                 Column(_("Round name"), lambda r: r.round_name),
                 Column(_("Location"), lambda r: r.location, tooltip=lambda r: r.location),
-                Column(_("Created"), lambda r: _when(r.created_at), lambda r: r.created_at),
+                Column(_("Created"), lambda r: when(r.created_at), lambda r: r.created_at),
                 Column(_("By"), lambda r: r.created_by),
                 Column(
                     _("Project file"),
@@ -362,11 +255,11 @@ class RecognitionPage(Page):
     def _enable(self) -> None:
         """Enable what the round's state allows (the core refuses the rest too)."""
         read = self.read
-        selection = read if isinstance(read, _SelectionRead) else None
+        selection = read if isinstance(read, SelectionRead) else None
         self.create_button.setEnabled(selection is not None and selection.refusal is None)
         link = self.links.selected_row()
         self.open_button.setEnabled(selection is not None and link is not None and link.found)
-        recognition = read if isinstance(read, _RecognitionRead) else None
+        recognition = read if isinstance(read, RecognitionRead) else None
         open_round = recognition is not None and recognition.final is None
         finalised = recognition is not None and recognition.final is not None
         base = self.table.selected_row()
@@ -403,20 +296,20 @@ class RecognitionPage(Page):
         if project is None:
             return
         started = self.start_operation(
-            _("Reading the recognition round…"), lambda _progress: _read(project), self._show
+            _("Reading the recognition round…"), lambda _progress: read_page(project), self._show
         )
         if started is None:
             self.stale = True
 
-    def _show(self, read: _SelectionRead | _RecognitionRead) -> None:
+    def _show(self, read: SelectionRead | RecognitionRead) -> None:
         self.read = read
-        if isinstance(read, _SelectionRead):
+        if isinstance(read, SelectionRead):
             self._show_selection(read)
         else:
             self._show_recognition(read)
         self._enable()
 
-    def _show_selection(self, read: _SelectionRead) -> None:
+    def _show_selection(self, read: SelectionRead) -> None:
         self.faces.setCurrentWidget(self.selection_face)
         if read.refusal is not None:
             self.selection_state.setText(read.refusal)
@@ -433,7 +326,7 @@ class RecognitionPage(Page):
         ):
             self.links.select_first()
 
-    def _show_recognition(self, read: _RecognitionRead) -> None:
+    def _show_recognition(self, read: RecognitionRead) -> None:
         self.faces.setCurrentWidget(self.recognition_face)
         info = read.info
         self.source.setText(
@@ -442,7 +335,7 @@ class RecognitionPage(Page):
                 project=info.source_name,
                 round=info.source_round_name,
                 version=info.source_list_version or "—",
-                hash=_short(info.source_list_hash),
+                hash=short_hash(info.source_list_hash),
             )
         )
         self.source.setToolTip(info.source_location)
@@ -462,7 +355,7 @@ class RecognitionPage(Page):
             self.state.setText(
                 tr(
                     "Finalised on {when}: the decisions are locked. List hash {hash}",
-                    when=_when(read.final.finalised_at),
+                    when=when(read.final.finalised_at),
                     hash=read.final.content_hash,
                 )
             )
@@ -502,7 +395,7 @@ class RecognitionPage(Page):
         if selected is None or not self.table.select_where(lambda b: b.code == selected.code):
             self.table.select_first()
 
-    def _show_quality(self, read: _RecognitionRead) -> None:
+    def _show_quality(self, read: RecognitionRead) -> None:
         """The deviation flags (the unexplained ones first) and each panel's reliability;
         the deviations tab's title counts those still waiting for an explanation."""
         selected = self.deviations.selected_row()
@@ -524,13 +417,13 @@ class RecognitionPage(Page):
 
     def _finalised(self) -> bool:
         """Whether the recognition list shown is finalised."""
-        return isinstance(self.read, _RecognitionRead) and self.read.final is not None
+        return isinstance(self.read, RecognitionRead) and self.read.final is not None
 
     def _deadline(self, base: BaseOutcome) -> str:
         """The deadline of a 限期整改: the finalised list's once finalised (it may be the
         one given to all at finalisation), else the committee's."""
         read = self.read
-        if isinstance(read, _RecognitionRead) and read.final is not None:
+        if isinstance(read, RecognitionRead) and read.final is not None:
             row = next((r for r in read.final.rows if r["code"] == base.code), None)
             return str(row["deadline"] or "") if row else ""
         return base.deadline.isoformat() if base.deadline else ""
@@ -557,7 +450,7 @@ class RecognitionPage(Page):
         from ui.dialogs.recognition_dialogs import CreateRoundDialog
 
         project, read = self.project, self.read
-        if project is None or not isinstance(read, _SelectionRead):
+        if project is None or not isinstance(read, SelectionRead):
             return
         folder = project.path.parent if project.path is not None else None
         dialog = CreateRoundDialog(read.info.round_name, folder, self)
@@ -587,7 +480,7 @@ class RecognitionPage(Page):
     def open_source(self) -> None:
         """Open the selection project this round was made from."""
         window = self.window()
-        if not isinstance(self.read, _RecognitionRead) or not hasattr(window, "open_project"):
+        if not isinstance(self.read, RecognitionRead) or not hasattr(window, "open_project"):
             return
         window.open_project(self.read.info.source_location)
 
@@ -657,7 +550,7 @@ class RecognitionPage(Page):
         from ui.dialogs.recognition_dialogs import FinaliseDialog
 
         project, read = self.project, self.read
-        if project is None or not isinstance(read, _RecognitionRead):
+        if project is None or not isinstance(read, RecognitionRead):
             return
         waiting = read.unexplained()
         if waiting:
@@ -683,7 +576,7 @@ class RecognitionPage(Page):
 
     def _round_name(self) -> str:
         read = self.read
-        return read.final.round_name if isinstance(read, _RecognitionRead) and read.final else ""
+        return read.final.round_name if isinstance(read, RecognitionRead) and read.final else ""
 
     def export_list(self) -> None:
         """Write the recognition list as .xlsx or .pdf, by the file type chosen."""
