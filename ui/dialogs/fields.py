@@ -1,12 +1,12 @@
-"""Small input fields the dialogs share: a day picker and the day it holds, and a
-multi-line text box for written reasons."""
+"""Small input fields the dialogs share: a day picker and the day it holds, a
+multi-line text box for written reasons, and a wrapped line of explanation."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDateEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QDateEdit, QLabel, QPlainTextEdit, QWidget
 
 
 def day_of(edit: QDateEdit) -> date:
@@ -30,3 +30,10 @@ def text_edit(parent: QWidget, placeholder: str) -> QPlainTextEdit:
     edit.setTabChangesFocus(True)
     edit.setMinimumHeight(84)
     return edit
+
+
+def wrapped_label(parent: QWidget, text: str) -> QLabel:
+    """A label of ``text`` that wraps to the dialog's width."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    return label

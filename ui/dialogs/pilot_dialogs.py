@@ -36,14 +36,9 @@ from ui.dialogs.buttons import ok_cancel
 from ui.dialogs.fields import date_edit as _date_edit
 from ui.dialogs.fields import day_of as _day
 from ui.dialogs.fields import text_edit as _text
+from ui.dialogs.fields import wrapped_label
 from ui.models.row_table import Column
 from ui.widgets.data_table import DataTable
-
-
-def _intro(parent: QWidget, text: str) -> QLabel:
-    label = QLabel(text, parent)
-    label.setWordWrap(True)
-    return label
 
 
 def _checked_list(parent: QWidget, entries: list[tuple[str, object, bool]]) -> QListWidget:
@@ -74,7 +69,7 @@ class StartPilotDialog(QDialog):
         self.setMinimumWidth(500)
         layout = QVBoxLayout(self)
         layout.addWidget(
-            _intro(
+            wrapped_label(
                 self,
                 tr(
                     "The one-year pilot of the selected bases starts on the day below, by "
@@ -159,7 +154,7 @@ class ProposalsDialog(QDialog):
             )
         else:
             where = found.reason
-        self.intro = _intro(self, where)
+        self.intro = wrapped_label(self, where)
         layout.addWidget(self.intro)
         # A date before the pilot's first day (a plan written for an earlier start) is
         # shown as such and left unchecked: the agency decides whether it still applies.
@@ -202,7 +197,7 @@ class DoneDialog(QDialog):
         self.setWindowTitle(_("Mark the milestone done"))
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        layout.addWidget(_intro(self, title))
+        layout.addWidget(wrapped_label(self, title))
         form = QFormLayout()
         self.day = _date_edit(self, today)
         self.day.setMaximumDate(QDate(today.year, today.month, today.day))
@@ -341,7 +336,9 @@ class ImportProblemsDialog(QDialog):
         self.setWindowTitle(_("Import a milestone sheet…"))
         self.resize(820, 420)
         layout = QVBoxLayout(self)
-        layout.addWidget(_intro(self, _("Nothing was imported; correct these and import again:")))
+        layout.addWidget(
+            wrapped_label(self, _("Nothing was imported; correct these and import again:"))
+        )
         self.table = DataTable(
             [
                 Column(_("Sheet"), lambda i: i.sheet),

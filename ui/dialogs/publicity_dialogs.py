@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
@@ -32,6 +31,7 @@ from ui.dialogs.buttons import ok_cancel
 from ui.dialogs.fields import date_edit as _date_edit
 from ui.dialogs.fields import day_of as _day
 from ui.dialogs.fields import text_edit as _text
+from ui.dialogs.fields import wrapped_label
 
 
 class EvidenceList(QWidget):
@@ -82,14 +82,13 @@ class OpenPeriodDialog(QDialog):
         self.setWindowTitle(_("Open the publicity period"))
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        intro = QLabel(
+        intro = wrapped_label(
+            self,
             _(
                 "The finalised list in force is publicised from the first to the last day "
                 "below; objections are recorded while the period is open."
             ),
-            self,
         )
-        intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
         self.starts = _date_edit(self, today)
@@ -251,8 +250,7 @@ class DecideDialog(QDialog):
         self.setWindowTitle(title)
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
-        intro = QLabel(summary, self)
-        intro.setWordWrap(True)
+        intro = wrapped_label(self, summary)
         layout.addWidget(intro)
         self.upheld = QRadioButton(_("Uphold the objection (the list will be revised)"), self)
         self.dismissed = QRadioButton(_("Dismiss the objection"), self)
@@ -295,14 +293,13 @@ class ReviseDialog(QDialog):
         self.setMinimumWidth(620)
         self.labels = dict(dossiers)
         layout = QVBoxLayout(self)
-        intro = QLabel(
+        intro = wrapped_label(
+            self,
             _(
                 "The list in force is revised into its next version: the dossiers below move "
                 "to the tier chosen; every earlier version is kept."
             ),
-            self,
         )
-        intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
         row = QHBoxLayout()

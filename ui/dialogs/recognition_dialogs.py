@@ -25,7 +25,7 @@ from review_desk.i18n import _, tr
 from review_desk.recognition import MIN_REASON, OUTCOMES, RECTIFY, BaseOutcome, outcome_label
 
 from ui.dialogs.buttons import ok_cancel
-from ui.dialogs.fields import date_edit, day_of, text_edit
+from ui.dialogs.fields import date_edit, day_of, text_edit, wrapped_label
 
 # How long a base is given to rectify unless the committee says otherwise.
 DEFAULT_RECTIFY_DAYS = 180
@@ -55,15 +55,14 @@ class CreateRoundDialog(QDialog):
         self.setMinimumWidth(640)
         self.folder = folder
         layout = QVBoxLayout(self)
-        intro = QLabel(
+        intro = wrapped_label(
+            self,
             _(
                 "A recognition round is a project of its own, made from this project's "
                 "finalised list in force: the selected bases with their levels, and the "
                 "expert pool. This project records the link to it."
             ),
-            self,
         )
-        intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
         self.round_name = QLineEdit(suggested_round_name(selection_round), self)
@@ -229,11 +228,9 @@ class FinaliseDialog(QDialog):
             rectify=counts["rectify"],
             failed=counts["failed"],
         )
-        self.summary = QLabel(text, self)
-        self.summary.setWordWrap(True)
+        self.summary = wrapped_label(self, text)
         layout.addWidget(self.summary)
-        self.undecided = QLabel("", self)
-        self.undecided.setWordWrap(True)
+        self.undecided = wrapped_label(self, "")
         if undecided:
             self.undecided.setText(
                 tr(
