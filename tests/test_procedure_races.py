@@ -21,7 +21,7 @@ from review_desk.project import Project
 from review_desk.storage import models as m
 from tests.conftest import copy_project
 from tests.small_project import cli
-from tests.test_publicity_objections import at, open_period  # noqa: F401  (a fixture)
+from tests.test_publicity_objections import at, decide_args, open_period  # noqa: F401  (a fixture)
 
 # A command that waits for a start file, so that both processes have imported
 # everything and start their work at the same moment.
@@ -78,28 +78,8 @@ def test_objections_decided_and_revised_at_once(
     # Two seats decide objection 1 at once: exactly one wins, the other is refused.
     decided = race(
         tmp_path,
-        (
-            "objection",
-            "decide",
-            project,
-            "--id",
-            "1",
-            "--outcome",
-            "upheld",
-            "--reason",
-            "经核实异议属实",
-        ),
-        (
-            "objection",
-            "decide",
-            project,
-            "--id",
-            "1",
-            "--outcome",
-            "dismissed",
-            "--reason",
-            "材料齐全不予采纳",
-        ),
+        (*decide_args(project, 1, "upheld", "经核实异议属实"),),
+        (*decide_args(project, 1, "dismissed", "材料齐全不予采纳"),),
     )
     assert sorted(code for code, _, _ in decided) == [0, 2], decided
     [refused] = [err for code, _, err in decided if code == 2]

@@ -49,6 +49,18 @@ def open_period(project: str) -> tuple[str, ...]:
     )
 
 
+def decide_args(project: str, number: int, outcome: str, reason: str) -> tuple[str, ...]:
+    """The command by which the committee decides objection ``number``."""
+    return ("objection", "decide", project, "--id", str(number), "--outcome", outcome,
+            "--reason", reason)  # fmt: skip
+
+
+def revise_args(project: str, number: int, code: str, tier: str, reason: str) -> tuple[str, ...]:
+    """The command by which an upheld objection ``number`` moves ``code`` to ``tier``."""
+    return ("objection", "revise", project, "--id", str(number), "--dossier", code,
+            "--tier", tier, "--reason", reason)  # fmt: skip
+
+
 def _listed(project: Path) -> tuple[str, str]:
     """A provincial dossier's code and another listed dossier's code."""
     with Project(project) as opened, opened.reading() as session:
@@ -128,15 +140,7 @@ def test_publicity_with_two_objections(
     assert code == 0, err
     code, _, err = cli(
         capsys,
-        "objection",
-        "decide",
-        project,
-        "--id",
-        "1",
-        "--outcome",
-        "upheld",
-        "--reason",
-        "异议成立",
+        *decide_args(project, 1, "upheld", "异议成立"),
     )
     assert code == 0, err
     # Still refused: the upheld objection has not revised the list yet.
@@ -144,17 +148,7 @@ def test_publicity_with_two_objections(
     assert code == 2 and "异议" in err
     code, out, err = cli(
         capsys,
-        "objection",
-        "revise",
-        project,
-        "--id",
-        "1",
-        "--dossier",
-        upheld_code,
-        "--tier",
-        "municipal",
-        "--reason",
-        "异议成立，调整为市（县）级",
+        *revise_args(project, 1, upheld_code, "municipal", "异议成立，调整为市（县）级"),
         "--json",
     )
     assert code == 0, err
@@ -166,15 +160,7 @@ def test_publicity_with_two_objections(
     assert changed[upheld_code]["after"]["tier"] == "municipal"
     code, _, err = cli(
         capsys,
-        "objection",
-        "decide",
-        project,
-        "--id",
-        "2",
-        "--outcome",
-        "dismissed",
-        "--reason",
-        "经核查，实训设备符合要求",
+        *decide_args(project, 2, "dismissed", "经核查，实训设备符合要求"),
     )
     assert code == 0, err
     code, out, err = cli(capsys, "objection", "list", project, "--json")
@@ -267,51 +253,26 @@ def test_refusals(
         == 0
     )
     code, _, err = cli(
-        capsys, "objection", "decide", project, "--id", "1", "--outcome", "upheld", "--reason", "好"
+        capsys,
+        *decide_args(project, 1, "upheld", "好"),
     )
     assert code == 2 and "理由" in err
     assert (
         cli(
             capsys,
-            "objection",
-            "decide",
-            project,
-            "--id",
-            "1",
-            "--outcome",
-            "dismissed",
-            "--reason",
-            "不成立",
+            *decide_args(project, 1, "dismissed", "不成立"),
         )[0]
         == 0
     )
     # A decided objection no longer changes, and a dismissed one revises nothing.
     code, _, err = cli(
         capsys,
-        "objection",
-        "decide",
-        project,
-        "--id",
-        "1",
-        "--outcome",
-        "upheld",
-        "--reason",
-        "改为成立",
+        *decide_args(project, 1, "upheld", "改为成立"),
     )
     assert code == 2
     code, _, err = cli(
         capsys,
-        "objection",
-        "revise",
-        project,
-        "--id",
-        "1",
-        "--dossier",
-        code_a,
-        "--tier",
-        "municipal",
-        "--reason",
-        "委员会调整理由",
+        *revise_args(project, 1, code_a, "municipal", "委员会调整理由"),
     )
     assert code == 2 and "成立" in err
     # The ordinary path still refuses to touch the finalised list.
@@ -352,22 +313,12 @@ def test_bundle_of_a_revised_list_verifies(
     for argv in (
         open_period(project),
         ("objection", "add", project, "--dossier", code_a, "--anonymous", "--grounds", "理由"),
-        ("objection", "decide", project, "--id", "1", "--outcome", "upheld", "--reason", "成立"),
+        (*decide_args(project, 1, "upheld", "成立"),),
     ):
         assert cli(capsys, *argv)[0] == 0
     code, out, err = cli(
         capsys,
-        "objection",
-        "revise",
-        project,
-        "--id",
-        "1",
-        "--dossier",
-        code_a,
-        "--tier",
-        "not_recommended",
-        "--reason",
-        "异议成立，不予推荐",
+        *revise_args(project, 1, code_a, "not_recommended", "异议成立，不予推荐"),
         "--json",
     )
     assert code == 0, err

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.small_project import cli
-from tests.test_publicity_objections import _listed, at, open_period  # noqa: F401
+from tests.test_publicity_objections import _listed, at, decide_args, open_period, revise_args  # noqa: F401  (a fixture)
 
 UPHELD_REASON = "经核实，合作企业数据不实，异议成立"
 DISMISSED_REASON = "经核查，实训设备符合要求"
@@ -98,44 +98,18 @@ def test_the_published_list_carries_its_version_and_the_objections(
 
     _run(
         capsys,
-        "objection",
-        "decide",
-        project,
-        "--id",
-        "1",
-        "--outcome",
-        "upheld",
-        "--reason",
-        UPHELD_REASON,
+        *decide_args(project, 1, "upheld", UPHELD_REASON),
     )
     revision = json.loads(
         _run(
             capsys,
-            "objection",
-            "revise",
-            project,
-            "--id",
-            "1",
-            "--dossier",
-            upheld_code,
-            "--tier",
-            "municipal",
-            "--reason",
-            "异议成立，调整为市（县）级",
+            *revise_args(project, 1, upheld_code, "municipal", "异议成立，调整为市（县）级"),
             "--json",
         )
     )
     _run(
         capsys,
-        "objection",
-        "decide",
-        project,
-        "--id",
-        "2",
-        "--outcome",
-        "dismissed",
-        "--reason",
-        DISMISSED_REASON,
+        *decide_args(project, 2, "dismissed", DISMISSED_REASON),
     )
     second_hash = revision["content_hash"]
     ranked = json.loads(_run(capsys, "rank", project, "--json", "--resamples", "0"))
