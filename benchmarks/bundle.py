@@ -31,7 +31,6 @@ import json
 import multiprocessing
 import resource
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -44,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from measuring import Run, median_process, run_process, verdict  # noqa: E402
+from measuring import Run, against_floor, median_process, run_process  # noqa: E402
 
 RATIO = 10.0
 BATCH = 500_000  # rows fetched at once by the floor
@@ -183,10 +182,6 @@ def _in_worker(work: Any, *args: Any) -> Any:
 # ------------------------------------------------------------------------- measuring
 
 
-def _median(done: list[Run]) -> Run:
-    return Run(statistics.median(r.seconds for r in done), max(r.peak_mb for r in done))
-
-
 def measure(path: Path, runs: int, folder: Path) -> None:
     """``bundle`` and ``verify`` as the user runs them, each beside its floor."""
     criteria, factors = rubric_factors(path)
@@ -230,15 +225,7 @@ def measure(path: Path, runs: int, folder: Path) -> None:
             f"json read of the floor's zip, numpy weighted totals of {dossiers:,} dossiers",
         ),
     ):
-        took, floor = _median(done), _median(floors)
-        ratio = took.seconds / floor.seconds
-        print(
-            f"{label} (defaults, whole process): {took.seconds:.2f} s, "
-            f"{took.peak_mb:.0f} MB peak; floor ({what}) {floor.seconds:.2f} s, "
-            f"{floor.peak_mb:.0f} MB peak; ratio {ratio:.1f}x, memory "
-            f"{took.peak_mb / floor.peak_mb:.1f}x (target <= {RATIO:g} x: "
-            f"{verdict(ratio <= RATIO)})"
-        )
+        print(against_floor(label, done, floors, what, RATIO))
 
 
 def main() -> int:

@@ -63,6 +63,31 @@ def verdict(met: bool) -> str:
     return "target met" if met else "NOT met"
 
 
+def median_run(done: Sequence[Run]) -> Run:
+    """The median wall time and the largest peak of several runs."""
+    return Run(statistics.median(r.seconds for r in done), max(r.peak_mb for r in done))
+
+
+def against_floor(
+    label: str, done: Sequence[Run], floors: Sequence[Run], what: str, ratio_target: float,
+    base_seconds: float | None = None,
+) -> str:  # fmt: skip
+    """One line: a command's median beside its floor's, the time and memory ratios and
+    whether the time ratio meets ``ratio_target``. ``base_seconds``: what the ratio is
+    taken to when it is not the floor (a floor below the process's own start)."""
+    took, floor = median_run(done), median_run(floors)
+    base = floor.seconds if base_seconds is None else base_seconds
+    ratio = took.seconds / base
+    to = "" if base_seconds is None else " (to the import floor)"
+    return (
+        f"{label} (defaults, whole process): {took.seconds:.2f} s, "
+        f"{took.peak_mb:.0f} MB peak; floor ({what}) {floor.seconds:.2f} s, "
+        f"{floor.peak_mb:.0f} MB peak; ratio {ratio:.1f}x{to}, memory "
+        f"{took.peak_mb / floor.peak_mb:.1f}x (target <= {ratio_target:g} x: "
+        f"{verdict(ratio <= ratio_target)})"
+    )
+
+
 # ------------------------------------------------------------------- the export floor
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bundle import _in_worker, _peak_mb, build_finalised, cli  # noqa: E402
-from measuring import Run, median_process, run_process, verdict  # noqa: E402
+from measuring import Run, against_floor, median_process, median_run, run_process  # noqa: E402
 
 RATIO = 10.0
 SELECTED = ("provincial", "municipal")
@@ -103,10 +102,6 @@ def history_floor(path: Path, code: str) -> tuple[float, int, float]:
     return time.perf_counter() - start, len(scores), _peak_mb()
 
 
-def _median(done: list[Run]) -> Run:
-    return Run(statistics.median(r.seconds for r in done), max(r.peak_mb for r in done))
-
-
 def measure(path: Path, runs: int, folder: Path) -> None:
     """``recognition create`` and ``history`` as the user runs them, each beside its
     floor."""
@@ -150,18 +145,9 @@ def measure(path: Path, runs: int, folder: Path) -> None:
         ),
     ]
     for label, done, floors, what in rows:
-        took, floor = _median(done), _median(floors)
         # The history's floor is milliseconds: its process's start is the true floor.
-        base = max(floor.seconds, imports.seconds) if "history" in label else floor.seconds
-        ratio = took.seconds / base
-        print(
-            f"{label} (defaults, whole process): {took.seconds:.2f} s, "
-            f"{took.peak_mb:.0f} MB peak; floor ({what}) {floor.seconds:.2f} s, "
-            f"{floor.peak_mb:.0f} MB peak; ratio {ratio:.1f}x"
-            + (" (to the import floor)" if base != floor.seconds else "")
-            + f", memory {took.peak_mb / floor.peak_mb:.1f}x (target <= {RATIO:g} x: "
-            f"{verdict(ratio <= RATIO)})"
-        )
+        base = max(median_run(floors).seconds, imports.seconds) if "history" in label else None
+        print(against_floor(label, done, floors, what, RATIO, base))
 
 
 def main() -> int:
